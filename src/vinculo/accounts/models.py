@@ -1,0 +1,332 @@
+"""Accounts: the companies we sell to, with every field group of the Customer 360 page."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Length, Substr
+from django.utils.translation import gettext_lazy as _
+
+from vinculo.core.access import owned_by_user_or_subordinates
+from vinculo.core.models import TrackedModel
+from vinculo.core.validators import format_phone, format_tax_id, normalize_phone, normalize_tax_id
+
+
+class Industry(models.Model):
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    sic_code = models.CharField(_("SIC code"), max_length=8, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("industry")
+        verbose_name_plural = _("industries")
+
+    def __str__(self):
+        return f"{self.name} ({self.sic_code})" if self.sic_code else self.name
+
+
+class Account(TrackedModel):
+    class Type(models.TextChoices):
+        CUSTOMER = "customer", _("Customer")
+        PROSPECT = "prospect", _("Prospect")
+        PARTNER = "partner", _("Partner")
+        COMPETITOR = "competitor", _("Competitor")
+        SUPPLIER = "supplier", _("Supplier")
+        OTHER = "other", _("Other")
+
+    class Rating(models.TextChoices):
+        HOT = "hot", _("Hot")
+        WARM = "warm", _("Warm")
+        COLD = "cold", _("Cold")
+
+    class PurchaseMethod(models.TextChoices):
+        B2B_PORTAL = "b2b_portal", _("B2B portal")
+        PURCHASE_ORDER = "purchase_order", _("Purchase order")
+        PUBLIC_TENDER = "public_tender", _("Public tender (e.g. ChileCompra)")
+        QUOTE_FIRST = "quote_first", _("Asks for a quote first")
+        DIRECT = "direct", _("Direct purchase")
+
+    class Frequency(models.TextChoices):
+        WEEKLY = "weekly", _("Weekly")
+        MONTHLY = "monthly", _("Monthly")
+        QUARTERLY = "quarterly", _("Quarterly")
+        YEARLY = "yearly", _("Yearly")
+        OCCASIONAL = "occasional", _("Occasionally")
+
+    class Channel(models.TextChoices):
+        VISIT = "visit", _("On-site visit")
+        PHONE = "phone", _("Phone")
+        EMAIL = "email", _("Email")
+        PORTAL = "portal", _("Self-service portal")
+        MESSAGING = "messaging", _("WhatsApp / messaging")
+
+    class PaymentBehaviour(models.TextChoices):
+        ON_TIME = "on_time", _("Pays on time")
+        SLIGHTLY_LATE = "slightly_late", _("Slightly late")
+        LATE = "late", _("Often late")
+        DEFAULTED = "defaulted", _("Defaulted")
+
+    class Relationship(models.TextChoices):
+        NEW = "new", _("New")
+        ACTIVE = "active", _("Active")
+        AT_RISK = "at_risk", _("At risk")
+        DORMANT = "dormant", _("Dormant")
+        LOST = "lost", _("Lost")
+
+    class BureauStatus(models.TextChoices):
+        UNKNOWN = "", _("Not checked")
+        CLEAN = "clean", _("Clean")
+        FLAGGED = "flagged", _("Flagged (e.g. Dicom)")
+
+    class CreditGrade(models.TextChoices):
+        A = "A", "A"
+        B = "B", "B"
+        C = "C", "C"
+        D = "D", "D"
+        E = "E", "E"
+
+    # Responsibility
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="owned_accounts"
+    )
+    business_unit = models.ForeignKey(
+        "org.BusinessUnit", verbose_name=_("business unit"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    office = models.ForeignKey("org.Office", verbose_name=_("office"), null=True, blank=True, on_delete=models.SET_NULL)
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("supervisor"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="supervised_accounts",
+    )
+    support_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("technical support"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="supported_accounts",
+    )
+    sales_team = models.ForeignKey(
+        "org.SalesTeam", verbose_name=_("sales team"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="accounts",
+    )
+
+    # Identification
+    legal_name = models.CharField(_("legal name"), max_length=200)
+    trade_name = models.CharField(_("trade name"), max_length=200, blank=True)
+    country = models.CharField(_("country"), max_length=2, default="CL", help_text=_("ISO code, e.g. CL, ES."))
+    tax_id = models.CharField(_("tax id"), max_length=30, blank=True, help_text=_("RUT in Chile, NIF/CIF in Spain."))
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent account"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="children",
+    )
+
+    # Classification
+    industry = models.ForeignKey(Industry, verbose_name=_("industry"), null=True, blank=True, on_delete=models.SET_NULL)
+    account_type = models.CharField(_("account type"), max_length=20, choices=Type.choices, default=Type.PROSPECT)
+    employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
+    annual_revenue = models.DecimalField(_("annual revenue"), max_digits=18, decimal_places=2, null=True, blank=True)
+    rating = models.CharField(_("rating"), max_length=10, choices=Rating.choices, blank=True)
+    territory = models.ForeignKey(
+        "org.Territory", verbose_name=_("territory"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    # How it buys
+    purchase_methods = models.JSONField(_("purchase methods"), default=list, blank=True)
+    buying_frequency = models.CharField(_("buying frequency"), max_length=20, choices=Frequency.choices, blank=True)
+    preferred_channel = models.CharField(
+        _("preferred service channel"), max_length=20, choices=Channel.choices, blank=True
+    )
+
+    # Commercial terms
+    currency = models.CharField(_("currency"), max_length=3, default="CLP")
+    credit_limit = models.DecimalField(_("credit limit"), max_digits=18, decimal_places=2, null=True, blank=True)
+    discount_level = models.DecimalField(
+        _("discount level (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    payment_behaviour = models.CharField(
+        _("payment behaviour"), max_length=20, choices=PaymentBehaviour.choices, blank=True
+    )
+    relationship_status = models.CharField(
+        _("relationship status"), max_length=20, choices=Relationship.choices, default=Relationship.NEW
+    )
+
+    # Sales information (targets; actual figures are computed)
+    sales_target = models.DecimalField(_("sales target"), max_digits=18, decimal_places=2, null=True, blank=True)
+    potential = models.DecimalField(_("account potential"), max_digits=18, decimal_places=2, null=True, blank=True)
+
+    # Financial information: visible only with the "view financial data" permission.
+    credit_behaviour = models.TextField(_("credit behaviour"), blank=True)
+    commercial_reports = models.TextField(_("commercial reports"), blank=True)
+    credit_bureau_status = models.CharField(
+        _("credit bureau status"), max_length=10, choices=BureauStatus.choices, blank=True
+    )
+    risk_analysis = models.TextField(_("risk analysis"), blank=True)
+    bank_details = models.TextField(_("bank details"), blank=True)
+    other_suppliers = models.TextField(_("other suppliers"), blank=True)
+    credit_grade = models.CharField(_("credit grade"), max_length=1, choices=CreditGrade.choices, blank=True)
+
+    description = models.TextField(_("description"), blank=True)
+
+    FINANCIAL_FIELDS = (
+        "credit_behaviour", "commercial_reports", "credit_bureau_status", "risk_analysis",
+        "bank_details", "other_suppliers", "credit_grade",
+    )
+    SEARCH_SELECT_RELATED = ()
+
+    class Meta:
+        ordering = ["legal_name"]
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+        permissions = [("view_financial_data", _("Can view financial data"))]
+        indexes = [
+            # The account list, sorted by name, and "my accounts".
+            models.Index(fields=["deleted_at", "legal_name"], name="account_live_name_idx"),
+            models.Index(fields=["owner", "deleted_at"], name="account_owner_idx"),
+            # Filters on the account list.
+            models.Index(fields=["account_type", "legal_name"], name="account_type_name_idx"),
+            models.Index(fields=["territory"], name="account_territory_idx"),
+            models.Index(fields=["tax_id"], name="account_tax_id_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["country", "tax_id"],
+                condition=models.Q(deleted_at__isnull=True) & ~models.Q(tax_id=""),
+                name="account_unique_live_tax_id",
+                violation_error_message=_("Another account already has this tax id."),
+            )
+        ]
+
+    def __str__(self):
+        return self.trade_name or self.legal_name
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("accounts:detail", args=[self.pk])
+
+    def clean(self):
+        errors = {}
+        self.country = (self.country or "CL").upper()
+        try:
+            self.tax_id = normalize_tax_id(self.tax_id, self.country)
+        except ValidationError as exc:
+            errors["tax_id"] = exc.messages
+        try:
+            self.phone = normalize_phone(self.phone, self.country)
+        except ValidationError as exc:
+            errors["phone"] = exc.messages
+        valid_methods = set(self.PurchaseMethod.values)
+        if not isinstance(self.purchase_methods, list) or not set(self.purchase_methods) <= valid_methods:
+            errors["purchase_methods"] = [_("Choose purchase methods from the list.")]
+        if self.parent_id and self.pk and self.parent_id == self.pk:
+            errors["parent"] = [_("An account cannot be its own parent.")]
+        elif self.parent_id and self.pk:
+            ancestor, seen = self.parent, set()
+            while ancestor is not None and ancestor.pk not in seen:
+                if ancestor.pk == self.pk:
+                    errors["parent"] = [_("This parent would make a loop in the account hierarchy.")]
+                    break
+                seen.add(ancestor.pk)
+                ancestor = ancestor.parent
+        if self.discount_level is not None and not 0 <= self.discount_level <= 100:
+            errors["discount_level"] = [_("A discount is between 0 and 100%.")]
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def tax_id_display(self) -> str:
+        return format_tax_id(self.tax_id, self.country)
+
+    @property
+    def phone_display(self) -> str:
+        return format_phone(self.phone)
+
+    def get_purchase_methods_display(self) -> list[str]:
+        labels = dict(self.PurchaseMethod.choices)
+        return [str(labels.get(method, method)) for method in self.purchase_methods or []]
+
+    def search_text(self) -> str:
+        return " ".join(filter(None, [self.legal_name, self.trade_name, self.tax_id, self.tax_id_display, self.email]))
+
+    @classmethod
+    def access_rule(cls, user, write: bool) -> models.Q:
+        team = AccountTeamMember.objects.filter(account=models.OuterRef("pk"), user=user)
+        if write:
+            team = team.filter(access=AccountTeamMember.Access.EDIT)
+        rule = (
+            owned_by_user_or_subordinates(user)
+            | models.Exists(team)
+            | models.Q(sales_team_id__in=user.team_memberships.values("team_id"))
+        )
+        return rule | territory_access_rule(user)
+
+
+def territory_access_rule(user, field: str = "territory") -> models.Q:
+    """Records in a territory (or below it) that `user` is assigned to, where the territory grants access."""
+    from vinculo.org.models import Territory
+
+    granting = (
+        Territory.objects.filter(users=user, grants_access=True)
+        .annotate(prefix=Substr(models.OuterRef(f"{field}__path"), 1, Length("path")))
+        .filter(prefix=models.F("path"))
+    )
+    return models.Q(models.Exists(granting))
+
+
+class Address(TrackedModel):
+    class Kind(models.TextChoices):
+        BILLING = "billing", _("Billing")
+        SHIPPING = "shipping", _("Shipping")
+        OTHER = "other", _("Other")
+
+    account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="addresses")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.BILLING)
+    street = models.CharField(_("street"), max_length=200)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    region = models.CharField(_("region"), max_length=100, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    country = models.CharField(_("country"), max_length=2, default="CL")
+
+    class Meta:
+        ordering = ["kind", "id"]
+        verbose_name = _("address")
+        verbose_name_plural = _("addresses")
+
+    def __str__(self):
+        return ", ".join(filter(None, [self.street, self.city, self.region, self.country]))
+
+    @classmethod
+    def access_rule(cls, user, write: bool) -> models.Q:
+        accounts = Account.objects.editable_by(user) if write else Account.objects.visible_to(user)
+        return models.Q(account_id__in=accounts.values("pk"))
+
+
+class AccountTeamMember(models.Model):
+    class Access(models.TextChoices):
+        READ = "read", _("Read only")
+        EDIT = "edit", _("Read and edit")
+
+    class Role(models.TextChoices):
+        ACCOUNT_MANAGER = "account_manager", _("Account manager")
+        SALES_REP = "sales_rep", _("Sales rep")
+        PRESALES = "presales", _("Pre-sales engineer")
+        SUPPORT = "support", _("Technical support")
+        EXECUTIVE_SPONSOR = "executive_sponsor", _("Executive sponsor")
+        FINANCE = "finance", _("Finance")
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="team")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="account_memberships")
+    role = models.CharField(_("role on the account"), max_length=20, choices=Role.choices, default=Role.SALES_REP)
+    access = models.CharField(_("access"), max_length=10, choices=Access.choices, default=Access.READ)
+
+    class Meta:
+        ordering = ["account", "role"]
+        verbose_name = _("account team member")
+        verbose_name_plural = _("account team")
+        constraints = [models.UniqueConstraint(fields=["account", "user"], name="account_team_unique_member")]
+        indexes = [
+            # The access rule: "accounts where this user is on the team".
+            models.Index(fields=["user", "account"], name="account_team_user_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_role_display()}"

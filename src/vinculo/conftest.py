@@ -1,0 +1,64 @@
+"""Standing users for permission tests, shaped like the demo organisation.
+
+Director › Zone manager North › Rep North, and Director › Zone manager South › Rep South.
+`org.north_account` is owned by vendedor.norte and private (the org default for accounts and
+contacts is private), so every channel can be checked against the same matrix.
+"""
+
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.cache import cache
+
+from vinculo.accounts.tests.factories import AccountFactory
+from vinculo.contacts.tests.factories import ContactFactory
+from vinculo.core.access import AccessLevel
+from vinculo.org.models import OrgDefault, Role
+from vinculo.org.tests.factories import UserFactory
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # The org-default cache must not leak across tests whose transactions roll back.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def org(db):
+    director_role = Role.objects.create(name="Sales director")
+    north_role = Role.objects.create(name="Zone manager North", parent=director_role)
+    south_role = Role.objects.create(name="Zone manager South", parent=director_role)
+    rep_north_role = Role.objects.create(name="Rep North", parent=north_role)
+    rep_south_role = Role.objects.create(name="Rep South", parent=south_role)
+    for record_type in ("accounts.account", "contacts.contact"):
+        OrgDefault.objects.update_or_create(record_type=record_type, defaults={"access": AccessLevel.PRIVATE})
+
+    admin = UserFactory(username="admin", is_superuser=True, is_staff=True)
+    director = UserFactory(username="director", role=director_role)
+    gerente_norte = UserFactory(username="gerente.norte", role=north_role, manager=director)
+    gerente_sur = UserFactory(username="gerente.sur", role=south_role, manager=director)
+    vendedor_norte = UserFactory(username="vendedor.norte", role=rep_north_role, manager=gerente_norte)
+    vendedor_norte2 = UserFactory(username="vendedor.norte2", role=rep_north_role, manager=gerente_norte)
+    vendedor_sur = UserFactory(username="vendedor.sur", role=rep_south_role, manager=gerente_sur)
+    finance = UserFactory(username="finanzas", role=director_role)
+    finance.user_permissions.add(Permission.objects.get(codename="view_financial_data"))
+
+    north_account = AccountFactory(owner=vendedor_norte, legal_name="Minera Norte Grande SpA",
+                                   credit_grade="B", bank_details="Banco de Chile 123")
+    south_account = AccountFactory(owner=vendedor_sur, legal_name="Pesquera Sur Austral SpA")
+    return SimpleNamespace(
+        admin=admin, director=director, gerente_norte=gerente_norte, gerente_sur=gerente_sur,
+        vendedor_norte=vendedor_norte, vendedor_norte2=vendedor_norte2, vendedor_sur=vendedor_sur,
+        finance=finance, north_account=north_account, south_account=south_account,
+        north_contact=ContactFactory(account=north_account, last_name="Araya", email="araya@norte.cl"),
+        south_contact=ContactFactory(account=south_account, last_name="Bustos", email="bustos@sur.cl"),
+    )

@@ -1,0 +1,78 @@
+"""The privacy model, in one place: which records of a type a user may see or edit, as a SQL filter.
+
+Access to a record = the org-wide default for its type, or ownership, or owning user below the
+viewer in the role hierarchy, or whatever extra rule the model adds (account team, sales team,
+territory, parent account). Admins see all. Every channel (pages, API, search, exports…) starts
+from `Model.objects.visible_to(user)` or `editable_by(user)`; none re-implements the rules.
+"""
+
+from django.apps import apps
+from django.db import models
+
+
+class AccessLevel(models.TextChoices):
+    PRIVATE = "private", "Private"
+    PUBLIC_READ = "public_read", "Public read only"
+    PUBLIC_READ_WRITE = "public_read_write", "Public read/write"
+
+
+def is_admin(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and user.is_superuser)
+
+
+def org_default(model) -> str:
+    OrgDefault = apps.get_model("org", "OrgDefault")
+    return OrgDefault.level_for(model._meta.label_lower)
+
+
+def subordinate_ids(user):
+    """A subquery of the ids of users strictly below `user` in the role hierarchy."""
+    User = apps.get_model("org", "User")
+    role = user.role if user.role_id else None
+    if role is None:
+        return User.objects.none().values("id")
+    return User.objects.filter(role__path__startswith=role.path).exclude(role_id=role.pk).values("id")
+
+
+def owned_by_user_or_subordinates(user, owner_field: str = "owner") -> models.Q:
+    return models.Q(**{f"{owner_field}_id": user.pk}) | models.Q(**{f"{owner_field}_id__in": subordinate_ids(user)})
+
+
+class RecordQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not (user and user.is_authenticated and user.is_active):
+            return self.none()
+        if is_admin(user) or org_default(self.model) != AccessLevel.PRIVATE:
+            return self
+        return self.filter(self.model.access_rule(user, write=False))
+
+    def editable_by(self, user):
+        if not (user and user.is_authenticated and user.is_active):
+            return self.none()
+        if is_admin(user) or org_default(self.model) == AccessLevel.PUBLIC_READ_WRITE:
+            return self
+        return self.filter(self.model.access_rule(user, write=True))
+
+    def deleted(self):
+        return self.filter(deleted_at__isnull=False)
+
+
+def can_edit(user, record) -> bool:
+    """One query: whether `user` may change `record`."""
+    return type(record).all_objects.editable_by(user).filter(pk=record.pk).exists()
+
+
+def get_for_user(queryset_or_model, user, pk, write: bool = False):
+    """The record `pk` if `user` may see it (404 otherwise, like a missing one); PermissionDenied on
+    `write=True` when the user may only read it."""
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    queryset = queryset_or_model if isinstance(queryset_or_model, models.QuerySet) else queryset_or_model.objects.all()
+    try:
+        record = queryset.visible_to(user).get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404(f"No {queryset.model._meta.verbose_name} matches the given query.") from None
+    if write and not can_edit(user, record):
+        raise PermissionDenied
+    return record

@@ -1,0 +1,110 @@
+"""What every Vínculo record has: authorship, a version for optimistic locking, soft delete and history."""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .access import RecordQuerySet, owned_by_user_or_subordinates
+
+
+class LiveManager(models.Manager.from_queryset(RecordQuerySet)):
+    """The default manager: records in the recycle bin are left out everywhere unless asked for."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+class AllRecordsManager(models.Manager.from_queryset(RecordQuerySet)):
+    pass
+
+
+class TrackedModel(models.Model):
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("updated by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("deleted by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+", editable=False,
+    )
+
+    objects = LiveManager()
+    all_objects = AllRecordsManager()
+
+    # Fields that change on every save and so are not history.
+    UNTRACKED_FIELDS = frozenset(
+        {"id", "created_at", "updated_at", "created_by", "updated_by", "version", "deleted_at", "deleted_by"}
+    )
+
+    class Meta:
+        abstract = True
+        base_manager_name = "all_objects"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @classmethod
+    def access_rule(cls, user, write: bool) -> models.Q:
+        """The Q a non-admin's queryset is filtered by when the org default is private."""
+        return owned_by_user_or_subordinates(user)
+
+    def search_text(self) -> str:
+        """Text indexed for global search; types that appear in search override it."""
+        return ""
+
+    def history(self):
+        """This record's change log, newest first (one query)."""
+        return ChangeLog.objects.filter(
+            content_type=ContentType.objects.get_for_model(type(self)), object_id=self.pk
+        ).select_related("user")
+
+
+class ChangeLog(models.Model):
+    class Action(models.TextChoices):
+        CREATE = "create", _("Created")
+        UPDATE = "update", _("Updated")
+        DELETE = "delete", _("Moved to the recycle bin")
+        RESTORE = "restore", _("Restored")
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("when"), db_index=True)
+    # [{"field": name, "label": verbose name, "old": text, "new": text}, ...]
+    changes = models.JSONField(_("changes"), default=list, blank=True)
+    record_label = models.CharField(_("record"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("change")
+        verbose_name_plural = _("change history")
+        indexes = [
+            # A record's history page.
+            models.Index(fields=["content_type", "object_id", "-at"], name="changelog_record_idx"),
+        ]
+
+
+class SearchEntry(models.Model):
+    """One row per searchable record; full-text indexed by FTS5 (SQLite) or tsvector (PostgreSQL)."""
+
+    kind = models.CharField(max_length=60)
+    object_id = models.PositiveBigIntegerField()
+    body = models.TextField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "object_id"], name="searchentry_unique_record")]

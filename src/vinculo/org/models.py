@@ -1,0 +1,223 @@
+"""The organisation: users and their profile, roles, business units, offices, territories, sales teams."""
+
+from django.contrib.auth.models import AbstractUser
+from django.core.cache import cache
+from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
+
+from vinculo.core.access import AccessLevel
+
+
+class TreeNode(models.Model):
+    """A node of a tree kept queryable in one step: `path` is the ids from the root, e.g. "1/4/9/"."""
+
+    path = models.CharField(max_length=255, editable=False, db_index=True, default="")
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        old_path = self.path
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            new_path = (self.parent.path if self.parent_id else "") + f"{self.pk}/"
+            if new_path != old_path:
+                type(self).objects.filter(pk=self.pk).update(path=new_path)
+                self.path = new_path
+                if old_path:
+                    for node in type(self).objects.filter(path__startswith=old_path).exclude(pk=self.pk):
+                        type(self).objects.filter(pk=node.pk).update(path=new_path + node.path[len(old_path):])
+
+    def descendants(self, include_self=True):
+        queryset = type(self).objects.filter(path__startswith=self.path)
+        return queryset if include_self else queryset.exclude(pk=self.pk)
+
+    def ancestors(self):
+        ids = [int(part) for part in self.path.strip("/").split("/") if part]
+        return type(self).objects.filter(pk__in=ids).order_by("path")
+
+    @property
+    def depth(self) -> int:
+        return self.path.count("/") - 1
+
+
+class Role(TreeNode):
+    name = models.CharField(_("name"), max_length=100)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("reports to"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+
+    def __str__(self):
+        return self.name
+
+
+class BusinessUnit(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    code = models.CharField(_("code"), max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("business unit")
+        verbose_name_plural = _("business units")
+
+    def __str__(self):
+        return self.name
+
+
+class Office(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=2, default="CL")
+    business_unit = models.ForeignKey(
+        BusinessUnit, verbose_name=_("business unit"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("office")
+        verbose_name_plural = _("offices")
+
+    def __str__(self):
+        return self.name
+
+
+class Territory(TreeNode):
+    class Kind(models.TextChoices):
+        COUNTRY = "country", _("Country")
+        REGION = "region", _("Region")
+        ZONE = "zone", _("Zone")
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.ZONE)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("part of"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    grants_access = models.BooleanField(
+        _("members see its records"),
+        default=False,
+        help_text=_("Users assigned to this territory see the accounts and leads in it and in its sub-territories."),
+    )
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = _("territory")
+        verbose_name_plural = _("territories")
+
+    def __str__(self):
+        return self.name
+
+
+class User(AbstractUser):
+    class Language(models.TextChoices):
+        SPANISH = "es", _("Spanish")
+        ENGLISH = "en", _("English")
+
+    class Currency(models.TextChoices):
+        CLP = "CLP", "CLP"
+        UF = "CLF", "UF"
+        USD = "USD", "USD"
+        EUR = "EUR", "EUR"
+
+    role = models.ForeignKey(
+        Role, verbose_name=_("role"), null=True, blank=True, on_delete=models.SET_NULL, related_name="users"
+    )
+    manager = models.ForeignKey(
+        "self", verbose_name=_("manager"), null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
+    business_unit = models.ForeignKey(
+        BusinessUnit, verbose_name=_("business unit"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    office = models.ForeignKey(Office, verbose_name=_("office"), null=True, blank=True, on_delete=models.SET_NULL)
+    territories = models.ManyToManyField(Territory, verbose_name=_("territories"), blank=True, related_name="users")
+    language = models.CharField(_("language"), max_length=5, choices=Language.choices, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.CLP)
+    time_zone = models.CharField(_("time zone"), max_length=60, default="America/Santiago")
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    list_preferences = models.JSONField(_("list preferences"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["first_name", "last_name", "username"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+    @property
+    def can_view_financial_data(self) -> bool:
+        return self.has_perm("accounts.view_financial_data")
+
+
+class SalesTeam(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    business_unit = models.ForeignKey(
+        BusinessUnit, verbose_name=_("business unit"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    members = models.ManyToManyField(User, through="SalesTeamMember", related_name="sales_teams", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("sales team")
+        verbose_name_plural = _("sales teams")
+
+    def __str__(self):
+        return self.name
+
+
+class SalesTeamMember(models.Model):
+    class Function(models.TextChoices):
+        LEADER = "leader", _("Team leader")
+        ACCOUNT_MANAGER = "account_manager", _("Account manager")
+        SALES_REP = "sales_rep", _("Sales rep")
+        PRESALES = "presales", _("Pre-sales engineer")
+        SUPPORT = "support", _("Support")
+
+    team = models.ForeignKey(SalesTeam, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="team_memberships")
+    function = models.CharField(_("function"), max_length=20, choices=Function.choices, default=Function.SALES_REP)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "user"], name="salesteam_member_unique")]
+        verbose_name = _("sales team member")
+        verbose_name_plural = _("sales team members")
+
+    def __str__(self):
+        return f"{self.user} ({self.get_function_display()})"
+
+
+class OrgDefault(models.Model):
+    """The org-wide default access per record type ("accounts.account" → private)."""
+
+    record_type = models.CharField(_("record type"), max_length=60, unique=True)
+    access = models.CharField(_("access"), max_length=20, choices=AccessLevel.choices, default=AccessLevel.PRIVATE)
+
+    CACHE_KEY = "vinculo:org-defaults"
+
+    class Meta:
+        verbose_name = _("org-wide default")
+        verbose_name_plural = _("org-wide defaults")
+
+    def __str__(self):
+        return f"{self.record_type}: {self.get_access_display()}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        cache.delete(self.CACHE_KEY)
+
+    def delete(self, *args, **kwargs):
+        cache.delete(self.CACHE_KEY)
+        return super().delete(*args, **kwargs)
+
+    @classmethod
+    def level_for(cls, record_type: str) -> str:
+        """Cached: one query per process until a default changes. Types without a row are private."""
+        levels = cache.get(cls.CACHE_KEY)
+        if levels is None:
+            levels = dict(cls.objects.values_list("record_type", "access"))
+            cache.set(cls.CACHE_KEY, levels, 300)
+        return levels.get(record_type, AccessLevel.PRIVATE)

@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from vinculo.api.urls import api
+from vinculo.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("language/", core_views.set_language, name="set_language"),
+    path("search/", core_views.global_search, name="search"),
+    path("recycle-bin/", include("vinculo.core.urls")),
+    path("accounts/", include("vinculo.accounts.urls")),
+    path("contacts/", include("vinculo.contacts.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
