@@ -98,6 +98,9 @@ class ChangeLog(models.Model):
             models.Index(fields=["content_type", "object_id", "-at"], name="changelog_record_idx"),
         ]
 
+    def __str__(self):
+        return f"{self.record_label}: {self.get_action_display()}"
+
 
 class SearchEntry(models.Model):
     """One row per searchable record; full-text indexed by FTS5 (SQLite) or tsvector (PostgreSQL)."""
@@ -108,3 +111,6 @@ class SearchEntry(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kind", "object_id"], name="searchentry_unique_record")]
+
+    def __str__(self):
+        return f"{self.kind}:{self.object_id}"

@@ -85,7 +85,6 @@ def test_role_move_updates_the_hierarchy_in_one_step(org):
 
 def test_visibility_is_one_query(org, django_assert_num_queries):
     user = org.gerente_norte
-    user.role  # loaded once per request by the auth middleware in practice
-    list(Account.objects.visible_to(user))
+    list(Account.objects.visible_to(user))  # warms user.role and the org-default cache
     with django_assert_num_queries(1):
         list(Account.objects.visible_to(user))
