@@ -17,8 +17,10 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def fold(text: str) -> str:
+    """Lower case, accents removed, words separated by single spaces (so both engines split alike)."""
     decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    return " ".join(_WORD.findall(plain))
 
 
 def kind_of(model) -> str:
@@ -56,7 +58,7 @@ def rebuild(model, batch_size: int = 5000) -> int:
 
 
 def _terms(query: str) -> list[str]:
-    return _WORD.findall(fold(query))[:8]
+    return fold(query).split()[:8]
 
 
 def matching_ids(model, query: str):

@@ -62,7 +62,10 @@ def _log(record, action, user, changes=()):
 
 def _validate(record):
     """Model validation; on failure raises ValidationError naming the fields."""
-    record.full_clean(exclude=[f.name for f in record._meta.concrete_fields if f.name in TrackedModel.UNTRACKED_FIELDS])
+    bookkeeping = [f.name for f in record._meta.concrete_fields if f.name in TrackedModel.UNTRACKED_FIELDS]
+    record.full_clean(exclude=bookkeeping, validate_constraints=False)
+    # Constraints are checked without exclusions: their conditions read bookkeeping fields (deleted_at).
+    record.validate_constraints()
 
 
 @transaction.atomic

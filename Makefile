@@ -1,0 +1,65 @@
+# Vínculo — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+VINCULO := $(BIN)/vinculo
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install install-test lint messages compilemessages bench demo-large clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+# Catalogs are committed compiled too, so a machine without gettext still runs; with it, they are rebuilt.
+compilemessages: install
+	@if command -v msgfmt >/dev/null 2>&1; then cd src/vinculo && ../../$(VINCULO) compilemessages --ignore=.venv -v0; fi
+
+messages: install
+	cd src/vinculo && ../../$(VINCULO) makemessages -l es -l en --no-obsolete --ignore=tests/* -v0
+	cd src/vinculo && ../../$(VINCULO) compilemessages -v0
+
+run: install compilemessages
+	$(VINCULO) migrate --no-input -v0
+	$(VINCULO) demo --size small
+	@echo ""
+	@echo "  Vínculo is running on http://$(HOST):$(PORT)/"
+	@echo "  Demo logins (password: demo): admin, director, gerente.norte, vendedor.norte, vendedor.sur, finanzas"
+	@echo ""
+	DEBUG=1 $(VINCULO) runserver $(HOST):$(PORT)
+
+test: install-test compilemessages
+	$(BIN)/ruff check src bench
+	$(VINCULO) makemigrations --check --dry-run -v0
+	$(BIN)/pytest
+
+lint: install-test
+	$(BIN)/ruff check src bench
+
+# The benchmark dataset lives in its own database (var/bench) so the demo database stays small.
+BENCH_ENV := VINCULO_DATA_DIR=$(CURDIR)/var/bench
+
+demo-large: install
+	$(BENCH_ENV) $(VINCULO) migrate --no-input -v0
+	$(BENCH_ENV) $(VINCULO) demo --size large
+
+bench: install
+	@test -f var/bench/vinculo.sqlite3 || $(MAKE) demo-large
+	$(BENCH_ENV) $(VINCULO) migrate --no-input -v0
+	$(BENCH_ENV) $(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) var
