@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    # Listed so the API docs page is served from ninja's bundled Swagger UI files rather than a CDN.
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "vinculo.core",
@@ -113,6 +115,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# The shell's stylesheet and script; each app keeps its own static/ too.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_URL = "media/"
 MEDIA_ROOT = DATA_DIR / "media"

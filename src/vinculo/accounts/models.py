@@ -231,6 +231,13 @@ class Account(TrackedModel):
         if errors:
             raise ValidationError(errors)
 
+    def validate_constraints(self, exclude=None):
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as exc:
+            # The only constraint is the live tax id's uniqueness: name the field it is about.
+            raise ValidationError({"tax_id": exc.messages}) from exc
+
     @property
     def tax_id_display(self) -> str:
         return format_tax_id(self.tax_id, self.country)

@@ -1,4 +1,14 @@
+from django.urls import path
 
+from . import views
 
 app_name = "accounts"
-urlpatterns = []
+urlpatterns = [
+    path("", views.account_list, name="list"),
+    path("new/", views.account_create, name="create"),
+    path("autocomplete/", views.account_autocomplete, name="autocomplete"),
+    path("<int:pk>/", views.account_detail, name="detail"),
+    path("<int:pk>/edit/", views.account_edit, name="edit"),
+    path("<int:pk>/delete/", views.account_delete, name="delete"),
+    path("<int:pk>/contacts/", views.account_contacts, name="contacts"),
+]

@@ -1,0 +1,142 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Q
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from vinculo.contacts.models import Contact, ContactAccountLink
+from vinculo.core import search, services
+from vinculo.core.access import get_for_user
+from vinculo.core.lists import Column, RecordListView
+from vinculo.core.views import visible_history
+
+from .forms import AccountFilterForm, AccountForm
+from .models import Account
+
+CONTACTS_PAGE_SIZE = 10
+CHILDREN_SHOWN = 10
+
+
+def _label(name):
+    return capfirst(Account._meta.get_field(name).verbose_name)
+
+
+class AccountListView(RecordListView):
+    model = Account
+    template_name = "accounts/account_list.html"
+    fragment_template_name = "accounts/_account_table.html"
+    filter_form_class = AccountFilterForm
+    list_key = "accounts"
+    select_related = ("owner", "territory", "industry")
+    default_sort = "name"
+    search_placeholder = gettext_lazy("Name, tax id, email…")
+    columns = (
+        Column("name", gettext_lazy("Name"), ("legal_name",), always=True),
+        Column("tax_id", _label("tax_id"), ("tax_id",)),
+        Column("account_type", gettext_lazy("Type"), ("account_type",)),
+        Column("owner", _label("owner"), ("owner__first_name", "owner__last_name")),
+        Column("territory", _label("territory"), ("territory__name",)),
+        Column("industry", _label("industry"), ("industry__name",), default=False),
+        Column("rating", _label("rating"), ("rating",), default=False),
+        Column("relationship_status", gettext_lazy("Relationship"), ("relationship_status",)),
+        Column("phone", _label("phone"), default=False),
+        Column("email", _label("email"), ("email",), default=False),
+        Column("updated_at", gettext_lazy("Updated"), ("updated_at",)),
+    )
+
+
+account_list = AccountListView.as_view()
+
+
+def _account_for_page(user, pk):
+    """The account with what its page shows in the same query: related names, whether the user
+    may edit it and whether they may open its parent."""
+    queryset = Account.objects.select_related(
+        "owner", "business_unit", "office", "supervisor", "support_user", "sales_team", "industry", "territory",
+        "parent",
+    ).annotate(
+        editable=Exists(Account.objects.editable_by(user).filter(pk=OuterRef("pk"))),
+        parent_visible=Exists(Account.objects.visible_to(user).filter(pk=OuterRef("parent_id"))),
+    )
+    return get_for_user(queryset, user, pk)
+
+
+def _contacts_page(request, account):
+    linked = ContactAccountLink.objects.filter(account=account).values("contact_id")
+    contacts = (
+        Contact.objects.visible_to(request.user)
+        .filter(Q(account=account) | Q(pk__in=linked))
+        .order_by("last_name", "first_name", "pk")
+    )
+    return Paginator(contacts, CONTACTS_PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+@login_required
+def account_detail(request, pk):
+    user = request.user
+    account = _account_for_page(user, pk)
+    can_view_financial = user.can_view_financial_data
+    children = list(
+        Account.objects.visible_to(user).filter(parent=account).only("pk", "legal_name", "trade_name")[:CHILDREN_SHOWN + 1]
+    )
+    context = {
+        "account": account,
+        "can_view_financial": can_view_financial,
+        "addresses": account.addresses.all(),
+        "children": children[:CHILDREN_SHOWN],
+        "more_children": len(children) > CHILDREN_SHOWN,
+        "team": account.team.select_related("user"),
+        "contacts": _contacts_page(request, account),
+        "history": visible_history(account, user, () if can_view_financial else Account.FINANCIAL_FIELDS),
+    }
+    return render(request, "accounts/account_detail.html", context)
+
+
+@login_required
+def account_contacts(request, pk):
+    """The contacts related list of an account page, one page at a time (htmx fragment)."""
+    account = _account_for_page(request.user, pk)
+    return render(request, "accounts/_contacts_list.html", {"account": account, "contacts": _contacts_page(request, account)})
+
+
+@login_required
+def account_create(request):
+    form = AccountForm(request.POST if request.method == "POST" else None, user=request.user)
+    if request.method == "POST" and form.save_record():
+        messages.success(request, _("Account “%(name)s” created.") % {"name": form.instance})
+        return redirect(form.instance)
+    return render(request, "accounts/account_form.html", {"form": form})
+
+
+@login_required
+def account_edit(request, pk):
+    account = get_for_user(Account, request.user, pk, write=True)
+    form = AccountForm(request.POST if request.method == "POST" else None, instance=account, user=request.user)
+    if request.method == "POST" and form.save_record():
+        messages.success(request, _("Changes to “%(name)s” saved.") % {"name": account})
+        return redirect(account)
+    return render(request, "accounts/account_form.html", {
+        "form": form, "account": account, "reload_url": reverse("accounts:edit", args=[account.pk]),
+    })
+
+
+@login_required
+@require_POST
+def account_delete(request, pk):
+    account = get_for_user(Account, request.user, pk, write=True)
+    services.soft_delete(account, by=request.user)
+    messages.success(request, _("“%(name)s” was moved to the recycle bin.") % {"name": account}, extra_tags="recycle-bin")
+    return redirect("accounts:list")
+
+
+@login_required
+def account_autocomplete(request):
+    """Accounts the user may see whose name or tax id matches `q`: the choices of account pickers."""
+    query = request.GET.get("q", "").strip()[:200]
+    results = search.search(Account, request.user, query)[:10] if query else []
+    return render(request, "accounts/_account_choices.html", {"results": results, "query": query})

@@ -70,11 +70,11 @@ def _validate(record):
 
 @transaction.atomic
 def create_record(record: TrackedModel, by, validate: bool = True) -> TrackedModel:
-    if validate:
-        _validate(record)
     record.created_by = record.updated_by = by if by and by.is_authenticated else None
     if hasattr(record, "owner_id") and record.owner_id is None and by and by.is_authenticated:
         record.owner = by
+    if validate:
+        _validate(record)
     record.save()
     _log(record, ChangeLog.Action.CREATE, by)
     return record

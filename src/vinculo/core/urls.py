@@ -5,4 +5,5 @@ from . import views
 app_name = "core"
 urlpatterns = [
     path("", views.recycle_bin, name="recycle_bin"),
+    path("<str:kind>/<int:pk>/restore/", views.restore, name="restore"),
 ]

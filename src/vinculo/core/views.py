@@ -1,21 +1,143 @@
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from vinculo.accounts.models import Account
+from vinculo.contacts.models import Contact
+
+from . import services
+from .access import get_for_user
+from .lists import mark_visible
+from .models import ChangeLog
+from .search import search
+
+HISTORY_SHOWN = 25
+RECENT_CHANGES = 10
+SEARCH_DROPDOWN_SIZE = 5
+SEARCH_PAGE_SIZE = 25
+RECYCLE_BIN_SIZE = 50
+# The record types the recycle bin and restore handle, by the name used in URLs.
+RESTORABLE = {"account": Account, "contact": Contact}
+
+
+def visible_history(record, user, hidden_fields=()):
+    """The record's latest changes, without the values of fields the user may not see."""
+    hidden = set(hidden_fields)
+    entries = []
+    for entry in record.history()[:HISTORY_SHOWN]:
+        if hidden:
+            changes = [change for change in entry.changes if change.get("field") not in hidden]
+            if entry.changes and not changes:
+                continue
+            entry.changes = changes
+        entries.append(entry)
+    return entries
 
 
 @login_required
 def home(request):
-    return HttpResponse("Vínculo")
+    user = request.user
+    accounts = Account.objects.visible_to(user)
+    contacts = Contact.objects.visible_to(user)
+    types = ContentType.objects.get_for_models(Account, Contact)
+    recent = list(
+        ChangeLog.objects.filter(
+            Q(content_type=types[Account], object_id__in=accounts.values("pk"))
+            | Q(content_type=types[Contact], object_id__in=contacts.values("pk"))
+        ).select_related("user", "content_type")[:RECENT_CHANGES]
+    )
+    for entry in recent:
+        entry.url = reverse(f"{entry.content_type.app_label}:detail", args=[entry.object_id])
+        entry.kind = entry.content_type.model_class()._meta.verbose_name
+    return render(request, "core/home.html", {
+        "account_count": accounts.count(),
+        "contact_count": contacts.count(),
+        "my_account_count": Account.objects.filter(owner=user).count(),
+        "recent": recent,
+    })
 
 
 @login_required
 def global_search(request):
-    return HttpResponse("")
+    """Accounts and contacts matching `q` that the user may see: a dropdown fragment for htmx, a page otherwise."""
+    user = request.user
+    query = request.GET.get("q", "").strip()[:200]
+    dropdown = bool(request.htmx) and not request.htmx.boosted
+    limit = SEARCH_DROPDOWN_SIZE if dropdown else SEARCH_PAGE_SIZE
+    accounts, contacts = [], []
+    if query:
+        accounts = list(search(Account, user, query).select_related("owner")[:limit])
+        contacts = mark_visible(search(Contact, user, query).select_related("account")[:limit], user, "account",
+                                "account_visible")
+    context = {"query": query, "accounts": accounts, "contacts": contacts, "limit": limit}
+    return render(request, "core/_search_results.html" if dropdown else "core/search.html", context)
 
 
+def _safe_next(request, url):
+    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return url
+    return reverse("home")
+
+
+@require_POST
 def set_language(request):
-    return HttpResponse("")
+    """Switch the interface language: stored on the user (it follows them to any browser) and in the
+    language cookie (so the login page and anonymous pages follow too)."""
+    language = request.POST.get("language", "")
+    response = redirect(_safe_next(request, request.POST.get("next")))
+    if language not in dict(settings.LANGUAGES):
+        return response
+    if request.user.is_authenticated and request.user.language != language:
+        request.user.language = language
+        request.user.save(update_fields=["language"])
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, language,
+        max_age=settings.LANGUAGE_COOKIE_AGE, path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN, secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY, samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response
 
 
 @login_required
 def recycle_bin(request):
-    return HttpResponse("")
+    """Deleted records the user may edit (and so restore), newest first."""
+    user = request.user
+    sections = [
+        {
+            "kind": kind,
+            "title": model._meta.verbose_name_plural,
+            "records": list(
+                model.all_objects.deleted().editable_by(user).select_related("deleted_by")
+                .order_by("-deleted_at", "-pk")[:RECYCLE_BIN_SIZE]
+            ),
+        }
+        for kind, model in RESTORABLE.items()
+    ]
+    return render(request, "core/recycle_bin.html", {"sections": sections, "limit": RECYCLE_BIN_SIZE})
+
+
+@login_required
+@require_POST
+def restore(request, kind, pk):
+    model = RESTORABLE.get(kind)
+    if model is None:
+        raise Http404
+    record = get_for_user(model.all_objects.deleted(), request.user, pk, write=True)
+    try:
+        services.restore(record, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, _("“%(name)s” could not be restored: %(reason)s")
+                       % {"name": record, "reason": " ".join(exc.messages)})
+        return redirect("core:recycle_bin")
+    messages.success(request, _("“%(name)s” was restored.") % {"name": record})
+    return redirect(record)

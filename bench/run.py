@@ -1,0 +1,216 @@
+"""Vínculo benchmark: server time and SQL queries of the main pages on the large demo dataset.
+
+`make bench` builds the dataset once (`vinculo demo --size large` in var/bench) and runs this.
+Each case is a request through Django's test client, in process, as a logged-in demo user: the
+time covers middleware, the view, its queries and the template, but no network. Targets are
+those of issue #2 (SQLite, 2 cores); a missed target is reported, not a failure.
+
+    python bench/run.py [--runs 30] [--users director,vendedor.norte] [--explain]
+"""
+
+import argparse
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vinculo.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.db.models import Count, Q  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import NoReverseMatch, reverse  # noqa: E402
+
+from vinculo.accounts.models import Account  # noqa: E402
+from vinculo.contacts.models import Contact  # noqa: E402
+from vinculo.core import search  # noqa: E402
+from vinculo.org.models import User  # noqa: E402
+
+MIN_ACCOUNTS = 50_000
+TARGETS_MS = {"list": 100, "search": 100, "page": 150}
+WARM_UP = 3
+
+
+@dataclass
+class Case:
+    kind: str  # list, page, search, api: which target applies
+    label: str
+    url: str = ""
+    # Measured instead of the URL while the page does not exist yet (404) or is still a stub (empty body).
+    fallback: Callable[[], object] | None = None
+    used_fallback: bool = False
+    samples: list[float] = field(default_factory=list)
+    queries: int = 0
+    slowest_sql: str = ""
+    status: int = 0
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def url(name: str, *args, query: str = "") -> str:
+    try:
+        return reverse(name, args=args) + (f"?{query}" if query else "")
+    except NoReverseMatch:
+        return ""
+
+
+def busiest_account(user) -> Account:
+    """The account with the most contacts among those `user` may see: the heaviest account page."""
+    named = Account.objects.visible_to(user).filter(legal_name="Minera Atacama SpA").first()
+    if named is not None:
+        return named
+    return (
+        Account.objects.visible_to(user)
+        .annotate(n=Count("contacts", filter=Q(contacts__deleted_at__isnull=True)))
+        .order_by("-n")
+        .first()
+    )
+
+
+def cases_for(user) -> list[Case]:
+    account = busiest_account(user)
+    customers = "account_type=customer&sort=name"
+
+    def search_fallback(query):
+        def run():
+            accounts = list(search.search(Account, user, query).select_related("owner")[:10])
+            contacts = list(search.search(Contact, user, query).select_related("account")[:10])
+            return accounts, contacts
+        return run
+
+    def list_fallback(page):
+        def run():
+            queryset = (Account.objects.visible_to(user).filter(account_type="customer")
+                        .select_related("owner", "territory", "industry").order_by("legal_name", "pk"))
+            return queryset.count(), list(queryset[(page - 1) * 25:page * 25])
+        return run
+
+    return [
+        Case("list", "accounts: customers by name, p1", url("accounts:list", query=customers), list_fallback(1)),
+        Case("list", "accounts: customers by name, p2", url("accounts:list", query=customers + "&page=2"),
+             list_fallback(2)),
+        Case("list", "accounts: all, default sort", url("accounts:list")),
+        Case("list", "accounts: quick search “atacama”", url("accounts:list", query="q=atacama")),
+        Case("list", "contacts: all, by name", url("contacts:list")),
+        Case("page", f"account page ({account.contacts.count()} contacts)", url("accounts:detail", account.pk)),
+        Case("search", "global search “atacama”", url("search", query="q=atacama"), search_fallback("atacama")),
+        Case("search", "global search “soto”", url("search", query="q=soto"), search_fallback("soto")),
+        Case("search", "global search “gonzalez mine”", url("search", query="q=gonzalez+mine"),
+             search_fallback("gonzalez mine")),
+        Case("api", "API accounts?limit=25", "/api/v1/accounts?limit=25"),
+        Case("api", "API accounts?account_type=customer&offset=25", "/api/v1/accounts?account_type=customer&limit=25&offset=25"),
+    ]
+
+
+def request(client: Client, case: Case):
+    if case.used_fallback:
+        case.fallback()
+        return 200
+    response = client.get(case.url)
+    return response.status_code
+
+
+def measure(client: Client, case: Case, runs: int) -> None:
+    if not case.url and case.fallback is None:
+        return
+    if case.url:
+        response = client.get(case.url)
+        case.status = response.status_code
+        stub = response.status_code == 200 and not response.content.strip()
+        if (response.status_code == 404 or stub) and case.fallback is not None:
+            case.used_fallback = True
+    else:
+        case.used_fallback = True
+    if case.status not in (0, 200) and not case.used_fallback:
+        return
+    for _ in range(WARM_UP):
+        request(client, case)
+    with CaptureQueriesContext(connection) as captured:
+        request(client, case)
+    case.queries = len(captured.captured_queries)
+    if captured.captured_queries:
+        case.slowest_sql = max(captured.captured_queries, key=lambda q: float(q["time"]))["sql"]
+    for _ in range(runs):
+        started = time.perf_counter()
+        request(client, case)
+        case.samples.append((time.perf_counter() - started) * 1000)
+
+
+def explain(sql: str) -> str:
+    prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+    with connection.cursor() as cursor:
+        cursor.execute(prefix + sql)
+        rows = cursor.fetchall()
+    if connection.vendor == "sqlite":
+        return "\n".join(f"      {row[-1]}" for row in rows)
+    return "\n".join(f"      {row[0]}" for row in rows)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", 30)))
+    parser.add_argument("--users", default="director,gerente.norte,vendedor.norte")
+    parser.add_argument("--explain", action="store_true", help="Show the plan of each case's slowest query.")
+    options = parser.parse_args()
+
+    accounts, contacts = Account.objects.count(), Contact.objects.count()
+    if accounts < MIN_ACCOUNTS:
+        print(f"The benchmark needs the large dataset ({accounts:,} accounts here). Run `make bench`, which "
+              "builds it with `vinculo demo --size large` in var/bench.", file=sys.stderr)
+        return 2
+
+    engine = connection.vendor
+    if engine == "sqlite":
+        engine += " " + connection.Database.sqlite_version
+    print(f"Vínculo benchmark: {accounts:,} accounts, {contacts:,} contacts · {engine} · Python "
+          f"{platform.python_version()} · {os.cpu_count()} CPUs · {options.runs} runs after {WARM_UP} warm-up")
+    print()
+    header = f"{'case':<48} {'user':<15} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}  {'target':<8} result"
+    print(header)
+    print("-" * len(header))
+
+    missed = []
+    for username in options.users.split(","):
+        user = User.objects.get(username=username.strip())
+        client = Client()
+        client.force_login(user)
+        for case in cases_for(user):
+            measure(client, case, options.runs)
+            label = case.label + (" [queryset]" if case.used_fallback else "")
+            target = TARGETS_MS.get(case.kind)
+            if not case.samples:
+                print(f"{label:<48} {username:<15} {'':>8} {'':>8} {'':>8}  {'':<8} skipped (HTTP {case.status})")
+                continue
+            p50, p95 = percentile(case.samples, 0.5), percentile(case.samples, 0.95)
+            if target is None:
+                verdict, target_text = "", "—"
+            else:
+                verdict, target_text = ("ok" if p95 < target else "MISSED"), f"<{target}"
+                if p95 >= target:
+                    missed.append(f"{case.label} as {username}: p95 {p95:.0f} ms ≥ {target} ms")
+            print(f"{label:<48} {username:<15} {p50:>8.1f} {p95:>8.1f} {case.queries:>8}  {target_text:<8} {verdict}")
+            if options.explain and case.slowest_sql:
+                print(f"    slowest query: {case.slowest_sql[:300]}{'…' if len(case.slowest_sql) > 300 else ''}")
+                print(explain(case.slowest_sql))
+    print()
+    if missed:
+        print("Targets MISSED (p95):")
+        for line in missed:
+            print(f"  ✗ {line}")
+    else:
+        print("All targets met (p95: lists and search < 100 ms, account page < 150 ms).")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+from django import forms
+from django.db.models import Q
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from vinculo.core.forms import CountryField, RecordChooser, RecordForm
+from vinculo.core.lists import ListFilterForm
+from vinculo.org.models import Territory, User
+
+from .models import Account
+
+
+def active_users(keep=None):
+    """Users who can be given records; `keep` (an id) stays choosable so editing a record whose
+    owner has left does not force a change of owner."""
+    return User.objects.filter(Q(is_active=True) | Q(pk=keep)) if keep else User.objects.filter(is_active=True)
+
+
+FIELDSETS = (
+    (_("Responsibility"), ("owner", "business_unit", "office", "supervisor", "support_user", "sales_team")),
+    (_("Identification"), ("legal_name", "trade_name", "country", "tax_id", "phone", "email", "website", "parent")),
+    (_("Classification"), ("industry", "account_type", "employees", "annual_revenue", "rating", "territory")),
+    (_("How it buys"), ("purchase_methods", "buying_frequency", "preferred_channel")),
+    (_("Commercial terms"), ("currency", "credit_limit", "discount_level", "payment_behaviour", "relationship_status")),
+    (_("Sales targets"), ("sales_target", "potential")),
+    (_("Financial information"), ("credit_grade", "credit_bureau_status", "credit_behaviour", "commercial_reports",
+                                   "risk_analysis", "bank_details", "other_suppliers")),
+    (_("Description"), ("description",)),
+)
+
+
+class AccountForm(RecordForm):
+    fieldsets = FIELDSETS
+    restricted_fields = Account.FINANCIAL_FIELDS
+    purchase_methods = forms.MultipleChoiceField(
+        label=capfirst(_("purchase methods")), choices=Account.PurchaseMethod.choices, required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    country = CountryField(label=capfirst(_("country")), initial="CL")
+    currency = forms.ChoiceField(label=capfirst(_("currency")), choices=User.Currency.choices, initial="CLP")
+    website = forms.URLField(label=capfirst(_("website")), required=False, max_length=200, assume_scheme="https")
+
+    class Meta:
+        model = Account
+        fields = [name for _legend, names in FIELDSETS for name in names]
+        widgets = {
+            "parent": RecordChooser("accounts:autocomplete"),
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "credit_behaviour": forms.Textarea(attrs={"rows": 2}),
+            "commercial_reports": forms.Textarea(attrs={"rows": 2}),
+            "risk_analysis": forms.Textarea(attrs={"rows": 2}),
+            "bank_details": forms.Textarea(attrs={"rows": 2}),
+            "other_suppliers": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        if not user.can_view_financial_data:
+            for name in Account.FINANCIAL_FIELDS:
+                del self.fields[name]
+        for name in ("owner", "supervisor", "support_user"):
+            self.fields[name].queryset = active_users(keep=getattr(self.instance, f"{name}_id"))
+        visible = Account.objects.visible_to(user)
+        if self.instance.pk:
+            # The current parent stays acceptable even if the editor can no longer see it.
+            visible = (visible | Account.objects.filter(pk=self.instance.parent_id)).exclude(pk=self.instance.pk)
+        self.fields["parent"].queryset = visible
+        if not self.instance.pk:
+            self.fields["owner"].initial = user.pk
+        else:
+            # Edit stored values in their readable form; the model normalises them again on save.
+            self.initial["tax_id"] = self.instance.tax_id_display
+            self.initial["phone"] = self.instance.phone_display
+
+
+class AccountFilterForm(ListFilterForm):
+    account_type = forms.ChoiceField(label=capfirst(_("account type")), required=False,
+                                     choices=[("", _("All types")), *Account.Type.choices])
+    territory = forms.ModelChoiceField(label=capfirst(_("territory")), required=False, queryset=Territory.objects.all(),
+                                       empty_label=_("All territories"))
+    owner = forms.ModelChoiceField(label=capfirst(_("owner")), required=False, queryset=active_users(),
+                                   empty_label=_("All owners"))
+    rating = forms.ChoiceField(label=capfirst(_("rating")), required=False, choices=[("", _("Any rating")), *Account.Rating.choices])
+    relationship_status = forms.ChoiceField(label=capfirst(_("relationship status")), required=False,
+                                            choices=[("", _("Any status")), *Account.Relationship.choices])
+
+    def filter_territory(self, queryset, territory):
+        return queryset.filter(territory__path__startswith=territory.path)

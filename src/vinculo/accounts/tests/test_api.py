@@ -1,0 +1,309 @@
+import pytest
+
+from vinculo.accounts.models import Account, AccountTeamMember
+from vinculo.accounts.tests.factories import AccountFactory, IndustryFactory, valid_rut
+from vinculo.api.tests.client import ApiClient, error_fields
+from vinculo.core.models import ChangeLog
+from vinculo.org.models import Territory
+
+pytestmark = pytest.mark.django_db
+
+# who → (sees vendedor.norte's account, sees vendedor.sur's account); seeing implies editing here.
+MATRIX = {
+    "admin": (True, True),
+    "director": (True, True),
+    "gerente_norte": (True, False),
+    "gerente_sur": (False, True),
+    "vendedor_norte": (True, False),
+    "vendedor_norte2": (False, False),
+    "vendedor_sur": (False, True),
+}
+CASES = [(who, side) for who in MATRIX for side in ("north", "south")]
+
+
+def expected(who, side) -> bool:
+    return MATRIX[who][0 if side == "north" else 1]
+
+
+@pytest.mark.parametrize("who", MATRIX)
+def test_list_shows_exactly_the_accounts_the_user_may_see(org, who):
+    response = ApiClient(getattr(org, who)).get("/accounts")
+    assert response.status_code == 200
+    ids = {item["id"] for item in response.json()["items"]}
+    assert (org.north_account.pk in ids) is expected(who, "north")
+    assert (org.south_account.pk in ids) is expected(who, "south")
+    assert response.json()["count"] == len(ids)
+
+
+@pytest.mark.parametrize(("who", "side"), CASES)
+def test_detail_of_an_account_the_user_may_not_see_is_404_like_a_missing_one(org, who, side):
+    api = ApiClient(getattr(org, who))
+    account = getattr(org, f"{side}_account")
+    response = api.get(f"/accounts/{account.pk}")
+    if expected(who, side):
+        assert response.status_code == 200
+        assert response.json()["legal_name"] == account.legal_name
+    else:
+        missing = api.get("/accounts/999999")
+        assert (response.status_code, response.content) == (404, missing.content)
+        assert response.json() == {"detail": "Not found."}
+
+
+@pytest.mark.parametrize(("who", "side"), CASES)
+def test_update_succeeds_only_on_accounts_the_user_may_see(org, who, side):
+    account = getattr(org, f"{side}_account")
+    response = ApiClient(getattr(org, who)).patch(
+        f"/accounts/{account.pk}", {"trade_name": "Cambiado", "version": account.version}
+    )
+    account.refresh_from_db()
+    if expected(who, side):
+        assert response.status_code == 200
+        assert (response.json()["trade_name"], response.json()["version"]) == ("Cambiado", 2)
+        assert account.trade_name == "Cambiado"
+    else:
+        assert response.status_code == 404
+        assert account.trade_name == ""
+
+
+def test_rep_cannot_delete_other_reps_private_account(org):
+    response = ApiClient(org.vendedor_sur).delete(f"/accounts/{org.north_account.pk}")
+    assert response.status_code == 404
+    assert Account.objects.filter(pk=org.north_account.pk).exists()
+
+
+def test_read_only_team_member_reads_but_gets_403_on_change_and_delete(org):
+    AccountTeamMember.objects.create(account=org.north_account, user=org.vendedor_sur)
+    api = ApiClient(org.vendedor_sur)
+    path = f"/accounts/{org.north_account.pk}"
+    assert api.get(path).status_code == 200
+    refused = api.patch(path, {"trade_name": "X", "version": 1})
+    assert refused.status_code == 403
+    assert "detail" in refused.json()
+    assert api.delete(path).status_code == 403
+    org.north_account.refresh_from_db()
+    assert (org.north_account.trade_name, org.north_account.is_deleted) == ("", False)
+
+
+@pytest.mark.parametrize("who", ["vendedor_norte", "gerente_norte", "director"])
+def test_financial_fields_are_absent_without_the_permission(org, who):
+    api = ApiClient(getattr(org, who))
+    detail = api.get(f"/accounts/{org.north_account.pk}").json()
+    listed = api.get("/accounts").json()["items"][0]
+    for data in (detail, listed):
+        assert not set(Account.FINANCIAL_FIELDS) & set(data)
+        assert data["legal_name"] == org.north_account.legal_name
+
+
+@pytest.mark.parametrize("who", ["finance", "admin"])
+def test_financial_fields_are_present_with_the_permission(org, who):
+    data = ApiClient(getattr(org, who)).get(f"/accounts/{org.north_account.pk}").json()
+    assert set(Account.FINANCIAL_FIELDS) <= set(data)
+    assert (data["bank_details"], data["credit_grade"]) == ("Banco de Chile 123", "B")
+
+
+def test_user_without_the_permission_cannot_write_financial_fields(org):
+    response = ApiClient(org.vendedor_norte).patch(
+        f"/accounts/{org.north_account.pk}", {"credit_grade": "E", "trade_name": "X", "version": 1}
+    )
+    assert response.status_code == 422
+    assert error_fields(response) == {"credit_grade"}
+    org.north_account.refresh_from_db()
+    assert (org.north_account.credit_grade, org.north_account.trade_name) == ("B", "")
+
+
+def test_finance_user_can_write_financial_fields(org):
+    response = ApiClient(org.finance).patch(f"/accounts/{org.north_account.pk}", {"credit_grade": "E", "version": 1})
+    assert response.status_code == 200
+    assert response.json()["credit_grade"] == "E"
+
+
+def test_create_stores_normalised_values_defaults_the_owner_and_logs_history(org):
+    response = ApiClient(org.vendedor_norte).post("/accounts", {
+        "legal_name": "Aguas del Norte SA", "tax_id": "76.086.428-5", "phone": "+56 2 2345 6789",
+        "purchase_methods": ["purchase_order"], "annual_revenue": "1250000.50",
+    })
+    assert response.status_code == 201
+    data = response.json()
+    assert (data["tax_id"], data["tax_id_display"]) == ("760864285", "76.086.428-5")
+    assert (data["phone"], data["phone_display"]) == ("+56223456789", "+56 2 2345 6789")
+    assert data["owner"] == {"id": org.vendedor_norte.pk, "name": str(org.vendedor_norte)}
+    assert data["annual_revenue"] == "1250000.50"
+    account = Account.objects.get(pk=data["id"])
+    assert account.created_by == org.vendedor_norte
+    assert account.history().get().action == ChangeLog.Action.CREATE
+
+
+@pytest.mark.parametrize(("payload", "field"), [
+    ({"legal_name": "Mala SpA", "tax_id": "76.086.428-4"}, "tax_id"),
+    ({"legal_name": "Mala SL", "country": "ES", "tax_id": "B12345678"}, "tax_id"),
+    ({"legal_name": "Mala SpA", "email": "ventas@"}, "email"),
+    ({"legal_name": "Mala SpA", "phone": "12"}, "phone"),
+    ({"trade_name": "Sin razón social"}, "legal_name"),
+    ({"legal_name": ""}, "legal_name"),
+    ({"legal_name": "Mala SpA", "owner": 99999}, "owner"),
+    ({"legal_name": "Mala SpA", "industry": 99999}, "industry"),
+    ({"legal_name": "Mala SpA", "account_type": "friend"}, "account_type"),
+    ({"legal_name": "Mala SpA", "employees": "many"}, "employees"),
+    ({"legal_name": "Mala SpA", "purchase_methods": ["barter"]}, "purchase_methods"),
+    ({"legal_name": "Mala SpA", "id": 5}, "id"),
+])
+def test_bad_input_is_refused_naming_the_field_and_nothing_is_stored(org, payload, field):
+    before = Account.all_objects.count()
+    response = ApiClient(org.vendedor_norte).post("/accounts", payload)
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert field in error_fields(response)
+    assert all(error["message"] for error in response.json()["detail"])
+    assert Account.all_objects.count() == before
+
+
+def test_duplicate_tax_id_is_refused_and_nothing_is_stored(org):
+    before = Account.all_objects.count()
+    response = ApiClient(org.vendedor_norte).post(
+        "/accounts", {"legal_name": "Copia SpA", "tax_id": org.south_account.tax_id_display}
+    )
+    assert response.status_code == 422
+    assert "tax id" in response.json()["detail"][0]["message"]
+    assert Account.all_objects.count() == before
+
+
+def test_spanish_account_with_a_valid_cif_is_accepted(org):
+    response = ApiClient(org.vendedor_norte).post(
+        "/accounts", {"legal_name": "Buena SL", "country": "es", "tax_id": "B-12345674"}
+    )
+    assert response.status_code == 201
+    assert (response.json()["country"], response.json()["tax_id"]) == ("ES", "B12345674")
+
+
+def test_parent_the_user_may_not_see_is_refused_like_a_missing_one(org):
+    api = ApiClient(org.vendedor_norte)
+    hidden = api.post("/accounts", {"legal_name": "Hija SpA", "parent": org.south_account.pk})
+    missing = api.post("/accounts", {"legal_name": "Hija SpA", "parent": 99999})
+    assert hidden.status_code == missing.status_code == 422
+    assert error_fields(hidden) == {"parent"}
+    assert hidden.json()["detail"][0]["message"].replace(str(org.south_account.pk), "N") == \
+        missing.json()["detail"][0]["message"].replace("99999", "N")
+    assert not Account.objects.filter(legal_name="Hija SpA").exists()
+
+
+def test_invalid_patch_changes_nothing(org):
+    response = ApiClient(org.vendedor_norte).patch(
+        f"/accounts/{org.north_account.pk}", {"tax_id": "76.086.428-4", "trade_name": "X", "version": 1}
+    )
+    assert response.status_code == 422
+    assert error_fields(response) == {"tax_id"}
+    org.north_account.refresh_from_db()
+    assert (org.north_account.version, org.north_account.trade_name) == (1, "")
+
+
+def test_stale_version_is_refused_with_409_and_the_first_edit_survives(org):
+    path = f"/accounts/{org.north_account.pk}"
+    first = ApiClient(org.vendedor_norte).patch(path, {"trade_name": "Primera", "version": 1})
+    second = ApiClient(org.gerente_norte).patch(path, {"trade_name": "Segunda", "version": 1})
+    assert first.status_code == 200
+    assert second.status_code == 409
+    assert "changed this record" in second.json()["detail"]
+    org.north_account.refresh_from_db()
+    assert (org.north_account.trade_name, org.north_account.version) == ("Primera", 2)
+
+
+def test_version_may_come_as_an_if_match_header_from_the_etag(org):
+    api = ApiClient(org.vendedor_norte)
+    path = f"/accounts/{org.north_account.pk}"
+    etag = api.get(path)["ETag"]
+    assert etag == '"1"'
+    changed = api.patch(path, {"trade_name": "Con ETag"}, **{"If-Match": etag})
+    assert (changed.status_code, changed["ETag"]) == (200, '"2"')
+    assert api.patch(path, {"trade_name": "Otra"}, **{"If-Match": etag}).status_code == 409
+
+
+def test_patch_without_a_version_is_refused(org):
+    response = ApiClient(org.vendedor_norte).patch(f"/accounts/{org.north_account.pk}", {"trade_name": "X"})
+    assert response.status_code == 422
+    assert error_fields(response) == {"version"}
+
+
+def test_deleted_account_answers_404_and_leaves_the_list(org):
+    api = ApiClient(org.vendedor_norte)
+    path = f"/accounts/{org.north_account.pk}"
+    assert api.delete(path).status_code == 204
+    assert api.get(path).status_code == 404
+    assert api.patch(path, {"trade_name": "X", "version": 2}).status_code == 404
+    assert api.get("/accounts").json()["count"] == 0
+    assert Account.all_objects.get(pk=org.north_account.pk).deleted_by == org.vendedor_norte
+
+
+def test_quick_search_finds_visible_accounts_by_any_word_prefix(org):
+    AccountFactory(owner=org.vendedor_norte, legal_name="Aguas Andinas SA")
+    found = ApiClient(org.vendedor_norte).get("/accounts", q="miner gran").json()
+    assert [item["id"] for item in found["items"]] == [org.north_account.pk]
+    assert found["count"] == 1
+    assert ApiClient(org.vendedor_sur).get("/accounts", q="minera").json()["count"] == 0
+
+
+def test_list_filters_by_fields(org):
+    mining = IndustryFactory(name="Minería")
+    chile = Territory.objects.create(name="Chile", kind="country")
+    north = Territory.objects.create(name="Norte", kind="region", parent=chile)
+    child = AccountFactory(owner=org.vendedor_norte, parent=org.north_account, industry=mining, territory=north,
+                           account_type=Account.Type.PROSPECT, tax_id=valid_rut(9000))
+    api = ApiClient(org.admin)
+
+    def ids(**params):
+        return {item["id"] for item in api.get("/accounts", **params).json()["items"]}
+
+    assert ids(account_type="prospect") == {child.pk}
+    assert ids(owner=org.vendedor_sur.pk) == {org.south_account.pk}
+    assert ids(industry=mining.pk) == ids(parent=org.north_account.pk) == {child.pk}
+    assert ids(territory=chile.pk) == {child.pk}
+    assert ids(tax_id=child.tax_id_display) == ids(tax_id=child.tax_id) == {child.pk}
+    assert ids(country="es") == set()
+    spanish = AccountFactory(owner=org.vendedor_norte, country="ES", tax_id="B12345674")
+    assert ids(tax_id="b-12345674") == ids(tax_id="B12345674", country="ES") == {spanish.pk}
+
+
+def test_list_pages_with_limit_and_offset_and_counts_everything(org):
+    AccountFactory.create_batch(29, owner=org.vendedor_norte)
+    api = ApiClient(org.vendedor_norte)
+    first = api.get("/accounts", limit=10).json()
+    last = api.get("/accounts", limit=10, offset=25).json()
+    assert (first["count"], len(first["items"])) == (30, 10)
+    assert (last["count"], len(last["items"])) == (30, 5)
+    everything = api.get("/accounts", limit=30).json()["items"]
+    assert len({item["id"] for item in everything}) == 30
+
+
+def test_limit_is_capped(org, monkeypatch):
+    monkeypatch.setattr("vinculo.api.common.MAX_LIMIT", 2)
+    AccountFactory.create_batch(3, owner=org.vendedor_norte)
+    assert len(ApiClient(org.vendedor_norte).get("/accounts", limit=100).json()["items"]) == 2
+
+
+def test_list_orders_by_the_requested_field_and_refuses_unknown_ones(org):
+    api = ApiClient(org.admin)
+    names = [item["legal_name"] for item in api.get("/accounts", ordering="-legal_name").json()["items"]]
+    assert names == sorted(names, reverse=True)
+    refused = api.get("/accounts", ordering="bank_details")
+    assert refused.status_code == 422
+    assert error_fields(refused) == {"ordering"}
+
+
+def test_parent_is_named_only_when_the_caller_may_see_it(org):
+    child = AccountFactory(owner=org.vendedor_norte, parent=org.south_account)
+    assert ApiClient(org.vendedor_norte).get(f"/accounts/{child.pk}").json()["parent"] is None
+    assert ApiClient(org.admin).get(f"/accounts/{child.pk}").json()["parent"] == {
+        "id": org.south_account.pk, "name": str(org.south_account)
+    }
+
+
+@pytest.mark.parametrize("rows", [10, 200])
+def test_list_runs_a_bounded_number_of_queries(org, rows, django_assert_max_num_queries):
+    industry = IndustryFactory()
+    territory = Territory.objects.create(name="Norte")
+    AccountFactory.create_batch(rows, owner=org.vendedor_norte, parent=org.north_account, industry=industry,
+                                territory=territory, supervisor=org.gerente_norte)
+    api = ApiClient(org.gerente_norte)
+    with django_assert_max_num_queries(8):
+        response = api.get("/accounts", limit=200)
+    assert response.json()["count"] == rows + 1
+    assert len(response.json()["items"]) == min(rows + 1, 200)

@@ -1,0 +1,84 @@
+"""Activities: every interaction with an account or its contacts (calls, meetings, visits, emails, notes)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from vinculo.accounts.models import Account
+from vinculo.core.access import owned_by_user_or_subordinates
+from vinculo.core.models import TrackedModel
+
+
+class Activity(TrackedModel):
+    class Kind(models.TextChoices):
+        CALL = "call", _("Call")
+        MEETING = "meeting", _("Meeting")
+        VISIT = "visit", _("Visit")
+        EMAIL = "email", _("Email")
+        NOTE = "note", _("Note")
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Outcome(models.TextChoices):
+        NONE = "", _("—")
+        POSITIVE = "positive", _("Positive")
+        NEUTRAL = "neutral", _("Neutral")
+        NEGATIVE = "negative", _("Negative")
+        NO_ANSWER = "no_answer", _("No answer")
+        FOLLOW_UP = "follow_up", _("Follow-up needed")
+
+    class Direction(models.TextChoices):
+        NONE = "", _("—")
+        INBOUND = "inbound", _("Inbound")
+        OUTBOUND = "outbound", _("Outbound")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.CALL)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DONE)
+    subject = models.CharField(_("subject"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    occurred_at = models.DateTimeField(_("date"))
+    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), null=True, blank=True)
+    direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="activities"
+    )
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="activities",
+    )
+    contacts = models.ManyToManyField(
+        "contacts.Contact", verbose_name=_("contacts"), blank=True, related_name="activities"
+    )
+    participants = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("participants"), blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        indexes = [
+            # The account timeline: newest first, live rows only, optionally by kind.
+            models.Index(fields=["account", "deleted_at", "-occurred_at"], name="activity_timeline_idx"),
+            models.Index(fields=["account", "kind", "-occurred_at"], name="activity_timeline_kind_idx"),
+            # "My activities" and activity indicators per rep.
+            models.Index(fields=["owner", "-occurred_at"], name="activity_owner_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.subject}"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("activities:detail", args=[self.pk])
+
+    @classmethod
+    def access_rule(cls, user, write: bool) -> models.Q:
+        """An activity inherits its account's visibility; its owner's line sees it too."""
+        accounts = Account.objects.editable_by(user) if write else Account.objects.visible_to(user)
+        return owned_by_user_or_subordinates(user) | models.Q(account_id__in=accounts.values("pk"))

@@ -1,0 +1,69 @@
+from django import forms
+from django.db.models import Q
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from vinculo.accounts.forms import active_users
+from vinculo.accounts.models import Account
+from vinculo.core.forms import CountryField, RecordChooser, RecordForm
+from vinculo.core.lists import ListFilterForm
+
+from .models import Contact
+
+FIELDSETS = (
+    (_("Person"), ("first_name", "last_name", "title", "department", "executive_level", "purchase_role")),
+    (_("Account and owner"), ("account", "owner")),
+    (_("How to reach"), ("email", "phone", "mobile", "country", "city", "email_opt_out", "do_not_call")),
+    (_("Notes"), ("description",)),
+)
+
+
+class ContactForm(RecordForm):
+    fieldsets = FIELDSETS
+    country = CountryField(label=capfirst(_("country")), initial="CL",
+                           help_text=_("Phone numbers without a country prefix are read as from this country."))
+
+    class Meta:
+        model = Contact
+        fields = [name for _legend, names in FIELDSETS for name in names]
+        widgets = {
+            "account": RecordChooser("accounts:autocomplete"),
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "email": forms.EmailInput(attrs={"autocomplete": "off"}),
+            "phone": forms.TextInput(attrs={"type": "tel"}),
+            "mobile": forms.TextInput(attrs={"type": "tel"}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["owner"].queryset = active_users(keep=self.instance.owner_id)
+        visible = Account.objects.visible_to(user)
+        if self.instance.account_id:
+            # The current account stays acceptable even if the editor can no longer see it.
+            visible = visible | Account.objects.filter(pk=self.instance.account_id)
+        self.fields["account"].queryset = visible
+        if not self.instance.pk:
+            self.fields["owner"].initial = user.pk
+        else:
+            self.initial["phone"] = self.instance.phone_display
+            self.initial["mobile"] = self.instance.mobile_display
+
+
+class ContactFilterForm(ListFilterForm):
+    account = forms.ModelChoiceField(label=capfirst(_("account")), required=False, queryset=Account.objects.none(),
+                                     widget=forms.HiddenInput)
+    executive_level = forms.ChoiceField(label=capfirst(_("executive level")), required=False,
+                                        choices=[("", _("Any level")), *Contact.ExecutiveLevel.choices])
+    purchase_role = forms.ChoiceField(label=capfirst(_("role in the purchase")), required=False,
+                                      choices=[("", _("Any role")), *Contact.PurchaseRole.choices])
+    owner = forms.ModelChoiceField(label=capfirst(_("owner")), required=False, queryset=active_users(),
+                                   empty_label=_("All owners"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = Account.objects.visible_to(self.user)
+
+    def filter_account(self, queryset, account):
+        """The account's contacts, including those linked to it as another account."""
+        linked = account.contact_links.values("contact_id")
+        return queryset.filter(Q(account=account) | Q(pk__in=linked))

@@ -1,0 +1,125 @@
+"""Form pieces every record form shares: field groups, the version for optimistic locking, saving
+through `core.services`, a country select and a search-as-you-type chooser for large FK lists."""
+
+from babel import Locale, UnknownLocaleError
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from .services import ConflictError, create_record, update_record
+
+# Countries Vínculo's customers are in come first in the country select.
+MAIN_COUNTRIES = ("CL", "ES")
+
+
+def country_choices():
+    try:
+        territories = Locale.parse((get_language() or "es").replace("-", "_")).territories
+    except (UnknownLocaleError, ValueError):
+        territories = Locale.parse("en").territories
+    names = {code: name for code, name in territories.items() if len(code) == 2 and code.isalpha()}
+    first = [(code, names[code]) for code in MAIN_COUNTRIES if code in names]
+    rest = sorted(((code, name) for code, name in names.items() if code not in MAIN_COUNTRIES), key=lambda c: c[1])
+    return first + rest
+
+
+class CountryField(forms.ChoiceField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("choices", country_choices)
+        kwargs.pop("max_length", None)
+        kwargs.pop("empty_value", None)
+        super().__init__(**kwargs)
+
+
+class RecordChooser(forms.Widget):
+    """A hidden id plus a search box that asks `url` (an htmx endpoint) for matching records.
+
+    Used instead of a <select> where the choices are records a user may see, which can be tens of
+    thousands; the field's queryset still decides what is accepted."""
+
+    template_name = "core/widgets/record_chooser.html"
+
+    def __init__(self, url_name: str, attrs=None):
+        super().__init__(attrs)
+        self.url_name = url_name
+        self.choices = ()
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        label = ""
+        if value not in (None, ""):
+            queryset = getattr(self.choices, "queryset", None)
+            record = queryset.filter(pk=value).first() if queryset is not None and str(value).isdigit() else None
+            label = str(record) if record is not None else ""
+        context["widget"].update(url=reverse(self.url_name), label=label)
+        return context
+
+
+class RecordForm(forms.ModelForm):
+    """A ModelForm for a TrackedModel that saves through core.services.
+
+    `fieldsets` groups the fields for display; fields missing from the form (e.g. removed for lack
+    of a permission) are skipped. A stale `version` is reported as a form error, never saved."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    fieldsets: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # A field group shown only to users holding a permission; marked as such on the page.
+    restricted_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, user, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.conflict = False
+        for field in self.fields.values():
+            if isinstance(field, forms.ModelChoiceField):
+                field.empty_label = "—"
+            elif isinstance(field, forms.TypedChoiceField) and field.choices and field.choices[0][0] == "":
+                field.choices = [("", "—"), *field.choices[1:]]
+        if self.instance.pk:
+            self.fields["version"].required = True
+            self.fields["version"].initial = self.instance.version
+
+    def grouped_fields(self):
+        for legend, names in self.fieldsets:
+            fields = [self[name] for name in names if name in self.fields]
+            if fields:
+                yield {
+                    "legend": legend,
+                    "fields": fields,
+                    "restricted": bool(set(names) & set(self.restricted_fields)),
+                    "solo": len(fields) == 1,
+                }
+
+    def save_record(self) -> bool:
+        """Validate and save; on refusal (invalid, stale, rejected by the model) return False with
+        the reasons on the form and nothing stored."""
+        if not self.is_valid():
+            return False
+        try:
+            if self.instance.pk is None:
+                create_record(self.instance, by=self.user)
+            else:
+                update_record(self.instance, by=self.user, expected_version=self.cleaned_data["version"])
+        except ConflictError as exc:
+            self.conflict = True
+            self.add_error(None, str(exc))
+            return False
+        except ValidationError as exc:
+            self._add_model_errors(exc)
+            return False
+        return True
+
+    def _add_model_errors(self, exc: ValidationError):
+        if not hasattr(exc, "error_dict"):
+            self.add_error(None, exc)
+            return
+        for field, errors in exc.error_dict.items():
+            target = field if field in self.fields and field != NON_FIELD_ERRORS else None
+            if target is None and field != NON_FIELD_ERRORS:
+                label = self.instance._meta.get_field(field).verbose_name
+                errors = [ValidationError(_("%(field)s: %(error)s"), params={"field": label, "error": "; ".join(e.messages)})
+                          for e in errors]
+            self.add_error(target, errors)

@@ -1,0 +1,207 @@
+"""The record list pattern shared by every list page: filter, quick search, sort, paginate, choose columns.
+
+A list page is a `RecordListView` subclass naming its model, columns, filter form and templates.
+The full page includes the table fragment; htmx requests (filters, sort, pagination, column choice)
+get the fragment alone, so both render from one template.
+"""
+
+from dataclasses import dataclass
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
+from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import ListView
+from django_htmx.http import push_url
+
+from . import search
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    label: str
+    order_by: tuple[str, ...] = ()  # empty: not sortable
+    default: bool = True
+    always: bool = False  # cannot be hidden (the record's name)
+
+
+class ListFilterForm(forms.Form):
+    """GET filters of a list. Each field filters on the model field of the same name unless the
+    subclass overrides `filter_<name>`; invalid values are ignored rather than failing the page."""
+
+    q = forms.CharField(label=_("Quick search"), required=False, max_length=200)
+
+    def __init__(self, *args, user=None, **kwargs):
+        self.user = user
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def apply(self, queryset):
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        for name, value in data.items():
+            if value in (None, "", []):
+                continue
+            custom = getattr(self, f"filter_{name}", None)
+            queryset = custom(queryset, value) if custom else queryset.filter(**{name: value})
+        return queryset
+
+    def filter_q(self, queryset, value):
+        return queryset.filter(pk__in=search.matching_ids(queryset.model, value))
+
+    @property
+    def active(self) -> bool:
+        return any(value not in (None, "", []) for value in getattr(self, "cleaned_data", {}).values())
+
+
+class RecordListView(LoginRequiredMixin, ListView):
+    columns: tuple[Column, ...] = ()
+    filter_form_class = ListFilterForm
+    default_sort = ""
+    search_placeholder = ""
+    # Key under User.list_preferences where this list's column choice is remembered.
+    list_key = ""
+    fragment_template_name = ""
+    select_related: tuple[str, ...] = ()
+    paginate_by = settings.VINCULO["PAGE_SIZE"]
+
+    def get_queryset(self):
+        queryset = self.model.objects.visible_to(self.request.user)
+        if self.select_related:
+            queryset = queryset.select_related(*self.select_related)
+        self.filter_form = self.filter_form_class(self.request.GET, user=self.request.user)
+        queryset = self.filter_form.apply(queryset)
+        self.sort = self._sort_param()
+        column = self._column(self.sort.lstrip("-"))
+        descending = self.sort.startswith("-")
+        order = [f"-{field}" if descending else field for field in column.order_by]
+        return queryset.order_by(*order, "-pk" if descending else "pk")
+
+    def _column(self, name):
+        return next((column for column in self.columns if column.name == name and column.order_by), None)
+
+    def _sort_param(self) -> str:
+        sort = self.request.GET.get("sort", "")
+        return sort if self._column(sort.lstrip("-")) else self.default_sort
+
+    def paginate_queryset(self, queryset, page_size):
+        # Out-of-range or malformed page numbers show the nearest page instead of a 404.
+        paginator = Paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get("page"))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def chosen_columns(self) -> list[str]:
+        preferences = self.request.user.list_preferences or {}
+        names = (preferences.get(self.list_key) or {}).get("columns") or []
+        return self._clean_columns(names) or [column.name for column in self.columns if column.default]
+
+    def _clean_columns(self, names) -> list[str]:
+        chosen = {column.name for column in self.columns} & set(names)
+        if not chosen:
+            return []
+        return [column.name for column in self.columns if column.name in chosen or column.always]
+
+    def _fragment_only(self) -> bool:
+        htmx = getattr(self.request, "htmx", None)
+        return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+    def get_template_names(self):
+        return [self.fragment_template_name if self._fragment_only() else self.template_name]
+
+    def clean_query(self):
+        """The current query string without empty parameters: what links and the address bar show."""
+        query = self.request.GET.copy()
+        for key in list(query):
+            values = [value for value in query.getlist(key) if value.strip()]
+            if values:
+                query.setlist(key, values)
+            else:
+                del query[key]
+        return query
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        if self._fragment_only() and self.request.method == "GET":
+            query = context["query"].urlencode()
+            push_url(response, f"{self.request.path}?{query}" if query else self.request.path)
+        return response
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        shown = self.chosen_columns()
+        current, descending = self.sort.lstrip("-"), self.sort.startswith("-")
+        headers = []
+        for column in self.columns:
+            if column.name not in shown:
+                continue
+            sorted_here = column.order_by and column.name == current
+            headers.append({
+                "column": column,
+                "sortable": bool(column.order_by),
+                "direction": ("descending" if descending else "ascending") if sorted_here else "",
+                "next_sort": f"-{column.name}" if sorted_here and not descending else column.name,
+            })
+        context.update(
+            filter_form=self.filter_form,
+            chips=self._chips(),
+            headers=headers,
+            shown=set(shown),
+            all_columns=self.columns,
+            sort=self.sort,
+            default_sort=self.default_sort,
+            search_placeholder=self.search_placeholder,
+            query=self.clean_query(),
+        )
+        return context
+
+    def _chips(self):
+        """Filters set by id from other pages (e.g. "contacts of this account"), shown as removable chips."""
+        chips = []
+        for field in self.filter_form.hidden_fields():
+            value = self.filter_form.cleaned_data.get(field.name) if self.filter_form.is_bound else None
+            if value in (None, ""):
+                continue
+            query = self.clean_query()
+            query.pop(field.name, None)
+            query.pop("page", None)
+            chips.append({"label": field.label, "value": value,
+                          "remove_url": f"{self.request.path}?{query.urlencode()}" if query else self.request.path})
+        return chips
+
+    def post(self, request, *args, **kwargs):
+        """Remember the column choice for this list, then show the list as it was."""
+        names = self._clean_columns(request.POST.getlist("columns"))
+        if names:
+            preferences = dict(request.user.list_preferences or {})
+            preferences[self.list_key] = {**(preferences.get(self.list_key) or {}), "columns": names}
+            request.user.list_preferences = preferences
+            request.user.save(update_fields=["list_preferences"])
+        if getattr(request, "htmx", None):
+            return self.get(request, *args, **kwargs)
+        return redirect(request.get_full_path())
+
+
+def mark_visible(records, user, field: str, name: str):
+    """Set `name` on each record: whether `user` may see the record its `field` points to, so a
+    page names a related record (e.g. a contact's account) only when the viewer may open it.
+    One query for the whole page of records."""
+    records = list(records)
+    if not records:
+        return records
+    target = records[0]._meta.get_field(field).related_model
+    ids = {getattr(record, f"{field}_id") for record in records} - {None}
+    visible = set(target.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+    for record in records:
+        setattr(record, name, getattr(record, f"{field}_id") in visible)
+    return records
+
+
+def with_visibility(queryset, user, field: str, name: str):
+    """Annotate `name`: whether `user` may see the record `field` points to (the SQL form of
+    `mark_visible`, for querysets that are not evaluated here, e.g. API lists)."""
+    target = queryset.model._meta.get_field(field).related_model
+    return queryset.annotate(**{name: Exists(target.objects.visible_to(user).filter(pk=OuterRef(field)))})

@@ -1,0 +1,82 @@
+"""Display helpers for record pages: field labels from the model, money and numbers in the user's locale."""
+
+from decimal import Decimal, InvalidOperation
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import format_currency, format_decimal
+from django import template
+from django.utils.html import format_html
+from django.utils.text import capfirst
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+# Number formats: Chilean Spanish for "es" (Vínculo's home market), plain English for "en".
+_LOCALES = {"es": "es_CL", "en": "en_US"}
+
+
+def _locale() -> str:
+    language = (get_language() or "es").split("-")[0]
+    return _LOCALES.get(language, "es_CL")
+
+
+@register.filter
+def label(record, field_name: str) -> str:
+    """The translated, capitalised verbose name of `field_name` on `record`'s model."""
+    return capfirst(record._meta.get_field(field_name).verbose_name)
+
+
+@register.filter
+def country_name(code: str) -> str:
+    if not code:
+        return ""
+    try:
+        return Locale.parse(_locale()).territories.get(code.upper(), code)
+    except (UnknownLocaleError, ValueError):
+        return code
+
+
+@register.filter
+def money(value, currency: str = "CLP") -> str:
+    if value in (None, ""):
+        return ""
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        return str(value)
+    return format_currency(amount, currency or "CLP", locale=_locale())
+
+
+@register.filter
+def number(value) -> str:
+    if value in (None, ""):
+        return ""
+    try:
+        return format_decimal(Decimal(value), locale=_locale())
+    except (InvalidOperation, TypeError, ValueError):
+        return str(value)
+
+
+_FROM_RECORD = object()
+
+
+@register.simple_tag
+def field(record, name: str, value=_FROM_RECORD, wide: bool = False):
+    """One <dt>/<dd> pair of a record page: the model's label and the value (choice labels,
+    related records by name, a dash when empty). Pass `value` to show a formatted value instead."""
+    model_field = record._meta.get_field(name)
+    if value is _FROM_RECORD:
+        raw = getattr(record, model_field.attname)
+        if model_field.choices and raw not in (None, ""):
+            value = getattr(record, f"get_{name}_display")()
+        elif model_field.is_relation:
+            value = getattr(record, name) if raw is not None else None
+        else:
+            value = raw
+    if isinstance(value, bool):
+        value = _("Yes") if value else _("No")
+    if value in (None, "", []):
+        value = format_html('<span class="empty">{}</span>', "—")
+    return format_html('<div{}><dt>{}</dt><dd>{}</dd></div>', format_html(' class="wide"') if wide else "",
+                       capfirst(model_field.verbose_name), value)

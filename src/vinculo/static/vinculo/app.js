@@ -1,0 +1,127 @@
+// Vínculo: keyboard shortcuts and small behaviours htmx does not cover. No dependencies.
+(function () {
+  "use strict";
+
+  function isTyping(el) {
+    return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
+  }
+
+  function searchBox() { return document.getElementById("global-search"); }
+
+  // The options of a result list (global search dropdown or a record chooser).
+  function options(listbox) {
+    return Array.from(listbox.querySelectorAll("a[href], button[data-choice]"));
+  }
+
+  function listboxFor(input) {
+    var id = input.getAttribute("aria-controls");
+    return id ? document.getElementById(id) : null;
+  }
+
+  function closeListbox(listbox) {
+    if (!listbox) return;
+    listbox.innerHTML = "";
+    var input = document.querySelector('[aria-controls="' + listbox.id + '"]');
+    if (input) input.setAttribute("aria-expanded", "false");
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    // Ctrl+K / Cmd+K anywhere, or "/" when not typing: jump to global search.
+    if (((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "k") ||
+        (event.key === "/" && !isTyping(target) && !event.ctrlKey && !event.metaKey && !event.altKey)) {
+      var box = searchBox();
+      if (box) {
+        event.preventDefault();
+        box.focus();
+        box.select();
+      }
+      return;
+    }
+
+    // Enter in a chooser's search box must not submit the whole record form.
+    if (event.key === "Enter" && target.closest && target.closest("[data-chooser]") && target.getAttribute("role") === "combobox") {
+      event.preventDefault();
+      return;
+    }
+
+    // Arrow keys move between the input and its results; Escape closes them.
+    var input = target.closest && target.closest("[aria-controls][role=combobox]");
+    var listbox = input ? listboxFor(input) : target.closest && target.closest("[data-listbox]");
+    if (!listbox) return;
+    var items = options(listbox);
+    var index = items.indexOf(target);
+    if (event.key === "ArrowDown" && items.length) {
+      event.preventDefault();
+      items[Math.min(index + 1, items.length - 1)].focus();
+    } else if (event.key === "ArrowUp" && items.length) {
+      event.preventDefault();
+      if (index <= 0) {
+        var owner = document.querySelector('[aria-controls="' + listbox.id + '"]');
+        if (owner) owner.focus();
+      } else {
+        items[index - 1].focus();
+      }
+    } else if (event.key === "Escape") {
+      var field = document.querySelector('[aria-controls="' + listbox.id + '"]');
+      closeListbox(listbox);
+      if (field) field.focus();
+    }
+  });
+
+  // Picking a record in a chooser fills the hidden id and the visible name.
+  document.addEventListener("click", function (event) {
+    var choice = event.target.closest("[data-choice]");
+    if (choice) {
+      var chooser = choice.closest("[data-chooser]");
+      chooser.querySelector("[data-chooser-value]").value = choice.dataset.choice;
+      var text = chooser.querySelector("[role=combobox]");
+      text.value = choice.dataset.label;
+      closeListbox(chooser.querySelector("[data-listbox]"));
+      text.focus();
+      return;
+    }
+    // Clicking elsewhere closes open result lists and menus.
+    document.querySelectorAll("[data-listbox]").forEach(function (listbox) {
+      if (!listbox.parentElement.contains(event.target)) closeListbox(listbox);
+    });
+    document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) menu.removeAttribute("open");
+    });
+  });
+
+  // Clearing a chooser's text clears its value, so "no parent" can be saved.
+  document.addEventListener("input", function (event) {
+    var chooser = event.target.closest && event.target.closest("[data-chooser]");
+    if (chooser && event.target.getAttribute("role") === "combobox" && !event.target.value.trim()) {
+      chooser.querySelector("[data-chooser-value]").value = "";
+      closeListbox(chooser.querySelector("[data-listbox]"));
+    }
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {
+      menu.removeAttribute("open");
+      var summary = menu.querySelector("summary");
+      if (summary) summary.focus();
+    });
+  });
+
+  document.addEventListener("submit", function (event) {
+    var message = event.target.dataset && event.target.dataset.confirm;
+    if (message && !window.confirm(message)) event.preventDefault();
+  });
+
+  // After a refused save, take keyboard and screen-reader users straight to the list of errors.
+  document.addEventListener("DOMContentLoaded", function () {
+    var summary = document.getElementById("error-summary");
+    if (summary) summary.focus();
+  });
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    var input = target && target.id && document.querySelector('[aria-controls="' + target.id + '"]');
+    if (input) input.setAttribute("aria-expanded", target.innerHTML.trim() ? "true" : "false");
+  });
+})();
