@@ -156,6 +156,12 @@ def explain(sql: str) -> str:
     return "\n".join(f"      {row[0]}" for row in rows)
 
 
+def has_planner_statistics() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        return cursor.fetchone() is not None
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", 30)))
@@ -174,6 +180,8 @@ def main() -> int:
         engine += " " + connection.Database.sqlite_version
     print(f"Vínculo benchmark: {accounts:,} accounts, {contacts:,} contacts · {engine} · Python "
           f"{platform.python_version()} · {os.cpu_count()} CPUs · {options.runs} runs after {WARM_UP} warm-up")
+    if connection.vendor == "sqlite" and not has_planner_statistics():
+        print("Warning: no planner statistics (sqlite_stat1). Run ANALYZE: without it SQLite picks slow plans.")
     print()
     header = f"{'case':<48} {'user':<15} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}  {'target':<8} result"
     print(header)
