@@ -57,7 +57,7 @@ demo-large: install
 	$(BENCH_ENV) $(VINCULO) demo --size large
 
 bench: install
-	@test -f var/bench/vinculo.sqlite3 || $(MAKE) demo-large
+	@$(MAKE) --no-print-directory demo-large
 	$(BENCH_ENV) $(VINCULO) migrate --no-input -v0
 	$(BENCH_ENV) $(BIN)/python bench/run.py
 

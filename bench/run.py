@@ -13,7 +13,6 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vinculo.settings")
@@ -26,11 +25,10 @@ from django.db import connection  # noqa: E402
 from django.db.models import Count, Q  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.urls import NoReverseMatch, reverse  # noqa: E402
+from django.urls import reverse  # noqa: E402
 
 from vinculo.accounts.models import Account  # noqa: E402
 from vinculo.contacts.models import Contact  # noqa: E402
-from vinculo.core import search  # noqa: E402
 from vinculo.org.models import User  # noqa: E402
 
 MIN_ACCOUNTS = 50_000
@@ -40,12 +38,9 @@ WARM_UP = 3
 
 @dataclass
 class Case:
-    kind: str  # list, page, search, api: which target applies
+    kind: str  # list, page, search or api: which target applies
     label: str
-    url: str = ""
-    # Measured instead of the URL while the page does not exist yet (404) or is still a stub (empty body).
-    fallback: Callable[[], object] | None = None
-    used_fallback: bool = False
+    url: str
     samples: list[float] = field(default_factory=list)
     queries: int = 0
     slowest_sql: str = ""
@@ -55,13 +50,6 @@ class Case:
 def percentile(samples: list[float], fraction: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
-def url(name: str, *args, query: str = "") -> str:
-    try:
-        return reverse(name, args=args) + (f"?{query}" if query else "")
-    except NoReverseMatch:
-        return ""
 
 
 def busiest_account(user) -> Account:
@@ -79,70 +67,38 @@ def busiest_account(user) -> Account:
 
 def cases_for(user) -> list[Case]:
     account = busiest_account(user)
-    customers = "account_type=customer&sort=name"
-
-    def search_fallback(query):
-        def run():
-            accounts = list(search.search(Account, user, query).select_related("owner")[:10])
-            contacts = list(search.search(Contact, user, query).select_related("account")[:10])
-            return accounts, contacts
-        return run
-
-    def list_fallback(page):
-        def run():
-            queryset = (Account.objects.visible_to(user).filter(account_type="customer")
-                        .select_related("owner", "territory", "industry").order_by("legal_name", "pk"))
-            return queryset.count(), list(queryset[(page - 1) * 25:page * 25])
-        return run
-
+    accounts, customers = reverse("accounts:list"), reverse("accounts:list") + "?account_type=customer&sort=name"
+    search = reverse("search")
     return [
-        Case("list", "accounts: customers by name, p1", url("accounts:list", query=customers), list_fallback(1)),
-        Case("list", "accounts: customers by name, p2", url("accounts:list", query=customers + "&page=2"),
-             list_fallback(2)),
-        Case("list", "accounts: all, default sort", url("accounts:list")),
-        Case("list", "accounts: quick search “atacama”", url("accounts:list", query="q=atacama")),
-        Case("list", "contacts: all, by name", url("contacts:list")),
-        Case("page", f"account page ({account.contacts.count()} contacts)", url("accounts:detail", account.pk)),
-        Case("search", "global search “atacama”", url("search", query="q=atacama"), search_fallback("atacama")),
-        Case("search", "global search “soto”", url("search", query="q=soto"), search_fallback("soto")),
-        Case("search", "global search “gonzalez mine”", url("search", query="q=gonzalez+mine"),
-             search_fallback("gonzalez mine")),
+        Case("list", "accounts: customers by name, p1", customers),
+        Case("list", "accounts: customers by name, p2", customers + "&page=2"),
+        Case("list", "accounts: all, default sort", accounts),
+        Case("list", "accounts: quick search “atacama”", accounts + "?q=atacama"),
+        Case("list", "contacts: all, by name", reverse("contacts:list")),
+        Case("page", f"account page ({account.contacts.count()} contacts)", reverse("accounts:detail", args=[account.pk])),
+        Case("search", "global search “atacama”", search + "?q=atacama"),
+        Case("search", "global search “soto”", search + "?q=soto"),
+        Case("search", "global search “gonzalez mine”", search + "?q=gonzalez+mine"),
         Case("api", "API accounts?limit=25", "/api/v1/accounts?limit=25"),
-        Case("api", "API accounts?account_type=customer&offset=25", "/api/v1/accounts?account_type=customer&limit=25&offset=25"),
+        Case("api", "API accounts?account_type=customer&offset=25",
+             "/api/v1/accounts?account_type=customer&limit=25&offset=25"),
     ]
 
 
-def request(client: Client, case: Case):
-    if case.used_fallback:
-        case.fallback()
-        return 200
-    response = client.get(case.url)
-    return response.status_code
-
-
 def measure(client: Client, case: Case, runs: int) -> None:
-    if not case.url and case.fallback is None:
-        return
-    if case.url:
-        response = client.get(case.url)
-        case.status = response.status_code
-        stub = response.status_code == 200 and not response.content.strip()
-        if (response.status_code == 404 or stub) and case.fallback is not None:
-            case.used_fallback = True
-    else:
-        case.used_fallback = True
-    if case.status not in (0, 200) and not case.used_fallback:
+    case.status = client.get(case.url).status_code
+    if case.status != 200:
         return
     for _ in range(WARM_UP):
-        request(client, case)
+        client.get(case.url)
     with CaptureQueriesContext(connection) as captured:
-        request(client, case)
+        client.get(case.url)
     case.queries = len(captured.captured_queries)
     if captured.captured_queries:
         case.slowest_sql = max(captured.captured_queries, key=lambda q: float(q["time"]))["sql"]
     for _ in range(runs):
         started = time.perf_counter()
-        request(client, case)
+        client.get(case.url)
         case.samples.append((time.perf_counter() - started) * 1000)
 
 
@@ -171,8 +127,8 @@ def main() -> int:
 
     accounts, contacts = Account.objects.count(), Contact.objects.count()
     if accounts < MIN_ACCOUNTS:
-        print(f"The benchmark needs the large dataset ({accounts:,} accounts here). Run `make bench`, which "
-              "builds it with `vinculo demo --size large` in var/bench.", file=sys.stderr)
+        print(f"The benchmark needs the large dataset ({accounts:,} accounts here): `make demo-large` builds it "
+              "in var/bench.", file=sys.stderr)
         return 2
 
     engine = connection.vendor
@@ -194,7 +150,7 @@ def main() -> int:
         client.force_login(user)
         for case in cases_for(user):
             measure(client, case, options.runs)
-            label = case.label + (" [queryset]" if case.used_fallback else "")
+            label = case.label
             target = TARGETS_MS.get(case.kind)
             if not case.samples:
                 print(f"{label:<48} {username:<15} {'':>8} {'':>8} {'':>8}  {'':<8} skipped (HTTP {case.status})")

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "vinculo.org",
     "vinculo.accounts",
     "vinculo.contacts",
+    "vinculo.activities",
     "vinculo.api",
     "vinculo.demo",
 ]
@@ -148,4 +149,9 @@ VINCULO = {
     # Default country for tax ids and phone numbers typed without a prefix.
     "DEFAULT_COUNTRY": os.environ.get("VINCULO_DEFAULT_COUNTRY", "CL"),
     "PAGE_SIZE": 25,
+    # Invoice and payment amounts count as restricted financial data (org choice).
+    "INVOICE_AMOUNTS_RESTRICTED": env_bool("VINCULO_INVOICE_AMOUNTS_RESTRICTED", False),
+    "MAX_UPLOAD_MB": int(os.environ.get("VINCULO_MAX_UPLOAD_MB", "20")),
 }
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024

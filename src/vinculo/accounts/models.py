@@ -1,13 +1,17 @@
 """Accounts: the companies we sell to, with every field group of the Customer 360 page."""
 
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Length, Substr
 from django.utils.translation import gettext_lazy as _
 
-from vinculo.core.access import owned_by_user_or_subordinates
-from vinculo.core.models import TrackedModel
+from vinculo.core.access import RecordQuerySet, owned_by_user_or_subordinates
+from vinculo.core.models import LiveManager, TrackedModel
 from vinculo.core.validators import format_phone, format_tax_id, normalize_phone, normalize_tax_id
 
 
@@ -255,12 +259,14 @@ class Account(TrackedModel):
 
     @classmethod
     def access_rule(cls, user, write: bool) -> models.Q:
-        team = AccountTeamMember.objects.filter(account=models.OuterRef("pk"), user=user)
+        # Non-correlated IN lists: the database computes each list once, instead of running a
+        # subquery per account row (bench/: account list -25%, account page -35% on 50,000 accounts).
+        team = AccountTeamMember.objects.filter(user=user)
         if write:
             team = team.filter(access=AccountTeamMember.Access.EDIT)
         rule = (
             owned_by_user_or_subordinates(user)
-            | models.Exists(team)
+            | models.Q(pk__in=team.values("account_id"))
             | models.Q(sales_team_id__in=user.team_memberships.values("team_id"))
         )
         return rule | territory_access_rule(user)
@@ -270,15 +276,30 @@ def territory_access_rule(user, field: str = "territory") -> models.Q:
     """Records in a territory (or below it) that `user` is assigned to, where the territory grants access."""
     from vinculo.org.models import Territory
 
-    granting = (
-        Territory.objects.filter(users=user, grants_access=True)
-        .annotate(prefix=Substr(models.OuterRef(f"{field}__path"), 1, Length("path")))
-        .filter(prefix=models.F("path"))
+    granting = Territory.objects.filter(users=user, grants_access=True)
+    covered = Territory.objects.filter(
+        models.Exists(granting.filter(path=Substr(models.OuterRef("path"), 1, Length("path"))))
     )
-    return models.Q(models.Exists(granting))
+    return models.Q(**{f"{field}__in": covered.values("pk")})
 
 
-class Address(TrackedModel):
+class AccountRecord(TrackedModel):
+    """A record that belongs to an account and inherits its visibility (and editability)."""
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="%(class)ss"
+    )
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def access_rule(cls, user, write: bool) -> models.Q:
+        accounts = Account.objects.editable_by(user) if write else Account.objects.visible_to(user)
+        return models.Q(account_id__in=accounts.values("pk"))
+
+
+class Address(AccountRecord):
     class Kind(models.TextChoices):
         BILLING = "billing", _("Billing")
         SHIPPING = "shipping", _("Shipping")
@@ -299,11 +320,6 @@ class Address(TrackedModel):
 
     def __str__(self):
         return ", ".join(filter(None, [self.street, self.city, self.region, self.country]))
-
-    @classmethod
-    def access_rule(cls, user, write: bool) -> models.Q:
-        accounts = Account.objects.editable_by(user) if write else Account.objects.visible_to(user)
-        return models.Q(account_id__in=accounts.values("pk"))
 
 
 class AccountTeamMember(models.Model):
@@ -337,3 +353,325 @@ class AccountTeamMember(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.get_role_display()}"
+
+
+class CustomerAsset(AccountRecord):
+    """A product we sold that the customer has installed or uses."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("In use")
+        IN_SERVICE = "in_service", _("In service / repair")
+        RETIRED = "retired", _("Retired")
+        RETURNED = "returned", _("Returned")
+
+    product_name = models.CharField(_("product"), max_length=200)
+    serial_number = models.CharField(_("serial number"), max_length=100, blank=True)
+    sale_date = models.DateField(_("sale date"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    contact = models.ForeignKey(
+        "contacts.Contact", verbose_name=_("contact in charge"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="assets",
+    )
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["-sale_date", "-id"]
+        verbose_name = _("customer asset")
+        verbose_name_plural = _("customer assets")
+        indexes = [
+            # The account page's assets list.
+            models.Index(fields=["account", "deleted_at", "-sale_date"], name="asset_account_idx"),
+            models.Index(fields=["serial_number"], name="asset_serial_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.product_name} ({self.serial_number})" if self.serial_number else self.product_name
+
+
+class ContractQuerySet(RecordQuerySet):
+    def renewals_due(self, today, within_days: int = 60):
+        """Active contracts whose expiry falls between today and `within_days` from today."""
+        return self.filter(
+            status=Contract.Status.ACTIVE, end_date__gte=today, end_date__lte=today + timedelta(days=within_days)
+        )
+
+
+class Contract(AccountRecord):
+    class Type(models.TextChoices):
+        SERVICE = "service", _("Service")
+        MAINTENANCE = "maintenance", _("Maintenance")
+        SUPPLY = "supply", _("Supply")
+        LICENSE = "license", _("Licence")
+        FRAMEWORK = "framework", _("Framework agreement")
+        OTHER = "other", _("Other")
+
+    class Renewal(models.TextChoices):
+        AUTOMATIC = "automatic", _("Renews automatically")
+        MANUAL = "manual", _("Renewal to negotiate")
+        NONE = "none", _("Does not renew")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ACTIVE = "active", _("Active")
+        EXPIRED = "expired", _("Expired")
+        TERMINATED = "terminated", _("Terminated")
+        RENEWED = "renewed", _("Renewed")
+
+    number = models.CharField(_("contract number"), max_length=50)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    contract_type = models.CharField(_("type"), max_length=12, choices=Type.choices, default=Type.SERVICE)
+    contact = models.ForeignKey(
+        "contacts.Contact", verbose_name=_("customer contact responsible"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="contracts",
+    )
+    start_date = models.DateField(_("start"))
+    end_date = models.DateField(_("expiry"), null=True, blank=True)
+    renewal_type = models.CharField(_("renewal"), max_length=10, choices=Renewal.choices, default=Renewal.MANUAL)
+    notice_days = models.PositiveSmallIntegerField(
+        _("notice period (days)"), default=30, help_text=_("How long before expiry the renewal must be decided.")
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    value = models.DecimalField(_("value"), max_digits=18, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, default="CLP")
+
+    objects = LiveManager.from_queryset(ContractQuerySet)()
+    all_objects = models.Manager.from_queryset(ContractQuerySet)()
+
+    class Meta:
+        ordering = ["end_date", "number"]
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+        base_manager_name = "all_objects"
+        indexes = [
+            # Renewal alerts: active contracts expiring soon.
+            models.Index(fields=["status", "end_date"], name="contract_renewal_idx"),
+            models.Index(fields=["account", "deleted_at", "end_date"], name="contract_account_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.number} — {self.description}" if self.description else self.number
+
+    def clean(self):
+        if self.end_date and self.start_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("The expiry cannot be before the start.")})
+
+    def days_to_expiry(self, today) -> int | None:
+        return (self.end_date - today).days if self.end_date else None
+
+    @property
+    def renewal_decision_date(self):
+        return self.end_date - timedelta(days=self.notice_days) if self.end_date else None
+
+
+def invoice_amounts_restricted() -> bool:
+    """Whether invoice and payment amounts belong to the restricted financial group (an org choice)."""
+    return bool(settings.VINCULO.get("INVOICE_AMOUNTS_RESTRICTED"))
+
+
+class InvoiceQuerySet(RecordQuerySet):
+    def billed(self):
+        """Invoices that count as sales: issued, whatever their payment state."""
+        return self.exclude(status__in=[Invoice.Status.DRAFT, Invoice.Status.CANCELLED])
+
+    def overdue(self, today):
+        return self.billed().filter(balance__gt=0, due_date__lt=today)
+
+
+class Invoice(AccountRecord):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ISSUED = "issued", _("Issued")
+        PARTIALLY_PAID = "partially_paid", _("Partially paid")
+        PAID = "paid", _("Paid")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    number = models.CharField(_("invoice number"), max_length=50)
+    issue_date = models.DateField(_("invoice date"))
+    due_date = models.DateField(_("due date"))
+    amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="CLP")
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ISSUED)
+    balance = models.DecimalField(_("unpaid balance"), max_digits=18, decimal_places=2, editable=False, default=0)
+    external_ref = models.CharField(_("ERP reference"), max_length=100, blank=True)
+
+    objects = LiveManager.from_queryset(InvoiceQuerySet)()
+    all_objects = models.Manager.from_queryset(InvoiceQuerySet)()
+
+    class Meta:
+        ordering = ["-issue_date", "-id"]
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        base_manager_name = "all_objects"
+        indexes = [
+            # The account's invoice list and its sales figures by month.
+            models.Index(fields=["account", "deleted_at", "-issue_date"], name="invoice_account_idx"),
+            # Overdue balances.
+            models.Index(fields=["account", "balance", "due_date"], name="invoice_overdue_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["number"], condition=models.Q(deleted_at__isnull=True), name="invoice_unique_live_number",
+                violation_error_message=_("Another invoice already has this number."),
+            )
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def clean(self):
+        errors = {}
+        if self.amount is not None and self.amount < 0:
+            errors["amount"] = [_("An invoice amount cannot be negative; record a credit note instead.")]
+        if self.issue_date and self.due_date and self.due_date < self.issue_date:
+            errors["due_date"] = [_("The due date cannot be before the invoice date.")]
+        if errors:
+            raise ValidationError(errors)
+
+    def validate_constraints(self, exclude=None):
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as exc:
+            raise ValidationError({"number": exc.messages}) from exc
+
+    def is_overdue(self, today) -> bool:
+        return (
+            self.status not in (self.Status.DRAFT, self.Status.CANCELLED)
+            and self.balance > 0 and self.due_date < today
+        )
+
+
+class Payment(AccountRecord):
+    class Method(models.TextChoices):
+        TRANSFER = "transfer", _("Bank transfer")
+        CHECK = "check", _("Cheque")
+        CARD = "card", _("Card")
+        CASH = "cash", _("Cash")
+        OTHER = "other", _("Other")
+
+    invoice = models.ForeignKey(Invoice, verbose_name=_("invoice"), on_delete=models.CASCADE, related_name="payments")
+    paid_on = models.DateField(_("payment date"))
+    amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=2)
+    method = models.CharField(_("method"), max_length=10, choices=Method.choices, default=Method.TRANSFER)
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["-paid_on", "-id"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        indexes = [models.Index(fields=["invoice", "deleted_at"], name="payment_invoice_idx")]
+
+    def __str__(self):
+        return f"{self.invoice} · {self.paid_on}"
+
+    def clean(self):
+        if self.amount is not None and self.amount <= 0:
+            raise ValidationError({"amount": _("A payment amount must be positive.")})
+        if self.invoice_id and self.account_id and self.invoice.account_id != self.account_id:
+            raise ValidationError({"invoice": _("The invoice belongs to another account.")})
+
+
+class Note(AccountRecord):
+    """A seller's note about the account (optionally about one of its contacts)."""
+
+    contact = models.ForeignKey(
+        "contacts.Contact", verbose_name=_("contact"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="notes",
+    )
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    body = models.TextField(_("note"))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
+        indexes = [models.Index(fields=["account", "deleted_at", "-created_at"], name="note_account_idx")]
+
+    def __str__(self):
+        return self.title or self.body[:60]
+
+
+class ContentDelivery(AccountRecord):
+    """Material or a knowledge article we delivered to the account."""
+
+    class Kind(models.TextChoices):
+        ARTICLE = "article", _("Knowledge article")
+        BROCHURE = "brochure", _("Brochure")
+        PRESENTATION = "presentation", _("Presentation")
+        CATALOGUE = "catalogue", _("Catalogue / price list")
+        SAMPLE = "sample", _("Sample")
+        TRAINING = "training", _("Training")
+        OTHER = "other", _("Other")
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email")
+        VISIT = "visit", _("Visit")
+        PORTAL = "portal", _("Portal")
+        POST = "post", _("Post / courier")
+
+    title = models.CharField(_("material"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.ARTICLE)
+    reference = models.CharField(_("link or reference"), max_length=300, blank=True)
+    contact = models.ForeignKey(
+        "contacts.Contact", verbose_name=_("delivered to"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="content_deliveries",
+    )
+    delivered_on = models.DateField(_("delivered on"))
+    delivered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("delivered by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["-delivered_on", "-id"]
+        verbose_name = _("content delivery")
+        verbose_name_plural = _("content deliveries")
+        indexes = [models.Index(fields=["account", "deleted_at", "-delivered_on"], name="delivery_account_idx")]
+
+    def __str__(self):
+        return self.title
+
+
+class Document(AccountRecord):
+    """A customer file; its content lives in versions, the newest being the current one."""
+
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        verbose_name = _("file")
+        verbose_name_plural = _("files")
+        indexes = [models.Index(fields=["account", "deleted_at", "-updated_at"], name="document_account_idx")]
+
+    def __str__(self):
+        return self.title
+
+
+def _version_path(version, filename):
+    # Unguessable and unrelated to the account: downloads always go through a view that checks access.
+    return f"documents/{uuid.uuid4().hex}/{Path(filename).name}"
+
+
+class DocumentVersion(models.Model):
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    file = models.FileField(_("file"), upload_to=_version_path, max_length=300)
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    content_type = models.CharField(_("content type"), max_length=100)
+    comment = models.CharField(_("comment"), max_length=300, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+
+    class Meta:
+        ordering = ["-number"]
+        verbose_name = _("file version")
+        verbose_name_plural = _("file versions")
+        constraints = [models.UniqueConstraint(fields=["document", "number"], name="document_version_unique")]
+
+    def __str__(self):
+        return f"{self.document} v{self.number}"

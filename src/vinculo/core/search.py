@@ -9,6 +9,7 @@ import re
 import unicodedata
 
 from django.db import connection
+from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 
 from .models import SearchEntry
@@ -69,11 +70,10 @@ def matching_ids(model, query: str):
         return entries.none().values("object_id")
     if connection.vendor == "postgresql":
         expression = " & ".join(f"{term}:*" for term in terms)
+        # Unqualified `body`: Django aliases this table when it nests the query as a subquery.
         entries = entries.filter(
-            pk__in=RawSQL(
-                "SELECT id FROM core_searchentry WHERE to_tsvector('simple', body) @@ to_tsquery('simple', %s)",
-                [expression],
-            )
+            RawSQL("to_tsvector('simple', body) @@ to_tsquery('simple', %s)", [expression],
+                   output_field=BooleanField())
         )
     else:
         expression = " AND ".join(f'"{term}"*' for term in terms)

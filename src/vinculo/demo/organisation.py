@@ -68,11 +68,11 @@ ZONES = {
 USERS = {
     "director": ("Carolina", "Fuentes Vidal", "Sales director", None, None),
     "gerente.norte": ("Rodrigo", "Araya Castillo", "Zone manager North", "director", "norte"),
-    "vendedor.norte": ("Camila", "Rojas Tapia", "Rep North", "gerente.norte", "norte"),
+    "vendedor.norte": ("Matías", "Rojas Tapia", "Rep North", "gerente.norte", "norte"),
     "gerente.centro": ("Felipe", "Contreras Lagos", "Zone manager Centre", "director", "centro"),
     "vendedora.centro": ("Valentina", "Morales Ríos", "Rep Centre", "gerente.centro", "centro"),
     "gerente.sur": ("Patricio", "Muñoz Sepúlveda", "Zone manager South", "director", "sur"),
-    "vendedor.sur": ("Javiera", "Soto Navarrete", "Rep South", "gerente.sur", "sur"),
+    "vendedor.sur": ("Tomás", "Soto Navarrete", "Rep South", "gerente.sur", "sur"),
     "gerente.espana": ("Lucía", "García Martín", "Country manager Spain", "director", "espana"),
     "comercial.madrid": ("Javier", "Fernández Ruiz", "Rep Spain", "gerente.espana", "espana"),
     # Finance sits beside the director so it sees every account, and holds the financial-data permission.
@@ -94,20 +94,19 @@ class Organisation:
     managers: dict[str, User] = field(default_factory=dict)
 
 
-def _tree(model, names_by_parent, parent=None, kinds=(), found=None):
-    found = {} if found is None else found
-    kind, *deeper = kinds or [None]
-    for name, children in names_by_parent.items():
-        extra = {"kind": kind} if kind else {}
-        node, _ = model.objects.get_or_create(name=name, parent=parent, defaults=extra)
-        found[name] = node
-        if isinstance(children, dict):
-            _tree(model, children, node, deeper, found)
-        else:
-            for child in children:
-                found[child], _ = model.objects.get_or_create(
-                    name=child, parent=node, defaults={"kind": deeper[0]} if deeper else {}
-                )
+def _territories() -> dict[str, Territory]:
+    found = {}
+
+    def node(name, parent, kind):
+        found[name], _ = Territory.objects.get_or_create(name=name, parent=parent, defaults={"kind": kind})
+        return found[name]
+
+    for country, regions in TERRITORIES.items():
+        country_node = node(country, None, Territory.Kind.COUNTRY)
+        for region, zones in regions.items():
+            region_node = node(region, country_node, Territory.Kind.REGION)
+            for zone in zones:
+                node(zone, region_node, Territory.Kind.ZONE)
     return found
 
 
@@ -137,8 +136,7 @@ def load_organisation(extra_reps_per_zone: int = 0) -> Organisation:
         )[0]
         for name, city, country, unit in OFFICES
     }
-    kinds = [Territory.Kind.COUNTRY, Territory.Kind.REGION, Territory.Kind.ZONE]
-    territories = _tree(Territory, TERRITORIES, kinds=kinds)
+    territories = _territories()
     roles = {}
     for name, parent in ROLES.items():
         roles[name], _ = Role.objects.get_or_create(name=name, parent=roles.get(parent))

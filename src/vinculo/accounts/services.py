@@ -1,0 +1,109 @@
+"""Writes on an account's related records that touch several rows: invoices and their payments, file versions."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from vinculo.core import clock
+from vinculo.core.services import create_record, soft_delete, update_record
+
+from .filetypes import detect_content_type
+from .models import Document, DocumentVersion, Invoice, Payment
+
+
+def _recompute_balance(invoice: Invoice, by) -> Invoice:
+    paid = invoice.payments.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    invoice.balance = max(invoice.amount - paid, Decimal(0))
+    if invoice.status not in (Invoice.Status.DRAFT, Invoice.Status.CANCELLED):
+        if invoice.balance == 0:
+            invoice.status = Invoice.Status.PAID
+        elif paid > 0:
+            invoice.status = Invoice.Status.PARTIALLY_PAID
+        else:
+            invoice.status = Invoice.Status.ISSUED
+    return update_record(invoice, by=by)
+
+
+@transaction.atomic
+def create_invoice(invoice: Invoice, by) -> Invoice:
+    invoice.balance = invoice.amount or Decimal(0)
+    return create_record(invoice, by=by)
+
+
+@transaction.atomic
+def update_invoice(invoice: Invoice, by, expected_version: int | None = None) -> Invoice:
+    update_record(invoice, by=by, expected_version=expected_version)
+    return _recompute_balance(invoice, by)
+
+
+@transaction.atomic
+def register_payment(payment: Payment, by) -> Payment:
+    """Record a payment and reduce its invoice's unpaid balance; paying more than is owed is refused."""
+    invoice = Invoice.all_objects.select_for_update().get(pk=payment.invoice_id)
+    payment.account_id = invoice.account_id
+    if invoice.status in (Invoice.Status.DRAFT, Invoice.Status.CANCELLED):
+        raise ValidationError({"invoice": _("Payments can only be registered on issued invoices.")})
+    if payment.amount is not None and payment.amount > invoice.balance:
+        raise ValidationError({
+            "amount": _("The payment (%(amount)s) is larger than the unpaid balance (%(balance)s).")
+            % {"amount": payment.amount, "balance": invoice.balance}
+        })
+    create_record(payment, by=by)
+    _recompute_balance(invoice, by)
+    return payment
+
+
+@transaction.atomic
+def remove_payment(payment: Payment, by) -> None:
+    soft_delete(payment, by=by)
+    _recompute_balance(Invoice.all_objects.select_for_update().get(pk=payment.invoice_id), by)
+
+
+def max_upload_bytes() -> int:
+    return settings.VINCULO["MAX_UPLOAD_MB"] * 1024 * 1024
+
+
+def _check_upload(upload) -> str:
+    """The content type of an acceptable upload, or ValidationError naming the `file` field."""
+    if upload is None:
+        raise ValidationError({"file": _("Choose a file to upload.")})
+    if upload.size > max_upload_bytes():
+        raise ValidationError({"file": _("The file is %(size).1f MB; the limit is %(limit)d MB.") % {
+            "size": upload.size / 1024 / 1024, "limit": settings.VINCULO["MAX_UPLOAD_MB"]}})
+    if upload.size == 0:
+        raise ValidationError({"file": _("The file is empty.")})
+    content_type = detect_content_type(upload)
+    if content_type is None:
+        raise ValidationError({"file": _(
+            "This kind of file is not accepted. Upload PDF, office documents, images, text, CSV or ZIP files."
+        )})
+    return content_type
+
+
+@transaction.atomic
+def add_document_version(document: Document, upload, by, comment: str = "") -> DocumentVersion:
+    """Store `upload` as the next version of `document` (creating the document if it is new).
+    Nothing is written when the file is refused."""
+    content_type = _check_upload(upload)
+    if document.pk is None:
+        create_record(document, by=by)
+    else:
+        document = Document.all_objects.select_for_update().get(pk=document.pk)
+    last = document.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    version = DocumentVersion(
+        document=document, number=last + 1, original_name=upload.name[:255], size=upload.size,
+        content_type=content_type, comment=comment, uploaded_by=by, uploaded_at=clock.now(),
+    )
+    version.file.save(upload.name, upload, save=False)
+    try:
+        version.save()
+    except Exception:  # the row could not be written: the stored file must not stay behind
+
+        version.file.delete(save=False)
+        raise
+    document.save(update_fields=["updated_at"])
+    return version
