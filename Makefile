@@ -28,9 +28,12 @@ install-test: $(VENV)/.installed-test
 compilemessages: install
 	@if command -v msgfmt >/dev/null 2>&1; then cd src/vinculo && ../../$(VINCULO) compilemessages --ignore=.venv -v0; fi
 
+# English msgids are the English text: msgen copies them into the English catalog.
 messages: install
-	cd src/vinculo && ../../$(VINCULO) makemessages -l es -l en --no-obsolete --ignore=tests/* -v0
+	cd src/vinculo && ../../$(VINCULO) makemessages -l es -l en --no-obsolete --ignore="*/tests/*" -v0
+	msgen -o src/vinculo/locale/en/LC_MESSAGES/django.po src/vinculo/locale/en/LC_MESSAGES/django.po
 	cd src/vinculo && ../../$(VINCULO) compilemessages -v0
+	@msgfmt --statistics -o /dev/null src/vinculo/locale/es/LC_MESSAGES/django.po
 
 run: install compilemessages
 	$(VINCULO) migrate --no-input -v0
