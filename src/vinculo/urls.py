@@ -14,6 +14,7 @@ urlpatterns = [
     path("recycle-bin/", include("vinculo.core.urls")),
     path("accounts/", include("vinculo.accounts.urls")),
     path("contacts/", include("vinculo.contacts.urls")),
+    path("activities/", include("vinculo.activities.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

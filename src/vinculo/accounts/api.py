@@ -1,7 +1,9 @@
-"""/api/v1/accounts: list, create, read, change and delete accounts, with the same permissions as the pages."""
+"""/api/v1/accounts: list, create, read, change and delete accounts, with the same permissions as the pages,
+and an account's sales figures."""
 
 import re
-from datetime import datetime
+from dataclasses import asdict
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -9,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import HttpError
 from pydantic import SerializationInfo, model_serializer
 
 from vinculo.api.common import (
@@ -24,6 +27,7 @@ from vinculo.api.common import (
     page,
     resolve_references,
 )
+from vinculo.core import clock
 from vinculo.core.access import get_for_user
 from vinculo.core.lists import with_visibility
 from vinculo.core.search import matching_ids
@@ -31,7 +35,8 @@ from vinculo.core.services import create_record, soft_delete, update_record
 from vinculo.core.validators import normalize_tax_id
 from vinculo.org.models import BusinessUnit, Office, SalesTeam, Territory
 
-from .models import Account, Industry
+from .models import Account, Industry, invoice_amounts_restricted
+from .sales import account_ids, sales_summary
 
 router = Router(tags=["accounts"])
 
@@ -275,3 +280,54 @@ def update_account(request, account_id: int, payload: AccountPatch, response: Ht
 def delete_account(request, account_id: int):
     soft_delete(get_for_user(Account, request.auth, account_id, write=True), by=request.auth)
     return Status(204, None)
+
+
+CENTS = Decimal("0.01")
+
+
+class MonthlySales(Schema):
+    month: date = Field(description="The first day of the month.")
+    total: Decimal
+
+
+class SalesOut(Schema):
+    accounts: list[int] = Field(description="The accounts whose invoices are summed.")
+    today: date
+    month: Decimal = Field(description="Invoiced this month so far.")
+    quarter: Decimal
+    year: Decimal
+    previous_year: Decimal
+    previous_year_to_date: Decimal = Field(description="Last year, up to the same day.")
+    year_over_year: Decimal | None = Field(description="This year against last year to date, in percent; "
+                                                       "null when there were no sales last year to date.")
+    last_12_months: list[MonthlySales] = Field(description="Oldest first, the current month last.")
+    outstanding: Decimal = Field(description="Unpaid balance of issued invoices.")
+    overdue: Decimal = Field(description="Unpaid balance past its due date.")
+    overdue_count: int
+
+
+@router.get("/{int:account_id}/sales", response={200: SalesOut, **ERRORS}, summary="An account's sales figures",
+            description="Computed from the account's issued invoices (drafts and cancelled ones do not count), "
+                        "in the invoices' amounts whatever their currency. With `rollup=true` the account's "
+                        "descendants that you can see are included. When your organisation treats invoice "
+                        "amounts as financial data (VINCULO_INVOICE_AMOUNTS_RESTRICTED), callers without the "
+                        "“view financial data” permission get 403: every figure here is an amount.")
+def account_sales(request, account_id: int, rollup: bool = False):
+    user = request.auth
+    account = get_for_user(Account, user, account_id)
+    if invoice_amounts_restricted() and not user.can_view_financial_data:
+        raise HttpError(403, _("Sales figures are financial data here: they need the “view financial data” permission."))
+    ids = account_ids(account, include_children=rollup)
+    if rollup:
+        # Figures of an account the caller may not open are not theirs to see, even summed up.
+        ids = [account.pk, *Account.objects.visible_to(user).filter(pk__in=ids[1:]).values_list("pk", flat=True)]
+    summary = sales_summary(ids, clock.today())
+    year_over_year = summary.year_over_year
+    return {
+        # Sums come back from the database with varying exponents: answer in cents, like stored amounts.
+        **{name: value.quantize(CENTS) if isinstance(value, Decimal) else value
+           for name, value in asdict(summary).items()},
+        "accounts": ids,
+        "year_over_year": None if year_over_year is None else year_over_year.quantize(Decimal("0.1")),
+        "last_12_months": [{"month": month, "total": total.quantize(CENTS)} for month, total in summary.last_12_months],
+    }

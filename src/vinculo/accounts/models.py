@@ -290,8 +290,19 @@ class AccountRecord(TrackedModel):
         Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="%(class)ss"
     )
 
+    # Prefix of the record's URL names ("accounts:<page_name>_detail"); types without pages of their
+    # own leave it empty and are shown on their account's page.
+    page_name = ""
+
     class Meta:
         abstract = True
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        if not self.page_name:
+            return reverse("accounts:detail", args=[self.account_id])
+        return reverse(f"accounts:{self.page_name}_detail", args=[self.pk])
 
     @classmethod
     def access_rule(cls, user, write: bool) -> models.Q:
@@ -358,6 +369,8 @@ class AccountTeamMember(models.Model):
 class CustomerAsset(AccountRecord):
     """A product we sold that the customer has installed or uses."""
 
+    page_name = "asset"
+
     class Status(models.TextChoices):
         ACTIVE = "active", _("In use")
         IN_SERVICE = "in_service", _("In service / repair")
@@ -397,6 +410,8 @@ class ContractQuerySet(RecordQuerySet):
 
 
 class Contract(AccountRecord):
+    page_name = "contract"
+
     class Type(models.TextChoices):
         SERVICE = "service", _("Service")
         MAINTENANCE = "maintenance", _("Maintenance")
@@ -478,6 +493,8 @@ class InvoiceQuerySet(RecordQuerySet):
 
 
 class Invoice(AccountRecord):
+    page_name = "invoice"
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         ISSUED = "issued", _("Issued")
@@ -563,6 +580,11 @@ class Payment(AccountRecord):
     def __str__(self):
         return f"{self.invoice} · {self.paid_on}"
 
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("accounts:invoice_detail", args=[self.invoice_id])
+
     def clean(self):
         if self.amount is not None and self.amount <= 0:
             raise ValidationError({"amount": _("A payment amount must be positive.")})
@@ -572,6 +594,8 @@ class Payment(AccountRecord):
 
 class Note(AccountRecord):
     """A seller's note about the account (optionally about one of its contacts)."""
+
+    page_name = "note"
 
     contact = models.ForeignKey(
         "contacts.Contact", verbose_name=_("contact"), null=True, blank=True, on_delete=models.SET_NULL,
@@ -592,6 +616,8 @@ class Note(AccountRecord):
 
 class ContentDelivery(AccountRecord):
     """Material or a knowledge article we delivered to the account."""
+
+    page_name = "delivery"
 
     class Kind(models.TextChoices):
         ARTICLE = "article", _("Knowledge article")
@@ -635,6 +661,8 @@ class ContentDelivery(AccountRecord):
 
 class Document(AccountRecord):
     """A customer file; its content lives in versions, the newest being the current one."""
+
+    page_name = "document"
 
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)

@@ -1,4 +1,4 @@
-"""An account's sales figures, computed from its invoices in three queries."""
+"""An account's sales figures, computed from its invoices in two queries."""
 
 from dataclasses import dataclass, field
 from datetime import date
@@ -57,19 +57,26 @@ def account_ids(account: Account, include_children: bool = False) -> list[int]:
 
 def sales_summary(ids: list[int], today: date) -> SalesSummary:
     """Sales per month, quarter and year of the accounts `ids`, with their outstanding and overdue balances.
-    Runs three queries."""
+    Runs two queries."""
     summary = SalesSummary(today=today)
     start = date(today.year - 1, 1, 1)
     billed = Invoice.objects.billed().filter(account_id__in=ids)
-    monthly = {
-        row["month"]: row["total"]
-        for row in billed.filter(issue_date__gte=min(start, _month_start(today, 11)), issue_date__lte=today)
+    # The same period last year ends on today's date last year: its last month counts only up to that day.
+    try:
+        same_day_last_year = today.replace(year=today.year - 1)
+    except ValueError:  # 29 February
+        same_day_last_year = date(today.year - 1, 2, 28)
+    rows = (
+        billed.filter(issue_date__gte=min(start, _month_start(today, 11)), issue_date__lte=today)
         .annotate(month=TruncMonth("issue_date"))
         .values("month")
-        .annotate(total=Sum("amount"))
+        .annotate(total=Sum("amount"), to_same_day=Sum("amount", filter=Q(issue_date__lte=same_day_last_year)))
         .order_by()
-    }
-    monthly = {(key.date() if hasattr(key, "date") else key): total for key, total in monthly.items()}
+    )
+    monthly, to_same_day = {}, {}
+    for row in rows:
+        month = row["month"].date() if hasattr(row["month"], "date") else row["month"]
+        monthly[month], to_same_day[month] = row["total"], row["to_same_day"] or ZERO
     this_month, this_quarter = _month_start(today), _quarter_start(today)
     for month, total in monthly.items():
         if month.year == today.year:
@@ -82,8 +89,8 @@ def sales_summary(ids: list[int], today: date) -> SalesSummary:
             summary.previous_year += total
             if month.month < today.month:
                 summary.previous_year_to_date += total
-    # The same period last year includes last year's current month up to today's day of the month.
-    summary.previous_year_to_date += _partial_month_last_year(billed, today)
+            elif month.month == today.month:
+                summary.previous_year_to_date += to_same_day[month]
     summary.last_12_months = [
         (_month_start(today, back), monthly.get(_month_start(today, back), ZERO)) for back in range(11, -1, -1)
     ]
@@ -97,11 +104,3 @@ def sales_summary(ids: list[int], today: date) -> SalesSummary:
     summary.overdue_count = balances["overdue_count"]
     return summary
 
-
-def _partial_month_last_year(billed, today: date) -> Decimal:
-    start = date(today.year - 1, today.month, 1)
-    try:
-        end = today.replace(year=today.year - 1)
-    except ValueError:  # 29 February
-        end = date(today.year - 1, 2, 28)
-    return billed.filter(issue_date__gte=start, issue_date__lte=end).aggregate(total=Sum("amount"))["total"] or ZERO

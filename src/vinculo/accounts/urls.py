@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -11,4 +11,8 @@ urlpatterns = [
     path("<int:pk>/edit/", views.account_edit, name="edit"),
     path("<int:pk>/delete/", views.account_delete, name="delete"),
     path("<int:pk>/contacts/", views.account_contacts, name="contacts"),
+    path("<int:pk>/timeline/", views.account_timeline, name="timeline"),
+    path("<int:pk>/sales/", views.account_sales, name="sales"),
+    path("<int:pk>/lists/<slug:name>/", views.account_related_list, name="related"),
+    path("", include("vinculo.accounts.record_urls")),
 ]

@@ -1,24 +1,25 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from django_htmx.http import push_url
 
-from vinculo.contacts.models import Contact, ContactAccountLink
-from vinculo.core import search, services
+from vinculo.core import clock, search, services
 from vinculo.core.access import get_for_user
 from vinculo.core.lists import Column, RecordListView
 from vinculo.core.views import visible_history
 
+from . import page
 from .forms import AccountFilterForm, AccountForm
 from .models import Account
+from .sales import sales_summary
 
-CONTACTS_PAGE_SIZE = 10
 CHILDREN_SHOWN = 10
 
 
@@ -66,43 +67,91 @@ def _account_for_page(user, pk):
     return get_for_user(queryset, user, pk)
 
 
-def _contacts_page(request, account):
-    # Fetched first: an OR with a subquery keeps PostgreSQL from using the account index.
-    linked = list(ContactAccountLink.objects.filter(account=account).values_list("contact_id", flat=True))
-    contacts = (
-        Contact.objects.visible_to(request.user)
-        .filter(Q(account=account) | Q(pk__in=linked))
-        .order_by("last_name", "first_name", "pk")
-    )
-    return Paginator(contacts, CONTACTS_PAGE_SIZE).get_page(request.GET.get("page"))
+def _fragment_context(request, account):
+    return {"account": account, "show_amounts": page.may_see_amounts(request.user), "today": clock.today()}
 
 
 @login_required
 def account_detail(request, pk):
     user = request.user
     account = _account_for_page(user, pk)
+    today = clock.today()
     can_view_financial = user.can_view_financial_data
     children = list(
         Account.objects.visible_to(user).filter(parent=account).only("pk", "legal_name", "trade_name")[:CHILDREN_SHOWN + 1]
     )
+    contacts = page.contacts_queryset(account, user)
+    counts = page.related_counts(account, contacts)
+
+    def number(name):
+        return page.page_number(request.GET.get(f"{name}_page"))
+
+    lists = {name: page.related_page(name, account, number(name), today, counts[name]) for name in page.RELATED_LISTS}
+    lists["contacts"] = page.contacts_page(account, user, number("contacts"), contacts, counts["contacts"])
+    lists["timeline"] = page.timeline_page(account, user, request.GET.get("kind", ""), number("timeline"))
+    page.mark_contacts(list(lists.values()), account, user)
+    rollup = bool(children) and request.GET.get("rollup") == "1"
+    sales = page.sales_panel(account, user, today, rollup=rollup)
     context = {
-        "account": account,
+        **_fragment_context(request, account),
+        **lists,
         "can_view_financial": can_view_financial,
         "addresses": account.addresses.all(),
         "children": children[:CHILDREN_SHOWN],
         "more_children": len(children) > CHILDREN_SHOWN,
+        "has_children": bool(children),
         "team": account.team.select_related("user"),
-        "contacts": _contacts_page(request, account),
+        "sales": sales,
+        "renewals": page.renewal_alerts(account, today, lists["contracts"]),
+        # The alerts are about this account alone, whatever the sales panel rolls up.
+        "own_sales": sales_summary([account.pk], today) if rollup else sales.summary,
         "history": visible_history(account, user, () if can_view_financial else Account.FINANCIAL_FIELDS),
     }
     return render(request, "accounts/account_detail.html", context)
 
 
 @login_required
+def account_related_list(request, pk, name):
+    """One page of a related list of the account page (htmx fragment)."""
+    if name not in page.RELATED_LISTS:
+        raise Http404
+    account = _account_for_page(request.user, pk)
+    context = _fragment_context(request, account)
+    related = page.related_page(name, account, page.page_number(request.GET.get("page")), context["today"])
+    page.mark_contacts([related], account, request.user)
+    context[name] = related
+    return render(request, f"accounts/_{name}_list.html", context)
+
+
+@login_required
 def account_contacts(request, pk):
     """The contacts related list of an account page, one page at a time (htmx fragment)."""
     account = _account_for_page(request.user, pk)
-    return render(request, "accounts/_contacts_list.html", {"account": account, "contacts": _contacts_page(request, account)})
+    contacts = page.contacts_page(account, request.user, page.page_number(request.GET.get("page")))
+    return render(request, "accounts/_contacts_list.html", {"account": account, "contacts": contacts})
+
+
+@login_required
+def account_timeline(request, pk):
+    """A page of the account's activity timeline, optionally of one kind (htmx fragment)."""
+    account = _account_for_page(request.user, pk)
+    timeline = page.timeline_page(account, request.user, request.GET.get("kind", ""),
+                                  page.page_number(request.GET.get("page")))
+    page.mark_contacts([timeline], account, request.user)
+    return render(request, "accounts/_timeline.html", {"account": account, "timeline": timeline})
+
+
+@login_required
+def account_sales(request, pk):
+    """The sales panel, with or without the child accounts' sales (htmx fragment of the roll-up toggle)."""
+    account = _account_for_page(request.user, pk)
+    context = _fragment_context(request, account)
+    context["has_children"] = Account.objects.visible_to(request.user).filter(parent=account).exists()
+    rollup = context["has_children"] and request.GET.get("rollup") == "1"
+    context["sales"] = page.sales_panel(account, request.user, context["today"], rollup=rollup)
+    response = render(request, "accounts/_sales.html", context)
+    # The address bar keeps the choice, so a reload or a shared link shows the same figures.
+    return push_url(response, account.get_absolute_url() + ("?rollup=1" if rollup else ""))
 
 
 @login_required

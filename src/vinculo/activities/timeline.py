@@ -44,6 +44,8 @@ def _sources(account: Account, user, kinds):
             .annotate(source=Value("note", output_field=CharField()), occurred_at=F("created_at"))
             .values_list("source", "pk", "occurred_at")
         )
+    # The models' default ordering is not allowed inside a compound statement (SQLite).
+    parts = [part.order_by() for part in parts]
     return parts[0].union(*parts[1:])
 
 

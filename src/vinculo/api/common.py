@@ -1,14 +1,23 @@
 """What every resource of the API shares: error bodies, references to related records, list paging
-and ordering, and turning foreign-key ids from a payload into records the caller may use."""
+and ordering, turning foreign-key ids from a payload into records the caller may use, and
+`RecordAPI`, the five endpoints of a record type written once."""
 
-from typing import Literal
+import operator
+from functools import reduce
+from typing import ClassVar, Literal
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, Schema
-from pydantic import ConfigDict
+from ninja import Field, Query, Router, Schema, Status
+from pydantic import ConfigDict, SerializationInfo, create_model, model_serializer
+
+from vinculo.core.access import get_for_user
+from vinculo.core.lists import with_visibility
+from vinculo.core.services import create_record, soft_delete, update_record
 
 MAX_LIMIT = 200
 
@@ -54,11 +63,55 @@ def choice(choices: type[models.TextChoices], blank: bool = False):
     return Literal[tuple(values)]
 
 
-class ListParams(Schema):
-    q: str | None = Field(None, description="Quick search: every word must start a word of the record.")
-    ordering: str | None = Field(None, description="Comma-separated fields; prefix with - for descending.")
+class Versioned(InputSchema):
+    version: int | None = Field(None, description="The version you read; or send it as an If-Match header.")
+
+
+class Gated(Schema):
+    """An answer whose `GATED` fields are left out (not nulled) for callers `hidden_from` them; ninja
+    passes the request in the serialization context."""
+
+    GATED: ClassVar[tuple[str, ...]] = ()
+
+    @staticmethod
+    def hidden_from(user) -> bool:
+        return False
+
+    @model_serializer(mode="wrap")
+    def _without_gated_fields(self, serialize, info: SerializationInfo):
+        data = serialize(self)
+        user = getattr((info.context or {}).get("request"), "auth", None)
+        if user is None or self.hidden_from(user):
+            for field in self.GATED:
+                data.pop(field, None)
+        return data
+
+
+def shown_if_visible(field: str):
+    """A resolver naming the record `field` links to only when the caller may see it (the queryset
+    carries `<field>_visible`, see RecordAPI.guarded)."""
+    return staticmethod(lambda record: getattr(record, field) if getattr(record, f"{field}_visible") else None)
+
+
+class PageParams(Schema):
     limit: int = Field(settings.VINCULO["PAGE_SIZE"], ge=1, description=f"Page size, at most {MAX_LIMIT}.")
     offset: int = Field(0, ge=0)
+
+
+class ListParams(PageParams):
+    q: str | None = Field(None, description="Quick search: every word must start a word of the record.")
+    ordering: str | None = Field(None, description="Comma-separated fields; prefix with - for descending.")
+
+
+class RecordListParams(ListParams):
+    q: str | None = Field(None, description="Quick search: every word must appear in one of the fields "
+                                            "named in the endpoint's description.")
+
+
+def page_of(item: type[Schema]) -> type[Schema]:
+    """The schema of a list answer: {"items": [item, ...], "count": total}."""
+    return create_model(f"{item.__name__.removesuffix('Out')}Page", __base__=Schema,
+                        items=(list[item], ...), count=(int, ...))
 
 
 def order(queryset, ordering: str | None, allowed: dict[str, str]):
@@ -79,9 +132,13 @@ def order(queryset, ordering: str | None, allowed: dict[str, str]):
     return queryset.order_by(*fields, "pk")
 
 
-def page(queryset, params: ListParams) -> dict:
+def capped_limit(params: PageParams) -> int:
+    return min(params.limit, MAX_LIMIT)
+
+
+def page(queryset, params: PageParams) -> dict:
     """One page of `queryset` with the total count: two queries (plus the queryset's prefetches)."""
-    limit = min(params.limit, MAX_LIMIT)
+    limit = capped_limit(params)
     return {"items": list(queryset[params.offset:params.offset + limit]), "count": queryset.count()}
 
 
@@ -91,20 +148,42 @@ def filter_by(queryset, filters: Schema, lookups: dict[str, str]):
     return queryset.filter(**given)
 
 
+def text_search(queryset, query: str, fields: tuple[str, ...]):
+    """Records where every word of `query` appears in one of `fields`: the quick search of record
+    types the global search index does not cover."""
+    for word in query.split()[:8]:
+        queryset = queryset.filter(reduce(operator.or_, (models.Q(**{f"{field}__icontains": word}) for field in fields)))
+    return queryset
+
+
+def active_users():
+    return get_user_model().objects.filter(is_active=True)
+
+
+def keeping_current(queryset, record, field: str):
+    """`queryset`, plus the record `record.<field>` links to now: it stays acceptable on a change even
+    if the editor can no longer see it."""
+    current = getattr(record, f"{field}_id", None) if record is not None else None
+    return (queryset | queryset.model.objects.filter(pk=current)) if current is not None else queryset
+
+
 def resolve_references(data: dict, targets: dict[str, models.QuerySet]) -> dict:
     """Replace foreign-key ids in `data` by records taken from `targets` (field → queryset of the records
-    the caller may link to). An id outside its queryset is refused exactly like one that does not exist."""
+    the caller may link to), and lists of ids by lists of records. An id outside its queryset is refused
+    exactly like one that does not exist."""
     errors = {}
     for field, queryset in targets.items():
         if field not in data or data[field] is None:
             continue
-        record = queryset.filter(pk=data[field]).first()
-        if record is None:
+        ids = data[field] if isinstance(data[field], list) else [data[field]]
+        found = queryset.in_bulk(ids)
+        missing = [pk for pk in ids if pk not in found]
+        if missing:
             errors[field] = _("There is no %(thing)s with id %(id)s.") % {
-                "thing": queryset.model._meta.verbose_name, "id": data[field]
+                "thing": queryset.model._meta.verbose_name, "id": ", ".join(map(str, missing))
             }
         else:
-            data[field] = record
+            data[field] = [found[pk] for pk in ids] if isinstance(data[field], list) else found[ids[0]]
     if errors:
         raise ValidationError(errors)
     return data
@@ -125,3 +204,150 @@ def expected_version(request, sent: int | None) -> int:
 
 def etag(record) -> str:
     return f'"{record.version}"'
+
+
+class RecordAPI:
+    """List, create, read, change and move to the recycle bin one record type, with the conventions of
+    the whole API: every query starts from `visible_to(user)` / `get_for_user`, a record the caller may
+    not see answers 404, a read-only one 403, a stale version 409, bad input 422 naming the field.
+
+    A subclass names the model, its schemas, filters and sortable fields, and overrides the hooks
+    (`create`, `update`, `delete`, `references`, `readable`, `filter`) where its writes go through a
+    service or it links to more records. `router(tag)` returns the ninja router to mount.
+    """
+
+    model: type[models.Model]
+    name: str  # "asset": operation ids and URL names
+    singular: str  # "a customer asset", "plural": "customer assets": the OpenAPI summaries
+    plural: str
+    Out: type[Schema]
+    Create: type[Schema] | None
+    Patch: type[Schema]
+    Filters: type[Schema]
+    lookups: dict[str, str] = {}
+    ordering: tuple[str, ...] = ()
+    search_fields: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    # Links to records the caller may not be allowed to see: named in answers only when visible
+    # (see `shown_if_visible`), and accepted in writes only when visible or already linked.
+    guarded: tuple[str, ...] = ()
+    routes = ("list", "create", "read", "update", "delete")
+
+    def router(self, tag: str) -> Router:
+        router = Router(tags=[tag])
+        for route in self.routes:
+            getattr(self, f"add_{route}_route")(router)
+        return router
+
+    # What the endpoints do; subclasses override these.
+
+    def readable(self, queryset, user):
+        """`queryset` ready to answer with: related rows joined, guarded links marked."""
+        queryset = queryset.select_related(*self.related, *self.guarded)
+        for field in self.guarded:
+            queryset = with_visibility(queryset, user, field, f"{field}_visible")
+        return queryset
+
+    def read(self, user, pk):
+        """A record just written, for the answer: the writer sees it even if it is no longer visible to them."""
+        return self.readable(self.model.objects.all(), user).get(pk=pk)
+
+    def filter(self, queryset, filters):
+        return filter_by(queryset, filters, self.lookups)
+
+    def hidden_fields(self, user) -> frozenset[str]:
+        """Fields `user` may neither read, write nor sort by."""
+        out = self.Out
+        return frozenset(out.GATED) if issubclass(out, Gated) and out.hidden_from(user) else frozenset()
+
+    def sortable(self, user) -> dict[str, str]:
+        hidden = self.hidden_fields(user)
+        return {name: name for name in self.ordering if name not in hidden}
+
+    def references(self, user, record=None) -> dict[str, models.QuerySet]:
+        """Field → the records a payload may link to by id (`record` is None on creation)."""
+        return {
+            field: keeping_current(self.model._meta.get_field(field).related_model.objects.visible_to(user),
+                                   record, field)
+            for field in self.guarded
+        }
+
+    def writable_data(self, payload: Schema, user, record=None) -> dict:
+        """The payload's fields as model values, refusing what `user` may not set."""
+        data = payload.dict(exclude_unset=True)
+        data.pop("version", None)
+        refused = self.hidden_fields(user) & set(data)
+        if refused:
+            raise ValidationError({name: _("You do not have permission to change this field.") for name in refused})
+        return resolve_references(data, self.references(user, record))
+
+    def create(self, data: dict, user):
+        return create_record(self.model(**data), by=user)
+
+    def update(self, record, data: dict, user, version: int):
+        for field, value in data.items():
+            setattr(record, field, value)
+        update_record(record, by=user, expected_version=version)
+
+    def delete(self, record, user) -> None:
+        soft_delete(record, by=user)
+
+    # The endpoints.
+
+    def add_list_route(self, router: Router) -> None:
+        api = self
+        described = f"`q` looks in: {', '.join(self.search_fields)}. `ordering` by: {', '.join(self.ordering)}."
+
+        @router.get("", response={200: page_of(self.Out), **ERRORS}, summary=f"List the {self.plural} you can see",
+                    description=described, operation_id=f"{self.name}_list", url_name=f"{self.name}_list")
+        def list_view(request, filters: Query[self.Filters], params: Query[RecordListParams]):
+            user = request.auth
+            records = api.filter(api.model.objects.visible_to(user), filters)
+            if params.q:
+                records = text_search(records, params.q, api.search_fields)
+            return page(order(api.readable(records, user), params.ordering, api.sortable(user)), params)
+
+    def add_create_route(self, router: Router) -> None:
+        api = self
+
+        @router.post("", response={201: self.Out, **ERRORS}, summary=f"Create {self.singular}",
+                     operation_id=f"{self.name}_create", url_name=f"{self.name}_create")
+        def create_view(request, payload: self.Create):
+            record = api.create(api.writable_data(payload, request.auth), request.auth)
+            return Status(201, api.read(request.auth, record.pk))
+
+    def add_read_route(self, router: Router) -> None:
+        api = self
+
+        @router.get("/{int:record_id}", response={200: self.Out, **ERRORS}, summary=f"Read {self.singular}",
+                    operation_id=f"{self.name}_read", url_name=f"{self.name}_detail")
+        def read_view(request, record_id: int, response: HttpResponse):
+            record = get_for_user(api.readable(api.model.objects.all(), request.auth), request.auth, record_id)
+            response["ETag"] = etag(record)
+            return record
+
+    def add_update_route(self, router: Router) -> None:
+        api = self
+
+        @router.patch("/{int:record_id}", response={200: self.Out, **ERRORS}, summary=f"Change {self.singular}",
+                      description="Send the `version` you read: if someone saved the record since, the answer "
+                                  "is 409 and nothing is changed.",
+                      operation_id=f"{self.name}_update", url_name=f"{self.name}_update")
+        def update_view(request, record_id: int, payload: self.Patch, response: HttpResponse):
+            user = request.auth
+            record = get_for_user(api.model, user, record_id, write=True)
+            version = expected_version(request, payload.version)
+            api.update(record, api.writable_data(payload, user, record), user, version)
+            record = api.read(user, record.pk)
+            response["ETag"] = etag(record)
+            return record
+
+    def add_delete_route(self, router: Router) -> None:
+        api = self
+
+        @router.delete("/{int:record_id}", response={204: None, **ERRORS},
+                       summary=f"Move {self.singular} to the recycle bin",
+                       operation_id=f"{self.name}_delete", url_name=f"{self.name}_delete")
+        def delete_view(request, record_id: int):
+            api.delete(get_for_user(api.model, request.auth, record_id, write=True), request.auth)
+            return Status(204, None)

@@ -10,7 +10,10 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as RequestValidationError
 
+from vinculo.accounts import api_records
 from vinculo.accounts.api import router as accounts_router
+from vinculo.activities.api import router as activities_router
+from vinculo.activities.api import timeline_router
 from vinculo.contacts.api import router as contacts_router
 from vinculo.core.services import ConflictError
 
@@ -33,7 +36,8 @@ api = VinculoAPI(
     version="1",
     urls_namespace="api",
     auth=[BearerAuth(), SessionAuth()],
-    description="Accounts and contacts of Vínculo. Get a token from `POST /api/v1/auth/token`, "
+    description="Accounts, contacts, their related records (assets, contracts, invoices, payments, notes, files, "
+    "content deliveries) and activities of Vínculo. Get a token from `POST /api/v1/auth/token`, "
     "then send `Authorization: Bearer <token>`. You see and change exactly what you can in the web pages.",
 )
 
@@ -95,4 +99,13 @@ def server_error(request, exc):
 
 api.add_router("/auth", auth_router)
 api.add_router("/accounts", accounts_router)
+api.add_router("/accounts", timeline_router)
 api.add_router("/contacts", contacts_router)
+api.add_router("/assets", api_records.assets)
+api.add_router("/contracts", api_records.contracts)
+api.add_router("/invoices", api_records.invoices)
+api.add_router("/payments", api_records.payments)
+api.add_router("/notes", api_records.notes)
+api.add_router("/files", api_records.files)
+api.add_router("/content-deliveries", api_records.content_deliveries)
+api.add_router("/activities", activities_router)

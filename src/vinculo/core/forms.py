@@ -99,10 +99,7 @@ class RecordForm(forms.ModelForm):
         if not self.is_valid():
             return False
         try:
-            if self.instance.pk is None:
-                create_record(self.instance, by=self.user)
-            else:
-                update_record(self.instance, by=self.user, expected_version=self.cleaned_data["version"])
+            self.write()
         except ConflictError as exc:
             self.conflict = True
             self.add_error(None, str(exc))
@@ -111,6 +108,13 @@ class RecordForm(forms.ModelForm):
             self._add_model_errors(exc)
             return False
         return True
+
+    def write(self) -> None:
+        """Store the validated instance; types written through their own service override this."""
+        if self.instance.pk is None:
+            create_record(self.instance, by=self.user)
+        else:
+            update_record(self.instance, by=self.user, expected_version=self.cleaned_data["version"])
 
     def _add_model_errors(self, exc: ValidationError):
         if not hasattr(exc, "error_dict"):

@@ -11,7 +11,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from vinculo.accounts.models import Account
+from vinculo.accounts.models import Account, ContentDelivery, Contract, CustomerAsset, Document, Invoice, Note
+from vinculo.activities.models import Activity
 from vinculo.contacts.models import Contact
 
 from . import services
@@ -25,8 +26,12 @@ RECENT_CHANGES = 10
 SEARCH_DROPDOWN_SIZE = 5
 SEARCH_PAGE_SIZE = 25
 RECYCLE_BIN_SIZE = 50
-# The record types the recycle bin and restore handle, by the name used in URLs.
-RESTORABLE = {"account": Account, "contact": Contact}
+# The record types the recycle bin and restore handle, by the name used in URLs. Payments are left
+# out: removing one changes its invoice's balance, which a plain restore would not undo.
+RESTORABLE = {
+    "account": Account, "contact": Contact, "activity": Activity, "asset": CustomerAsset, "contract": Contract,
+    "invoice": Invoice, "note": Note, "delivery": ContentDelivery, "document": Document,
+}
 
 
 def visible_history(record, user, hidden_fields=()):

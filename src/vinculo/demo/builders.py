@@ -1,21 +1,25 @@
-"""`vinculo demo`: the demo organisation and its companies, built in bulk.
+"""`vinculo demo`: the demo organisation, its companies and their Customer 360 records, built in bulk.
 
 Records go in with `bulk_create` in batches (no per-row signals), then the search index is rebuilt
-once. The whole load is one transaction, so a database either has the complete demo data or none
-of it, and "already has accounts" is a safe sign that there is nothing to do.
+once. Loading happens in two stages, each one transaction: the companies (accounts, addresses,
+contacts) and then what hangs from them (assets, contracts, invoices, payments, notes, content
+deliveries, files, activities). A stage runs when the database has none of its records, so a
+second run changes nothing and a database loaded before a stage existed gets it on the next run.
 """
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.storage import default_storage
 from django.db import connection, transaction
 
-from vinculo.accounts.models import Account, AccountTeamMember, Address, Industry
+from vinculo.accounts.models import Account, AccountTeamMember, Address, DocumentVersion, Industry, Invoice
+from vinculo.activities.models import Activity
 from vinculo.contacts.models import Contact, ContactAccountLink
 from vinculo.core import clock, search
-from vinculo.core.models import ChangeLog, SearchEntry
+from vinculo.core.models import ChangeLog, SearchEntry, TrackedModel
 from vinculo.org.models import User
 
 from .generators import (
@@ -27,26 +31,36 @@ from .generators import (
     OTHER_SUPPLIERS,
     RISK_ANALYSIS,
     Pools,
+    spread,
     weighted,
 )
 from .organisation import ZONES, Organisation, load_organisation
+from .records import MODELS as RECORD_MODELS
+from .records import RecordBuilder
 
 
 @dataclass(frozen=True)
 class Size:
     accounts: int
     contacts: int
+    # Activities and invoices in all; Minera Atacama, the account demos open first, gets the most activities.
+    activities: int
+    invoices: int
+    rich_account_activities: int
     extra_reps_per_zone: int = 0
     # Contacts on each named account: the account page benchmark needs one with many.
     named_account_contacts: int = 6
+    # Share of accounts with files (each file is written to the storage).
+    document_share: float = 1.0
     # A "created" history entry per record; skipped for the benchmark set to keep it quick to build.
     history: bool = True
 
 
 SIZES = {
-    "small": Size(accounts=60, contacts=250),
-    "large": Size(accounts=50_000, contacts=250_000, extra_reps_per_zone=6, named_account_contacts=120,
-                  history=False),
+    "small": Size(accounts=60, contacts=250, activities=2_500, invoices=700, rich_account_activities=400),
+    "large": Size(accounts=50_000, contacts=250_000, activities=2_000_000, invoices=520_000,
+                  rich_account_activities=6_000, extra_reps_per_zone=6, named_account_contacts=120,
+                  document_share=0.02, history=False),
 }
 ZONE_WEIGHTS = [("norte", 27), ("centro", 27), ("sur", 26), ("espana", 20)]
 CHUNK = 2000
@@ -80,45 +94,65 @@ NAMED_ACCOUNTS = [
 class Result:
     size: Size
     created: bool
-    accounts: int
-    contacts: int
-    users: int
-    seconds: float
+    counts: dict[str, int] = field(default_factory=dict)
+    users: int = 0
+    seconds: float = 0
 
     def summary(self, size_name: str) -> str:
-        counts = f"{self.accounts:,} accounts, {self.contacts:,} contacts, {self.users} users"
+        counts = ", ".join(f"{count:,} {name}" for name, count in self.counts.items())
+        counts += f", {self.users} users"
         if self.created:
             return f"Demo data ({size_name}) loaded in {self.seconds:.1f} s: {counts}."
-        hint = f" Use --reset to replace them with the {size_name} set." if self.accounts < self.size.accounts else ""
+        smaller = self.counts["accounts"] < self.size.accounts
+        hint = f" Use --reset to replace them with the {size_name} set." if smaller else ""
         return f"Demo data already present ({counts}); nothing changed.{hint}"
 
 
-def load_demo(size: Size, reset: bool = False, seed: int = 2) -> Result:
+def load_demo(size: Size, reset: bool = False, seed: int = 2, progress=None) -> Result:
+    """Load what the database lacks of the demo; `progress` receives a line of text now and then."""
     started = time.monotonic()
     with transaction.atomic():
-        created = reset or not Account.all_objects.exists()
-        organisation = load_organisation(size.extra_reps_per_zone if created else 0)
         if reset:
             delete_records()
-        if created:
+        build_companies = not Account.all_objects.exists()
+        organisation = load_organisation(size.extra_reps_per_zone if build_companies else 0)
+        if build_companies:
             _Builder(size, organisation, seed).build()
             search.rebuild(Account)
             search.rebuild(Contact)
-            with connection.cursor() as cursor:
-                # Fresh planner statistics: without them SQLite takes `deleted_at IS NULL` for a selective
-                # index condition and reads all contacts to show one account's page (measured by bench/).
-                cursor.execute("ANALYZE")
+    with transaction.atomic():
+        # Invoices or activities in the database, even in the recycle bin, mean this stage already ran.
+        build_records = not (Invoice.all_objects.exists() or Activity.all_objects.exists())
+        if build_records:
+            RecordBuilder(size, seed, progress).build()
+            for model in RECORD_MODELS:
+                if model.search_text is not TrackedModel.search_text:
+                    search.rebuild(model)
+    if build_companies or build_records:
+        with connection.cursor() as cursor:
+            # Fresh planner statistics: without them SQLite takes `deleted_at IS NULL` for a selective
+            # index condition and reads all contacts to show one account's page (measured by bench/).
+            cursor.execute("ANALYZE")
     return Result(
-        size=size, created=created, accounts=Account.all_objects.count(), contacts=Contact.all_objects.count(),
-        users=User.objects.count(), seconds=time.monotonic() - started,
+        size=size, created=build_companies or build_records, users=User.objects.count(),
+        counts={"accounts": Account.all_objects.count(), "contacts": Contact.all_objects.count(),
+                "activities": Activity.all_objects.count(), "invoices": Invoice.all_objects.count()},
+        seconds=time.monotonic() - started,
     )
 
 
 def delete_records() -> None:
-    """Remove every account and contact with what hangs from them (for `--reset`)."""
-    models = (Account, Address, Contact)
+    """Remove every account and contact with everything that hangs from them (for `--reset`)."""
+    models = (Account, Address, Contact, *RECORD_MODELS)
     ChangeLog.objects.filter(content_type__in=ContentType.objects.get_for_models(*models).values()).delete()
     SearchEntry.objects.filter(kind__in=[search.kind_of(m) for m in models]).delete()
+    stored = list(DocumentVersion.objects.values_list("file", flat=True))
+    # Plain DELETEs, children first: the ORM would load millions of activities to cascade by hand.
+    for model in [Activity.contacts.through, Activity.participants.through, DocumentVersion,
+                  *reversed(RECORD_MODELS)]:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
+    transaction.on_commit(lambda: [default_storage.delete(name) for name in stored])
     ContactAccountLink.objects.all().delete()
     Contact.all_objects.all().delete()
     AccountTeamMember.objects.all().delete()
@@ -155,16 +189,7 @@ class _Builder:
         others = self.size.accounts - named
         remaining = self.size.contacts - named * self.size.named_account_contacts
         weights = [self.rng.randint(1, 8) for _ in range(others)]
-        scale = remaining / sum(weights)
-        counts = [max(1, round(weight * scale)) for weight in weights]
-        difference = remaining - sum(counts)
-        while difference:
-            index = self.rng.randrange(others)
-            step = 1 if difference > 0 else -1
-            if counts[index] + step >= 1:
-                counts[index] += step
-                difference -= step
-        return [self.size.named_account_contacts] * named + counts
+        return [self.size.named_account_contacts] * named + spread(self.rng, remaining, weights)
 
     def _named_plan(self, entry) -> dict:
         legal_name, trade_name, zone, owner, industry, account_type, rating, city, parent = entry

@@ -5,6 +5,7 @@ is what lets the large dataset be generated in minutes: calling Faker for every 
 rows would take far longer. Tax ids carry valid check digits and phone numbers are valid E.164.
 """
 
+import itertools
 import random
 import unicodedata
 from dataclasses import dataclass
@@ -184,6 +185,32 @@ def fold_ascii(text: str) -> str:
 def weighted(rng: random.Random, pairs):
     values, weights = zip(*pairs, strict=True)
     return rng.choices(values, weights)[0]
+
+
+class Weighted:
+    """A weighted choice prepared once, for the values drawn millions of times."""
+
+    def __init__(self, pairs):
+        self.values, weights = zip(*pairs, strict=True)
+        self.cumulative = list(itertools.accumulate(weights))
+
+    def pick(self, rng: random.Random):
+        return rng.choices(self.values, cum_weights=self.cumulative)[0]
+
+
+def spread(rng: random.Random, total: int, weights: list[float], minimum: int = 1) -> list[int]:
+    """Whole counts proportional to `weights`, each at least `minimum`, summing to exactly `total`."""
+    total = max(total, minimum * len(weights))
+    scale = total / sum(weights)
+    counts = [max(minimum, round(weight * scale)) for weight in weights]
+    difference = total - sum(counts)
+    while difference:
+        index = rng.randrange(len(counts))
+        step = 1 if difference > 0 else -1
+        if counts[index] + step >= minimum:
+            counts[index] += step
+            difference -= step
+    return counts
 
 
 class Pools:

@@ -389,7 +389,7 @@ def test_account_page_query_count_does_not_grow_with_related_rows(client, org, d
     _grow_account(account, org.vendedor_norte, 10)
     few = queries_for(client, url)
     _grow_account(account, org.vendedor_norte, 190)
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(30):  # the full page with every list: see test_account_page.py
         client.get(url)
     assert queries_for(client, url) == few
 

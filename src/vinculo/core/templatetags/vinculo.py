@@ -3,9 +3,10 @@
 from decimal import Decimal, InvalidOperation
 
 from babel import Locale, UnknownLocaleError
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_compact_decimal, format_currency, format_decimal
 from django import template
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -58,6 +59,17 @@ def number(value) -> str:
         return str(value)
 
 
+@register.filter
+def compact(value) -> str:
+    """A short number for charts: 12,3 M."""
+    if value in (None, ""):
+        return ""
+    try:
+        return format_compact_decimal(Decimal(value), locale=_locale(), fraction_digits=1)
+    except (InvalidOperation, TypeError, ValueError):
+        return str(value)
+
+
 _FROM_RECORD = object()
 
 
@@ -78,5 +90,5 @@ def field(record, name: str, value=_FROM_RECORD, wide: bool = False):
         value = _("Yes") if value else _("No")
     if value in (None, "", []):
         value = format_html('<span class="empty">{}</span>', "—")
-    return format_html('<div{}><dt>{}</dt><dd>{}</dd></div>', format_html(' class="wide"') if wide else "",
+    return format_html('<div{}><dt>{}</dt><dd>{}</dd></div>', mark_safe(' class="wide"') if wide else "",
                        capfirst(model_field.verbose_name), value)

@@ -1,50 +1,82 @@
-from io import StringIO
+from collections import Counter
+from datetime import timedelta
 
 import phonenumbers
 import pytest
 from django.contrib.auth import authenticate
-from django.core.management import call_command
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Count, Sum
+from django.test import override_settings
 from stdnum.cl import rut
 from stdnum.es import cif
 
-from vinculo.accounts.models import Account, Address
-from vinculo.contacts.models import Contact
+from vinculo.accounts.filetypes import detect_content_type
+from vinculo.accounts.models import (
+    Account,
+    AccountTeamMember,
+    Address,
+    ContentDelivery,
+    Contract,
+    CustomerAsset,
+    DocumentVersion,
+    Invoice,
+    Note,
+    Payment,
+)
+from vinculo.accounts.services import register_payment
+from vinculo.activities.models import Activity
+from vinculo.activities.timeline import timeline
+from vinculo.contacts.models import Contact, ContactAccountLink
+from vinculo.core import clock
 from vinculo.core.access import AccessLevel
-from vinculo.core.models import ChangeLog, SearchEntry
 from vinculo.core.search import search
 from vinculo.demo.builders import SIZES, load_demo
+from vinculo.demo.records import MODELS as RECORD_MODELS
 from vinculo.org.models import OrgDefault, User
 
 BOOKKEEPING = ["created_by", "updated_by", "deleted_by"]
+BILLED = {Account.Type.CUSTOMER, Account.Type.PARTNER}
+
+
+@pytest.fixture(scope="module")
+def _small_demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The small demo, loaded once for this module inside a transaction that is rolled back at its end;
+    each test runs in a savepoint of it, so what a test changes is undone too."""
+    # Demo files go through the default storage: keep them out of the project's var/.
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
+        with transaction.atomic():
+            load_demo(SIZES["small"])
+            yield
+            transaction.set_rollback(True)
 
 
 @pytest.fixture
-def demo(db):
-    load_demo(SIZES["small"])
+def demo(_small_demo, db):
     return {user.username: user for user in User.objects.all()}
 
 
-def _counts():
-    return {
-        model.__name__: model._base_manager.count()
-        for model in (User, Account, Address, Contact, ChangeLog, SearchEntry, OrgDefault)
-    }
+def test_a_database_loaded_before_the_customer_records_existed_gets_them_on_the_next_run(demo):
+    accounts = set(Account.objects.values_list("pk", "legal_name"))
+    delete_records_of_customer_360()
+
+    second = load_demo(SIZES["small"])
+    third = load_demo(SIZES["small"])
+
+    assert second.created and not third.created
+    assert set(Account.objects.values_list("pk", "legal_name")) == accounts
+    assert Activity.objects.count() == 2500 and Invoice.objects.count() == 700
+    assert Payment.objects.exists() and DocumentVersion.objects.exists()
 
 
-@pytest.mark.django_db
-def test_demo_command_loads_the_small_set_and_a_second_run_changes_nothing():
-    first, second = StringIO(), StringIO()
-
-    call_command("demo", "--size", "small", stdout=first)
-    loaded = _counts()
-    call_command("demo", "--size", "small", stdout=second)
-
-    assert "60 accounts, 250 contacts" in first.getvalue()
-    assert "nothing changed" in second.getvalue()
-    assert _counts() == loaded
-    assert loaded["Account"] == 60 and loaded["Contact"] == 250
-    assert loaded["SearchEntry"] == 310  # every account and contact is searchable
-    assert loaded["ChangeLog"] == 310  # and has its "created" history entry
+def delete_records_of_customer_360():
+    """The state of a database loaded by the demo of the Foundation issue: companies, no related records."""
+    Activity.contacts.through.objects.all().delete()
+    Activity.participants.through.objects.all().delete()
+    DocumentVersion.objects.all().delete()
+    for model in reversed(RECORD_MODELS):
+        model.all_objects.all().delete()
+    assert not Invoice.all_objects.exists() and not Activity.all_objects.exists()
 
 
 def test_reset_replaces_the_records_with_a_fresh_demo_set(demo):
@@ -71,6 +103,114 @@ def test_every_demo_account_has_a_valid_tax_id_and_phone(demo):
 def test_demo_records_pass_model_validation(demo):
     for record in [*Account.objects.all(), *Contact.objects.all(), *Address.objects.all()]:
         record.full_clean(exclude=BOOKKEEPING)
+    for model in RECORD_MODELS:
+        # Foreign keys are the database's to check; a query per key and record would make this slow.
+        keys = [field.name for field in model._meta.fields if field.is_relation]
+        for record in model.objects.all():
+            record.full_clean(exclude=keys + BOOKKEEPING)
+
+
+def test_every_demo_account_has_the_records_that_fit_it(demo):
+    everyone = [Contact, Activity, Note, ContentDelivery]
+    billed_only = [CustomerAsset, Contract, Invoice, Payment]
+    having = {model: set(model.objects.values_list("account", flat=True)) for model in everyone + billed_only}
+    having[DocumentVersion] = set(DocumentVersion.objects.values_list("document__account", flat=True))
+    accounts = list(Account.objects.all())
+
+    for account in accounts:
+        for model in [*everyone, DocumentVersion]:
+            assert account.pk in having[model], (account, model)
+        for model in billed_only:  # only the companies we sell to buy, sign and pay
+            assert (account.pk in having[model]) == (account.account_type in BILLED), (account, model)
+    assert {account.account_type for account in accounts} >= {Account.Type.CUSTOMER, Account.Type.PROSPECT}
+    assert min(Activity.objects.values("account").annotate(n=Count("pk")).values_list("n", flat=True)) >= 3
+
+
+def test_invoice_balances_equal_amount_minus_payments_and_statuses_follow_the_payments(demo):
+    today = clock.today()
+    paid = {invoice.pk: invoice.paid for invoice in Invoice.objects.annotate(paid=Sum("payments__amount"))}
+    invoices = list(Invoice.objects.all())
+
+    for invoice in invoices:
+        payments = paid[invoice.pk] or 0
+        assert invoice.balance == invoice.amount - payments, invoice
+        assert invoice.amount > 0 and invoice.due_date in (
+            invoice.issue_date + timedelta(days=30), invoice.issue_date + timedelta(days=60))
+        expected = {invoice.amount: Invoice.Status.ISSUED, 0: Invoice.Status.PAID}.get(
+            invoice.balance, Invoice.Status.PARTIALLY_PAID)
+        if invoice.status not in (Invoice.Status.DRAFT, Invoice.Status.CANCELLED):
+            assert invoice.status == expected, invoice
+        else:
+            assert not payments, invoice
+    for payment in Payment.objects.select_related("invoice"):
+        assert payment.account_id == payment.invoice.account_id
+        assert payment.invoice.issue_date <= payment.paid_on <= today
+    statuses = Counter(invoice.status for invoice in invoices)
+    assert statuses[Invoice.Status.PAID] > len(invoices) / 2
+    assert statuses[Invoice.Status.PARTIALLY_PAID] and statuses[Invoice.Status.ISSUED]
+    assert Invoice.objects.overdue(today).count() >= 3
+    assert {invoice.currency for invoice in invoices} == {"CLP", "EUR"}
+    assert min(invoice.issue_date for invoice in invoices) >= today - timedelta(days=731)
+
+
+def test_the_payment_service_settles_a_demo_invoice_like_any_other(demo):
+    invoice = Invoice.objects.filter(status=Invoice.Status.PARTIALLY_PAID).first()
+
+    register_payment(Payment(invoice=invoice, amount=invoice.balance, paid_on=clock.today()), by=demo["finanzas"])
+
+    invoice.refresh_from_db()
+    assert invoice.balance == 0 and invoice.status == Invoice.Status.PAID
+
+
+def test_minera_atacama_is_the_richest_account_with_a_renewal_due_and_an_overdue_invoice(demo):
+    today = clock.today()
+    minera = Account.objects.get(legal_name="Minera Atacama SpA")
+    busiest = Activity.objects.values("account").annotate(n=Count("pk")).order_by("-n").first()
+
+    renewals = Contract.objects.renewals_due(today, within_days=60).filter(account=minera)
+    assert [contract.days_to_expiry(today) for contract in renewals] == [30]
+    assert Invoice.objects.overdue(today).filter(account=minera).exists()
+    assert busiest["account"] == minera.pk and busiest["n"] >= 400
+    assert minera.notes.count() >= 20 and minera.customerassets.count() >= 10
+    assert Activity.objects.filter(account=minera, status=Activity.Status.PLANNED, occurred_at__gt=clock.now()).exists()
+    entries, total = timeline(minera, demo["vendedor.norte"], limit=20)
+    assert len(entries) == 20 and total >= 400
+
+
+def test_activities_are_spread_over_two_years_and_involve_the_accounts_people(demo):
+    now = clock.now()
+    activities = list(Activity.objects.select_related("account").prefetch_related("contacts", "participants"))
+    team = {(member.account_id, member.user_id) for member in AccountTeamMember.objects.all()}
+    linked = set(ContactAccountLink.objects.values_list("account_id", "contact_id"))
+
+    assert min(a.occurred_at for a in activities) >= now - timedelta(days=733)
+    assert {a.kind for a in activities} == set(Activity.Kind.values)
+    for activity in activities:
+        account = activity.account
+        assert activity.owner_id in {account.owner_id, account.supervisor_id, account.support_user_id} or (
+            (account.pk, activity.owner_id) in team), activity
+        assert (activity.occurred_at > now) == (activity.status == Activity.Status.PLANNED), activity
+        assert activity.created_at <= now and activity.subject
+        for contact in activity.contacts.all():
+            assert contact.account_id == account.pk or (account.pk, contact.pk) in linked
+    planned = sum(a.status == Activity.Status.PLANNED for a in activities)
+    with_contacts = sum(bool(a.contacts.all()) for a in activities)
+    assert 0 < planned < len(activities) / 10
+    assert len(activities) / 3 < with_contacts < len(activities)
+    assert Activity.participants.through.objects.exists()
+
+
+def test_demo_files_are_small_real_files_that_the_upload_check_accepts(demo):
+    versions = list(DocumentVersion.objects.select_related("document"))
+
+    assert {version.content_type for version in versions} == {"application/pdf", "text/csv", "text/plain"}
+    assert any(version.number > 1 for version in versions)
+    assert sum(version.size for version in versions) < 1024 * 1024
+    for version in versions:
+        with default_storage.open(version.file.name) as stored:
+            assert stored.size == version.size
+            stored.name = version.original_name
+            assert detect_content_type(stored) == version.content_type, version
 
 
 def test_demo_users_form_the_sales_hierarchy_and_log_in_with_demo(demo):

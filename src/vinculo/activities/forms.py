@@ -1,0 +1,129 @@
+from datetime import datetime, time, timedelta
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from vinculo.accounts.forms import active_users
+from vinculo.accounts.models import Account
+from vinculo.accounts.record_forms import DateInput
+from vinculo.contacts.models import Contact, ContactAccountLink
+from vinculo.core import clock
+from vinculo.core.forms import RecordChooser, RecordForm
+from vinculo.core.lists import ListFilterForm
+from vinculo.core.services import update_record
+from vinculo.org.models import User
+
+from .models import Activity
+from .services import log_activity
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+def contact_choices(user, account_id=None, keep=()):
+    """Contacts `user` may see on the account `account_id` (its own and linked ones), plus `keep`."""
+    condition = Q(pk__in=list(keep))
+    if account_id:
+        linked = ContactAccountLink.objects.filter(account_id=account_id).values("contact_id")
+        condition |= Q(account_id=account_id) | Q(pk__in=linked)
+    return Contact.objects.visible_to(user).filter(condition).order_by("last_name", "first_name")
+
+
+FIELDSETS = (
+    (_("What happened"), ("kind", "subject", "occurred_at", "duration_minutes", "status", "direction", "outcome")),
+    (_("With whom"), ("account", "contacts", "owner", "participants")),
+    (_("Description"), ("description",)),
+)
+
+
+class ActivityForm(RecordForm):
+    """Logs or edits an activity. Its account is one the user may edit; its contacts are the visible
+    contacts of that account (the contacts list follows the account picked, through htmx)."""
+
+    fieldsets = FIELDSETS
+
+    class Meta:
+        model = Activity
+        fields = [name for _legend, names in FIELDSETS for name in names]
+        widgets = {
+            "account": RecordChooser("accounts:autocomplete"),
+            "occurred_at": DateTimeInput(),
+            "contacts": forms.CheckboxSelectMultiple,
+            "participants": forms.SelectMultiple(attrs={"size": 5}),
+            "description": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {
+            "participants": _("Colleagues who took part. Ctrl+click to choose several."),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        instance = self.instance
+        accounts = Account.objects.editable_by(user)
+        if instance.account_id:
+            accounts = accounts | Account.objects.filter(pk=instance.account_id)
+        self.fields["account"].queryset = accounts
+        # Offered beyond the account's contacts: the current ones, or the one the form was opened from.
+        keep = instance.contacts.values_list("pk", flat=True) if instance.pk else self.initial.get("contacts") or []
+        self.fields["contacts"].queryset = contact_choices(user, self.chosen_account_id(), keep)
+        self.fields["contacts"].help_text = _("The contacts of the account chosen above.")
+        participants = list(instance.participants.values_list("pk", flat=True)) if instance.pk else []
+        self.fields["participants"].queryset = User.objects.filter(Q(is_active=True) | Q(pk__in=participants))
+        self.fields["owner"].queryset = active_users(keep=instance.owner_id)
+        if not instance.pk:
+            self.initial.update(owner=user.pk, occurred_at=clock.now().replace(second=0, microsecond=0))
+
+    def chosen_account_id(self):
+        value = self.data.get("account") if self.is_bound else self.initial.get("account", self.instance.account_id)
+        return int(value) if str(value or "").isdigit() else None
+
+    def write(self) -> None:
+        contacts, participants = self.cleaned_data["contacts"], self.cleaned_data["participants"]
+        if self.instance.pk is None:
+            log_activity(self.instance, by=self.user, contacts=contacts, participants=participants)
+            return
+        update_record(self.instance, by=self.user, expected_version=self.cleaned_data["version"])
+        # Contacts the editor may not see were not offered; they stay linked.
+        unseen = self.instance.contacts.exclude(pk__in=Contact.objects.visible_to(self.user).values("pk"))
+        self.instance.contacts.set([*contacts, *unseen])
+        self.instance.participants.set(participants)
+
+
+class ActivityFilterForm(ListFilterForm):
+    account = forms.ModelChoiceField(label=capfirst(_("account")), required=False, queryset=Account.objects.none(),
+                                     widget=forms.HiddenInput)
+    contact = forms.ModelChoiceField(label=capfirst(_("contact")), required=False, queryset=Contact.objects.none(),
+                                     widget=forms.HiddenInput)
+    kind = forms.ChoiceField(label=capfirst(_("kind")), required=False,
+                             choices=[("", _("Any kind")), *Activity.Kind.choices])
+    status = forms.ChoiceField(label=capfirst(_("status")), required=False,
+                               choices=[("", _("Any status")), *Activity.Status.choices])
+    owner = forms.ModelChoiceField(label=capfirst(_("owner")), required=False, queryset=active_users(),
+                                   empty_label=_("All owners"))
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = Account.objects.visible_to(self.user)
+        self.fields["contact"].queryset = Contact.objects.visible_to(self.user)
+
+    def filter_q(self, queryset, value):
+        return queryset.filter(subject__icontains=value)
+
+    def filter_contact(self, queryset, contact):
+        return queryset.filter(contacts=contact)
+
+    # Days are the user's days: bounds in their time zone, so the index on occurred_at is used.
+    def filter_date_from(self, queryset, day):
+        return queryset.filter(occurred_at__gte=timezone.make_aware(datetime.combine(day, time.min)))
+
+    def filter_date_to(self, queryset, day):
+        return queryset.filter(occurred_at__lt=timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min)))

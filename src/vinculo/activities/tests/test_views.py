@@ -1,0 +1,251 @@
+"""Activity pages: the permission matrix, logging with contacts and participants, filters, bounded queries."""
+
+import datetime
+
+import factory
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from factory.django import DjangoModelFactory
+
+from vinculo.accounts.models import AccountTeamMember
+from vinculo.accounts.tests.factories import AccountFactory
+from vinculo.activities.models import Activity
+from vinculo.contacts.tests.factories import ContactFactory
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime.datetime(2025, 6, 16, 15, 30, tzinfo=datetime.UTC)
+
+
+class ActivityFactory(DjangoModelFactory):
+    class Meta:
+        model = Activity
+
+    subject = factory.Sequence(lambda n: f"Llamada de seguimiento {n}")
+    occurred_at = NOW
+    account = factory.SubFactory(AccountFactory)
+    owner = factory.LazyAttribute(lambda activity: activity.account.owner)
+
+
+def url(name, *args):
+    return reverse(f"activities:{name}", args=args)
+
+
+@pytest.fixture
+def activity(org):
+    return ActivityFactory(account=org.north_account, subject="Visita a faena Calama")
+
+
+def form_data(owner, **changes):
+    return {"kind": "call", "subject": "Llamada por cotización", "occurred_at": "2025-06-16T10:00",
+            "status": "done", "owner": owner.pk, **changes}
+
+
+# ---------- Permission matrix ----------
+
+def test_outsider_gets_404_and_sees_none_in_the_list(client, org, activity):
+    client.force_login(org.vendedor_sur)
+    assert client.get(url("detail", activity.pk)).status_code == 404
+    assert client.get(url("edit", activity.pk)).status_code == 404
+    assert client.post(url("edit", activity.pk), form_data(org.vendedor_norte)).status_code == 404
+    assert client.post(url("delete", activity.pk)).status_code == 404
+    assert client.get(url("create"), {"account": org.north_account.pk}).status_code == 404
+    assert client.get(url("create"), {"contact": org.north_contact.pk}).status_code == 404
+    assert activity.subject not in client.get(url("list")).content.decode()
+    narrowed = client.get(url("list"), {"account": org.north_account.pk}).content.decode()
+    assert activity.subject not in narrowed and org.north_account.legal_name not in narrowed
+    Activity.objects.get(pk=activity.pk, deleted_at=None, version=1)
+
+
+def test_outsider_cannot_log_an_activity_on_an_account_they_may_not_see(client, org):
+    client.force_login(org.vendedor_sur)
+    response = client.post(url("create"), form_data(org.vendedor_sur, account=org.north_account.pk))
+    assert response.status_code == 200 and list(response.context["form"].errors) == ["account"]
+    assert not Activity.objects.exists()
+
+
+def test_read_only_team_member_sees_no_edit_button_and_gets_403(client, org, activity):
+    AccountTeamMember.objects.create(account=org.north_account, user=org.vendedor_sur)
+    client.force_login(org.vendedor_sur)
+    html = client.get(url("detail", activity.pk)).content.decode()
+    assert activity.subject in html
+    assert url("edit", activity.pk) not in html and url("delete", activity.pk) not in html
+    assert activity.subject in client.get(url("list")).content.decode()
+    assert client.get(url("edit", activity.pk)).status_code == 403
+    assert client.post(url("edit", activity.pk), form_data(org.vendedor_norte)).status_code == 403
+    assert client.post(url("delete", activity.pk)).status_code == 403
+    assert client.get(url("create"), {"account": org.north_account.pk}).status_code == 403
+    Activity.objects.get(pk=activity.pk, deleted_at=None, version=1)
+
+
+def test_manager_above_the_owner_sees_and_may_edit(client, org, activity):
+    client.force_login(org.gerente_norte)
+    html = client.get(url("detail", activity.pk)).content.decode()
+    assert url("edit", activity.pk) in html and url("delete", activity.pk) in html
+    assert activity.subject in client.get(url("list")).content.decode()
+
+
+def test_an_activity_seen_through_its_owner_does_not_name_an_account_the_user_may_not_see(client, org):
+    activity = ActivityFactory(account=org.south_account, owner=org.vendedor_norte, subject="Llamada cruzada")
+    client.force_login(org.gerente_norte)
+    assert org.south_account.legal_name not in client.get(url("detail", activity.pk)).content.decode()
+    listing = client.get(url("list")).content.decode()
+    assert "Llamada cruzada" in listing and org.south_account.legal_name not in listing
+
+
+# ---------- Logging and editing ----------
+
+@pytest.mark.parametrize("kind", [choice.value for choice in Activity.Kind])
+def test_each_kind_of_activity_can_be_logged_on_an_account(client, org, kind):
+    client.force_login(org.vendedor_norte)
+    response = client.post(f"{url('create')}?account={org.north_account.pk}",
+                           form_data(org.vendedor_norte, kind=kind, account=org.north_account.pk, duration_minutes="45"))
+    activity = Activity.objects.get()
+    assert response.status_code == 302 and response["Location"] == activity.get_absolute_url()
+    assert (activity.kind, activity.account, activity.owner, activity.duration_minutes) == (
+        kind, org.north_account, org.vendedor_norte, 45)
+
+
+def test_logging_from_a_contact_preselects_it_and_its_account(client, org):
+    client.force_login(org.vendedor_norte)
+    form = client.get(url("create"), {"contact": org.north_contact.pk}).context["form"]
+    assert form["contacts"].value() == [org.north_contact.pk]
+    assert form["account"].value() == org.north_account.pk
+    response = client.post(f"{url('create')}?contact={org.north_contact.pk}", form_data(
+        org.vendedor_norte, account=org.north_account.pk, contacts=[org.north_contact.pk],
+        participants=[org.vendedor_norte2.pk, org.gerente_norte.pk]))
+    assert response.status_code == 302
+    activity = Activity.objects.get()
+    assert list(activity.contacts.all()) == [org.north_contact]
+    assert set(activity.participants.all()) == {org.vendedor_norte2, org.gerente_norte}
+    html = client.get(activity.get_absolute_url()).content.decode()
+    assert org.north_contact.last_name in html and str(org.gerente_norte) in html
+
+
+def test_contacts_offered_are_the_visible_contacts_of_the_chosen_account(client, org):
+    linked = ContactFactory(account=AccountFactory(owner=org.vendedor_norte), last_name="Vinculada")
+    linked.account_links.create(account=org.north_account)
+    client.force_login(org.vendedor_norte)
+    form = client.get(url("create"), {"account": org.north_account.pk}).context["form"]
+    assert set(form.fields["contacts"].queryset) == {org.north_contact, linked}
+    fragment = client.get(url("contact_choices"), {"account": org.north_account.pk}).content.decode()
+    assert org.north_contact.last_name in fragment and "Vinculada" in fragment and "<html" not in fragment
+    assert org.south_contact.last_name not in client.get(
+        url("contact_choices"), {"account": org.south_account.pk}).content.decode()
+
+
+def test_a_contact_the_user_may_not_see_is_refused(client, org):
+    client.force_login(org.vendedor_norte)
+    response = client.post(url("create"), form_data(org.vendedor_norte, account=org.north_account.pk, contacts=[org.south_contact.pk]))
+    assert list(response.context["form"].errors) == ["contacts"]
+    assert not Activity.objects.exists()
+
+
+@pytest.mark.parametrize("changes, field", [
+    ({}, "account"),  # neither an account nor a contact
+    ({"occurred_at": "ayer", "account": "ACCOUNT"}, "occurred_at"),
+    ({"subject": "", "account": "ACCOUNT"}, "subject"),
+    ({"duration_minutes": "-5", "account": "ACCOUNT"}, "duration_minutes"),
+])
+def test_bad_input_names_the_field_and_stores_nothing(client, org, changes, field):
+    client.force_login(org.vendedor_norte)
+    data = form_data(org.vendedor_norte, **changes)
+    if data.get("account") == "ACCOUNT":
+        data["account"] = org.north_account.pk
+    response = client.post(url("create"), data)
+    assert response.status_code == 200 and list(response.context["form"].errors) == [field]
+    assert not Activity.all_objects.exists()
+
+
+def test_editing_keeps_contacts_the_editor_may_not_see(client, org):
+    activity = ActivityFactory(account=org.north_account, owner=org.vendedor_norte)
+    activity.contacts.set([org.north_contact, org.south_contact])
+    client.force_login(org.vendedor_norte)
+    form = client.get(url("edit", activity.pk)).context["form"]
+    assert org.south_contact not in form.fields["contacts"].queryset
+    data = form_data(org.vendedor_norte, account=org.north_account.pk, contacts=[org.north_contact.pk],
+                     subject="Cambiado", version=activity.version)
+    assert client.post(url("edit", activity.pk), data).status_code == 302
+    activity.refresh_from_db()
+    assert activity.subject == "Cambiado" and activity.version == 2
+    assert set(activity.contacts.all()) == {org.north_contact, org.south_contact}
+
+
+def test_a_stale_edit_is_refused_as_a_conflict(client, org, activity):
+    client.force_login(org.vendedor_norte)
+    data = form_data(org.vendedor_norte, account=org.north_account.pk, version=activity.version)
+    Activity.objects.filter(pk=activity.pk).update(version=5)
+    response = client.post(url("edit", activity.pk), data)
+    assert response.status_code == 200 and response.context["form"].conflict
+    assert Activity.objects.get(pk=activity.pk).subject == "Visita a faena Calama"
+
+
+def test_delete_moves_to_the_recycle_bin_and_restore_brings_it_back(client, org, activity):
+    client.force_login(org.vendedor_norte)
+    assert client.post(url("delete", activity.pk))["Location"] == org.north_account.get_absolute_url()
+    assert client.get(url("detail", activity.pk)).status_code == 404
+    restore = reverse("core:restore", args=["activity", activity.pk])
+    assert restore in client.get(reverse("core:recycle_bin")).content.decode()
+    assert client.post(restore)["Location"] == activity.get_absolute_url()
+
+
+# ---------- List ----------
+
+def test_list_filters_by_kind_owner_account_contact_and_dates(client, org):
+    other_account = AccountFactory(owner=org.vendedor_norte)
+    call = ActivityFactory(account=org.north_account, kind="call", subject="A-call",
+                           occurred_at=NOW - datetime.timedelta(days=10))
+    visit = ActivityFactory(account=org.north_account, kind="visit", subject="B-visit", owner=org.gerente_norte)
+    visit.contacts.add(org.north_contact)
+    ActivityFactory(account=other_account, kind="email", subject="C-email", occurred_at=NOW + datetime.timedelta(days=3))
+    client.force_login(org.vendedor_norte)
+
+    def subjects(**query):
+        return sorted(activity.subject for activity in client.get(url("list"), query).context["object_list"])
+
+    assert subjects() == ["A-call", "B-visit", "C-email"]
+    assert subjects(kind="visit") == ["B-visit"]
+    assert subjects(owner=org.gerente_norte.pk) == ["B-visit"]
+    assert subjects(account=org.north_account.pk) == ["A-call", "B-visit"]
+    assert subjects(contact=org.north_contact.pk) == ["B-visit"]
+    assert subjects(date_from="2025-06-10", date_to="2025-06-16") == ["B-visit"]
+    assert subjects(date_from="2025-06-17") == ["C-email"]
+    assert subjects(q="visit") == ["B-visit"]
+    assert subjects(date_from="no es fecha") == ["A-call", "B-visit", "C-email"]
+    response = client.get(url("list"), {"account": org.north_account.pk})
+    assert f"{url('create')}?account={org.north_account.pk}" in response.content.decode()
+    assert [chip["value"] for chip in response.context["chips"]] == [org.north_account]
+    assert call.get_absolute_url() in response.content.decode()
+
+
+def test_activities_are_in_the_top_navigation(client, org):
+    client.force_login(org.vendedor_norte)
+    html = client.get(url("list")).content.decode()
+    assert f'href="{url("list")}" aria-current="page"' in html
+
+
+def queries(client, path, django_assert_max_num_queries):
+    cache.clear()
+    with django_assert_max_num_queries(12) as captured:
+        assert client.get(path).status_code == 200
+    return len(captured)
+
+
+def test_list_runs_the_same_bounded_number_of_queries_for_10_and_200_rows(client, org, django_assert_max_num_queries):
+    small, large = AccountFactory(owner=org.vendedor_norte), AccountFactory(owner=org.vendedor_norte)
+    for account, count in ((small, 10), (large, 200)):
+        Activity.objects.bulk_create(Activity(account=account, owner=org.vendedor_norte, subject=f"s{n}",
+                                              occurred_at=NOW) for n in range(count))
+    client.force_login(org.vendedor_norte)
+    few = queries(client, f"{url('list')}?account={small.pk}", django_assert_max_num_queries)
+    many = queries(client, f"{url('list')}?account={large.pk}", django_assert_max_num_queries)
+    assert few == many
+
+
+def test_detail_page_runs_a_bounded_number_of_queries(client, org, activity, django_assert_max_num_queries):
+    activity.contacts.set([ContactFactory(account=org.north_account) for _ in range(5)])
+    client.force_login(org.vendedor_norte)
+    cache.clear()
+    with django_assert_max_num_queries(12):
+        assert client.get(url("detail", activity.pk)).status_code == 200

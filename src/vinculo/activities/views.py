@@ -1,0 +1,139 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, OuterRef
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from vinculo.accounts.models import Account
+from vinculo.contacts.models import Contact
+from vinculo.core.access import get_for_user
+from vinculo.core.lists import Column, RecordListView, mark_visible
+from vinculo.core.services import soft_delete
+from vinculo.core.views import visible_history
+
+from .forms import ActivityFilterForm, ActivityForm
+from .models import Activity
+
+
+def _label(name):
+    return capfirst(Activity._meta.get_field(name).verbose_name)
+
+
+class ActivityListView(RecordListView):
+    model = Activity
+    template_name = "activities/activity_list.html"
+    fragment_template_name = "activities/_activity_table.html"
+    filter_form_class = ActivityFilterForm
+    list_key = "activities"
+    select_related = ("owner", "account")
+    default_sort = "-occurred_at"
+    search_placeholder = gettext_lazy("Words in the subject…")
+    columns = (
+        Column("occurred_at", _label("occurred_at"), ("occurred_at",)),
+        Column("kind", _label("kind"), ("kind",)),
+        Column("subject", _label("subject"), ("subject",), always=True),
+        Column("account", _label("account"), ("account__legal_name",)),
+        Column("owner", _label("owner"), ("owner__first_name", "owner__last_name")),
+        Column("status", _label("status"), ("status",)),
+        Column("outcome", _label("outcome"), ("outcome",)),
+        Column("duration_minutes", gettext_lazy("Duration"), ("duration_minutes",), default=False),
+    )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        # An activity is visible to its owner's line even when its account is not: name the account only if visible.
+        context["object_list"] = mark_visible(context["object_list"], user, "account", "account_visible")
+        # "New activity" starts from the account or contact the list is narrowed to.
+        links = {name: record.pk for name in ("account", "contact")
+                 if (record := self.filter_form.cleaned_data.get(name))}
+        context["create_url"] = f"{reverse('activities:create')}?{urlencode(links)}" if links else reverse(
+            "activities:create")
+        context["target"] = "activity-results"
+        return context
+
+
+activity_list = ActivityListView.as_view()
+
+
+def _activity_for_page(user, pk):
+    queryset = Activity.objects.select_related("owner", "account").annotate(
+        editable=Exists(Activity.objects.editable_by(user).filter(pk=OuterRef("pk"))),
+    )
+    activity = get_for_user(queryset, user, pk)
+    mark_visible([activity], user, "account", "account_visible")
+    return activity
+
+
+@login_required
+def activity_detail(request, pk):
+    user = request.user
+    activity = _activity_for_page(user, pk)
+    return render(request, "activities/activity_detail.html", {
+        "activity": activity,
+        "contacts": activity.contacts.visible_to(user).order_by("last_name", "first_name"),
+        "participants": activity.participants.order_by("first_name", "last_name"),
+        "history": visible_history(activity, user),
+    })
+
+
+def _initial_links(request):
+    """The account and contact the form starts from (?account=, ?contact=): 404 for one the user may
+    not see, 403 for an account they may only read. A contact's account is preselected when editable."""
+    user, initial = request.user, {}
+    contact_id, account_id = request.GET.get("contact"), request.GET.get("account")
+    if contact_id:
+        contact = get_for_user(Contact, user, contact_id)
+        initial["contacts"] = [contact.pk]
+        if contact.account_id and not account_id and Account.objects.editable_by(user).filter(
+                pk=contact.account_id).exists():
+            initial["account"] = contact.account_id
+    if account_id:
+        initial["account"] = get_for_user(Account, user, account_id, write=True).pk
+    return initial
+
+
+@login_required
+def activity_create(request):
+    initial = _initial_links(request)
+    form = ActivityForm(request.POST if request.method == "POST" else None, initial=initial, user=request.user)
+    if request.method == "POST" and form.save_record():
+        messages.success(request, _("“%(name)s” was logged.") % {"name": form.instance})
+        return redirect(form.instance)
+    return render(request, "activities/activity_form.html", {"form": form})
+
+
+@login_required
+def activity_edit(request, pk):
+    activity = get_for_user(Activity, request.user, pk, write=True)
+    form = ActivityForm(request.POST if request.method == "POST" else None, instance=activity, user=request.user)
+    if request.method == "POST" and form.save_record():
+        messages.success(request, _("Changes to “%(name)s” saved.") % {"name": activity})
+        return redirect(activity)
+    return render(request, "activities/activity_form.html", {
+        "form": form, "activity": activity, "reload_url": reverse("activities:edit", args=[activity.pk]),
+    })
+
+
+@login_required
+@require_POST
+def activity_delete(request, pk):
+    user = request.user
+    activity = get_for_user(Activity, user, pk, write=True)
+    soft_delete(activity, by=user)
+    messages.success(request, _("“%(name)s” was moved to the recycle bin.") % {"name": activity}, extra_tags="recycle-bin")
+    if activity.account_id and Account.objects.visible_to(user).filter(pk=activity.account_id).exists():
+        return redirect("accounts:detail", activity.account_id)
+    return redirect("activities:list")
+
+
+@login_required
+def activity_contact_choices(request):
+    """The contacts field of the activity form for the account picked (htmx fragment)."""
+    form = ActivityForm(initial={"account": request.GET.get("account")}, user=request.user)
+    return render(request, "activities/_contacts_field.html", {"field": form["contacts"]})

@@ -1,0 +1,156 @@
+"""What the demo's sellers write and sell: products, contracts, material, activity subjects and notes.
+
+Templates are filled with `str.format` from the account's own data (a contact's first name, a
+product, the country's words for a purchase order or a delivery), so millions of rows read like
+a sales team wrote them without calling Faker per row.
+"""
+
+from vinculo.accounts.models import ContentDelivery, Contract
+from vinculo.activities.models import Activity
+
+# The words that differ between a Chilean and a Spanish seller.
+VOCABULARY = {
+    "CL": {"oc": "OC", "la_orden": "la orden de compra", "despacho": "despacho", "cotizacion": "cotización",
+           "plazo": "30 días", "ahora": "altiro"},
+    "ES": {"oc": "pedido", "la_orden": "el pedido", "despacho": "envío", "cotizacion": "presupuesto",
+           "plazo": "60 días", "ahora": "enseguida"},
+}
+# Where the customer uses what we sell ({sitio}), by business unit.
+SITES = {
+    "Minería": ["faena", "planta concentradora", "mina"],
+    "Retail": ["centro de distribución", "sala de ventas", "bodega central"],
+    "Industria": ["planta", "planta de producción"],
+}
+
+# business unit → (product, article and short name used in sentences, serial prefix)
+PRODUCTS = {
+    "Minería": [
+        ("Bomba centrífuga para pulpa 8/6 AH", "la", "bomba de pulpa", "BP"),
+        ("Revestimiento para molino SAG 36'", "el", "revestimiento del SAG", "RS"),
+        ("Correa transportadora 1.400 mm EP-800", "la", "correa transportadora", "CT"),
+        ("Harnero vibratorio 8' x 20'", "el", "harnero", "HV"),
+        ("Válvula de cuchillo 12\"", "la", "válvula de cuchillo", "VC"),
+        ("Hidrociclón 26\"", "el", "hidrociclón", "HC"),
+        ("Sistema de supresión de polvo", "el", "supresor de polvo", "SP"),
+        ("Kit de sellos mecánicos para bomba", "el", "kit de sellos", "KS"),
+    ],
+    "Retail": [
+        ("Balanza etiquetadora con impresora", "la", "balanza etiquetadora", "BE"),
+        ("Terminal de punto de venta táctil", "el", "terminal POS", "TP"),
+        ("Cámara de frío modular 12 m³", "la", "cámara de frío", "CF"),
+        ("Vitrina refrigerada 3,75 m", "la", "vitrina refrigerada", "VR"),
+        ("Lector de código de barras omnidireccional", "el", "lector de códigos", "LC"),
+        ("Impresora térmica de etiquetas", "la", "impresora de etiquetas", "IE"),
+    ],
+    "Industria": [
+        ("Compresor de tornillo 37 kW", "el", "compresor", "CP"),
+        ("Grupo electrógeno 500 kVA", "el", "grupo electrógeno", "GE"),
+        ("Caldera a gas 2 t/h", "la", "caldera", "CA"),
+        ("Variador de frecuencia 75 kW", "el", "variador de frecuencia", "VF"),
+        ("Tablero eléctrico de control", "el", "tablero de control", "TC"),
+        ("Bomba dosificadora de químicos", "la", "bomba dosificadora", "BD"),
+    ],
+}
+
+COMPETITORS = ["Andes Industrial", "Tecnomin", "Proveedora del Pacífico", "Equipos Cordillera", "un importador chino",
+               "Suministros Ibéricos", "la distribuidora local"]
+
+_C = Contract.Type
+# (type, description) — {short} is a product, {year} the contract's first year
+CONTRACTS = [
+    (_C.MAINTENANCE, "Mantención preventiva de {short}"),
+    (_C.MAINTENANCE, "Servicio técnico 24/7 — {short}"),
+    (_C.SUPPLY, "Suministro de repuestos {year}"),
+    (_C.SUPPLY, "Suministro anual de {short} y repuestos"),
+    (_C.SERVICE, "Asistencia técnica en {sitio}"),
+    (_C.SERVICE, "Monitoreo de condición de equipos"),
+    (_C.FRAMEWORK, "Contrato marco de suministro {year}"),
+    (_C.LICENSE, "Licencia del software de monitoreo Vigía"),
+]
+
+_K, _CH = ContentDelivery.Kind, ContentDelivery.Channel
+# (title, kind, channel, link or reference) — sent to prospects and customers alike
+MATERIAL = [
+    ("Presentación corporativa {year}", _K.PRESENTATION, _CH.VISIT, ""),
+    ("Catálogo de repuestos {year}", _K.CATALOGUE, _CH.EMAIL, "https://vinculo.example/catalogo"),
+    ("Lista de precios {year}", _K.CATALOGUE, _CH.EMAIL, ""),
+    ("Ficha técnica: {product}", _K.BROCHURE, _CH.EMAIL, ""),
+    ("Folleto: {product}", _K.BROCHURE, _CH.POST, ""),
+    ("Artículo: cómo alargar la vida útil de su {short}", _K.ARTICLE, _CH.PORTAL, "KB-{number}"),
+    ("Artículo: mantención predictiva en 5 pasos", _K.ARTICLE, _CH.PORTAL, "KB-{number}"),
+    ("Muestra de repuestos para {short}", _K.SAMPLE, _CH.VISIT, ""),
+    ("Capacitación en operación segura de {short}", _K.TRAINING, _CH.VISIT, ""),
+    ("Caso de éxito: 20% menos de detenciones con mantención predictiva", _K.ARTICLE, _CH.EMAIL, "KB-{number}"),
+]
+DELIVERY_NOTES = ["", "", "Lo pidió en la última reunión.", "Para el comité de compras.",
+                  "Quedó de revisarlo con su equipo.", "Se entregó en papel y por correo."]
+
+_A = Activity.Kind
+SUBJECTS = {
+    _A.CALL: [
+        "Seguimiento {cotizacion} {number}", "Llamada a {first} por {despacho} pendiente",
+        "Consulta por stock de {short}", "Confirmar recepción de {oc} {number}", "Cobranza factura vencida",
+        "Coordinar visita técnica con {first}", "Reclamo por atraso en la entrega", "Renovación del contrato de mantención",
+        "Consulta de precios {year}", "{first} pide plazo de pago",
+    ],
+    _A.MEETING: [
+        "Revisión trimestral de la cuenta", "Presentación de propuesta: {short}", "Reunión con el comité de compras",
+        "Inicio de proyecto {short}", "Negociación de precios {year}", "Revisión del contrato marco",
+        "Videollamada con {first} sobre el plan de mantención",
+    ],
+    _A.VISIT: [
+        "Visita a {sitio}", "Inspección técnica de {short}", "Visita comercial a {first} {last}", "Entrega de muestras",
+        "Levantamiento de equipos en {sitio}", "Capacitación a operadores de {short}",
+    ],
+    _A.EMAIL: [
+        "Envío de {cotizacion} {number}", "Re: plazos de {despacho}", "Ficha técnica de {short}",
+        "Re: factura vencida", "Propuesta de renovación {year}", "Confirmación de reunión con {first}",
+        "Re: {oc} {number}",
+    ],
+    _A.NOTE: [
+        "Conversación de pasillo con {first}", "Cambio en el equipo de compras", "La competencia ofreció descuento",
+        "Evalúan licitar el suministro", "Presupuesto {year} aprobado",
+    ],
+}
+DESCRIPTIONS = [
+    "Hablé con {first}: piden cotizar {quantity} unidades de {short}. Enviar antes del viernes.",
+    "{first} confirma que {la_orden} sale la próxima semana; piden {plazo} de plazo.",
+    "Revisamos {the_short}: falta un repuesto, lo despachamos {ahora}.",
+    "Quedamos de volver a conversar después del cierre de mes.",
+    "Están conformes con el servicio, pero preguntan por precios nuevos para {year}.",
+    "Reclamo por el último {despacho}: llegó incompleto. Se repone sin costo.",
+    "{first} va a presentar la propuesta al gerente; respuesta en dos semanas.",
+    "Hicimos una demostración de {short}; les interesa una prueba en {sitio}.",
+]
+
+NOTE_TITLES = ["", "", "", "Ojo", "Competencia", "Compras", "Pendiente", "Cobranza", "Contrato", "Visita a {sitio}"]
+NOTES = [
+    "{first} ({title}) confirma que {la_orden} por {short} sale la próxima semana. Pide {plazo} de plazo; "
+    "lo consulto con finanzas.",
+    "Ojo: {competitor} les ofreció un {percent}% de descuento en {short}. {first} dice que se quedan con nosotros "
+    "si igualamos el plazo de entrega.",
+    "Cambió el jefe de compras: ahora todo pasa por {first} {last}. Hay que presentarnos de nuevo y llevar el "
+    "catálogo actualizado.",
+    "Reclamo: {the_short} llegó con atraso. Comprometimos entrega de los accesorios en 10 días. Seguir de cerca.",
+    "En la visita a {sitio} vi {quantity} equipos de {competitor} sin mantención. Oportunidad para un contrato "
+    "de servicio.",
+    "Presupuesto {year} aprobado en el directorio; quieren renovar el contrato antes de marzo.",
+    "No contestan hace tres semanas. {first} está de vacaciones; retomar a fin de mes.",
+    "Piden factura separada por centro de costo. Avisar a facturación.",
+    "{first} pidió referencias de otros clientes con {short}. Le paso el contacto de un cliente conforme.",
+    "Tienen una factura vencida; dicen que está en proceso de pago. Llamar el lunes a {first}.",
+    "Buena reunión. Les interesa ampliar a una segunda línea de {short}; armar propuesta.",
+    "El gerente de operaciones prefiere {competitor}, pero compras manda por precio. Bajar 3% si es necesario.",
+]
+
+# Files each account keeps: (title, kind of file, how many versions at most)
+DOCUMENTS = [
+    ("Propuesta comercial {year}", "pdf", 3),
+    ("Condiciones comerciales", "pdf", 2),
+    ("Listado de equipos instalados", "csv", 2),
+    ("Acta de reunión {day}", "txt", 1),
+]
+VERSION_COMMENTS = ["", "Corrige precios", "Agrega descuento por volumen", "Versión firmada", "Ajustes pedidos por compras"]
+# The asset list in the demo's CSV files is written in Spanish whatever the language of the run.
+ASSET_STATUS = {"active": "En uso", "in_service": "En servicio técnico", "retired": "Dado de baja",
+                "returned": "Devuelto"}
