@@ -236,8 +236,8 @@ class VersionForm(forms.Form):
     """A new version of an existing file."""
 
     file = forms.FileField(label=capfirst(_("file")))
-    comment = forms.CharField(label=capfirst(_("comment")), max_length=300, required=False,
-                              help_text=_("What changed in this version."))
+    comment = forms.CharField(label=capfirst(_("comment")), max_length=300, required=False, widget=forms.TextInput(
+        attrs={"placeholder": _("What changed in this version?")}))
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")

@@ -133,8 +133,8 @@ class RecordPages:
         """What the type's page shows besides the record's fields."""
         return {}
 
-    def detail(self, request, pk, **forms):
-        """The record's page; `forms` re-shows a refused form of the page (e.g. a payment) with its errors."""
+    def detail(self, request, pk, **refused):
+        """The record's page; `refused` re-shows a form of the page (e.g. a payment) with its errors."""
         user = request.user
         record = self.get_record(user, pk)
         context = {
@@ -142,7 +142,7 @@ class RecordPages:
             "account": record.account,
             "pages": self,
             "history": visible_history(record, user, self.hidden_fields(user)),
-            **self.detail_context(request, record, **forms),
+            **self.detail_context(request, record, **refused),
         }
         return render(request, self.detail_template, context)
 
@@ -240,10 +240,10 @@ class ContractListView(AccountRecordListView):
     default_sort = "end_date"
     search_placeholder = gettext_lazy("Number or description…")
     columns = (
-        Column("number", _label(Contract, "number"), ("number",), always=True),
+        Column("number", gettext_lazy("Number"), ("number",), always=True),
         Column("account", _label(Contract, "account"), ("account__legal_name",)),
         Column("contract_type", _label(Contract, "contract_type"), ("contract_type",)),
-        Column("start_date", _label(Contract, "start_date"), ("start_date",)),
+        Column("start_date", _label(Contract, "start_date"), ("start_date",), default=False),
         Column("end_date", _label(Contract, "end_date"), ("end_date",)),
         Column("renewal_type", _label(Contract, "renewal_type"), ("renewal_type",)),
         Column("status", _label(Contract, "status"), ("status",)),
@@ -283,12 +283,13 @@ class InvoiceListView(AccountRecordListView):
     search_placeholder = gettext_lazy("Invoice number or ERP reference…")
     AMOUNT_COLUMNS = ("amount", "balance")
     columns = (
-        Column("number", _label(Invoice, "number"), ("number",), always=True),
+        Column("number", gettext_lazy("Number"), ("number",), always=True),
         Column("account", _label(Invoice, "account"), ("account__legal_name",)),
-        Column("issue_date", _label(Invoice, "issue_date"), ("issue_date",)),
-        Column("due_date", _label(Invoice, "due_date"), ("due_date",)),
+        # Short headers: the table must fit with the status and overdue badges.
+        Column("issue_date", gettext_lazy("Date"), ("issue_date",)),
+        Column("due_date", gettext_lazy("Due"), ("due_date",)),
         Column("amount", _label(Invoice, "amount"), ("amount",)),
-        Column("balance", _label(Invoice, "balance"), ("balance",)),
+        Column("balance", gettext_lazy("Balance"), ("balance",)),
         Column("status", _label(Invoice, "status"), ("status",)),
         Column("external_ref", _label(Invoice, "external_ref"), ("external_ref",), default=False),
     )

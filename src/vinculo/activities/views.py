@@ -40,7 +40,7 @@ class ActivityListView(RecordListView):
         Column("account", _label("account"), ("account__legal_name",)),
         Column("owner", _label("owner"), ("owner__first_name", "owner__last_name")),
         Column("status", _label("status"), ("status",)),
-        Column("outcome", _label("outcome"), ("outcome",)),
+        Column("outcome", _label("outcome"), ("outcome",), default=False),
         Column("duration_minutes", gettext_lazy("Duration"), ("duration_minutes",), default=False),
     )
 

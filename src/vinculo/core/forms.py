@@ -74,6 +74,8 @@ class RecordForm(forms.ModelForm):
         self.user = user
         self.conflict = False
         for field in self.fields.values():
+            if isinstance(field, forms.ModelMultipleChoiceField):
+                continue  # no empty choice among several
             if isinstance(field, forms.ModelChoiceField):
                 field.empty_label = "—"
             elif isinstance(field, forms.TypedChoiceField) and field.choices and field.choices[0][0] == "":
