@@ -35,7 +35,7 @@ from vinculo.core.services import create_record, soft_delete, update_record
 from vinculo.core.validators import normalize_tax_id
 from vinculo.org.models import BusinessUnit, Office, SalesTeam, Territory
 
-from .models import Account, Industry, invoice_amounts_restricted
+from .models import Account, Industry, amounts_hidden_from
 from .sales import account_ids, sales_summary
 
 router = Router(tags=["accounts"])
@@ -315,7 +315,7 @@ class SalesOut(Schema):
 def account_sales(request, account_id: int, rollup: bool = False):
     user = request.auth
     account = get_for_user(Account, user, account_id)
-    if invoice_amounts_restricted() and not user.can_view_financial_data:
+    if amounts_hidden_from(user):
         raise HttpError(403, _("Sales figures are financial data here: they need the “view financial data” permission."))
     ids = account_ids(account, include_children=rollup)
     if rollup:

@@ -42,7 +42,7 @@ from .models import (
     Invoice,
     Note,
     Payment,
-    invoice_amounts_restricted,
+    amounts_hidden_from,
 )
 
 ACCOUNT = "An account id you can see and edit."
@@ -51,10 +51,6 @@ HIDDEN_CONTACT = "Null also when the contact is not visible to you."
 AMOUNT = ("Absent when your organisation treats invoice amounts as financial data (VINCULO_INVOICE_AMOUNTS_"
           "RESTRICTED) and you lack the “view financial data” permission; such callers cannot write it either.")
 FROM, TO = "On or after this date.", "On or before this date."
-
-
-def amounts_hidden_from(user) -> bool:
-    return invoice_amounts_restricted() and not user.can_view_financial_data
 
 
 class AccountRecordAPI(RecordAPI):

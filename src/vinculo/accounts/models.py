@@ -483,6 +483,11 @@ def invoice_amounts_restricted() -> bool:
     return bool(settings.VINCULO.get("INVOICE_AMOUNTS_RESTRICTED"))
 
 
+def amounts_hidden_from(user) -> bool:
+    """Whether invoice and payment amounts (and the sales figures summed from them) are kept from `user`."""
+    return invoice_amounts_restricted() and not user.can_view_financial_data
+
+
 class InvoiceQuerySet(RecordQuerySet):
     def billed(self):
         """Invoices that count as sales: issued, whatever their payment state."""

@@ -31,7 +31,6 @@ from .models import (
     Invoice,
     Note,
     Payment,
-    invoice_amounts_restricted,
 )
 from .sales import SalesSummary, account_ids, sales_summary
 
@@ -39,11 +38,6 @@ PAGE_SIZE = 10
 TIMELINE_PAGE_SIZE = 10
 ALERT_WINDOW_DAYS = 60
 RENEWAL_ALERTS_SHOWN = 5  # the alerts template slices to the same number
-
-
-def may_see_amounts(user) -> bool:
-    """Whether `user` sees invoice and payment amounts (and the sales figures summed from them)."""
-    return not invoice_amounts_restricted() or user.can_view_financial_data
 
 
 @dataclass

@@ -26,7 +26,7 @@ from .models import (
     Invoice,
     Note,
     Payment,
-    invoice_amounts_restricted,
+    amounts_hidden_from,
 )
 
 
@@ -42,11 +42,6 @@ def _formfield(model_field, **kwargs):
     if type(model_field) is models.DateField:
         kwargs.setdefault("widget", DateInput)
     return model_field.formfield(**kwargs)
-
-
-def amounts_hidden(user) -> bool:
-    """Whether invoice and payment amounts must be kept from `user` (an org choice plus a permission)."""
-    return invoice_amounts_restricted() and not user.can_view_financial_data
 
 
 def account_contacts(account, user, keep=None):
@@ -137,7 +132,7 @@ class InvoiceForm(AccountRecordForm):
         super().__init__(*args, user=user, **kwargs)
         settable = {Invoice.Status.DRAFT, Invoice.Status.ISSUED, Invoice.Status.CANCELLED, self.instance.status}
         self.fields["status"].choices = [(value, label) for value, label in Invoice.Status.choices if value in settable]
-        if self.instance.pk and amounts_hidden(user):
+        if self.instance.pk and amounts_hidden_from(user):
             # Who may not see the amount may not change it either; the stored one is kept.
             del self.fields["amount"]
             del self.fields["currency"]

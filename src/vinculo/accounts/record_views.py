@@ -36,6 +36,7 @@ from .models import (
     Invoice,
     Note,
     Payment,
+    amounts_hidden_from,
 )
 
 # Contracts expiring within this many days are flagged in lists and on their page.
@@ -296,7 +297,7 @@ class InvoiceListView(AccountRecordListView):
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
-        if request.user.is_authenticated and forms.amounts_hidden(request.user):
+        if request.user.is_authenticated and amounts_hidden_from(request.user):
             self.columns = tuple(column for column in self.columns if column.name not in self.AMOUNT_COLUMNS)
 
     def decorate(self, records):
@@ -317,12 +318,12 @@ class InvoicePages(RecordPages):
     edit_label = gettext_lazy("Edit invoice")
 
     def hidden_fields(self, user):
-        return ("amount", "balance") if forms.amounts_hidden(user) else ()
+        return ("amount", "balance") if amounts_hidden_from(user) else ()
 
     def detail_context(self, request, record, payment_form=None):
         user = request.user
         record.overdue = record.is_overdue(clock.today())
-        hidden = forms.amounts_hidden(user)
+        hidden = amounts_hidden_from(user)
         payable = record.editable and not hidden and record.balance > 0 and record.status in (
             Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID)
         if payable and payment_form is None:
@@ -342,7 +343,7 @@ invoices = InvoicePages()
 @require_POST
 def payment_create(request, invoice_pk):
     invoice = get_for_user(Invoice.objects.select_related("account"), request.user, invoice_pk, write=True)
-    if forms.amounts_hidden(request.user):
+    if amounts_hidden_from(request.user):
         raise PermissionDenied
     form = forms.PaymentForm(request.POST, instance=Payment(invoice=invoice, account=invoice.account),
                              user=request.user)
@@ -356,7 +357,7 @@ def payment_create(request, invoice_pk):
 @require_POST
 def payment_delete(request, pk):
     payment = get_for_user(Payment, request.user, pk, write=True)
-    if forms.amounts_hidden(request.user):
+    if amounts_hidden_from(request.user):
         raise PermissionDenied
     services.remove_payment(payment, by=request.user)
     messages.success(request, _("Payment removed; the invoice's balance was restored."))

@@ -17,7 +17,7 @@ from vinculo.core.views import visible_history
 
 from . import page
 from .forms import AccountFilterForm, AccountForm
-from .models import Account
+from .models import Account, amounts_hidden_from
 from .sales import sales_summary
 
 CHILDREN_SHOWN = 10
@@ -68,7 +68,7 @@ def _account_for_page(user, pk):
 
 
 def _fragment_context(request, account):
-    return {"account": account, "show_amounts": page.may_see_amounts(request.user), "today": clock.today()}
+    return {"account": account, "show_amounts": not amounts_hidden_from(request.user), "today": clock.today()}
 
 
 @login_required
