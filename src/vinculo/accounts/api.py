@@ -1,58 +1,41 @@
-"""/api/v1/accounts: list, create, read, change and delete accounts, with the same permissions as the pages,
-and an account's sales figures."""
+"""/api/v1/accounts: list, create, read, change and delete accounts, with the same permissions as the pages
+(see vinculo.api.common.RecordAPI), and an account's sales figures."""
 
 import re
 from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Schema
 from ninja.errors import HttpError
-from pydantic import SerializationInfo, model_serializer
 
 from vinculo.api.common import (
     ERRORS,
+    Gated,
     InputSchema,
-    ListParams,
+    RecordAPI,
     Ref,
+    Versioned,
+    active_users,
     choice,
-    etag,
-    expected_version,
-    filter_by,
-    order,
-    page,
-    resolve_references,
+    shown_if_visible,
 )
 from vinculo.core import clock
 from vinculo.core.access import get_for_user
-from vinculo.core.lists import with_visibility
-from vinculo.core.search import matching_ids
-from vinculo.core.services import create_record, soft_delete, update_record
 from vinculo.core.validators import normalize_tax_id
 from vinculo.org.models import BusinessUnit, Office, SalesTeam, Territory
 
 from .models import Account, Industry, amounts_hidden_from
 from .sales import account_ids, sales_summary
 
-router = Router(tags=["accounts"])
-
-RELATED = (
-    "owner", "business_unit", "office", "supervisor", "support_user", "sales_team", "parent", "industry", "territory",
-)
-ORDERING = {
-    name: name for name in (
-        "id", "legal_name", "trade_name", "country", "tax_id", "account_type", "employees", "annual_revenue",
-        "rating", "relationship_status", "created_at", "updated_at",
-    )
-}
 FINANCIAL = "Present only for users with the “view financial data” permission."
 
 
-class AccountOut(Schema):
+class AccountOut(Gated):
+    GATED = Account.FINANCIAL_FIELDS
+
     id: int
     version: int
     name: str = Field(description="Trade name, or legal name when there is none.")
@@ -100,28 +83,14 @@ class AccountOut(Schema):
     updated_at: datetime
 
     @staticmethod
+    def hidden_from(user):
+        return not user.can_view_financial_data
+
+    @staticmethod
     def resolve_name(account):
         return str(account)
 
-    @staticmethod
-    def resolve_parent(account):
-        return account.parent if account.parent_visible else None
-
-    @model_serializer(mode="wrap")
-    def _without_financial_fields(self, serialize, info: SerializationInfo):
-        # The financial group is left out (not nulled) for callers without the permission; ninja
-        # passes the request in the serialization context.
-        data = serialize(self)
-        user = getattr((info.context or {}).get("request"), "auth", None)
-        if not (user and user.can_view_financial_data):
-            for field in Account.FINANCIAL_FIELDS:
-                data.pop(field, None)
-        return data
-
-
-class AccountPage(Schema):
-    items: list[AccountOut]
-    count: int
+    resolve_parent = shown_if_visible("parent")
 
 
 class AccountIn(InputSchema):
@@ -171,8 +140,8 @@ class AccountCreate(AccountIn):
     legal_name: str
 
 
-class AccountPatch(AccountIn):
-    version: int | None = Field(None, description="The version you read; or send it as an If-Match header.")
+class AccountPatch(AccountIn, Versioned):
+    pass
 
 
 class AccountFilters(Schema):
@@ -187,42 +156,6 @@ class AccountFilters(Schema):
     relationship_status: str | None = None
 
 
-LOOKUPS = {
-    "account_type": "account_type", "owner": "owner_id", "country": "country__iexact", "industry": "industry_id",
-    "parent": "parent_id", "rating": "rating", "relationship_status": "relationship_status",
-}
-
-
-def _readable(queryset, user):
-    return with_visibility(queryset.select_related(*RELATED), user, "parent", "parent_visible")
-
-
-def _read(user, pk) -> Account:
-    """A record just written, for the answer: the writer sees it even if it is no longer visible to them."""
-    return _readable(Account.objects.all(), user).get(pk=pk)
-
-
-def _writable_data(payload: AccountIn, user, account: Account | None = None) -> dict:
-    """The payload's fields as model values, refusing what `user` may not set."""
-    data = payload.dict(exclude_unset=True)
-    data.pop("version", None)
-    if not user.can_view_financial_data:
-        refused = [name for name in Account.FINANCIAL_FIELDS if name in data]
-        if refused:
-            raise ValidationError({name: _("You do not have permission to change this field.") for name in refused})
-    users = get_user_model().objects.filter(is_active=True)
-    parents = Account.objects.visible_to(user)
-    if account is not None:
-        # The current parent stays acceptable even if the editor can no longer see it.
-        parents = (parents | Account.objects.filter(pk=account.parent_id)).exclude(pk=account.pk)
-    return resolve_references(data, {
-        "owner": users, "supervisor": users, "support_user": users, "parent": parents,
-        "business_unit": BusinessUnit.objects.all(), "office": Office.objects.all(),
-        "sales_team": SalesTeam.objects.all(), "industry": Industry.objects.all(),
-        "territory": Territory.objects.all(),
-    })
-
-
 def _tax_id_forms(value: str, country: str | None) -> set[str]:
     """How a tax id typed in any usual format may be stored: compact, and normalised when valid."""
     forms = {re.sub(r"[\W_]", "", value).upper()}
@@ -233,53 +166,50 @@ def _tax_id_forms(value: str, country: str | None) -> set[str]:
     return forms
 
 
-@router.get("", response={200: AccountPage, **ERRORS}, summary="List the accounts you can see")
-def list_accounts(request, filters: Query[AccountFilters], params: Query[ListParams]):
-    accounts = Account.objects.visible_to(request.auth)
-    if params.q:
-        accounts = accounts.filter(pk__in=matching_ids(Account, params.q))
-    accounts = filter_by(accounts, filters, LOOKUPS)
-    if filters.territory is not None:
-        territory = Territory.objects.filter(pk=filters.territory).first()
-        accounts = accounts.filter(territory__path__startswith=territory.path) if territory else accounts.none()
-    if filters.tax_id:
-        accounts = accounts.filter(tax_id__in=_tax_id_forms(filters.tax_id, filters.country))
-    return page(order(_readable(accounts, request.auth), params.ordering, ORDERING), params)
+class AccountAPI(RecordAPI):
+    model = Account
+    name, singular, plural = "account", "an account", "accounts"
+    Out, Create, Patch, Filters = AccountOut, AccountCreate, AccountPatch, AccountFilters
+    id_name = "account_id"
+    indexed = True
+    related = ("owner", "business_unit", "office", "supervisor", "support_user", "sales_team", "industry", "territory")
+    guarded = ("parent",)
+    lookups = {
+        "account_type": "account_type", "owner": "owner_id", "country": "country__iexact", "industry": "industry_id",
+        "parent": "parent_id", "rating": "rating", "relationship_status": "relationship_status",
+    }
+    ordering = (
+        "id", "legal_name", "trade_name", "country", "tax_id", "account_type", "employees", "annual_revenue",
+        "rating", "relationship_status", "created_at", "updated_at",
+    )
+
+    def filter(self, queryset, filters):
+        queryset = super().filter(queryset, filters)
+        if filters.territory is not None:
+            territory = Territory.objects.filter(pk=filters.territory).first()
+            queryset = queryset.filter(territory__path__startswith=territory.path) if territory else queryset.none()
+        if filters.tax_id:
+            queryset = queryset.filter(tax_id__in=_tax_id_forms(filters.tax_id, filters.country))
+        return queryset
+
+    def references(self, user, record=None):
+        parents = super().references(user, record)["parent"]
+        if record is not None:
+            parents = parents.exclude(pk=record.pk)
+        users = active_users()
+        return {
+            "owner": users, "supervisor": users, "support_user": users, "parent": parents,
+            "business_unit": BusinessUnit.objects.all(), "office": Office.objects.all(),
+            "sales_team": SalesTeam.objects.all(), "industry": Industry.objects.all(),
+            "territory": Territory.objects.all(),
+        }
+
+    def create(self, data, user):
+        data.setdefault("owner", user)
+        return super().create(data, user)
 
 
-@router.post("", response={201: AccountOut, **ERRORS}, summary="Create an account")
-def create_account(request, payload: AccountCreate):
-    data = _writable_data(payload, request.auth)
-    data.setdefault("owner", request.auth)
-    account = create_record(Account(**data), by=request.auth)
-    return Status(201, _read(request.auth, account.pk))
-
-
-@router.get("/{int:account_id}", response={200: AccountOut, **ERRORS}, summary="Read an account")
-def read_account(request, account_id: int, response: HttpResponse):
-    account = get_for_user(_readable(Account.objects.all(), request.auth), request.auth, account_id)
-    response["ETag"] = etag(account)
-    return account
-
-
-@router.patch("/{int:account_id}", response={200: AccountOut, **ERRORS}, summary="Change an account",
-              description="Send the `version` you read: if someone saved the account since, the answer is 409 "
-                          "and nothing is changed.")
-def update_account(request, account_id: int, payload: AccountPatch, response: HttpResponse):
-    account = get_for_user(Account, request.auth, account_id, write=True)
-    version = expected_version(request, payload.version)
-    for field, value in _writable_data(payload, request.auth, account).items():
-        setattr(account, field, value)
-    update_record(account, by=request.auth, expected_version=version)
-    account = _read(request.auth, account.pk)
-    response["ETag"] = etag(account)
-    return account
-
-
-@router.delete("/{int:account_id}", response={204: None, **ERRORS}, summary="Move an account to the recycle bin")
-def delete_account(request, account_id: int):
-    soft_delete(get_for_user(Account, request.auth, account_id, write=True), by=request.auth)
-    return Status(204, None)
+router = AccountAPI().router("accounts")
 
 
 CENTS = Decimal("0.01")

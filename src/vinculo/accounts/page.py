@@ -183,14 +183,13 @@ def _count(queryset):
 
 
 def contacts_queryset(account: Account, user) -> QuerySet:
-    """The contacts of the account the user may see: its own and those linked to it."""
-    # The linked ids are fetched first: an OR with a subquery keeps PostgreSQL from using the account index.
+    """The contacts of the account the user may see: all its own (they inherit the account's visibility)
+    and those of other accounts linked to it that the user may see."""
+    # Ids first: an OR with a subquery keeps both engines from using the account index.
     linked = list(ContactAccountLink.objects.filter(account=account).values_list("contact_id", flat=True))
-    return (
-        Contact.objects.visible_to(user)
-        .filter(Q(account=account) | Q(pk__in=linked))
-        .order_by("last_name", "first_name", "pk")
-    )
+    if linked:
+        linked = list(Contact.objects.visible_to(user).filter(pk__in=linked).values_list("pk", flat=True))
+    return Contact.objects.filter(Q(account=account) | Q(pk__in=linked)).order_by("last_name", "first_name", "pk")
 
 
 def related_counts(account: Account, contacts: QuerySet) -> dict[str, int]:

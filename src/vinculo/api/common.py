@@ -12,11 +12,12 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import ConfigDict, SerializationInfo, create_model, model_serializer
 
 from vinculo.core.access import get_for_user
 from vinculo.core.lists import with_visibility
+from vinculo.core.search import matching_ids
 from vinculo.core.services import create_record, soft_delete, update_record
 
 MAX_LIMIT = 200
@@ -212,7 +213,7 @@ class RecordAPI:
     not see answers 404, a read-only one 403, a stale version 409, bad input 422 naming the field.
 
     A subclass names the model, its schemas, filters and sortable fields, and overrides the hooks
-    (`create`, `update`, `delete`, `references`, `readable`, `filter`) where its writes go through a
+    (`create`, `update`, `delete`, `references`, `readable`, `filter`, `search`) where its writes go through a
     service or it links to more records. `router(tag)` returns the ninja router to mount.
     """
 
@@ -227,6 +228,9 @@ class RecordAPI:
     lookups: dict[str, str] = {}
     ordering: tuple[str, ...] = ()
     search_fields: tuple[str, ...] = ()
+    # A record type in the global search index (core.search) answers `q` from it, not from `search_fields`.
+    indexed = False
+    id_name = "record_id"  # the path parameter naming a record: /{record_id}
     related: tuple[str, ...] = ()
     # Links to records the caller may not be allowed to see: named in answers only when visible
     # (see `shown_if_visible`), and accepted in writes only when visible or already linked.
@@ -255,10 +259,15 @@ class RecordAPI:
     def filter(self, queryset, filters):
         return filter_by(queryset, filters, self.lookups)
 
-    def hidden_fields(self, user) -> frozenset[str]:
+    def search(self, queryset, query: str):
+        if self.indexed:
+            return queryset.filter(pk__in=matching_ids(self.model, query))
+        return text_search(queryset, query, self.search_fields)
+
+    def hidden_fields(self, user) -> tuple[str, ...]:
         """Fields `user` may neither read, write nor sort by."""
         out = self.Out
-        return frozenset(out.GATED) if issubclass(out, Gated) and out.hidden_from(user) else frozenset()
+        return out.GATED if issubclass(out, Gated) and out.hidden_from(user) else ()
 
     def sortable(self, user) -> dict[str, str]:
         hidden = self.hidden_fields(user)
@@ -276,7 +285,7 @@ class RecordAPI:
         """The payload's fields as model values, refusing what `user` may not set."""
         data = payload.dict(exclude_unset=True)
         data.pop("version", None)
-        refused = self.hidden_fields(user) & set(data)
+        refused = [name for name in self.hidden_fields(user) if name in data]
         if refused:
             raise ValidationError({name: _("You do not have permission to change this field.") for name in refused})
         return resolve_references(data, self.references(user, record))
@@ -294,17 +303,27 @@ class RecordAPI:
 
     # The endpoints.
 
+    @property
+    def record_path(self) -> str:
+        return f"/{{int:{self.id_name}}}"
+
+    def id_param(self):
+        """The record's id: `record_id` in the view, `id_name` in the URL and the OpenAPI document."""
+        return Path(..., alias=self.id_name, title=self.id_name.replace("_", " ").title())
+
     def add_list_route(self, router: Router) -> None:
         api = self
-        described = f"`q` looks in: {', '.join(self.search_fields)}. `ordering` by: {', '.join(self.ordering)}."
+        looks_in = "" if self.indexed else f"`q` looks in: {', '.join(self.search_fields)}. "
+        described = f"{looks_in}`ordering` by: {', '.join(self.ordering)}."
 
         @router.get("", response={200: page_of(self.Out), **ERRORS}, summary=f"List the {self.plural} you can see",
                     description=described, operation_id=f"{self.name}_list", url_name=f"{self.name}_list")
-        def list_view(request, filters: Query[self.Filters], params: Query[RecordListParams]):
+        def list_view(request, filters: Query[self.Filters],
+                      params: Query[ListParams if self.indexed else RecordListParams]):
             user = request.auth
             records = api.filter(api.model.objects.visible_to(user), filters)
             if params.q:
-                records = text_search(records, params.q, api.search_fields)
+                records = api.search(records, params.q)
             return page(order(api.readable(records, user), params.ordering, api.sortable(user)), params)
 
     def add_create_route(self, router: Router) -> None:
@@ -319,9 +338,9 @@ class RecordAPI:
     def add_read_route(self, router: Router) -> None:
         api = self
 
-        @router.get("/{int:record_id}", response={200: self.Out, **ERRORS}, summary=f"Read {self.singular}",
+        @router.get(self.record_path, response={200: self.Out, **ERRORS}, summary=f"Read {self.singular}",
                     operation_id=f"{self.name}_read", url_name=f"{self.name}_detail")
-        def read_view(request, record_id: int, response: HttpResponse):
+        def read_view(request, response: HttpResponse, record_id: int = self.id_param()):
             record = get_for_user(api.readable(api.model.objects.all(), request.auth), request.auth, record_id)
             response["ETag"] = etag(record)
             return record
@@ -329,11 +348,11 @@ class RecordAPI:
     def add_update_route(self, router: Router) -> None:
         api = self
 
-        @router.patch("/{int:record_id}", response={200: self.Out, **ERRORS}, summary=f"Change {self.singular}",
+        @router.patch(self.record_path, response={200: self.Out, **ERRORS}, summary=f"Change {self.singular}",
                       description="Send the `version` you read: if someone saved the record since, the answer "
                                   "is 409 and nothing is changed.",
                       operation_id=f"{self.name}_update", url_name=f"{self.name}_update")
-        def update_view(request, record_id: int, payload: self.Patch, response: HttpResponse):
+        def update_view(request, payload: self.Patch, response: HttpResponse, record_id: int = self.id_param()):
             user = request.auth
             record = get_for_user(api.model, user, record_id, write=True)
             version = expected_version(request, payload.version)
@@ -345,9 +364,9 @@ class RecordAPI:
     def add_delete_route(self, router: Router) -> None:
         api = self
 
-        @router.delete("/{int:record_id}", response={204: None, **ERRORS},
+        @router.delete(self.record_path, response={204: None, **ERRORS},
                        summary=f"Move {self.singular} to the recycle bin",
                        operation_id=f"{self.name}_delete", url_name=f"{self.name}_delete")
-        def delete_view(request, record_id: int):
+        def delete_view(request, record_id: int = self.id_param()):
             api.delete(get_for_user(api.model, request.auth, record_id, write=True), request.auth)
             return Status(204, None)
