@@ -188,7 +188,7 @@ def contacts_queryset(account: Account, user) -> QuerySet:
     # Ids first: an OR with a subquery keeps both engines from using the account index.
     linked = list(ContactAccountLink.objects.filter(account=account).values_list("contact_id", flat=True))
     if linked:
-        linked = list(Contact.objects.visible_to(user).filter(pk__in=linked).values_list("pk", flat=True))
+        linked = list(Contact.objects.visible_to(user, per_row=True).filter(pk__in=linked).values_list("pk", flat=True))
     return Contact.objects.filter(Q(account=account) | Q(pk__in=linked)).order_by("last_name", "first_name", "pk")
 
 
@@ -248,7 +248,8 @@ def mark_contacts(pages: list[RelatedPage], account: Account, user) -> None:
     those of other accounts (linked contacts) are checked in one query, run only when there are some."""
     contacts = [contact for page in pages for contact in named_contacts(page)]
     others = {contact.pk for contact in contacts if contact.account_id != account.pk}
-    visible = set(Contact.objects.visible_to(user).filter(pk__in=others).values_list("pk", flat=True)) if others else set()
+    visible = (set(Contact.objects.visible_to(user, per_row=True).filter(pk__in=others).values_list("pk", flat=True))
+               if others else set())
     for contact in contacts:
         contact.visible = contact.account_id == account.pk or contact.pk in visible
     for page in pages:

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.accounts.models import Account
-from vinculo.core.access import owned_by_user_or_subordinates
+from vinculo.core.access import account_access_rule, owned_by_user_or_subordinates
 from vinculo.core.models import TrackedModel
 
 
@@ -78,7 +78,6 @@ class Activity(TrackedModel):
         return reverse("activities:detail", args=[self.pk])
 
     @classmethod
-    def access_rule(cls, user, write: bool) -> models.Q:
+    def access_rule(cls, user, write: bool, per_row: bool = False) -> models.Q:
         """An activity inherits its account's visibility; its owner's line sees it too."""
-        accounts = Account.objects.editable_by(user) if write else Account.objects.visible_to(user)
-        return owned_by_user_or_subordinates(user) | models.Q(account_id__in=accounts.values("pk"))
+        return owned_by_user_or_subordinates(user) | account_access_rule(user, write, per_row)

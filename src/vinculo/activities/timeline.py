@@ -37,7 +37,7 @@ def _sources(account: Account, user, kinds) -> list:
     tagged = {"source": Value("activity", output_field=CharField())}
     own = Activity.objects.filter(account=account)
     linked = Activity.contacts.through.objects.filter(contact__account=account).values("activity_id")
-    other = Activity.objects.visible_to(user).filter(pk__in=linked).exclude(account=account)
+    other = Activity.objects.visible_to(user, per_row=True).filter(pk__in=linked).exclude(account=account)
     if kinds:
         own, other = own.filter(kind__in=kinds), other.filter(kind__in=kinds)
     parts = [

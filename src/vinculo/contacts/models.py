@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.accounts.models import Account
-from vinculo.core.access import owned_by_user_or_subordinates
+from vinculo.core.access import account_access_rule, owned_by_user_or_subordinates
 from vinculo.core.models import TrackedModel
 from vinculo.core.validators import format_phone, normalize_phone
 
@@ -107,10 +107,9 @@ class Contact(TrackedModel):
         return " ".join(filter(None, [self.first_name, self.last_name, self.email, self.title, account]))
 
     @classmethod
-    def access_rule(cls, user, write: bool) -> models.Q:
+    def access_rule(cls, user, write: bool, per_row: bool = False) -> models.Q:
         """A contact inherits the visibility of its main account; its owner's line sees it too."""
-        accounts = Account.objects.editable_by(user) if write else Account.objects.visible_to(user)
-        return owned_by_user_or_subordinates(user) | models.Q(account_id__in=accounts.values("pk"))
+        return owned_by_user_or_subordinates(user) | account_access_rule(user, write, per_row)
 
 
 class ContactAccountLink(models.Model):

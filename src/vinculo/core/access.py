@@ -38,20 +38,36 @@ def owned_by_user_or_subordinates(user, owner_field: str = "owner") -> models.Q:
     return models.Q(**{f"{owner_field}_id": user.pk}) | models.Q(**{f"{owner_field}_id__in": subordinate_ids(user)})
 
 
+def account_access_rule(user, write: bool, per_row: bool = False, field: str = "account_id") -> models.Q:
+    """Records whose account `user` may see (or, with `write`, edit).
+
+    By default the database lists every such account once, which suits lists over many accounts. With
+    `per_row` it checks each row's account on its own (an EXISTS on the primary key): much cheaper when the
+    query narrows to one account's records, as the account page's do (bench/: 50,000 accounts, one list
+    scan of the accounts table costs ~20 ms per query)."""
+    Account = apps.get_model("accounts", "Account")
+    accounts = Account.objects.editable_by(user) if write else Account.objects.visible_to(user)
+    if per_row:
+        return models.Q(models.Exists(accounts.filter(pk=models.OuterRef(field))))
+    return models.Q(**{f"{field}__in": accounts.values("pk")})
+
+
 class RecordQuerySet(models.QuerySet):
-    def visible_to(self, user):
+    """`per_row`: see `account_access_rule`; use it when the query already narrows to a few rows."""
+
+    def visible_to(self, user, per_row: bool = False):
         if not (user and user.is_authenticated and user.is_active):
             return self.none()
         if is_admin(user) or org_default(self.model) != AccessLevel.PRIVATE:
             return self
-        return self.filter(self.model.access_rule(user, write=False))
+        return self.filter(self.model.access_rule(user, write=False, per_row=per_row))
 
-    def editable_by(self, user):
+    def editable_by(self, user, per_row: bool = False):
         if not (user and user.is_authenticated and user.is_active):
             return self.none()
         if is_admin(user) or org_default(self.model) == AccessLevel.PUBLIC_READ_WRITE:
             return self
-        return self.filter(self.model.access_rule(user, write=True))
+        return self.filter(self.model.access_rule(user, write=True, per_row=per_row))
 
     def deleted(self):
         return self.filter(deleted_at__isnull=False)
@@ -59,7 +75,7 @@ class RecordQuerySet(models.QuerySet):
 
 def can_edit(user, record) -> bool:
     """One query: whether `user` may change `record`."""
-    return type(record).all_objects.editable_by(user).filter(pk=record.pk).exists()
+    return type(record).all_objects.editable_by(user, per_row=True).filter(pk=record.pk).exists()
 
 
 def get_for_user(queryset_or_model, user, pk, write: bool = False):
@@ -70,7 +86,7 @@ def get_for_user(queryset_or_model, user, pk, write: bool = False):
 
     queryset = queryset_or_model if isinstance(queryset_or_model, models.QuerySet) else queryset_or_model.objects.all()
     try:
-        record = queryset.visible_to(user).get(pk=pk)
+        record = queryset.visible_to(user, per_row=True).get(pk=pk)
     except (queryset.model.DoesNotExist, ValueError, TypeError):
         raise Http404(f"No {queryset.model._meta.verbose_name} matches the given query.") from None
     if write and not can_edit(user, record):

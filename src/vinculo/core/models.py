@@ -55,8 +55,9 @@ class TrackedModel(models.Model):
         return self.deleted_at is not None
 
     @classmethod
-    def access_rule(cls, user, write: bool) -> models.Q:
-        """The Q a non-admin's queryset is filtered by when the org default is private."""
+    def access_rule(cls, user, write: bool, per_row: bool = False) -> models.Q:
+        """The Q a non-admin's queryset is filtered by when the org default is private (`per_row`: see
+        `core.access.account_access_rule`; rules on the record's own columns ignore it)."""
         return owned_by_user_or_subordinates(user)
 
     def search_text(self) -> str:
