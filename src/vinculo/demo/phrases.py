@@ -86,61 +86,69 @@ DELIVERY_NOTES = ["", "", "Lo pidió en la última reunión.", "Para el comité 
                   "Quedó de revisarlo con su equipo.", "Se entregó en papel y por correo."]
 
 _A = Activity.Kind
+# Each pool comes in two parts: what sellers write about any company, and what only makes sense with a
+# company we already sell to (left out for prospects, partners we do not bill, competitors...).
 SUBJECTS = {
     _A.CALL: [
-        "Seguimiento {cotizacion} {number}", "Llamada a {first} por {despacho} pendiente",
-        "Consulta por stock de {short}", "Confirmar recepción de {oc} {number}", "Cobranza factura vencida",
-        "Coordinar visita técnica con {first}", "Reclamo por atraso en la entrega", "Renovación del contrato de mantención",
-        "Consulta de precios {year}", "{first} pide plazo de pago",
+        "Seguimiento {cotizacion} {number}", "Consulta por stock de {short}", "Coordinar visita técnica con {first}",
+        "Consulta de precios {year}",
     ],
     _A.MEETING: [
-        "Revisión trimestral de la cuenta", "Presentación de propuesta: {short}", "Reunión con el comité de compras",
-        "Inicio de proyecto {short}", "Negociación de precios {year}", "Revisión del contrato marco",
+        "Presentación de propuesta: {short}", "Reunión con el comité de compras", "Negociación de precios {year}",
         "Videollamada con {first} sobre el plan de mantención",
     ],
-    _A.VISIT: [
-        "Visita a {sitio}", "Inspección técnica de {short}", "Visita comercial a {first} {last}", "Entrega de muestras",
-        "Levantamiento de equipos en {sitio}", "Capacitación a operadores de {short}",
-    ],
-    _A.EMAIL: [
-        "Envío de {cotizacion} {number}", "Re: plazos de {despacho}", "Ficha técnica de {short}",
-        "Re: factura vencida", "Propuesta de renovación {year}", "Confirmación de reunión con {first}",
-        "Re: {oc} {number}",
-    ],
+    _A.VISIT: ["Visita a {sitio}", "Visita comercial a {first} {last}", "Entrega de muestras",
+               "Levantamiento de equipos en {sitio}"],
+    _A.EMAIL: ["Envío de {cotizacion} {number}", "Ficha técnica de {short}", "Confirmación de reunión con {first}"],
     _A.NOTE: [
         "Conversación de pasillo con {first}", "Cambio en el equipo de compras", "La competencia ofreció descuento",
         "Evalúan licitar el suministro", "Presupuesto {year} aprobado",
     ],
 }
+CUSTOMER_SUBJECTS = {
+    _A.CALL: [
+        "Llamada a {first} por {despacho} pendiente", "Confirmar recepción de {oc} {number}", "Cobranza factura vencida",
+        "Reclamo por atraso en la entrega", "Renovación del contrato de mantención", "{first} pide plazo de pago",
+    ],
+    _A.MEETING: ["Revisión trimestral de la cuenta", "Inicio de proyecto {short}", "Revisión del contrato marco"],
+    _A.VISIT: ["Inspección técnica de {short}", "Capacitación a operadores de {short}"],
+    _A.EMAIL: ["Re: plazos de {despacho}", "Re: factura vencida", "Propuesta de renovación {year}", "Re: {oc} {number}"],
+    _A.NOTE: [],
+}
 DESCRIPTIONS = [
     "Hablé con {first}: piden cotizar {quantity} unidades de {short}. Enviar antes del viernes.",
-    "{first} confirma que {la_orden} sale la próxima semana; piden {plazo} de plazo.",
-    "Revisamos {the_short}: falta un repuesto, lo despachamos {ahora}.",
     "Quedamos de volver a conversar después del cierre de mes.",
-    "Están conformes con el servicio, pero preguntan por precios nuevos para {year}.",
-    "Reclamo por el último {despacho}: llegó incompleto. Se repone sin costo.",
     "{first} va a presentar la propuesta al gerente; respuesta en dos semanas.",
     "Hicimos una demostración de {short}; les interesa una prueba en {sitio}.",
 ]
+CUSTOMER_DESCRIPTIONS = [
+    "{first} confirma que {la_orden} sale la próxima semana; piden {plazo} de plazo.",
+    "Revisamos {the_short}: falta un repuesto, lo despachamos {ahora}.",
+    "Están conformes con el servicio, pero preguntan por precios nuevos para {year}.",
+    "Reclamo por el último {despacho}: llegó incompleto. Se repone sin costo.",
+]
 
-NOTE_TITLES = ["", "", "", "Ojo", "Competencia", "Compras", "Pendiente", "Cobranza", "Contrato", "Visita a {sitio}"]
+NOTE_TITLES = ["", "", "", "Ojo", "Competencia", "Compras", "Pendiente", "Visita a {sitio}"]
+CUSTOMER_NOTE_TITLES = ["Cobranza", "Contrato"]
 NOTES = [
-    "{first} ({title}) confirma que {la_orden} por {short} sale la próxima semana. Pide {plazo} de plazo; "
-    "lo consulto con finanzas.",
     "Ojo: {competitor} les ofreció un {percent}% de descuento en {short}. {first} dice que se quedan con nosotros "
     "si igualamos el plazo de entrega.",
     "Cambió el jefe de compras: ahora todo pasa por {first} {last}. Hay que presentarnos de nuevo y llevar el "
     "catálogo actualizado.",
-    "Reclamo: {the_short} llegó con atraso. Comprometimos entrega de los accesorios en 10 días. Seguir de cerca.",
     "En la visita a {sitio} vi {quantity} equipos de {competitor} sin mantención. Oportunidad para un contrato "
     "de servicio.",
-    "Presupuesto {year} aprobado en el directorio; quieren renovar el contrato antes de marzo.",
     "No contestan hace tres semanas. {first} está de vacaciones; retomar a fin de mes.",
-    "Piden factura separada por centro de costo. Avisar a facturación.",
     "{first} pidió referencias de otros clientes con {short}. Le paso el contacto de un cliente conforme.",
+    "El gerente de operaciones prefiere {competitor}, pero compras manda por precio. Bajar 3% si es necesario.",
+]
+CUSTOMER_NOTES = [
+    "{first} ({title}) confirma que {la_orden} por {short} sale la próxima semana. Pide {plazo} de plazo; "
+    "lo consulto con finanzas.",
+    "Reclamo: {the_short} llegó con atraso. Comprometimos entrega de los accesorios en 10 días. Seguir de cerca.",
+    "Presupuesto {year} aprobado en el directorio; quieren renovar el contrato antes de marzo.",
+    "Piden factura separada por centro de costo. Avisar a facturación.",
     "Tienen una factura vencida; dicen que está en proceso de pago. Llamar el lunes a {first}.",
     "Buena reunión. Les interesa ampliar a una segunda línea de {short}; armar propuesta.",
-    "El gerente de operaciones prefiere {competitor}, pero compras manda por precio. Bajar 3% si es necesario.",
 ]
 
 # Files each account keeps: (title, kind of file, how many versions at most)

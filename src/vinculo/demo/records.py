@@ -81,6 +81,27 @@ ACCOUNT_FIELDS = ("pk", "legal_name", "owner_id", "supervisor_id", "support_user
                   "employees", "relationship_status", "business_unit__name")
 
 
+@dataclass(frozen=True)
+class Phrases:
+    subjects: dict
+    descriptions: list
+    notes: list
+    note_titles: list
+
+
+def _phrases(customer: bool) -> Phrases:
+    def pool(general, for_customers):
+        return general + for_customers if customer else general
+
+    subjects = {kind: pool(phrases.SUBJECTS[kind], phrases.CUSTOMER_SUBJECTS[kind]) for kind in phrases.SUBJECTS}
+    return Phrases(subjects, pool(phrases.DESCRIPTIONS, phrases.CUSTOMER_DESCRIPTIONS),
+                   pool(phrases.NOTES, phrases.CUSTOMER_NOTES), pool(phrases.NOTE_TITLES, phrases.CUSTOMER_NOTE_TITLES))
+
+
+# What sellers write about the companies we bill, and about the others.
+PHRASES = {billed: _phrases(billed) for billed in (True, False)}
+
+
 @contextmanager
 def given_timestamps(*models):
     """Let bulk_create keep the created_at/updated_at we set: demo records carry their own past dates."""
@@ -142,15 +163,14 @@ class RecordBuilder:
         self.numbers = defaultdict(int)
         self.counts = defaultdict(int)
 
-    def build(self) -> dict[str, int]:
-        """Build every record type for every live account; returns how many of each were created."""
+    def build(self) -> None:
+        """Build every record type for every live account."""
         plans = self._plans()
         for start in range(0, len(plans), CHUNK):
             self._build_chunk(plans[start:start + CHUNK])
             if self.progress and (start // CHUNK) % 10 == 9:
                 self.progress(f"  records of {start + CHUNK:,} of {len(plans):,} accounts built "
                               f"({self.counts['Activity']:,} activities, {self.counts['Invoice']:,} invoices)")
-        return dict(self.counts)
 
     # Planning -----------------------------------------------------------------------------------------
 
@@ -207,7 +227,6 @@ class RecordBuilder:
                 model.objects.bulk_create(built.records[model], batch_size=1000)
                 self.counts[model.__name__] += len(built.records[model])
         DocumentVersion.objects.bulk_create(built.records[DocumentVersion], batch_size=1000)
-        self.counts["DocumentVersion"] += len(built.records[DocumentVersion])
         links = [Activity.contacts.through(activity_id=activity.pk, contact_id=contact_id)
                  for activity, contact_ids in built.activity_contacts for contact_id in contact_ids]
         Activity.contacts.through.objects.bulk_create(links, batch_size=2000)
@@ -216,7 +235,6 @@ class RecordBuilder:
              for activity, user_ids in built.activity_participants for user_id in user_ids],
             batch_size=2000,
         )
-        self.counts["activity contacts"] += len(links)
         if self.size.history:
             for model in MODELS:
                 self._history(built.records[model])
@@ -242,9 +260,10 @@ class RecordBuilder:
 
     def _account_records(self, plan: Plan, people: People, built: Built) -> None:
         facts, rng = plan.facts, self.rng
+        # The owner does most of the work on an account; the team, the supervisor and support the rest.
         people.users = [facts.owner_id] * 6 + people.users + [u for u in (facts.supervisor_id, facts.support_user_id) if u]
         billed = facts.account_type in BILLED_TYPES
-        context = _Context(self, facts, people)
+        context = AccountContext(self, facts, people)
         records = built.records
         assets = []
         if billed:
@@ -431,8 +450,8 @@ class RecordBuilder:
         rng = self.rng
         contact = context.people.contact(rng) if rng.random() < 0.6 else None
         note = Note(account_id=context.pk, contact_id=contact.pk if contact else None,
-                    title=context.fill(rng.choice(phrases.NOTE_TITLES)),
-                    body=context.fill(rng.choice(phrases.NOTES), contact))
+                    title=context.fill(rng.choice(context.phrases.note_titles)),
+                    body=context.fill(rng.choice(context.phrases.notes), contact))
         return self._stamp(note, context, self._moment(context, self._past_day()), context.user())
 
     def _delivery(self, context) -> ContentDelivery:
@@ -520,8 +539,9 @@ class RecordBuilder:
         owner = context.user()
         activity = Activity(
             account_id=context.pk, kind=kind, status=status, outcome=outcome, owner_id=owner,
-            subject=context.fill(rng.choice(phrases.SUBJECTS[kind]), contact)[:200],
-            description=context.fill(rng.choice(phrases.NOTES if kind == _A.NOTE else phrases.DESCRIPTIONS),
+            subject=context.fill(rng.choice(context.phrases.subjects[kind]), contact)[:200],
+            description=context.fill(rng.choice(context.phrases.notes if kind == _A.NOTE
+                                                else context.phrases.descriptions),
                                      contact) if kind == _A.NOTE or rng.random() < 0.35 else "",
             occurred_at=occurred_at, duration_minutes=rng.choice(DURATIONS[kind]) if kind in DURATIONS else None,
             direction=DIRECTIONS.pick(rng) if kind in (_A.CALL, _A.EMAIL) else "",
@@ -547,7 +567,7 @@ class RecordBuilder:
         )
 
 
-class _Context:
+class AccountContext:
     """One account as its records see it: facts, people, products, money and words of its country."""
 
     def __init__(self, builder: RecordBuilder, facts, people: People):
@@ -563,6 +583,7 @@ class _Context:
         self.zone = ZONES[self.country]
         self.currency = facts.currency or ("EUR" if self.country == "ES" else "CLP")
         self.vocabulary = phrases.VOCABULARY[self.country]
+        self.phrases = PHRASES[facts.account_type in BILLED_TYPES]
         unit = facts.business_unit__name if facts.business_unit__name in phrases.PRODUCTS else "Industria"
         self.products, self.sites = phrases.PRODUCTS[unit], phrases.SITES[unit]
         # What the account buys from us in a year: a small share of its revenue, within sensible bounds.
@@ -600,7 +621,7 @@ class _Slots(dict):
         "percent": lambda context: context.rng.choice([5, 8, 10, 12, 15]),
     }
 
-    def __init__(self, context: _Context, contact, values: dict):
+    def __init__(self, context: AccountContext, contact, values: dict):
         super().__init__({**context.vocabulary, "year": context.year, **values})
         self.context, self.contact = context, contact
 
