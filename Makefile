@@ -28,10 +28,15 @@ install-test: $(VENV)/.installed-test
 compilemessages: install
 	@if command -v msgfmt >/dev/null 2>&1; then cd src/vinculo && ../../$(VINCULO) compilemessages --ignore=.venv -v0; fi
 
-# English msgids are the English text: msgen copies them into the English catalog.
+# English msgids are the English text: the English catalog is rebuilt from them each time (msgen),
+# dropping merge guesses that makemessages marks fuzzy.
+EN_PO := src/vinculo/locale/en/LC_MESSAGES/django.po
 messages: install
 	cd src/vinculo && ../../$(VINCULO) makemessages -l es -l en --no-obsolete --ignore="*/tests/*" -v0
-	msgen -o src/vinculo/locale/en/LC_MESSAGES/django.po src/vinculo/locale/en/LC_MESSAGES/django.po
+	msgfilter --keep-header -i $(EN_PO) -o $(EN_PO).tmp sed -e d
+	msgen -o $(EN_PO).tmp $(EN_PO).tmp
+	msgattrib --clear-fuzzy --clear-previous -o $(EN_PO) $(EN_PO).tmp
+	rm -f $(EN_PO).tmp
 	cd src/vinculo && ../../$(VINCULO) compilemessages -v0
 	@msgfmt --statistics -o /dev/null src/vinculo/locale/es/LC_MESSAGES/django.po
 
