@@ -71,6 +71,13 @@ class AccountRecordListView(RecordListView):
         return records
 
 
+class NamesContactMixin:
+    """For lists whose rows name a contact: name it only where the viewer may open it."""
+
+    def decorate(self, records):
+        return mark_visible(super().decorate(records), self.request.user, "contact", "contact_visible")
+
+
 class RecordPages:
     """List, detail, create, edit and delete pages of one type of account record.
 
@@ -186,7 +193,7 @@ class RecordPages:
 
 # ---------- Customer assets ----------
 
-class AssetListView(AccountRecordListView):
+class AssetListView(NamesContactMixin, AccountRecordListView):
     model = CustomerAsset
     fragment_template_name = "accounts/records/_asset_table.html"
     filter_form_class = forms.AssetFilterForm
@@ -203,9 +210,6 @@ class AssetListView(AccountRecordListView):
         Column("contact", _label(CustomerAsset, "contact"), default=False),
         Column("updated_at", gettext_lazy("Updated"), ("updated_at",), default=False),
     )
-
-    def decorate(self, records):
-        return mark_visible(records, self.request.user, "contact", "contact_visible")
 
 
 class AssetPages(RecordPages):
@@ -366,7 +370,7 @@ def payment_delete(request, pk):
 
 # ---------- Notes ----------
 
-class NoteListView(AccountRecordListView):
+class NoteListView(NamesContactMixin, AccountRecordListView):
     model = Note
     fragment_template_name = "accounts/records/_note_table.html"
     filter_form_class = forms.NoteFilterForm
@@ -381,9 +385,6 @@ class NoteListView(AccountRecordListView):
         Column("created_by", gettext_lazy("Written by")),
         Column("created_at", gettext_lazy("Written"), ("created_at",)),
     )
-
-    def decorate(self, records):
-        return mark_visible(records, self.request.user, "contact", "contact_visible")
 
 
 class NotePages(RecordPages):
@@ -402,7 +403,7 @@ notes = NotePages()
 
 # ---------- Content deliveries ----------
 
-class DeliveryListView(AccountRecordListView):
+class DeliveryListView(NamesContactMixin, AccountRecordListView):
     model = ContentDelivery
     fragment_template_name = "accounts/records/_delivery_table.html"
     filter_form_class = forms.DeliveryFilterForm
@@ -419,9 +420,6 @@ class DeliveryListView(AccountRecordListView):
         Column("channel", _label(ContentDelivery, "channel"), ("channel",)),
         Column("delivered_by", _label(ContentDelivery, "delivered_by"), default=False),
     )
-
-    def decorate(self, records):
-        return mark_visible(records, self.request.user, "contact", "contact_visible")
 
 
 class DeliveryPages(RecordPages):

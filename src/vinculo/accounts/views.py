@@ -3,17 +3,16 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_htmx.http import push_url
 
-from vinculo.core import clock, search, services
+from vinculo.core import clock, search
 from vinculo.core.access import get_for_user
 from vinculo.core.lists import Column, RecordListView
-from vinculo.core.views import visible_history
+from vinculo.core.views import edit_page, move_to_recycle_bin, visible_history
 
 from . import page
 from .forms import AccountFilterForm, AccountForm
@@ -166,21 +165,14 @@ def account_create(request):
 @login_required
 def account_edit(request, pk):
     account = get_for_user(Account, request.user, pk, write=True)
-    form = AccountForm(request.POST if request.method == "POST" else None, instance=account, user=request.user)
-    if request.method == "POST" and form.save_record():
-        messages.success(request, _("Changes to “%(name)s” saved.") % {"name": account})
-        return redirect(account)
-    return render(request, "accounts/account_form.html", {
-        "form": form, "account": account, "reload_url": reverse("accounts:edit", args=[account.pk]),
-    })
+    return edit_page(request, account, AccountForm, "accounts/account_form.html", "accounts:edit", "account")
 
 
 @login_required
 @require_POST
 def account_delete(request, pk):
     account = get_for_user(Account, request.user, pk, write=True)
-    services.soft_delete(account, by=request.user)
-    messages.success(request, _("“%(name)s” was moved to the recycle bin.") % {"name": account}, extra_tags="recycle-bin")
+    move_to_recycle_bin(request, account)
     return redirect("accounts:list")
 
 

@@ -13,8 +13,7 @@ from vinculo.accounts.models import Account
 from vinculo.contacts.models import Contact
 from vinculo.core.access import get_for_user
 from vinculo.core.lists import Column, RecordListView, mark_visible
-from vinculo.core.services import soft_delete
-from vinculo.core.views import visible_history
+from vinculo.core.views import edit_page, move_to_recycle_bin, visible_history
 
 from .forms import ActivityFilterForm, ActivityForm
 from .models import Activity
@@ -111,13 +110,7 @@ def activity_create(request):
 @login_required
 def activity_edit(request, pk):
     activity = get_for_user(Activity, request.user, pk, write=True)
-    form = ActivityForm(request.POST if request.method == "POST" else None, instance=activity, user=request.user)
-    if request.method == "POST" and form.save_record():
-        messages.success(request, _("Changes to “%(name)s” saved.") % {"name": activity})
-        return redirect(activity)
-    return render(request, "activities/activity_form.html", {
-        "form": form, "activity": activity, "reload_url": reverse("activities:edit", args=[activity.pk]),
-    })
+    return edit_page(request, activity, ActivityForm, "activities/activity_form.html", "activities:edit", "activity")
 
 
 @login_required
@@ -125,8 +118,7 @@ def activity_edit(request, pk):
 def activity_delete(request, pk):
     user = request.user
     activity = get_for_user(Activity, user, pk, write=True)
-    soft_delete(activity, by=user)
-    messages.success(request, _("“%(name)s” was moved to the recycle bin.") % {"name": activity}, extra_tags="recycle-bin")
+    move_to_recycle_bin(request, activity)
     if activity.account_id and Account.objects.visible_to(user).filter(pk=activity.account_id).exists():
         return redirect("accounts:detail", activity.account_id)
     return redirect("activities:list")

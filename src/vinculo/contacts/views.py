@@ -2,17 +2,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from vinculo.accounts.models import Account
-from vinculo.core import services
 from vinculo.core.access import get_for_user
 from vinculo.core.lists import Column, RecordListView, mark_visible
-from vinculo.core.views import visible_history
+from vinculo.core.views import edit_page, move_to_recycle_bin, visible_history
 
 from .forms import ContactFilterForm, ContactForm
 from .models import Contact
@@ -91,19 +89,12 @@ def contact_create(request):
 @login_required
 def contact_edit(request, pk):
     contact = get_for_user(Contact, request.user, pk, write=True)
-    form = ContactForm(request.POST if request.method == "POST" else None, instance=contact, user=request.user)
-    if request.method == "POST" and form.save_record():
-        messages.success(request, _("Changes to “%(name)s” saved.") % {"name": contact})
-        return redirect(contact)
-    return render(request, "contacts/contact_form.html", {
-        "form": form, "contact": contact, "reload_url": reverse("contacts:edit", args=[contact.pk]),
-    })
+    return edit_page(request, contact, ContactForm, "contacts/contact_form.html", "contacts:edit", "contact")
 
 
 @login_required
 @require_POST
 def contact_delete(request, pk):
     contact = get_for_user(Contact, request.user, pk, write=True)
-    services.soft_delete(contact, by=request.user)
-    messages.success(request, _("“%(name)s” was moved to the recycle bin.") % {"name": contact}, extra_tags="recycle-bin")
+    move_to_recycle_bin(request, contact)
     return redirect("contacts:list")

@@ -48,6 +48,23 @@ def visible_history(record, user, hidden_fields=()):
     return entries
 
 
+def edit_page(request, record, form_class, template: str, edit_url_name: str, context_name: str):
+    """The edit page of a tracked record: its form, saved through core.services (conflicts and model
+    errors end on the form), then back to the record."""
+    form = form_class(request.POST if request.method == "POST" else None, instance=record, user=request.user)
+    if request.method == "POST" and form.save_record():
+        messages.success(request, _("Changes to “%(name)s” saved.") % {"name": record})
+        return redirect(record)
+    return render(request, template, {
+        "form": form, context_name: record, "reload_url": reverse(edit_url_name, args=[record.pk]),
+    })
+
+
+def move_to_recycle_bin(request, record) -> None:
+    services.soft_delete(record, by=request.user)
+    messages.success(request, _("“%(name)s” was moved to the recycle bin.") % {"name": record}, extra_tags="recycle-bin")
+
+
 @login_required
 def home(request):
     user = request.user
