@@ -53,6 +53,8 @@ def org(db):
     vendedor_sur = UserFactory(username="vendedor.sur", role=rep_south_role, manager=gerente_sur)
     finance = UserFactory(username="finanzas", role=director_role)
     finance.user_permissions.add(Permission.objects.get(codename="view_financial_data"))
+    catalogue_manager = UserFactory(username="catalogo", role=director_role)
+    catalogue_manager.user_permissions.add(Permission.objects.get(codename="manage_catalogue"))
 
     north_account = AccountFactory(owner=vendedor_norte, legal_name="Minera Norte Grande SpA",
                                    credit_grade="B", bank_details="Banco de Chile 123")
@@ -60,7 +62,7 @@ def org(db):
     return SimpleNamespace(
         admin=admin, director=director, gerente_norte=gerente_norte, gerente_sur=gerente_sur,
         vendedor_norte=vendedor_norte, vendedor_norte2=vendedor_norte2, vendedor_sur=vendedor_sur,
-        finance=finance, north_account=north_account, south_account=south_account,
+        finance=finance, catalogue_manager=catalogue_manager, north_account=north_account, south_account=south_account,
         north_contact=ContactFactory(account=north_account, last_name="Araya", email="araya@norte.cl"),
         south_contact=ContactFactory(account=south_account, last_name="Bustos", email="bustos@sur.cl"),
     )

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "vinculo.accounts",
     "vinculo.contacts",
     "vinculo.activities",
+    "vinculo.marketing",
+    "vinculo.sales",
     "vinculo.api",
     "vinculo.demo",
 ]
@@ -75,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "vinculo.core.context_processors.nav_section",
             ],
         },
     },
@@ -152,6 +155,8 @@ VINCULO = {
     # Invoice and payment amounts count as restricted financial data (org choice).
     "INVOICE_AMOUNTS_RESTRICTED": env_bool("VINCULO_INVOICE_AMOUNTS_RESTRICTED", False),
     "MAX_UPLOAD_MB": int(os.environ.get("VINCULO_MAX_UPLOAD_MB", "20")),
+    # Exchange rates are stored against this currency.
+    "BASE_CURRENCY": os.environ.get("VINCULO_BASE_CURRENCY", "CLP"),
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024

@@ -15,6 +15,9 @@ urlpatterns = [
     path("accounts/", include("vinculo.accounts.urls")),
     path("contacts/", include("vinculo.contacts.urls")),
     path("activities/", include("vinculo.activities.urls")),
+    path("sales/", include("vinculo.sales.urls")),
+    path("marketing/", include("vinculo.marketing.urls")),
+    path("org/", include("vinculo.org.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models.functions import Length, Substr
 from django.utils.translation import gettext_lazy as _
 
-from vinculo.core.access import RecordQuerySet, account_access_rule, owned_by_user_or_subordinates
+from vinculo.core.access import RecordQuerySet, account_access_rule, owned_by_user_or_subordinates, related_access_rule
 from vinculo.core.models import LiveManager, TrackedModel
 from vinculo.core.validators import format_phone, format_tax_id, normalize_phone, normalize_tax_id
 
@@ -309,6 +309,38 @@ class AccountRecord(TrackedModel):
         return account_access_rule(user, write, per_row)
 
 
+class LeadOrAccountRecord(AccountRecord):
+    """A record that belongs to an account or, before conversion, to a lead (notes and files)."""
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="%(class)ss",
+    )
+    lead = models.ForeignKey(
+        "sales.Lead", verbose_name=_("lead"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="%(class)ss",
+    )
+
+    class Meta:
+        abstract = True
+
+    def get_absolute_url(self):
+        if self.account_id is None and self.lead_id:
+            return self.lead.get_absolute_url()
+        return super().get_absolute_url()
+
+    def clean(self):
+        super().clean()
+        if not (self.account_id or self.lead_id):
+            raise ValidationError({"account": _("Choose the account (or lead) this belongs to.")})
+
+    @classmethod
+    def access_rule(cls, user, write: bool, per_row: bool = False) -> models.Q:
+        return account_access_rule(user, write, per_row) | related_access_rule(
+            "sales.Lead", user, write, per_row, field="lead_id"
+        )
+
+
 class Address(AccountRecord):
     class Kind(models.TextChoices):
         BILLING = "billing", _("Billing")
@@ -596,7 +628,7 @@ class Payment(AccountRecord):
             raise ValidationError({"invoice": _("The invoice belongs to another account.")})
 
 
-class Note(AccountRecord):
+class Note(LeadOrAccountRecord):
     """A seller's note about the account (optionally about one of its contacts)."""
 
     page_name = "note"
@@ -663,7 +695,7 @@ class ContentDelivery(AccountRecord):
         return self.title
 
 
-class Document(AccountRecord):
+class Document(LeadOrAccountRecord):
     """A customer file; its content lives in versions, the newest being the current one."""
 
     page_name = "document"

@@ -247,7 +247,8 @@ class RecordAPI:
 
     def readable(self, queryset, user):
         """`queryset` ready to answer with: related rows joined, guarded links marked."""
-        queryset = queryset.select_related(*self.related, *self.guarded)
+        if self.related or self.guarded:  # select_related() without names would join every non-null key
+            queryset = queryset.select_related(*self.related, *self.guarded)
         for field in self.guarded:
             queryset = with_visibility(queryset, user, field, f"{field}_visible")
         return queryset

@@ -38,18 +38,23 @@ def owned_by_user_or_subordinates(user, owner_field: str = "owner") -> models.Q:
     return models.Q(**{f"{owner_field}_id": user.pk}) | models.Q(**{f"{owner_field}_id__in": subordinate_ids(user)})
 
 
-def account_access_rule(user, write: bool, per_row: bool = False, field: str = "account_id") -> models.Q:
-    """Records whose account `user` may see (or, with `write`, edit).
+def related_access_rule(model_label: str, user, write: bool, per_row: bool = False, field: str = "account_id"):
+    """Records whose `field` points at a `model_label` record that `user` may see (or, with `write`, edit).
 
-    By default the database lists every such account once, which suits lists over many accounts. With
-    `per_row` it checks each row's account on its own (an EXISTS on the primary key): much cheaper when the
-    query narrows to one account's records, as the account page's do (bench/: 50,000 accounts, one list
-    scan of the accounts table costs ~20 ms per query)."""
-    Account = apps.get_model("accounts", "Account")
-    accounts = Account.objects.editable_by(user) if write else Account.objects.visible_to(user)
+    By default the database lists every such parent once, which suits lists over many records. With
+    `per_row` it checks each row's parent on its own (an EXISTS on the primary key): much cheaper when the
+    query narrows to a few rows, as the account page's do (bench/: 50,000 accounts, one list scan of the
+    accounts table costs ~20 ms per query)."""
+    model = apps.get_model(model_label)
+    parents = model.objects.editable_by(user) if write else model.objects.visible_to(user)
     if per_row:
-        return models.Q(models.Exists(accounts.filter(pk=models.OuterRef(field))))
-    return models.Q(**{f"{field}__in": accounts.values("pk")})
+        return models.Q(models.Exists(parents.filter(pk=models.OuterRef(field))))
+    return models.Q(**{f"{field}__in": parents.values("pk")})
+
+
+def account_access_rule(user, write: bool, per_row: bool = False, field: str = "account_id") -> models.Q:
+    """Records whose account `user` may see (or, with `write`, edit)."""
+    return related_access_rule("accounts.Account", user, write, per_row, field)
 
 
 class RecordQuerySet(models.QuerySet):

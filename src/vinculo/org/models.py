@@ -221,3 +221,52 @@ class OrgDefault(models.Model):
             levels = dict(cls.objects.values_list("record_type", "access"))
             cache.set(cls.CACHE_KEY, levels, 300)
         return levels.get(record_type, AccessLevel.PRIVATE)
+
+
+class CompanyProfile(models.Model):
+    """Our own company's details, printed on quotes. One row; `current()` creates it on first use."""
+
+    name = models.CharField(_("trade name"), max_length=200, default="Vínculo")
+    legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
+    tax_id = models.CharField(_("tax id"), max_length=30, blank=True)
+    country = models.CharField(_("country"), max_length=2, default="CL")
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    quote_terms = models.TextField(_("default quote terms"), blank=True)
+
+    class Meta:
+        verbose_name = _("company profile")
+        verbose_name_plural = _("company profile")
+
+    def __str__(self):
+        return self.legal_name or self.name
+
+    @classmethod
+    def current(cls) -> "CompanyProfile":
+        profile = cls.objects.order_by("pk").first()
+        return profile or cls.objects.create()
+
+
+class ExchangeRate(models.Model):
+    """How many units of the base currency (settings VINCULO["BASE_CURRENCY"], CLP) one unit of `currency`
+    was worth on `date`. Conversions use the latest rate on or before the day asked for."""
+
+    currency = models.CharField(_("currency"), max_length=3, choices=User.Currency.choices)
+    date = models.DateField(_("date"))
+    rate = models.DecimalField(_("rate"), max_digits=20, decimal_places=6)
+    source = models.CharField(_("source"), max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["-date", "currency"]
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+        constraints = [
+            models.UniqueConstraint(fields=["currency", "date"], name="exchange_rate_unique_day",
+                                    violation_error_message=_("There is already a rate for this currency and day.")),
+            models.CheckConstraint(condition=models.Q(rate__gt=0), name="exchange_rate_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.currency} {self.date}: {self.rate}"

@@ -1,0 +1,94 @@
+"""Marketing: campaigns and who they reached. The Marketing issue extends these (items, budget, ROI)."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from vinculo.core.models import TrackedModel
+
+
+class Campaign(TrackedModel):
+    class Kind(models.TextChoices):
+        MAILING = "mailing", _("Mailing")
+        TELEMARKETING = "telemarketing", _("Telemarketing")
+        SOCIAL_ADS = "social_ads", _("Social ads")
+        TRADE_FAIR = "trade_fair", _("Trade fair")
+        EVENT = "event", _("Event")
+        WEBINAR = "webinar", _("Webinar")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        ACTIVE = "active", _("Active")
+        COMPLETED = "completed", _("Completed")
+        ABORTED = "aborted", _("Aborted")
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.MAILING)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PLANNED)
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="campaigns"
+    )
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["-start_date", "name"]
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("marketing:campaign_detail", args=[self.pk])
+
+    def clean(self):
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("The end date is before the start date.")})
+
+    def search_text(self) -> str:
+        return self.name
+
+
+class CampaignMember(models.Model):
+    """A lead or contact a campaign reached: its attribution, carried from lead to contact on conversion."""
+
+    class Response(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        SENT = "sent", _("Sent")
+        RESPONDED = "responded", _("Responded")
+        ATTENDED = "attended", _("Attended")
+        UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="members")
+    lead = models.ForeignKey(
+        "sales.Lead", verbose_name=_("lead"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="campaign_memberships",
+    )
+    contact = models.ForeignKey(
+        "contacts.Contact", verbose_name=_("contact"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="campaign_memberships",
+    )
+    response = models.CharField(_("response"), max_length=15, choices=Response.choices, default=Response.SENT)
+    added_at = models.DateTimeField(_("added at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-added_at", "-id"]
+        verbose_name = _("campaign member")
+        verbose_name_plural = _("campaign members")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(lead__isnull=False) | models.Q(contact__isnull=False),
+                name="campaign_member_has_lead_or_contact",
+            ),
+            models.UniqueConstraint(fields=["campaign", "lead"], name="campaign_member_lead_unique"),
+            models.UniqueConstraint(fields=["campaign", "contact"], name="campaign_member_contact_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.campaign}: {self.contact or self.lead}"

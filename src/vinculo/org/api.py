@@ -1,0 +1,4 @@
+"""API: territories, sales teams, exchange rates."""
+
+# Path prefix → ninja Router, added to the API by vinculo.api.urls.
+ROUTERS = {}

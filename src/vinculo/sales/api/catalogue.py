@@ -1,0 +1,4 @@
+"""API: catalogue."""
+
+# Path prefix → ninja Router, added to the API by vinculo.api.urls.
+ROUTERS = {}

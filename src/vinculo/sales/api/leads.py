@@ -1,0 +1,4 @@
+"""API: leads."""
+
+# Path prefix → ninja Router, added to the API by vinculo.api.urls.
+ROUTERS = {}

@@ -1,0 +1,88 @@
+"""Moving deals through the pipeline: stage changes (form, board, API) and closing as won or lost.
+
+Every path goes through `core.services.update_record`, so the same locking (version) and history apply,
+whoever moves the deal and however."""
+
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from vinculo.core import clock
+from vinculo.core.access import can_edit
+from vinculo.core.services import update_record
+
+from .models import Opportunity, PipelineStage
+
+
+def _check_can_edit(opportunity: Opportunity, by) -> None:
+    if not can_edit(by, opportunity):
+        raise PermissionDenied(_("You may read this opportunity but not change it."))
+
+
+@transaction.atomic
+def move_to_stage(opportunity: Opportunity, stage: PipelineStage, by, expected_version: int | None = None):
+    """Put an open deal in `stage`, taking the stage's default probability. Raises PermissionDenied,
+    ConflictError (someone saved it since `expected_version`) or ValidationError."""
+    _check_can_edit(opportunity, by)
+    if not opportunity.is_open:
+        raise ValidationError({"stage": _("This deal is closed; reopen it before moving it.")})
+    if not stage.is_active:
+        raise ValidationError({"stage": _("This stage is no longer in use.")})
+    opportunity.stage = stage
+    opportunity.probability = stage.probability
+    return update_record(opportunity, by, expected_version=expected_version)
+
+
+@transaction.atomic
+def close_opportunity(
+    opportunity: Opportunity,
+    status: str,
+    by,
+    reason: str = "",
+    note: str = "",
+    amount: Decimal | None = None,
+    expected_version: int | None = None,
+):
+    """Mark the deal won or lost (optionally with its final amount). Winning a deal makes a prospect
+    account a customer, recorded in the account's history."""
+    from vinculo.accounts.models import Account
+
+    _check_can_edit(opportunity, by)
+    if status not in (Opportunity.Status.WON, Opportunity.Status.LOST):
+        raise ValidationError({"status": _("A deal is closed as won or lost.")})
+    opportunity.status = status
+    opportunity.close_reason = reason
+    opportunity.close_note = note
+    opportunity.closed_on = clock.today()
+    opportunity.probability = 100 if status == Opportunity.Status.WON else 0
+    if amount is not None:
+        opportunity.amount = amount
+    update_record(opportunity, by, expected_version=expected_version)
+    if status == Opportunity.Status.WON:
+        account = Account.objects.select_for_update().get(pk=opportunity.account_id)
+        if account.account_type == Account.Type.PROSPECT:
+            make_customer(account, by)
+    return opportunity
+
+
+@transaction.atomic
+def reopen_opportunity(opportunity: Opportunity, by, expected_version: int | None = None):
+    _check_can_edit(opportunity, by)
+    opportunity.status = Opportunity.Status.OPEN
+    opportunity.close_reason = ""
+    opportunity.closed_on = None
+    opportunity.probability = opportunity.stage.probability
+    return update_record(opportunity, by, expected_version=expected_version)
+
+
+def make_customer(account, by):
+    """The prospect → customer transition: a change of account type, kept in the account's history.
+    Deliberately not permission-checked: it follows from a won deal, whoever owns the account."""
+    from vinculo.accounts.models import Account
+
+    account.account_type = Account.Type.CUSTOMER
+    if account.relationship_status == Account.Relationship.NEW:
+        account.relationship_status = Account.Relationship.ACTIVE
+    return update_record(account, by)
