@@ -10,7 +10,12 @@ from django.db import models
 from django.db.models.functions import Length, Substr
 from django.utils.translation import gettext_lazy as _
 
-from vinculo.core.access import RecordQuerySet, account_access_rule, owned_by_user_or_subordinates, related_access_rule
+from vinculo.core.access import (
+    RecordQuerySet,
+    account_access_rule,
+    owned_by_user_or_subordinates,
+    related_access_rule,
+)
 from vinculo.core.models import LiveManager, TrackedModel
 from vinculo.core.validators import format_phone, format_tax_id, normalize_phone, normalize_tax_id
 

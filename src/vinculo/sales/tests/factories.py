@@ -7,7 +7,16 @@ from factory.django import DjangoModelFactory
 from vinculo.accounts.tests.factories import AccountFactory
 from vinculo.marketing.models import Campaign
 from vinculo.org.tests.factories import UserFactory
-from vinculo.sales.models import Competitor, Lead, Opportunity, PipelineStage, PriceList, PriceListItem, Product, Quote
+from vinculo.sales.models import (
+    Competitor,
+    Lead,
+    Opportunity,
+    PipelineStage,
+    PriceList,
+    PriceListItem,
+    Product,
+    Quote,
+)
 
 
 class CampaignFactory(DjangoModelFactory):
