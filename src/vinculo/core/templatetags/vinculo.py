@@ -3,13 +3,15 @@
 from decimal import Decimal, InvalidOperation
 
 from babel import Locale, UnknownLocaleError
-from babel.numbers import format_compact_decimal, format_currency, format_decimal
+from babel.numbers import format_compact_decimal, format_decimal
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from vinculo.core.money import format_money
 
 register = template.Library()
 
@@ -46,7 +48,7 @@ def money(value, currency: str = "CLP") -> str:
         amount = Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
         return str(value)
-    return format_currency(amount, currency or "CLP", locale=_locale())
+    return format_money(amount, currency or "CLP", locale=_locale())
 
 
 @register.filter
