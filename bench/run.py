@@ -4,10 +4,12 @@
 Each case is a request through Django's test client, in process, as a logged-in demo user: the
 time covers middleware, the view, its queries and the template, but no network. Targets are
 those of issues #2 and #3 (SQLite, 2 cores): p95 < 100 ms for lists (the account timeline's pages
-too) and search, < 150 ms for the account page; a missed target is reported, not a failure.
-The account page is measured on the account with the most activities.
+too) and search, < 150 ms for the account page; and of issue #4: < 150 ms for the sales pages
+(pipeline board, opportunity, lead and quote lists, the opportunities API) on 200,000+ deals. A
+missed target is reported, not a failure. The account page is measured on the account with the
+most activities. A sales page whose URL name does not resolve (not built yet) is skipped.
 
-    python bench/run.py [--runs 30] [--users director,vendedor.norte] [--explain]
+    python bench/run.py [--runs 30] [--users director,vendedor.norte] [--only sales] [--explain]
 """
 
 import argparse
@@ -27,15 +29,17 @@ from django.db import connection  # noqa: E402
 from django.db.models import Count, Q  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.urls import reverse  # noqa: E402
+from django.urls import NoReverseMatch, reverse  # noqa: E402
 
 from vinculo.accounts.models import Account, Invoice  # noqa: E402
 from vinculo.activities.models import Activity  # noqa: E402
 from vinculo.contacts.models import Contact  # noqa: E402
-from vinculo.org.models import User  # noqa: E402
+from vinculo.org.models import Territory, User  # noqa: E402
+from vinculo.sales.models import Lead, Opportunity, PipelineStage, Quote  # noqa: E402
 
 MIN_ACCOUNTS = 50_000
-TARGETS_MS = {"list": 100, "search": 100, "page": 150}
+MIN_OPPORTUNITIES = 200_000
+TARGETS_MS = {"list": 100, "search": 100, "page": 150, "sales": 150}
 WARM_UP = 3
 SLOWEST_SHOWN = 3
 
@@ -49,6 +53,7 @@ class Case:
     queries: int = 0
     slowest: list[dict] = field(default_factory=list)  # the slowest queries of one request, slowest first
     status: int = 0
+    missing: bool = False  # the page is not built yet (its URL name does not resolve)
 
 
 def percentile(samples: list[float], fraction: float) -> float:
@@ -89,13 +94,55 @@ def cases_for(account: Account, activities: int) -> list[Case]:
              "/api/v1/accounts?account_type=customer&limit=25&offset=25"),
         Case("api", "API account timeline", f"/api/v1/accounts/{account.pk}/timeline"),
         Case("api", "API account sales", f"/api/v1/accounts/{account.pk}/sales"),
+        *sales_cases(),
     ]
+
+
+def _url(name: str, query: str = "") -> str | None:
+    try:
+        return reverse(name) + query
+    except NoReverseMatch:
+        return None
+
+
+def sales_cases() -> list[Case]:
+    """The pipeline board, the opportunity list (first page; one stage in one territory), the lead and
+    quote lists and the opportunities API."""
+    stage = PipelineStage.objects.filter(name="Negociación").first() or PipelineStage.objects.order_by("order").last()
+    north = Territory.objects.filter(name="Norte").first()
+    filtered = f"?stage={stage.pk if stage else ''}&territory={north.pk if north else ''}"
+    pages = [
+        ("pipeline board", "sales:opportunity_board", ""),
+        ("pipeline board, one territory", "sales:opportunity_board", f"?territory={north.pk if north else ''}"),
+        ("opportunities: list, p1", "sales:opportunity_list", ""),
+        ("opportunities: list, p2", "sales:opportunity_list", "?page=2"),
+        ("opportunities: Negociación in Norte", "sales:opportunity_list", filtered),
+        ("opportunities: open, by amount", "sales:opportunity_list", "?status=open&sort=-amount"),
+        ("leads: list, p1", "sales:lead_list", ""),
+        ("leads: new ones in Norte", "sales:lead_list", f"?status=new&territory={north.pk if north else ''}"),
+        ("quotes: list, p1", "sales:quote_list", ""),
+        ("quotes: sent", "sales:quote_list", "?status=sent"),
+    ]
+    cases = []
+    for label, name, query in pages:
+        url = _url(name, query)
+        cases.append(Case("sales", label, url or name, missing=url is None))
+    cases += [
+        Case("sales", "API opportunities?limit=25", "/api/v1/opportunities?limit=25"),
+        Case("sales", "API opportunities, one stage, p3",
+             f"/api/v1/opportunities?stage={stage.pk if stage else ''}&limit=25&offset=50"),
+        Case("sales", "API leads?limit=25", "/api/v1/leads?limit=25"),
+        Case("sales", "API quotes?limit=25", "/api/v1/quotes?limit=25"),
+    ]
+    return cases
 
 
 def measure(client: Client, case: Case, runs: int) -> None:
     def run():
         return client.get(case.url).status_code
 
+    if case.missing:
+        return
     case.status = run()
     if case.status != 200:
         return
@@ -132,12 +179,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", 30)))
     parser.add_argument("--users", default="director,gerente.norte,vendedor.norte")
+    parser.add_argument("--only", default="",
+                        help="Only the cases of this kind (list, page, search, api, sales) or whose label has this text.")
     parser.add_argument("--explain", action="store_true",
                         help=f"Show the plans of each case's {SLOWEST_SHOWN} slowest queries.")
     options = parser.parse_args()
 
     accounts, contacts = Account.objects.count(), Contact.objects.count()
     activities, invoices = Activity.objects.count(), Invoice.objects.count()
+    opportunities, leads, quotes = Opportunity.objects.count(), Lead.objects.count(), Quote.objects.count()
     if accounts < MIN_ACCOUNTS:
         print(f"The benchmark needs the large dataset ({accounts:,} accounts here): `make demo-large` builds it "
               "in var/bench.", file=sys.stderr)
@@ -147,10 +197,13 @@ def main() -> int:
     if engine == "sqlite":
         engine += " " + connection.Database.sqlite_version
     print(f"Vínculo benchmark: {accounts:,} accounts, {contacts:,} contacts, {activities:,} activities, "
-          f"{invoices:,} invoices · {engine} · Python "
+          f"{invoices:,} invoices, {opportunities:,} opportunities, {leads:,} leads, {quotes:,} quotes · {engine} · Python "
           f"{platform.python_version()} · {os.cpu_count()} CPUs · {options.runs} runs after {WARM_UP} warm-up")
     if connection.vendor == "sqlite" and not has_planner_statistics():
         print("Warning: no planner statistics (sqlite_stat1). Run ANALYZE: without it SQLite picks slow plans.")
+    if opportunities < MIN_OPPORTUNITIES:
+        print(f"Warning: {opportunities:,} opportunities; the sales targets are for {MIN_OPPORTUNITIES:,}+ "
+              "(`vinculo demo --size large` adds them to this database).")
     print()
     header = f"{'case':<48} {'user':<15} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}  {'target':<8} result"
     print(header)
@@ -163,9 +216,14 @@ def main() -> int:
         client = Client()
         client.force_login(user)
         for case in cases_for(account, account_activities):
+            if options.only and options.only != case.kind and options.only not in case.label:
+                continue
             measure(client, case, options.runs)
             label = case.label
             target = TARGETS_MS.get(case.kind)
+            if case.missing:
+                print(f"{label:<48} {username:<15} {'':>8} {'':>8} {'':>8}  {'':<8} skipped (no page yet)")
+                continue
             if not case.samples:
                 print(f"{label:<48} {username:<15} {'':>8} {'':>8} {'':>8}  {'':<8} skipped (HTTP {case.status})")
                 continue
@@ -187,7 +245,7 @@ def main() -> int:
         for line in missed:
             print(f"  ✗ {line}")
     else:
-        print("All targets met (p95: lists and search < 100 ms, account page < 150 ms).")
+        print("All targets met (p95: lists and search < 100 ms, account page and sales pages < 150 ms).")
     return 0
 
 

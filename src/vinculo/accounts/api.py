@@ -223,6 +223,8 @@ class MonthlySales(Schema):
 class SalesOut(Schema):
     accounts: list[int] = Field(description="The accounts whose invoices are summed.")
     today: date
+    currency: str = Field(description="The currency of every amount: the account's.")
+    unconverted: list[str] = Field(description="Currencies of invoices left out for want of an exchange rate.")
     month: Decimal = Field(description="Invoiced this month so far.")
     quarter: Decimal
     year: Decimal
@@ -238,7 +240,9 @@ class SalesOut(Schema):
 
 @router.get("/{int:account_id}/sales", response={200: SalesOut, **ERRORS}, summary="An account's sales figures",
             description="Computed from the account's issued invoices (drafts and cancelled ones do not count), "
-                        "in the invoices' amounts whatever their currency. With `rollup=true` the account's "
+                        "in the account's currency (invoices in another currency converted at the rate of the "
+                        "last day of their month, balances at today's; a currency without a rate is left out "
+                        "and named in `unconverted`). With `rollup=true` the account's "
                         "descendants that you can see are included. When your organisation treats invoice "
                         "amounts as financial data (VINCULO_INVOICE_AMOUNTS_RESTRICTED), callers without the "
                         "“view financial data” permission get 403: every figure here is an amount.")
@@ -251,7 +255,7 @@ def account_sales(request, account_id: int, rollup: bool = False):
     if rollup:
         # Figures of an account the caller may not open are not theirs to see, even summed up.
         ids = [account.pk, *Account.objects.visible_to(user).filter(pk__in=ids[1:]).values_list("pk", flat=True)]
-    summary = sales_summary(ids, clock.today())
+    summary = sales_summary(ids, clock.today(), account.currency)
     year_over_year = summary.year_over_year
     return {
         # Sums come back from the database with varying exponents: answer in cents, like stored amounts.

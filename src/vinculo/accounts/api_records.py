@@ -370,7 +370,12 @@ class PaymentAPI(AccountRecordAPI):
 
 # Notes
 
+LEAD_RECORD = "Null for a lead's record (before the lead is converted): see `lead`."
+
+
 class NoteOut(RecordOut):
+    account: Ref | None = Field(description=LEAD_RECORD)
+    lead: Ref | None = Field(description="The lead it belongs to, until the lead is converted.")
     contact: Ref | None = Field(description=HIDDEN_CONTACT)
     title: str
     body: str
@@ -405,7 +410,7 @@ class NoteAPI(AccountRecordAPI):
     model = Note
     name, singular, plural = "note", "a note", "notes"
     Out, Create, Patch, Filters = NoteOut, NoteCreate, NotePatch, NoteFilters
-    related = ("created_by",)
+    related = ("created_by", "lead")
     lookups = {
         "account": "account_id", "contact": "contact_id",
         "created_from": "created_at__date__gte", "created_to": "created_at__date__lte",
@@ -504,6 +509,8 @@ class VersionOut(Schema):
 
 
 class DocumentOut(RecordOut):
+    account: Ref | None = Field(description=LEAD_RECORD)
+    lead: Ref | None = Field(description="The lead it belongs to, until the lead is converted.")
     version: int = Field(description="The record's version for optimistic locking; file versions are "
                                      "under current_version and /files/{id}/versions.")
     title: str
@@ -547,6 +554,7 @@ class DocumentAPI(AccountRecordAPI):
     model = Document
     name, singular, plural = "file", "a file", "files"
     Out, Create, Patch, Filters = DocumentOut, None, DocumentPatch, DocumentFilters
+    related = ("lead",)
     guarded = ()
     lookups = {"account": "account_id", "updated_from": "updated_at__date__gte", "updated_to": "updated_at__date__lte"}
     ordering = ("id", "title", "created_at", "updated_at")

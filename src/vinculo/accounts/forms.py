@@ -5,7 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.forms import CountryField, RecordChooser, RecordForm
 from vinculo.core.lists import ListFilterForm
-from vinculo.org.models import Territory, User
+from vinculo.org.forms import TerritoryChoiceField, TerritoryFilterField, in_territory
+from vinculo.org.models import User
 
 from .models import Account
 
@@ -39,6 +40,7 @@ class AccountForm(RecordForm):
     country = CountryField(label=capfirst(_("country")), initial="CL")
     currency = forms.ChoiceField(label=capfirst(_("currency")), choices=User.Currency.choices, initial="CLP")
     website = forms.URLField(label=capfirst(_("website")), required=False, max_length=200, assume_scheme="https")
+    territory = TerritoryChoiceField()
 
     class Meta:
         model = Account
@@ -76,13 +78,17 @@ class AccountForm(RecordForm):
 class AccountFilterForm(ListFilterForm):
     account_type = forms.ChoiceField(label=capfirst(_("account type")), required=False,
                                      choices=[("", _("All types")), *Account.Type.choices])
-    territory = forms.ModelChoiceField(label=capfirst(_("territory")), required=False, queryset=Territory.objects.all(),
-                                       empty_label=_("All territories"))
+    territory = TerritoryFilterField()
     owner = forms.ModelChoiceField(label=capfirst(_("owner")), required=False, queryset=active_users(),
                                    empty_label=_("All owners"))
     rating = forms.ChoiceField(label=capfirst(_("rating")), required=False, choices=[("", _("Any rating")), *Account.Rating.choices])
     relationship_status = forms.ChoiceField(label=capfirst(_("relationship status")), required=False,
                                             choices=[("", _("Any status")), *Account.Relationship.choices])
 
+    group_by_territory = forms.BooleanField(label=_("Count by territory"), required=False)
+
     def filter_territory(self, queryset, territory):
-        return queryset.filter(territory__path__startswith=territory.path)
+        return in_territory(queryset, territory)
+
+    def filter_group_by_territory(self, queryset, value):
+        return queryset  # a way of showing the list, not a filter

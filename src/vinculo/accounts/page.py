@@ -20,6 +20,7 @@ from vinculo.activities.models import Activity
 from vinculo.activities.timeline import timeline
 from vinculo.contacts.models import Contact, ContactAccountLink
 from vinculo.core import clock
+from vinculo.sales.models import Opportunity
 
 from .models import (
     Account,
@@ -175,6 +176,12 @@ RELATED_LISTS = {
         has_contact=True,
     ),
     "documents": RelatedList(Document, _document_rows),
+    # Every deal of an account the user may see is visible to them (Opportunity.access_rule includes the account's).
+    "opportunities": RelatedList(
+        Opportunity,
+        lambda account, today: Opportunity.objects.filter(account=account)
+        .select_related("owner", "stage", "business_unit").order_by("-created_at", "-pk"),
+    ),
 }
 
 
@@ -348,7 +355,7 @@ def sales_panel(account: Account, user, today: date, rollup: bool = False) -> Sa
     if rollup:
         descendants = account_ids(account, include_children=True)[1:]
         ids += list(Account.objects.visible_to(user).filter(pk__in=descendants).values_list("pk", flat=True))
-    summary = sales_summary(ids, today)
+    summary = sales_summary(ids, today, account.currency)
     best = summary.best_month
     this_month = today.replace(day=1)
     bars = [

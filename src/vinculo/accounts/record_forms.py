@@ -71,7 +71,9 @@ class AccountRecordForm(RecordForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         for name in self.contact_fields:
-            if name in self.fields:
+            if name in self.fields and self.instance.account_id is None:
+                del self.fields[name]  # a lead's record (note, file): a lead has no contacts yet
+            elif name in self.fields:
                 self.fields[name].queryset = account_contacts(
                     self.instance.account, user, keep=getattr(self.instance, f"{name}_id"))
 

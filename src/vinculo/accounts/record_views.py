@@ -118,7 +118,14 @@ class RecordPages:
             path(f"<int:account_pk>/{segment}/new/", login_required(self.create), name=f"{name}_create"),
             path(f"{segment}/<int:pk>/edit/", login_required(self.edit), name=f"{name}_edit"),
             path(f"{segment}/<int:pk>/delete/", login_required(require_POST(self.delete)), name=f"{name}_delete"),
+            # Types a lead may have (notes, files) are also created under a lead: new/?lead=<pk>.
+            *([path(f"{segment}/new/", login_required(self.create), name=f"{name}_create")]
+              if self.for_leads else []),
         ]
+
+    @property
+    def for_leads(self) -> bool:
+        return any(field.name == "lead" for field in self.model._meta.get_fields())
 
     # ---- detail ----
 
@@ -148,6 +155,7 @@ class RecordPages:
         context = {
             "record": record,
             "account": record.account,
+            "lead": getattr(record, "lead", None),
             "pages": self,
             "history": visible_history(record, user, self.hidden_fields(user)),
             **self.detail_context(request, record, **refused),
@@ -161,15 +169,22 @@ class RecordPages:
         return self.form_class(request.POST if post else None, request.FILES if post else None,
                                instance=instance, user=request.user)
 
-    def create(self, request, account_pk):
-        account = get_for_user(Account, request.user, account_pk, write=True)
-        form = self._form(request, self.model(account=account))
+    def create(self, request, account_pk=None):
+        if account_pk is None:  # under a lead (?lead=<pk>), which the user must be able to change
+            from vinculo.sales.models import Lead
+
+            account, lead = None, get_for_user(Lead, request.user, request.GET.get("lead"), write=True)
+            instance = self.model(lead=lead)
+        else:
+            account, lead = get_for_user(Account, request.user, account_pk, write=True), None
+            instance = self.model(account=account)
+        form = self._form(request, instance)
         if request.method == "POST" and form.save_record():
             messages.success(request, _("“%(name)s” was created.") % {"name": form.instance})
             return redirect(form.instance)
         return render(request, "accounts/records/record_form.html", {
-            "form": form, "pages": self, "account": account, "heading": self.new_label,
-            "cancel_url": account.get_absolute_url(),
+            "form": form, "pages": self, "account": account, "lead": lead, "heading": self.new_label,
+            "cancel_url": (account or lead).get_absolute_url(),
         })
 
     def edit(self, request, pk):
@@ -179,7 +194,8 @@ class RecordPages:
             messages.success(request, _("Changes to “%(name)s” saved.") % {"name": record})
             return redirect(record)
         return render(request, "accounts/records/record_form.html", {
-            "form": form, "pages": self, "account": record.account, "record": record, "heading": self.edit_label,
+            "form": form, "pages": self, "account": record.account, "lead": getattr(record, "lead", None),
+            "record": record, "heading": self.edit_label,
             "cancel_url": record.get_absolute_url(), "reload_url": reverse(self.url_name("edit"), args=[record.pk]),
         })
 
@@ -188,7 +204,7 @@ class RecordPages:
         soft_delete(record, by=request.user)
         messages.success(request, _("“%(name)s” was moved to the recycle bin.") % {"name": record},
                          extra_tags="recycle-bin")
-        return redirect(record.account)
+        return redirect(record.account if record.account_id else record.lead)
 
 
 # ---------- Customer assets ----------
@@ -393,7 +409,7 @@ class NotePages(RecordPages):
     list_view = NoteListView
     segment = "notes"
     detail_template = "accounts/records/note_detail.html"
-    detail_related = ("account", "contact", "created_by")
+    detail_related = ("account", "lead", "contact", "created_by")
     new_label = gettext_lazy("New note")
     edit_label = gettext_lazy("Edit note")
 
@@ -464,6 +480,7 @@ class DocumentPages(RecordPages):
     list_view = DocumentListView
     segment = "files"
     detail_template = "accounts/records/document_detail.html"
+    detail_related = ("account", "lead")
     contact_field = ""
     new_label = gettext_lazy("New file")
     edit_label = gettext_lazy("Edit file")

@@ -1,11 +1,15 @@
-"""An account's sales figures, computed from its invoices in two queries."""
+"""An account's sales figures, computed from its invoices in two queries (plus the exchange rates' when
+invoices are in other currencies)."""
 
+import calendar
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
+
+from vinculo.core.money import MissingRate, RateHistory, base_currency, quantize
 
 from .models import Account, Invoice
 
@@ -24,6 +28,7 @@ def _quarter_start(day: date) -> date:
 @dataclass
 class SalesSummary:
     today: date
+    currency: str = ""
     month: Decimal = ZERO
     quarter: Decimal = ZERO
     year: Decimal = ZERO
@@ -33,6 +38,8 @@ class SalesSummary:
     outstanding: Decimal = ZERO
     overdue: Decimal = ZERO
     overdue_count: int = 0
+    # Currencies of invoices left out of the figures: no exchange rate to convert them.
+    unconverted: list[str] = field(default_factory=list)
 
     @property
     def year_over_year(self) -> Decimal | None:
@@ -55,28 +62,64 @@ def account_ids(account: Account, include_children: bool = False) -> list[int]:
     return ids
 
 
-def sales_summary(ids: list[int], today: date) -> SalesSummary:
-    """Sales per month, quarter and year of the accounts `ids`, with their outstanding and overdue balances.
-    Runs two queries."""
-    summary = SalesSummary(today=today)
+def _month_end(month: date) -> date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def sales_summary(ids: list[int], today: date, currency: str | None = None) -> SalesSummary:
+    """Sales per month, quarter and year of the accounts `ids`, with their outstanding and overdue balances,
+    in `currency` (the base currency when None).
+
+    Invoices in another currency are converted at the rate of the last day of their month (today's for the
+    month in progress), balances at today's rate; a currency without a rate is left out and listed in
+    `unconverted`. Runs two queries, plus at most two per other currency for the rates."""
+    currency = currency or base_currency()
+    summary = SalesSummary(today=today, currency=currency)
     start = date(today.year - 1, 1, 1)
+    first_month = min(start, _month_start(today, 11))
     billed = Invoice.objects.billed().filter(account_id__in=ids)
     # The same period last year ends on today's date last year: its last month counts only up to that day.
     try:
         same_day_last_year = today.replace(year=today.year - 1)
     except ValueError:  # 29 February
         same_day_last_year = date(today.year - 1, 2, 28)
-    rows = (
-        billed.filter(issue_date__gte=min(start, _month_start(today, 11)), issue_date__lte=today)
+    rows = list(
+        billed.filter(issue_date__gte=first_month, issue_date__lte=today)
         .annotate(month=TruncMonth("issue_date"))
-        .values("month")
+        .values("month", "currency")
         .annotate(total=Sum("amount"), to_same_day=Sum("amount", filter=Q(issue_date__lte=same_day_last_year)))
         .order_by()
     )
+    balances = list(
+        billed.filter(balance__gt=0).values("currency").annotate(
+            outstanding=Sum("balance"),
+            overdue=Sum("balance", filter=Q(due_date__lt=today)),
+            overdue_count=Count("pk", filter=Q(due_date__lt=today)),
+        ).order_by()
+    )
+    currencies = {row["currency"] for row in rows} | {row["currency"] for row in balances}
+    rates = RateHistory(currencies | {currency}, first_month, today) if currencies - {currency} else None
+    unconverted = set()
+
+    def converted(amount, from_currency, on):
+        if from_currency == currency or not amount:
+            return amount or ZERO
+        try:
+            return rates.value(amount, from_currency, currency, on)
+        except MissingRate:
+            unconverted.add(from_currency)
+            return ZERO
+
     monthly, to_same_day = {}, {}
     for row in rows:
         month = row["month"].date() if hasattr(row["month"], "date") else row["month"]
-        monthly[month], to_same_day[month] = row["total"], row["to_same_day"] or ZERO
+        on = min(_month_end(month), today)
+        monthly[month] = monthly.get(month, ZERO) + converted(row["total"], row["currency"], on)
+        to_same_day[month] = to_same_day.get(month, ZERO) + converted(row["to_same_day"], row["currency"], on)
+    if rates:
+        # Converted sums are rounded once per month, to the currency's minor unit.
+        monthly = {month: quantize(total, currency) for month, total in monthly.items()}
+        to_same_day = {month: quantize(total, currency) for month, total in to_same_day.items()}
     this_month, this_quarter = _month_start(today), _quarter_start(today)
     for month, total in monthly.items():
         if month.year == today.year:
@@ -94,13 +137,12 @@ def sales_summary(ids: list[int], today: date) -> SalesSummary:
     summary.last_12_months = [
         (_month_start(today, back), monthly.get(_month_start(today, back), ZERO)) for back in range(11, -1, -1)
     ]
-    balances = billed.filter(balance__gt=0).aggregate(
-        outstanding=Sum("balance"),
-        overdue=Sum("balance", filter=Q(due_date__lt=today)),
-        overdue_count=Count("pk", filter=Q(due_date__lt=today)),
-    )
-    summary.outstanding = balances["outstanding"] or ZERO
-    summary.overdue = balances["overdue"] or ZERO
-    summary.overdue_count = balances["overdue_count"]
+    for row in balances:
+        summary.outstanding += converted(row["outstanding"], row["currency"], today)
+        summary.overdue += converted(row["overdue"], row["currency"], today)
+        summary.overdue_count += row["overdue_count"]
+    if rates:
+        summary.outstanding = quantize(summary.outstanding, currency)
+        summary.overdue = quantize(summary.overdue, currency)
+    summary.unconverted = sorted(unconverted)
     return summary
-

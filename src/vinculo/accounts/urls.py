@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/", views.account_detail, name="detail"),
     path("<int:pk>/edit/", views.account_edit, name="edit"),
     path("<int:pk>/delete/", views.account_delete, name="delete"),
+    path("<int:pk>/make-customer/", views.account_make_customer, name="make_customer"),
     path("<int:pk>/contacts/", views.account_contacts, name="contacts"),
     path("<int:pk>/timeline/", views.account_timeline, name="timeline"),
     path("<int:pk>/sales/", views.account_sales, name="sales"),

@@ -13,6 +13,7 @@ from vinculo.core import clock, search
 from vinculo.core.access import get_for_user
 from vinculo.core.lists import Column, RecordListView
 from vinculo.core.views import edit_page, move_to_recycle_bin, visible_history
+from vinculo.org.forms import territory_groups
 
 from . import page
 from .forms import AccountFilterForm, AccountForm
@@ -48,6 +49,12 @@ class AccountListView(RecordListView):
         Column("email", _label("email"), ("email",), default=False),
         Column("updated_at", gettext_lazy("Updated"), ("updated_at",)),
     )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.filter_form.cleaned_data.get("group_by_territory"):
+            context["territory_groups"] = territory_groups(self.object_list)
+        return context
 
 
 account_list = AccountListView.as_view()
@@ -103,7 +110,7 @@ def account_detail(request, pk):
         "sales": sales,
         "renewals": page.renewal_alerts(account, today, lists["contracts"]),
         # The alerts are about this account alone, whatever the sales panel rolls up.
-        "own_sales": sales_summary([account.pk], today) if rollup else sales.summary,
+        "own_sales": sales_summary([account.pk], today, account.currency) if rollup else sales.summary,
         "history": visible_history(account, user, () if can_view_financial else Account.FINANCIAL_FIELDS),
     }
     return render(request, "accounts/account_detail.html", context)
@@ -174,6 +181,21 @@ def account_delete(request, pk):
     account = get_for_user(Account, request.user, pk, write=True)
     move_to_recycle_bin(request, account)
     return redirect("accounts:list")
+
+
+@login_required
+@require_POST
+def account_make_customer(request, pk):
+    """The prospect → customer transition by hand (a won deal makes it too), kept in the account's history."""
+    from vinculo.sales.pipeline import make_customer
+
+    account = get_for_user(Account, request.user, pk, write=True)
+    if account.account_type == Account.Type.PROSPECT:
+        make_customer(account, by=request.user)
+        messages.success(request, _("“%(name)s” is now a customer.") % {"name": account})
+    else:
+        messages.error(request, _("Only a prospect can be marked as a customer."))
+    return redirect(account)
 
 
 @login_required

@@ -79,13 +79,16 @@ class ActivityForm(RecordForm):
         self.fields["owner"].queryset = active_users(keep=instance.owner_id)
         if not instance.pk:
             self.initial.update(owner=user.pk, occurred_at=clock.now().replace(second=0, microsecond=0))
+        if instance.lead_id and not instance.account_id:
+            # A lead's activity or task: no account or contacts until the lead is converted.
+            del self.fields["account"], self.fields["contacts"]
 
     def chosen_account_id(self):
         value = self.data.get("account") if self.is_bound else self.initial.get("account", self.instance.account_id)
         return int(value) if str(value or "").isdigit() else None
 
     def write(self) -> None:
-        contacts, participants = self.cleaned_data["contacts"], self.cleaned_data["participants"]
+        contacts, participants = self.cleaned_data.get("contacts", []), self.cleaned_data["participants"]
         if self.instance.pk is None:
             log_activity(self.instance, by=self.user, contacts=contacts, participants=participants)
             return

@@ -16,7 +16,7 @@ def log_activity(activity: Activity, by, contacts=(), participants=()) -> Activi
     contacts = list(contacts)
     if activity.account_id is None and contacts:
         activity.account_id = next((contact.account_id for contact in contacts if contact.account_id), None)
-    if activity.account_id is None and not contacts:
+    if activity.account_id is None and activity.lead_id is None and not contacts:
         raise ValidationError({"account": _("Link the activity to an account or to at least one contact.")})
     create_record(activity, by=by)
     if contacts:

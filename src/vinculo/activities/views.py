@@ -61,11 +61,12 @@ activity_list = ActivityListView.as_view()
 
 
 def _activity_for_page(user, pk):
-    queryset = Activity.objects.select_related("owner", "account").annotate(
+    queryset = Activity.objects.select_related("owner", "account", "lead").annotate(
         editable=Exists(Activity.objects.editable_by(user).filter(pk=OuterRef("pk"))),
     )
     activity = get_for_user(queryset, user, pk)
     mark_visible([activity], user, "account", "account_visible")
+    mark_visible([activity], user, "lead", "lead_visible")
     return activity
 
 
@@ -97,14 +98,28 @@ def _initial_links(request):
     return initial
 
 
+def _lead(request):
+    """The lead the activity is for (?lead=), which the user must be able to change; None without one."""
+    from vinculo.sales.models import Lead
+
+    lead_id = request.GET.get("lead")
+    return get_for_user(Lead, request.user, lead_id, write=True) if lead_id else None
+
+
 @login_required
 def activity_create(request):
-    initial = _initial_links(request)
-    form = ActivityForm(request.POST if request.method == "POST" else None, initial=initial, user=request.user)
+    lead = _lead(request)
+    initial = {} if lead else _initial_links(request)
+    if request.GET.get("kind") in Activity.Kind.values:
+        initial["kind"] = request.GET["kind"]
+        if initial["kind"] == Activity.Kind.TASK:
+            initial["status"] = Activity.Status.PLANNED  # a to-do
+    form = ActivityForm(request.POST if request.method == "POST" else None, initial=initial, user=request.user,
+                        instance=Activity(lead=lead) if lead else None)
     if request.method == "POST" and form.save_record():
         messages.success(request, _("“%(name)s” was logged.") % {"name": form.instance})
         return redirect(form.instance)
-    return render(request, "activities/activity_form.html", {"form": form})
+    return render(request, "activities/activity_form.html", {"form": form, "lead": lead})
 
 
 @login_required
@@ -121,6 +136,8 @@ def activity_delete(request, pk):
     move_to_recycle_bin(request, activity)
     if activity.account_id and Account.objects.visible_to(user).filter(pk=activity.account_id).exists():
         return redirect("accounts:detail", activity.account_id)
+    if activity.lead_id:
+        return redirect("sales:lead_detail", activity.lead_id)  # editable, so visible
     return redirect("activities:list")
 
 

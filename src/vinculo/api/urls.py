@@ -16,6 +16,7 @@ from vinculo.activities.api import router as activities_router
 from vinculo.activities.api import timeline_router
 from vinculo.contacts.api import router as contacts_router
 from vinculo.core.services import ConflictError
+from vinculo.marketing import api as marketing_api
 from vinculo.org import api as org_api
 from vinculo.sales.api import catalogue, competitors, leads, opportunities, quotes
 
@@ -111,6 +112,6 @@ api.add_router("/notes", api_records.notes)
 api.add_router("/files", api_records.files)
 api.add_router("/content-deliveries", api_records.content_deliveries)
 api.add_router("/activities", activities_router)
-for module in (leads, opportunities, competitors, catalogue, quotes, org_api):
+for module in (leads, opportunities, competitors, catalogue, quotes, org_api, marketing_api):
     for prefix, router in module.ROUTERS.items():
         api.add_router(prefix, router)

@@ -14,6 +14,8 @@ from django.views.decorators.http import require_POST
 from vinculo.accounts.models import Account, ContentDelivery, Contract, CustomerAsset, Document, Invoice, Note
 from vinculo.activities.models import Activity
 from vinculo.contacts.models import Contact
+from vinculo.marketing.models import Campaign
+from vinculo.sales.models import Competitor, Lead, Opportunity
 
 from . import services
 from .access import get_for_user
@@ -30,7 +32,8 @@ RECYCLE_BIN_SIZE = 50
 # out: removing one changes its invoice's balance, which a plain restore would not undo.
 RESTORABLE = {
     "account": Account, "contact": Contact, "activity": Activity, "asset": CustomerAsset, "contract": Contract,
-    "invoice": Invoice, "note": Note, "delivery": ContentDelivery, "document": Document,
+    "invoice": Invoice, "note": Note, "delivery": ContentDelivery, "document": Document, "lead": Lead,
+    "campaign": Campaign, "opportunity": Opportunity, "competitor": Competitor,
 }
 
 
@@ -90,17 +93,22 @@ def home(request):
 
 @login_required
 def global_search(request):
-    """Accounts and contacts matching `q` that the user may see: a dropdown fragment for htmx, a page otherwise."""
+    """Accounts, contacts, leads and opportunities matching `q` that the user may see: a dropdown fragment for
+    htmx, a page otherwise."""
     user = request.user
     query = request.GET.get("q", "").strip()[:200]
     dropdown = bool(request.htmx) and not request.htmx.boosted
     limit = SEARCH_DROPDOWN_SIZE if dropdown else SEARCH_PAGE_SIZE
-    accounts, contacts = [], []
+    accounts, contacts, leads, opportunities = [], [], [], []
     if query:
         accounts = list(search(Account, user, query).select_related("owner")[:limit])
         contacts = mark_visible(search(Contact, user, query).select_related("account")[:limit], user, "account",
                                 "account_visible")
-    context = {"query": query, "accounts": accounts, "contacts": contacts, "limit": limit}
+        leads = list(search(Lead, user, query)[:limit])
+        opportunities = mark_visible(search(Opportunity, user, query).select_related("account", "stage")[:limit], user,
+                                     "account", "account_visible")
+    context = {"query": query, "accounts": accounts, "contacts": contacts, "leads": leads, "limit": limit,
+               "opportunities": opportunities}
     return render(request, "core/_search_results.html" if dropdown else "core/search.html", context)
 
 

@@ -1,10 +1,11 @@
 """`vinculo demo`: the demo organisation, its companies and their Customer 360 records, built in bulk.
 
 Records go in with `bulk_create` in batches (no per-row signals), then the search index is rebuilt
-once. Loading happens in two stages, each one transaction: the companies (accounts, addresses,
-contacts) and then what hangs from them (assets, contracts, invoices, payments, notes, content
-deliveries, files, activities). A stage runs when the database has none of its records, so a
-second run changes nothing and a database loaded before a stage existed gets it on the next run.
+once. Loading happens in three stages, each one transaction: the companies (accounts, addresses,
+contacts), then what hangs from them (assets, contracts, invoices, payments, notes, content
+deliveries, files, activities), then sales (the catalogue, campaigns and exchange rates; leads,
+opportunities, quotes). A stage runs when the database has none of its records, so a second run
+changes nothing and a database loaded before a stage existed gets it on the next run.
 """
 
 import time
@@ -20,8 +21,21 @@ from vinculo.activities.models import Activity
 from vinculo.contacts.models import Contact, ContactAccountLink
 from vinculo.core import clock, search
 from vinculo.core.models import ChangeLog, SearchEntry, TrackedModel
+from vinculo.marketing.models import Campaign, CampaignMember
 from vinculo.org.models import User
+from vinculo.sales.models import (
+    Competitor,
+    Lead,
+    Opportunity,
+    OpportunityCompetitor,
+    OpportunityContact,
+    OpportunityLine,
+    Product,
+    Quote,
+    QuoteLine,
+)
 
+from .catalogue import load_catalogue
 from .generators import (
     CITIES,
     COMMERCIAL_REPORTS,
@@ -37,6 +51,13 @@ from .generators import (
 from .organisation import ZONES, Organisation, load_organisation
 from .records import MODELS as RECORD_MODELS
 from .records import RecordBuilder
+from .sales import SalesBuilder
+
+# Sales records hanging from the accounts, children first (what `--reset` empties).
+SALES_MODELS = [QuoteLine, Quote, OpportunityLine, OpportunityCompetitor, OpportunityContact, CampaignMember,
+                Opportunity, Lead]
+# Types the sales stage makes searchable.
+SEARCHABLE_SALES = [Lead, Opportunity, Quote, Product, Competitor, Campaign]
 
 
 @dataclass(frozen=True)
@@ -54,13 +75,21 @@ class Size:
     document_share: float = 1.0
     # A "created" history entry per record; skipped for the benchmark set to keep it quick to build.
     history: bool = True
+    # Sales: quotes count revisions; Minera Atacama gets its story's deals plus this many.
+    leads: int = 150
+    opportunities: int = 400
+    quotes: int = 150
+    rich_account_opportunities: int = 12
+    # Contacts each campaign reached, on average (leads from campaigns come on top).
+    campaign_contacts: int = 15
 
 
 SIZES = {
     "small": Size(accounts=60, contacts=250, activities=2_500, invoices=700, rich_account_activities=400),
     "large": Size(accounts=50_000, contacts=250_000, activities=2_000_000, invoices=520_000,
                   rich_account_activities=6_000, extra_reps_per_zone=6, named_account_contacts=120,
-                  document_share=0.02, history=False),
+                  document_share=0.02, history=False, leads=20_000, opportunities=210_000, quotes=30_000,
+                  rich_account_opportunities=60, campaign_contacts=1_500),
 }
 ZONE_WEIGHTS = [("norte", 27), ("centro", 27), ("sur", 26), ("espana", 20)]
 CHUNK = 2000
@@ -128,28 +157,42 @@ def load_demo(size: Size, reset: bool = False, seed: int = 2, progress=None) -> 
             for model in RECORD_MODELS:
                 if model.search_text is not TrackedModel.search_text:
                     search.rebuild(model)
-    if build_companies or build_records:
+    with transaction.atomic():
+        catalogue = load_catalogue(organisation.users, clock.today(), size.history)
+        # Leads or opportunities in the database, even in the recycle bin, mean this stage already ran.
+        build_sales = Account.objects.exists() and not (
+            Opportunity.all_objects.exists() or Lead.all_objects.exists())
+        if build_sales:
+            SalesBuilder(size, organisation, catalogue, seed, progress).build()
+        if build_sales or catalogue.created:
+            for model in SEARCHABLE_SALES:
+                search.rebuild(model)
+    if build_companies or build_records or build_sales:
         with connection.cursor() as cursor:
             # Fresh planner statistics: without them SQLite takes `deleted_at IS NULL` for a selective
             # index condition and reads all contacts to show one account's page (measured by bench/).
             cursor.execute("ANALYZE")
     return Result(
-        size=size, created=build_companies or build_records, users=User.objects.count(),
+        size=size, created=build_companies or build_records or build_sales or bool(catalogue.created),
+        users=User.objects.count(),
         counts={"accounts": Account.all_objects.count(), "contacts": Contact.all_objects.count(),
-                "activities": Activity.all_objects.count(), "invoices": Invoice.all_objects.count()},
+                "activities": Activity.all_objects.count(), "invoices": Invoice.all_objects.count(),
+                "leads": Lead.all_objects.count(), "opportunities": Opportunity.all_objects.count(),
+                "quotes": Quote.all_objects.count()},
         seconds=time.monotonic() - started,
     )
 
 
 def delete_records() -> None:
-    """Remove every account and contact with everything that hangs from them (for `--reset`)."""
-    models = (Account, Address, Contact, *RECORD_MODELS)
+    """Remove every account and contact with everything that hangs from them, leads and deals included
+    (for `--reset`); the catalogue, campaigns and exchange rates stay."""
+    models = (Account, Address, Contact, *RECORD_MODELS, Lead, Opportunity, Quote)
     ChangeLog.objects.filter(content_type__in=ContentType.objects.get_for_models(*models).values()).delete()
     SearchEntry.objects.filter(kind__in=[search.kind_of(m) for m in models]).delete()
     stored = list(DocumentVersion.objects.values_list("file", flat=True))
     # Plain DELETEs, children first: the ORM would load millions of activities to cascade by hand.
     for model in [Activity.contacts.through, Activity.participants.through, DocumentVersion,
-                  *reversed(RECORD_MODELS)]:
+                  *reversed(RECORD_MODELS), *SALES_MODELS]:
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
     transaction.on_commit(lambda: [default_storage.delete(name) for name in stored])

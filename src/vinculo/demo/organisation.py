@@ -121,10 +121,21 @@ def _user(username, **profile) -> User:
     return User.objects.get_or_create(username=username, defaults={**profile, "password": _demo_password_hash})[0]
 
 
+# Org-wide defaults: customer and sales records are private; every seller reads the campaigns.
+ORG_DEFAULTS = {
+    "accounts.account": AccessLevel.PRIVATE,
+    "contacts.contact": AccessLevel.PRIVATE,
+    "marketing.campaign": AccessLevel.PUBLIC_READ,
+    "sales.lead": AccessLevel.PRIVATE,
+    "sales.opportunity": AccessLevel.PRIVATE,
+    "sales.quote": AccessLevel.PRIVATE,
+}
+
+
 def load_organisation(extra_reps_per_zone: int = 0) -> Organisation:
     """Fetch or create the demo organisation; `extra_reps_per_zone` adds anonymous reps for the large dataset."""
-    for record_type in ("accounts.account", "contacts.contact"):
-        OrgDefault.objects.get_or_create(record_type=record_type, defaults={"access": AccessLevel.PRIVATE})
+    for record_type, access in ORG_DEFAULTS.items():
+        OrgDefault.objects.get_or_create(record_type=record_type, defaults={"access": access})
 
     units = {
         name: BusinessUnit.objects.get_or_create(name=name, defaults={"code": code})[0]
@@ -164,6 +175,14 @@ def load_organisation(extra_reps_per_zone: int = 0) -> Organisation:
     users["finanzas"].user_permissions.add(
         Permission.objects.get(content_type__app_label="accounts", codename="view_financial_data")
     )
+    # Keeps the product catalogue, price lists and competitors; sees no customer records.
+    users["catalogo"] = _user(
+        "catalogo", first_name="Gestión", last_name="de catálogo", email="catalogo@vinculo.example", language="es",
+        office=offices["Santiago"],
+    )
+    users["catalogo"].user_permissions.add(
+        Permission.objects.get(content_type__app_label="sales", codename="manage_catalogue")
+    )
 
     faker = [Faker("es_CL"), Faker("es_ES")]
     for instance in faker:
@@ -171,7 +190,6 @@ def load_organisation(extra_reps_per_zone: int = 0) -> Organisation:
     organisation = Organisation(units=units, offices=offices, territories=territories, users=users, teams={})
     for zone, data in ZONES.items():
         manager = next(u for u in users.values() if u.role_id == roles[data["manager_role"]].pk)
-        zone_reps = [u for u in users.values() if u.role_id == roles[data["rep_role"]].pk]
         for number in range(1, extra_reps_per_zone + 1):
             first, last = faker[zone == "espana"].first_name(), faker[zone == "espana"].last_name()
             username = f"rep.{zone}.{number:02d}"
@@ -182,7 +200,9 @@ def load_organisation(extra_reps_per_zone: int = 0) -> Organisation:
                 currency=User.Currency.EUR if zone == "espana" else User.Currency.CLP,
             )
             users[username] = rep
-            zone_reps.append(rep)
+        # Every rep of the zone, the named one first: also those a previous run added.
+        zone_reps = list(User.objects.filter(role=roles[data["rep_role"]]).order_by("pk"))
+        users.update((rep.username, rep) for rep in zone_reps)
         team, _ = SalesTeam.objects.get_or_create(name=data["team"], defaults={"business_unit": units[data["unit"]]})
         SalesTeamMember.objects.get_or_create(
             team=team, user=manager, defaults={"function": SalesTeamMember.Function.LEADER}

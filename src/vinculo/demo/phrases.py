@@ -104,6 +104,10 @@ SUBJECTS = {
         "Conversación de pasillo con {first}", "Cambio en el equipo de compras", "La competencia ofreció descuento",
         "Evalúan licitar el suministro", "Presupuesto {year} aprobado",
     ],
+    _A.TASK: [
+        "Enviar catálogo de {short} a {first}", "Preparar {cotizacion} de {short}", "Llamar a {first} para agendar visita",
+        "Actualizar datos de contacto del área de compras", "Revisar bases de licitación {year}",
+    ],
 }
 CUSTOMER_SUBJECTS = {
     _A.CALL: [
@@ -114,6 +118,10 @@ CUSTOMER_SUBJECTS = {
     _A.VISIT: ["Inspección técnica de {short}", "Capacitación a operadores de {short}"],
     _A.EMAIL: ["Re: plazos de {despacho}", "Re: factura vencida", "Propuesta de renovación {year}", "Re: {oc} {number}"],
     _A.NOTE: [],
+    _A.TASK: [
+        "Coordinar {despacho} de {short} con bodega", "Enviar propuesta de renovación a {first}",
+        "Revisar factura vencida con finanzas", "Programar mantención de {short} en {sitio}",
+    ],
 }
 DESCRIPTIONS = [
     "Hablé con {first}: piden cotizar {quantity} unidades de {short}. Enviar antes del viernes.",
@@ -162,3 +170,93 @@ VERSION_COMMENTS = ["", "Corrige precios", "Agrega descuento por volumen", "Vers
 # The asset list in the demo's CSV files is written in Spanish whatever the language of the run.
 ASSET_STATUS = {"active": "En uso", "in_service": "En servicio técnico", "retired": "Dado de baja",
                 "returned": "Devuelto"}
+
+# Sales ------------------------------------------------------------------------------------------------
+# Deal names by business unit: {short} is a product of the unit, {sitio} where it goes, {year} the deal's year.
+OPPORTUNITY_NAMES = {
+    "Minería": [
+        "Suministro de {short} para {sitio}", "Cambio de revestimientos del molino SAG {year}",
+        "Contrato de mantención de bombas {year}", "Repuestos de desgaste para {sitio}", "Renovación de {short}",
+        "Licencias Vigía para {sitio}", "Monitoreo de condición en {sitio}", "Ampliación de la línea de {short}",
+        "Servicio técnico 24/7 en faena", "Overhaul de {short}", "Repuestos en consignación {year}",
+    ],
+    "Industria": [
+        "Suministro de {short} para {sitio}", "Reemplazo de {short}", "Contrato de mantención de compresores {year}",
+        "Respaldo eléctrico para {sitio}", "Eficiencia energética: {short}", "Renovación de {short} {year}",
+        "Repuestos y servicio para {sitio}",
+    ],
+    "Retail": [
+        "Renovación de {short} en salas de venta", "Cadena de frío: {short}", "Equipamiento de {sitio}",
+        "Licencias de punto de venta {year}", "Mantención de cadena de frío {year}", "Apertura de tienda: {short}",
+    ],
+}
+# What comes next on an open deal, by stage (the order of the pipeline).
+NEXT_STEPS = [
+    ["Llamar para agendar la primera reunión", "Enviar presentación corporativa", "Identificar quién decide la compra"],
+    ["Confirmar presupuesto disponible con {first}", "Reunión de descubrimiento con el área técnica",
+     "Validar plazos del proyecto con {first}"],
+    ["Visita técnica a {sitio}", "Levantamiento de equipos en terreno", "Preparar propuesta técnica"],
+    ["Enviar {cotizacion} formal", "Presentar la propuesta al comité de compras", "Seguimiento de la {cotizacion} con {first}"],
+    ["Negociar plazo de pago", "Ajustar descuento por volumen", "Esperar {la_orden}",
+     "Revisar condiciones del contrato con el área legal"],
+]
+# Interactions on a deal: {name} is the deal's name.
+DEAL_SUBJECTS = {
+    _A.CALL: ["Seguimiento: {name}", "Llamada a {first} por {name}", "Aclarar alcance técnico de {name}"],
+    _A.MEETING: ["Reunión de avance: {name}", "Presentación de la propuesta: {name}", "Negociación: {name}"],
+    _A.VISIT: ["Visita técnica por {name}", "Levantamiento en {sitio} para {name}"],
+    _A.EMAIL: ["Envío de antecedentes: {name}", "Re: {name}", "Confirmación de reunión por {name}"],
+    _A.TASK: ["Preparar propuesta técnica: {name}", "Pedir precios a fábrica para {name}",
+              "Actualizar la {cotizacion} de {name}"],
+}
+WON_NOTES = ["", "Orden de compra recibida.", "Adjudicado en licitación.", "Firmaron el contrato por dos años.",
+             "Ganamos por plazo de entrega y servicio técnico en la zona."]
+LOST_NOTES = {
+    "price": ["Nuestro precio quedó 12 % sobre el ganador.", "El presupuesto aprobado era menor."],
+    "competitor": ["Eligieron a la competencia por plazo de entrega.", "La competencia ofreció financiamiento."],
+    "timing": ["El proyecto se postergó para el próximo año."],
+    "no_decision": ["No hubo presupuesto aprobado.", "Cancelaron el proyecto."],
+    "product_fit": ["Necesitaban una capacidad que no ofrecemos."],
+    "relationship": ["Cambió el gerente de operaciones; prefiere a su proveedor de siempre."],
+    "other": [""],
+}
+COMPETITOR_STRENGTHS = ["Precio 8 % más bajo", "Plazo de entrega más corto", "Relación con el gerente de operaciones",
+                        "Equipo ya instalado en la planta", "Ofrece financiamiento a 24 meses", ""]
+COMPETITOR_WEAKNESSES = ["Sin servicio técnico en la zona", "Repuestos no originales", "Garantía de solo 6 meses",
+                         "Plazo de entrega de 16 semanas", "Sin referencias en esta industria", ""]
+QUOTE_NOTES = ["", "", "Incluye despacho a faena.", "Precios sujetos a confirmación de stock.",
+               "Considera montaje por nuestro servicio técnico.", "Descuento válido por compra conjunta."]
+REJECTION_NOTES = ["", "Adjudicaron a otro proveedor.", "Precio sobre el presupuesto.", "Proyecto postergado."]
+ACCEPTANCE_NOTES = ["", "Aceptada por correo; la orden de compra llega esta semana.", "Aceptada con la orden de compra."]
+
+# Leads: what they asked and what sellers did with them. {company} is the lead's company.
+LEAD_DESCRIPTIONS = [
+    "", "", "Consulta por {short} desde el sitio web.", "Pidió precios de {short} para {sitio}.",
+    "Lo conocimos en la feria; interesado en Vigía.", "Referido por un cliente; evalúan cambiar de proveedor.",
+    "Licitación pública en preparación; pidieron información técnica.",
+]
+LEAD_SUBJECTS = {
+    _A.CALL: ["Primer contacto con {first} ({company})", "Calificación: presupuesto y plazos", "Llamada sin respuesta"],
+    _A.EMAIL: ["Envío de información de {short}", "Re: consulta desde el sitio web", "Presentación corporativa"],
+    _A.MEETING: ["Videollamada de presentación con {company}", "Reunión de descubrimiento"],
+    _A.TASK: ["Llamar a {first} de {company}", "Enviar ficha técnica de {short}", "Buscar referencias de {company}"],
+}
+LEAD_NOTES = [
+    "{first} dice que deciden en el comité de compras del próximo mes.",
+    "No tienen presupuesto este año; retomar en marzo.",
+    "Usan equipos de la competencia con más de 10 años; buena oportunidad de renovación.",
+    "Pidió que lo contacten solo por correo.",
+]
+UNQUALIFIED_REASONS = ["Sin presupuesto.", "Fuera de nuestro rubro.", "Empresa muy pequeña para nuestra oferta.",
+                       "Datos de contacto inválidos.", ""]
+# Names of deals with an estimated order, by the family of their main product ({item}).
+NAMES_BY_FAMILY = {
+    "Equipos para minería": ["Suministro de {item} para {sitio}", "Renovación de {item}", "Ampliación de planta: {item}"],
+    "Equipos industriales": ["Suministro de {item} para {sitio}", "Reemplazo de {item}", "{item_upper} de respaldo"],
+    "Equipos para retail": ["Renovación de {item} en salas de venta", "Equipamiento de {sitio}: {item}",
+                            "Apertura de tienda: {item}"],
+    "Repuestos": ["Repuestos para {sitio}: {item}", "Reposición de {item}", "Stock anual de {item} {year}"],
+    "Servicios": ["{item_upper} en {sitio}", "Servicios técnicos {year}: {item}"],
+    "Licencias de software": ["Proyecto Vigía en {sitio}", "Licencias {year}: {item}"],
+    "Contratos de mantención": ["Contrato {year}: {item}", "Renovación del contrato de {item}"],
+}

@@ -52,16 +52,21 @@ BUYING_DEPARTMENTS = {"Gerencia", "Dirección", "Compras", "Abastecimiento", "Fi
 
 _A = Activity.Kind
 KINDS = {
-    Account.Type.CUSTOMER: Weighted([(_A.CALL, 32), (_A.EMAIL, 25), (_A.MEETING, 14), (_A.VISIT, 17), (_A.NOTE, 12)]),
-    Account.Type.PROSPECT: Weighted([(_A.CALL, 40), (_A.EMAIL, 30), (_A.MEETING, 14), (_A.VISIT, 8), (_A.NOTE, 8)]),
+    Account.Type.CUSTOMER: Weighted([(_A.CALL, 32), (_A.EMAIL, 25), (_A.MEETING, 14), (_A.VISIT, 17), (_A.NOTE, 12),
+                                     (_A.TASK, 6)]),
+    Account.Type.PROSPECT: Weighted([(_A.CALL, 40), (_A.EMAIL, 30), (_A.MEETING, 14), (_A.VISIT, 8), (_A.NOTE, 8),
+                                     (_A.TASK, 6)]),
 }
-OTHER_KINDS = Weighted([(_A.CALL, 35), (_A.EMAIL, 40), (_A.MEETING, 10), (_A.VISIT, 5), (_A.NOTE, 10)])
+OTHER_KINDS = Weighted([(_A.CALL, 35), (_A.EMAIL, 40), (_A.MEETING, 10), (_A.VISIT, 5), (_A.NOTE, 10), (_A.TASK, 3)])
+# A task is a to-do: a good part of them are still ahead; other kinds are mostly history.
+PLANNED_SHARE = {_A.NOTE: 0, _A.TASK: 0.3}
 _O = Activity.Outcome
 OUTCOMES = {
     _A.CALL: Weighted([(_O.POSITIVE, 30), (_O.NEUTRAL, 30), (_O.FOLLOW_UP, 20), (_O.NO_ANSWER, 15),
                        (_O.NEGATIVE, 5)]),
     _A.EMAIL: Weighted([(_O.NONE, 50), (_O.POSITIVE, 20), (_O.FOLLOW_UP, 20), (_O.NEUTRAL, 10)]),
     _A.NOTE: Weighted([(_O.NONE, 1)]),
+    _A.TASK: Weighted([(_O.NONE, 1)]),
 }
 MEETING_OUTCOMES = Weighted([(_O.POSITIVE, 45), (_O.NEUTRAL, 25), (_O.FOLLOW_UP, 25), (_O.NEGATIVE, 5)])
 DIRECTIONS = Weighted([(Activity.Direction.OUTBOUND, 65), (Activity.Direction.INBOUND, 35)])
@@ -519,7 +524,7 @@ class RecordBuilder:
     def _activity(self, context, built: Built) -> None:
         rng, facts = self.rng, context.facts
         kind = KINDS.get(facts.account_type, OTHER_KINDS).pick(rng)
-        planned = kind != _A.NOTE and rng.random() < 0.04
+        planned = rng.random() < PLANNED_SHARE.get(kind, 0.04)
         if planned:
             occurred_at = self._moment(context, self.today + timedelta(days=rng.randint(3, 60)), future=True)
             created_at = min(occurred_at - timedelta(days=rng.randint(1, 20)), self.now)

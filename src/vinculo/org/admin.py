@@ -2,7 +2,18 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import BusinessUnit, Office, OrgDefault, Role, SalesTeam, SalesTeamMember, Territory, User
+from .models import (
+    BusinessUnit,
+    ExchangeRate,
+    Office,
+    OrgDefault,
+    Role,
+    SalesTeam,
+    SalesTeamMember,
+    Territory,
+    TerritoryRule,
+    User,
+)
 
 
 @admin.register(User)
@@ -24,11 +35,24 @@ class RoleAdmin(admin.ModelAdmin):
     list_select_related = ("parent",)
 
 
+class TerritoryRuleInline(admin.TabularInline):
+    model = TerritoryRule
+    extra = 1
+
+
 @admin.register(Territory)
 class TerritoryAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "parent", "grants_access", "path")
     list_filter = ("kind", "grants_access")
     list_select_related = ("parent",)
+    inlines = [TerritoryRuleInline]
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(admin.ModelAdmin):
+    list_display = ("date", "currency", "rate", "source")
+    list_filter = ("currency",)
+    date_hierarchy = "date"
 
 
 class SalesTeamMemberInline(admin.TabularInline):

@@ -112,6 +112,51 @@ class Territory(TreeNode):
         return self.name
 
 
+class TerritoryRule(models.Model):
+    """Puts an account or lead whose `field` matches `value` into `territory`; the first matching rule
+    by `priority` (lowest first) wins. See `org.services.assign_territories`."""
+
+    class Field(models.TextChoices):
+        COUNTRY = "country", _("Country")
+        REGION = "region", _("Region")
+        CITY = "city", _("City")
+        INDUSTRY = "industry", _("Industry")
+        POSTAL_CODE = "postal_code", _("Postal code starts with")
+
+    territory = models.ForeignKey(Territory, verbose_name=_("territory"), on_delete=models.CASCADE,
+                                  related_name="rules")
+    field = models.CharField(_("field"), max_length=20, choices=Field.choices)
+    # A country code, a region or city name (matched ignoring case and accents), an industry id or a
+    # postal code prefix.
+    value = models.CharField(_("value"), max_length=100)
+    priority = models.PositiveIntegerField(_("priority"), default=100,
+                                           help_text=_("Rules are tried from the lowest number up; the first match wins."))
+
+    class Meta:
+        ordering = ["priority", "id"]
+        verbose_name = _("territory rule")
+        verbose_name_plural = _("territory rules")
+
+    def __str__(self):
+        return f"{self.get_field_display()} = {self.value} → {self.territory}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        self.value = (self.value or "").strip()
+        if not self.value:
+            raise ValidationError({"value": _("Give the value records must have.")})
+        if self.field == self.Field.COUNTRY:
+            self.value = self.value.upper()
+            if len(self.value) != 2 or not self.value.isalpha():
+                raise ValidationError({"value": _("Give a two-letter country code, e.g. CL.")})
+        elif self.field == self.Field.INDUSTRY:
+            from vinculo.accounts.models import Industry
+
+            if not self.value.isdigit() or not Industry.objects.filter(pk=self.value).exists():
+                raise ValidationError({"value": _("Choose an existing industry.")})
+
+
 class User(AbstractUser):
     class Language(models.TextChoices):
         SPANISH = "es", _("Spanish")

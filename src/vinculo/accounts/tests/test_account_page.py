@@ -431,7 +431,8 @@ def page_queries(client, user, account) -> int:
     return len(captured)
 
 
-MAX_PAGE_QUERIES = 30
+# 30 until issue #4; the opportunities list adds one query (its page of rows), and other sales changes one more.
+MAX_PAGE_QUERIES = 32
 
 
 @pytest.mark.parametrize("who", ["vendedor_norte", "gerente_norte", "finance"])

@@ -2,12 +2,9 @@ from collections import Counter
 from datetime import timedelta
 
 import phonenumbers
-import pytest
 from django.contrib.auth import authenticate
 from django.core.files.storage import default_storage
-from django.db import transaction
-from django.db.models import Count, Sum
-from django.test import override_settings
+from django.db.models import Count, Min, Sum
 from stdnum.cl import rut
 from stdnum.es import cif
 
@@ -35,27 +32,11 @@ from vinculo.demo import phrases
 from vinculo.demo.builders import SIZES, load_demo
 from vinculo.demo.records import ACCOUNT_FIELDS, AccountContext, People, RecordBuilder
 from vinculo.demo.records import MODELS as RECORD_MODELS
-from vinculo.org.models import OrgDefault, User
+from vinculo.org.models import OrgDefault
+from vinculo.sales.models import Lead, Opportunity
 
 BOOKKEEPING = ["created_by", "updated_by", "deleted_by"]
 BILLED = {Account.Type.CUSTOMER, Account.Type.PARTNER}
-
-
-@pytest.fixture(scope="module")
-def _small_demo(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The small demo, loaded once for this module inside a transaction that is rolled back at its end;
-    each test runs in a savepoint of it, so what a test changes is undone too."""
-    # Demo files go through the default storage: keep them out of the project's var/.
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
-        with transaction.atomic():
-            load_demo(SIZES["small"])
-            yield
-            transaction.set_rollback(True)
-
-
-@pytest.fixture
-def demo(_small_demo, db):
-    return {user.username: user for user in User.objects.all()}
 
 
 def test_a_database_loaded_before_the_customer_records_existed_gets_them_on_the_next_run(demo):
@@ -86,7 +67,10 @@ def test_reset_replaces_the_records_with_a_fresh_demo_set(demo):
 
     load_demo(SIZES["small"], reset=True)
 
-    assert Account.objects.count() == 60 and Contact.objects.count() == 250
+    # Converted leads added a contact each to the 250 of the companies.
+    converted = Lead.objects.filter(status=Lead.Status.CONVERTED).count()
+    assert Account.objects.count() == 60 and Contact.objects.count() == 250 + converted
+    assert Opportunity.objects.count() == 400 and Lead.objects.count() == 150
     assert Account.objects.filter(legal_name="Minera Atacama SpA").exists()
     assert not Account.all_objects.filter(legal_name="Renamed SpA").exists()
 
@@ -118,12 +102,17 @@ def test_every_demo_account_has_the_records_that_fit_it(demo):
     having = {model: set(model.objects.values_list("account", flat=True)) for model in everyone + billed_only}
     having[DocumentVersion] = set(DocumentVersion.objects.values_list("document__account", flat=True))
     accounts = list(Account.objects.all())
+    # Prospects that just won their first deal are customers not billed yet.
+    first_won = dict(Opportunity.objects.filter(status=Opportunity.Status.WON).values("account")
+                     .annotate(first=Min("closed_on")).values_list("account", "first"))
+    newly_won = {pk for pk, first in first_won.items() if first >= clock.today() - timedelta(days=90)}
 
     for account in accounts:
         for model in [*everyone, DocumentVersion]:
             assert account.pk in having[model], (account, model)
         for model in billed_only:  # only the companies we sell to buy, sign and pay
-            assert (account.pk in having[model]) == (account.account_type in BILLED), (account, model)
+            billed = account.account_type in BILLED and not (account.pk in newly_won and account.pk not in having[Invoice])
+            assert (account.pk in having[model]) == billed, (account, model)
     assert {account.account_type for account in accounts} >= {Account.Type.CUSTOMER, Account.Type.PROSPECT}
     assert min(Activity.objects.values("account").annotate(n=Count("pk")).values_list("n", flat=True)) >= 3
 
@@ -181,7 +170,8 @@ def test_minera_atacama_is_the_richest_account_with_a_renewal_due_and_an_overdue
 
 def test_activities_are_spread_over_two_years_and_involve_the_accounts_people(demo):
     now = clock.now()
-    activities = list(Activity.objects.select_related("account").prefetch_related("contacts", "participants"))
+    activities = list(Activity.objects.select_related("account", "lead", "opportunity")
+                      .prefetch_related("contacts", "participants"))
     team = {(member.account_id, member.user_id) for member in AccountTeamMember.objects.all()}
     linked = set(ContactAccountLink.objects.values_list("account_id", "contact_id"))
 
@@ -189,8 +179,14 @@ def test_activities_are_spread_over_two_years_and_involve_the_accounts_people(de
     assert {a.kind for a in activities} == set(Activity.Kind.values)
     for activity in activities:
         account = activity.account
-        assert activity.owner_id in {account.owner_id, account.supervisor_id, account.support_user_id} or (
+        if account is None:  # a lead's interaction, done by its owner
+            assert activity.lead.owner_id == activity.owner_id and not activity.lead.is_converted, activity
+            assert not activity.contacts.all()
+            continue
+        deal_owner = activity.opportunity.owner_id if activity.opportunity else None
+        assert activity.owner_id in {account.owner_id, account.supervisor_id, account.support_user_id, deal_owner} or (
             (account.pk, activity.owner_id) in team), activity
+        assert activity.opportunity is None or activity.opportunity.account_id == account.pk
         assert (activity.occurred_at > now) == (activity.status == Activity.Status.PLANNED), activity
         assert activity.created_at <= now and activity.subject
         for contact in activity.contacts.all():
@@ -200,6 +196,10 @@ def test_activities_are_spread_over_two_years_and_involve_the_accounts_people(de
     assert 0 < planned < len(activities) / 10
     assert len(activities) / 3 < with_contacts < len(activities)
     assert Activity.participants.through.objects.exists()
+    tasks = [a for a in activities if a.kind == Activity.Kind.TASK]
+    assert {a.status for a in tasks} == {Activity.Status.PLANNED, Activity.Status.DONE}
+    assert sum(a.opportunity_id is not None for a in activities) > 100
+    assert sum(a.lead_id is not None for a in activities) > 50
 
 
 def test_demo_files_are_small_real_files_that_the_upload_check_accepts(demo):
@@ -224,10 +224,15 @@ def test_demo_users_form_the_sales_hierarchy_and_log_in_with_demo(demo):
     assert demo["admin"].is_superuser
     assert demo["finanzas"].can_view_financial_data and not vendedor_norte.can_view_financial_data
     assert vendedor_norte.language == "es" and vendedor_norte.office.name == "Antofagasta"
-    for username in ("admin", "director", "gerente.norte", "vendedor.norte", "vendedor.sur", "finanzas"):
+    for username in ("admin", "director", "gerente.norte", "vendedor.norte", "vendedor.sur", "finanzas", "catalogo"):
         assert authenticate(username=username, password="demo") == demo[username]
+    # Only the catalogue manager (and the admin) may change the catalogue: the permission matters.
+    assert demo["catalogo"].has_perm("sales.manage_catalogue") and demo["admin"].has_perm("sales.manage_catalogue")
+    assert not demo["director"].has_perm("sales.manage_catalogue")
     assert set(OrgDefault.objects.values_list("record_type", "access")) == {
         ("accounts.account", AccessLevel.PRIVATE), ("contacts.contact", AccessLevel.PRIVATE),
+        ("marketing.campaign", AccessLevel.PUBLIC_READ), ("sales.lead", AccessLevel.PRIVATE),
+        ("sales.opportunity", AccessLevel.PRIVATE), ("sales.quote", AccessLevel.PRIVATE),
     }
 
 

@@ -1,1 +1,521 @@
-"""Pages: opportunities."""
+"""Pages: opportunities ("negocios") — the list with totals, the pipeline board, the deal's page with its
+contacts, product lines, competitors, quotes and activities, and the writes on it (create, edit, move,
+close, reopen, delete).
+
+Every write goes through `sales.pipeline` or `sales.services_opportunities`, which check the permission
+and the version, so the board, the forms and the API refuse the same things in the same way.
+"""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef
+from django.http import QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from vinculo.accounts.models import Account
+from vinculo.activities.models import Activity
+from vinculo.contacts.models import Contact
+from vinculo.core import clock
+from vinculo.core.access import get_for_user
+from vinculo.core.lists import Column, RecordListView, mark_visible
+from vinculo.core.services import ConflictError
+from vinculo.core.views import edit_page, move_to_recycle_bin, visible_history
+
+from .. import pipeline
+from .. import services_opportunities as services
+from ..forms_opportunities import (
+    BoardFilterForm,
+    CloseForm,
+    CompetitorEntryForm,
+    ContactRoleForm,
+    LineForm,
+    OpportunityFilterForm,
+    OpportunityForm,
+)
+from ..models import Opportunity, OpportunityCompetitor, OpportunityContact, OpportunityLine, PipelineStage
+from ..totals import GROUP_CHOICES, pipeline_totals
+
+# Cards per board column: the board stays one bounded page on any number of deals; the column's
+# header counts them all and links to the list for the rest.
+CARDS_PER_COLUMN = 50
+ACTIVITIES_SHOWN = 10
+
+
+def _label(name):
+    return capfirst(Opportunity._meta.get_field(name).verbose_name)
+
+
+def _with_editable(queryset, user):
+    return queryset.annotate(
+        editable=Exists(Opportunity.objects.editable_by(user, per_row=True).filter(pk=OuterRef("pk")))
+    )
+
+
+def _safe_next(request, url: str, default: str) -> str:
+    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()},
+                                               require_https=request.is_secure()):
+        return url
+    return default
+
+
+# ---------- List ----------
+
+class OpportunityListView(RecordListView):
+    model = Opportunity
+    template_name = "sales/opportunities/opportunity_list.html"
+    fragment_template_name = "sales/opportunities/_opportunity_table.html"
+    filter_form_class = OpportunityFilterForm
+    list_key = "opportunities"
+    select_related = ("account", "account__territory", "owner", "stage", "sales_team", "business_unit")
+    default_sort = "expected_close_date"
+    search_placeholder = gettext_lazy("Deal or account name…")
+    columns = (
+        Column("name", _label("name"), ("name",), always=True),
+        Column("account", _label("account"), ("account__legal_name",)),
+        Column("stage", _label("stage"), ("stage__order",)),
+        Column("amount", _label("amount"), ("amount",)),
+        Column("probability", gettext_lazy("Prob."), ("probability",), default=False),
+        Column("weighted", gettext_lazy("Weighted")),
+        Column("expected_close_date", gettext_lazy("Close date"), ("expected_close_date",)),
+        Column("owner", _label("owner"), ("owner__first_name", "owner__last_name")),
+        Column("business_unit", _label("business_unit"), ("business_unit__name",), default=False),
+        Column("sales_team", _label("sales_team"), ("sales_team__name",), default=False),
+        Column("territory", gettext_lazy("Territory"), ("account__territory__name",), default=False),
+        Column("next_step", _label("next_step"), default=False),
+        Column("created_at", gettext_lazy("Created"), ("created_at",), default=False),
+    )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        group = self.request.GET.get("group", "stage")
+        context.update(
+            object_list=mark_visible(context["object_list"], user, "account", "account_visible"),
+            totals=pipeline_totals(self.object_list, group, user.currency),
+            group_choices=GROUP_CHOICES,
+            target="opportunity-results",
+            today=clock.today(),
+            board_url=_board_url(context["query"]),
+            create_url=_create_url(self.filter_form.cleaned_data.get("account")),
+        )
+        return context
+
+
+opportunity_list = OpportunityListView.as_view()
+
+
+def _create_url(account) -> str:
+    url = reverse("sales:opportunity_create")
+    return f"{url}?account={account.pk}" if account else url
+
+
+def _board_url(query: QueryDict) -> str:
+    """The board with the list's filters that the board has (not stage, status, sort or page)."""
+    kept = query.copy()
+    for name in ("stage", "status", "sort", "page", "group"):
+        kept.pop(name, None)
+    url = reverse("sales:opportunity_board")
+    return f"{url}?{kept.urlencode()}" if kept else url
+
+
+# ---------- Board ----------
+
+def _board_query(data: QueryDict) -> QueryDict:
+    query = data.copy()
+    for key in list(query):
+        values = [value for value in query.getlist(key) if value.strip()]
+        if values:
+            query.setlist(key, values)
+        else:
+            del query[key]
+    return query
+
+
+def board_context(request, data: QueryDict) -> dict:
+    """The board's columns for the filters in `data`: one column per stage in use with its open deals
+    (the first CARDS_PER_COLUMN, closing soonest first) and its totals in the user's currency.
+    Queries: the stages, the totals, one per column, the rates and the account names' visibility."""
+    user = request.user
+    form = BoardFilterForm(data, user=user)
+    deals = form.apply(Opportunity.objects.visible_to(user).filter(status=Opportunity.Status.OPEN))
+    stages = list(PipelineStage.objects.all())
+    active = [stage for stage in stages if stage.is_active]
+    totals = pipeline_totals(deals, "stage", user.currency, stages=stages)
+    query = _board_query(data)
+    columns, cards = [], []
+    for stage in active:
+        rows = list(
+            _with_editable(deals.filter(stage=stage), user).select_related("account", "owner")
+            .order_by("expected_close_date", "pk")[:CARDS_PER_COLUMN]
+        )
+        cards += rows
+        total = totals.get(stage.pk)
+        more = total.count - len(rows)
+        list_query = query.copy()
+        list_query.update({"stage": stage.pk, "status": Opportunity.Status.OPEN})
+        columns.append({
+            "stage": stage, "cards": rows, "total": total, "more": max(more, 0),
+            "list_url": f"{reverse('sales:opportunity_list')}?{list_query.urlencode()}",
+        })
+    mark_visible(cards, user, "account", "account_visible")
+    # Open deals left in a stage no longer in use are not on the board: say so, with a link to them.
+    retired = [
+        {"stage": stage, "count": totals.get(stage.pk).count,
+         "list_url": f"{reverse('sales:opportunity_list')}?{urlencode({'stage': stage.pk, 'status': 'open'})}"}
+        for stage in stages if not stage.is_active and totals.get(stage.pk).count
+    ]
+    chips = []
+    account = form.cleaned_data.get("account")
+    if account:
+        without = query.copy()
+        without.pop("account", None)
+        chips.append({"label": form.fields["account"].label, "value": account,
+                      "remove_url": f"{request.path}?{without.urlencode()}" if without else request.path})
+    list_url = reverse("sales:opportunity_list")
+    list_query = query.copy()
+    list_query["status"] = Opportunity.Status.OPEN
+    return {
+        "filter_form": form, "chips": chips, "columns": columns, "stages": active, "totals": totals,
+        "retired": retired, "query": query, "today": clock.today(), "target": "board-columns",
+        "search_placeholder": _("Deal or account name…"), "cards_per_column": CARDS_PER_COLUMN,
+        "list_url": f"{list_url}?{list_query.urlencode()}",
+        "board_path": reverse("sales:opportunity_board"),
+        "board_next": f"{reverse('sales:opportunity_board')}?{query.urlencode()}" if query
+        else reverse("sales:opportunity_board"),
+        "create_url": _create_url(account),
+    }
+
+
+def _fragment_only(request) -> bool:
+    return bool(request.htmx) and not request.htmx.boosted and not request.htmx.history_restore_request
+
+
+@login_required
+def opportunity_board(request):
+    context = board_context(request, request.GET)
+    if _fragment_only(request):
+        response = render(request, "sales/opportunities/_board_columns.html", context)
+        query = context["query"].urlencode()
+        response["HX-Push-Url"] = f"{request.path}?{query}" if query else request.path
+        return response
+    return render(request, "sales/opportunities/opportunity_board.html", context)
+
+
+def _board_refusal(request, status: int, message: str, reload_url: str = ""):
+    return render(request, "sales/opportunities/_board_message.html",
+                  {"level": "error", "message": message, "reload_url": reload_url}, status=status)
+
+
+@login_required
+@require_POST
+def opportunity_move(request, pk):
+    """Put a deal in another stage: from a board card (drag and drop, or its "Move to" menu) or the stage
+    track of its page. The board's script posts `board` (the board's query) and gets the re-rendered columns
+    back, or a message and a 403 / 409 / 422 status; a plain form post is redirected to `next`."""
+    user = request.user
+    opportunity = get_for_user(Opportunity.objects.select_related("stage"), user, pk)
+    from_board = _fragment_only(request) and "board" in request.POST
+    board_query = QueryDict(request.POST.get("board", ""))
+    next_url = _safe_next(request, request.POST.get("next", ""), opportunity.get_absolute_url())
+    stage_id, version = request.POST.get("stage", ""), request.POST.get("version", "")
+    stage = PipelineStage.objects.filter(pk=stage_id).first() if stage_id.isdigit() else None
+    error, status = "", 200
+    if stage is None:
+        error, status = _("Choose a stage to move the deal to."), 422
+    elif not version.isdigit():
+        error, status = _("The deal's version is missing; reload the page and try again."), 422
+    else:
+        try:
+            pipeline.move_to_stage(opportunity, stage, by=user, expected_version=int(version))
+        except PermissionDenied:
+            error, status = _("You may read “%(name)s” but not change it.") % {"name": opportunity}, 403
+        except ConflictError as exc:
+            who = exc.by_user or _("Someone else")
+            error, status = _("%(who)s changed “%(name)s” after you loaded this page. Reload to see the latest, "
+                              "then move it again.") % {"who": who, "name": opportunity}, 409
+        except ValidationError as exc:
+            error, status = " ".join(exc.messages), 422
+    moved = _("“%(name)s” moved to %(stage)s.") % {"name": opportunity, "stage": stage} if not error else ""
+    if from_board:
+        if error:
+            reload_url = f"{reverse('sales:opportunity_board')}?{board_query.urlencode()}" if status == 409 else ""
+            return _board_refusal(request, status, error, reload_url)
+        context = board_context(request, board_query)
+        context.update(message=moved, moved_pk=opportunity.pk)
+        return render(request, "sales/opportunities/_board_update.html", context)
+    # Without the board's script (a plain form): back to the page, with the outcome as a message.
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, moved)
+    return redirect(next_url)
+
+
+# ---------- Detail ----------
+
+def _opportunity_for_page(user, pk):
+    queryset = _with_editable(
+        Opportunity.objects.select_related(
+            "account", "owner", "stage", "sales_team", "business_unit", "campaign", "created_by",
+        ), user,
+    ).annotate(
+        account_visible=Exists(Account.objects.visible_to(user, per_row=True).filter(pk=OuterRef("account_id"))),
+    )
+    return get_for_user(queryset, user, pk)
+
+
+def _detail(request, opportunity, **refused):
+    """The deal's page; `refused` re-shows one of its forms with the errors of a refused post."""
+    user = request.user
+    contact_roles = list(
+        opportunity.contact_roles.select_related("contact").annotate(
+            visible=Exists(Contact.objects.visible_to(user, per_row=True).filter(pk=OuterRef("contact_id")))
+        )
+    )
+    lines = list(opportunity.lines.select_related("product"))
+    entries = list(opportunity.competitor_entries.select_related("competitor"))
+    writable = opportunity.editable
+    forms = {}
+    if writable:
+        forms = {
+            "contact_form": ContactRoleForm(opportunity=opportunity, user=user),
+            "line_form": LineForm(opportunity=opportunity),
+            "competitor_form": CompetitorEntryForm(opportunity=opportunity),
+            "close_form": CloseForm(initial={"version": opportunity.version}),
+        }
+        for entry in entries:
+            entry.form = CompetitorEntryForm(instance=entry, opportunity=opportunity)
+    forms.update(refused)
+    refused_entry = refused.get("entry_form")
+    if refused_entry is not None:
+        for entry in entries:
+            if entry.pk == refused_entry.instance.pk:
+                entry.form, entry.refused = refused_entry, True
+    activities = list(
+        Activity.objects.visible_to(user, per_row=True).filter(opportunity=opportunity).select_related("owner")
+        .order_by("-occurred_at", "-pk")[:ACTIVITIES_SHOWN + 1]
+    )
+    context = {
+        "opportunity": opportunity,
+        "stages": list(PipelineStage.objects.filter(is_active=True)),
+        "contact_roles": [role for role in contact_roles if role.visible],
+        "hidden_contacts": sum(1 for role in contact_roles if not role.visible),
+        "lines": lines,
+        "lines_total": services.lines_total(opportunity) if lines else None,
+        "entries": entries,
+        "quotes": list(opportunity.quotes.visible_to(user, per_row=True).order_by("-issued_on", "-revision", "-pk")),
+        "activities": activities[:ACTIVITIES_SHOWN],
+        "more_activities": len(activities) > ACTIVITIES_SHOWN,
+        "history": visible_history(opportunity, user),
+        "today": clock.today(),
+        "refused": next(iter(refused), ""),
+        **forms,
+    }
+    return render(request, "sales/opportunities/opportunity_detail.html", context, status=400 if refused else 200)
+
+
+@login_required
+def opportunity_detail(request, pk):
+    return _detail(request, _opportunity_for_page(request.user, pk))
+
+
+# ---------- Create, edit, delete ----------
+
+@login_required
+def opportunity_create(request):
+    user = request.user
+    initial = {}
+    account_id = request.GET.get("account")
+    if account_id:
+        account = get_for_user(Account, user, account_id)
+        initial.update(account=account.pk, sales_team=account.sales_team_id, business_unit=account.business_unit_id)
+    form = OpportunityForm(request.POST if request.method == "POST" else None, initial=initial, user=user)
+    if request.method == "POST" and form.save_record():
+        messages.success(request, _("“%(name)s” was created.") % {"name": form.instance})
+        return redirect(form.instance)
+    return render(request, "sales/opportunities/opportunity_form.html", {"form": form})
+
+
+@login_required
+def opportunity_edit(request, pk):
+    opportunity = get_for_user(Opportunity, request.user, pk, write=True)
+    return edit_page(request, opportunity, OpportunityForm, "sales/opportunities/opportunity_form.html",
+                     "sales:opportunity_edit", "opportunity")
+
+
+@login_required
+@require_POST
+def opportunity_delete(request, pk):
+    user = request.user
+    opportunity = get_for_user(Opportunity, user, pk, write=True)
+    move_to_recycle_bin(request, opportunity)
+    if Account.objects.visible_to(user, per_row=True).filter(pk=opportunity.account_id).exists():
+        return redirect("accounts:detail", opportunity.account_id)
+    return redirect("sales:opportunity_list")
+
+
+# ---------- Close, reopen ----------
+
+def _conflict_message(exc: ConflictError) -> str:
+    return str(exc)
+
+
+@login_required
+@require_POST
+def opportunity_close(request, pk):
+    user = request.user
+    opportunity = get_for_user(Opportunity, user, pk, write=True)
+    form = CloseForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            pipeline.close_opportunity(opportunity, data["status"], by=user, reason=data["reason"], note=data["note"],
+                                       amount=data["amount"], expected_version=data["version"])
+        except ConflictError as exc:
+            form.add_error(None, _conflict_message(exc))
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            won = data["status"] == Opportunity.Status.WON
+            messages.success(request, (_("“%(name)s” was marked won.") if won else _("“%(name)s” was marked lost."))
+                             % {"name": opportunity})
+            return redirect(opportunity)
+    return _detail(request, _opportunity_for_page(user, pk), close_form=form)
+
+
+@login_required
+@require_POST
+def opportunity_reopen(request, pk):
+    user = request.user
+    opportunity = get_for_user(Opportunity.objects.select_related("stage"), user, pk, write=True)
+    version = request.POST.get("version", "")
+    try:
+        pipeline.reopen_opportunity(opportunity, by=user, expected_version=int(version) if version.isdigit() else None)
+    except ConflictError as exc:
+        messages.error(request, _conflict_message(exc))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("“%(name)s” is open again.") % {"name": opportunity})
+    return redirect(opportunity)
+
+
+# ---------- The deal's contacts, product lines and competitors ----------
+
+def _refuse_or_redirect(request, opportunity, form_name, form, write, section):
+    """Run `write`; on success back to the deal's page (at `section`), otherwise the page with the form's errors."""
+    try:
+        write()
+    except ConflictError as exc:
+        form.add_error(None, _conflict_message(exc))
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.error_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, exc)
+    else:
+        return redirect(f"{opportunity.get_absolute_url()}#{section}")
+    return _detail(request, _opportunity_for_page(request.user, opportunity.pk), **{form_name: form})
+
+
+@login_required
+@require_POST
+def opportunity_contact_add(request, pk):
+    user = request.user
+    opportunity = get_for_user(Opportunity, user, pk, write=True)
+    form = ContactRoleForm(request.POST, opportunity=opportunity, user=user)
+    if not form.is_valid():
+        return _detail(request, _opportunity_for_page(user, pk), contact_form=form)
+    data = form.cleaned_data
+    return _refuse_or_redirect(request, opportunity, "contact_form", form, lambda: services.set_contact_role(
+        opportunity, data["contact"], data["role"], by=user, is_primary=data["is_primary"]), "contacts")
+
+
+@login_required
+@require_POST
+def opportunity_contact_remove(request, pk, entry_pk):
+    user = request.user
+    opportunity = get_for_user(Opportunity, user, pk, write=True)
+    entry = get_object_or_404(OpportunityContact, pk=entry_pk, opportunity=opportunity)
+    services.remove_contact(opportunity, entry, by=user)
+    messages.success(request, _("%(contact)s is no longer on the deal.") % {"contact": entry.contact})
+    return redirect(f"{opportunity.get_absolute_url()}#contacts")
+
+
+@login_required
+@require_POST
+def opportunity_line_add(request, pk):
+    user = request.user
+    opportunity = get_for_user(Opportunity, user, pk, write=True)
+    form = LineForm(request.POST, opportunity=opportunity)
+    version = request.POST.get("version", "")
+    if not form.is_valid():
+        return _detail(request, _opportunity_for_page(user, pk), line_form=form)
+    line = form.save(commit=False)
+    return _refuse_or_redirect(request, opportunity, "line_form", form, lambda: services.save_line(
+        opportunity, line, by=user, expected_version=int(version) if version.isdigit() else None), "lines")
+
+
+@login_required
+@require_POST
+def opportunity_line_remove(request, pk, line_pk):
+    user = request.user
+    opportunity = get_for_user(Opportunity, user, pk, write=True)
+    line = get_object_or_404(OpportunityLine, pk=line_pk, opportunity=opportunity)
+    version = request.POST.get("version", "")
+    try:
+        services.remove_line(opportunity, line, by=user, expected_version=int(version) if version.isdigit() else None)
+    except ConflictError as exc:
+        messages.error(request, _conflict_message(exc))
+    else:
+        messages.success(request, _("The line “%(line)s” was removed.") % {"line": line})
+    return redirect(f"{opportunity.get_absolute_url()}#lines")
+
+
+@login_required
+@require_POST
+def opportunity_competitor_add(request, pk):
+    user = request.user
+    opportunity = get_for_user(Opportunity, user, pk, write=True)
+    form = CompetitorEntryForm(request.POST, opportunity=opportunity)
+    if not form.is_valid():
+        return _detail(request, _opportunity_for_page(user, pk), competitor_form=form)
+    entry = form.save(commit=False)
+    return _refuse_or_redirect(request, opportunity, "competitor_form", form,
+                               lambda: services.save_competitor_entry(opportunity, entry, by=user), "competitors")
+
+
+@login_required
+@require_POST
+def opportunity_competitor_edit(request, pk, entry_pk):
+    user = request.user
+    opportunity = get_for_user(Opportunity, user, pk, write=True)
+    entry = get_object_or_404(OpportunityCompetitor, pk=entry_pk, opportunity=opportunity)
+    form = CompetitorEntryForm(request.POST, instance=entry, opportunity=opportunity)
+    if not form.is_valid():
+        return _detail(request, _opportunity_for_page(user, pk), entry_form=form)
+    entry = form.save(commit=False)
+    return _refuse_or_redirect(request, opportunity, "entry_form", form,
+                               lambda: services.save_competitor_entry(opportunity, entry, by=user), "competitors")
+
+
+@login_required
+@require_POST
+def opportunity_competitor_remove(request, pk, entry_pk):
+    user = request.user
+    opportunity = get_for_user(Opportunity, user, pk, write=True)
+    entry = get_object_or_404(OpportunityCompetitor.objects.select_related("competitor"), pk=entry_pk,
+                              opportunity=opportunity)
+    services.remove_competitor_entry(opportunity, entry, by=user)
+    messages.success(request, _("%(competitor)s is no longer on the deal.") % {"competitor": entry.competitor})
+    return redirect(f"{opportunity.get_absolute_url()}#competitors")
