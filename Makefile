@@ -45,7 +45,7 @@ run: install compilemessages
 	$(VINCULO) demo --size small
 	@echo ""
 	@echo "  Vínculo is running on http://$(HOST):$(PORT)/"
-	@echo "  Demo logins (password: demo): admin, director, gerente.norte, vendedor.norte, vendedor.sur, finanzas"
+	@echo "  Demo logins (password: demo): admin, director, gerente.norte, vendedor.norte, vendedor.sur, finanzas, catalogo"
 	@echo ""
 	DEBUG=1 $(VINCULO) runserver $(HOST):$(PORT)
 

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.cache import cache
+from django.utils import translation
 
 from vinculo.accounts.tests.factories import AccountFactory
 from vinculo.contacts.tests.factories import ContactFactory
@@ -32,6 +33,14 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # Code run outside a request speaks the active language, which a previous test's request may have
+    # left in Spanish (the site default): start every test in English, the msgids' language.
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

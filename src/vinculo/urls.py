@@ -10,6 +10,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", core_views.set_language, name="set_language"),
+    path("currency/", core_views.set_currency, name="set_currency"),
     path("search/", core_views.global_search, name="search"),
     path("recycle-bin/", include("vinculo.core.urls")),
     path("accounts/", include("vinculo.accounts.urls")),

@@ -4,7 +4,10 @@ Each runs in one transaction, records who did what in the change log, and leaves
 half-written when it refuses. The search index follows through the post_save signal.
 """
 
+import datetime
+
 from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import clock
@@ -30,6 +33,8 @@ def _display(record, field, value):
     if isinstance(field, models.ForeignKey):
         target = field.related_model._base_manager.filter(pk=value).first()
         return str(target) if target is not None else str(value)
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if timezone.is_aware(value) else str(value)
     if field.choices:
         labels = dict(field.flatchoices)
         if isinstance(value, list):
@@ -58,6 +63,12 @@ def _log(record, action, user, changes=()):
         changes=list(changes),
         record_label=str(record)[:300],
     )
+
+
+def log_change(record: TrackedModel, by, label: str, old: str = "", new: str = "") -> None:
+    """Record in `record`'s history a change that is not one of its own fields (a price, a contact's
+    role on a deal, a competitor's contact)."""
+    _log(record, ChangeLog.Action.UPDATE, by, [{"field": "", "label": str(label), "old": str(old), "new": str(new)}])
 
 
 def _validate(record):

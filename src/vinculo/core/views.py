@@ -138,6 +138,19 @@ def set_language(request):
     return response
 
 
+@require_POST
+@login_required
+def set_currency(request):
+    """The currency the user's totals (pipeline, teams, sales) are shown in."""
+    from vinculo.org.models import User
+
+    currency = request.POST.get("currency", "")
+    if currency in User.Currency.values and request.user.currency != currency:
+        request.user.currency = currency
+        request.user.save(update_fields=["currency"])
+    return redirect(_safe_next(request, request.POST.get("next")))
+
+
 @login_required
 def recycle_bin(request):
     """Deleted records the user may edit (and so restore), newest first."""

@@ -252,11 +252,13 @@ UNQUALIFIED_REASONS = ["Sin presupuesto.", "Fuera de nuestro rubro.", "Empresa m
 # Names of deals with an estimated order, by the family of their main product ({item}).
 NAMES_BY_FAMILY = {
     "Equipos para minería": ["Suministro de {item} para {sitio}", "Renovación de {item}", "Ampliación de planta: {item}"],
-    "Equipos industriales": ["Suministro de {item} para {sitio}", "Reemplazo de {item}", "{item_upper} de respaldo"],
+    "Equipos industriales": ["Suministro de {item} para {sitio}", "Reemplazo de {item}", "{item_upper} para {sitio}"],
     "Equipos para retail": ["Renovación de {item} en salas de venta", "Equipamiento de {sitio}: {item}",
                             "Apertura de tienda: {item}"],
     "Repuestos": ["Repuestos para {sitio}: {item}", "Reposición de {item}", "Stock anual de {item} {year}"],
     "Servicios": ["{item_upper} en {sitio}", "Servicios técnicos {year}: {item}"],
-    "Licencias de software": ["Proyecto Vigía en {sitio}", "Licencias {year}: {item}"],
+    "Licencias de software": ["Licencias de software {year}", "Renovación de licencias {year}"],
     "Contratos de mantención": ["Contrato {year}: {item}", "Renovación del contrato de {item}"],
 }
+# Deals about our monitoring software, Vigía.
+VIGIA_NAMES = ["Proyecto Vigía en {sitio}", "Licencias Vigía {year}", "Ampliación de Vigía a {sitio}"]

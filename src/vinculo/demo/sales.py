@@ -22,14 +22,14 @@ from zoneinfo import ZoneInfo
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import F
 
-from vinculo.accounts.models import Account, Industry, Note
+from vinculo.accounts.models import Account, AccountTeamMember, Industry, Note
 from vinculo.activities.models import Activity
 from vinculo.contacts.models import Contact
 from vinculo.core import clock, search
 from vinculo.core.models import ChangeLog, SearchEntry
 from vinculo.core.money import quantize
 from vinculo.marketing.models import Campaign, CampaignMember
-from vinculo.org.models import SalesTeamMember, Territory
+from vinculo.org.models import Territory
 from vinculo.sales.models import (
     Lead,
     Opportunity,
@@ -44,7 +44,7 @@ from vinculo.sales.models import (
 from vinculo.sales.quoting import line_amounts, totals_of
 
 from . import phrases
-from .catalogue import LIST_RATES, SERVICES, SPANISH_IVA, SPARES, Catalogue, rate_on
+from .catalogue import LIST_RATES, PRODUCTS, SERVICES, SPANISH_IVA, SPARES, Catalogue, rate_on
 from .generators import CITIES, INDUSTRIES, Pools, Weighted, spread, weighted
 from .organisation import ZONES, Organisation
 from .records import RICH_ACCOUNT, given_timestamps
@@ -115,7 +115,7 @@ _C = OpportunityContact.Role
 DEAL_ROLES = {"decision_maker": _C.DECISION_MAKER, "economic_buyer": _C.ECONOMIC_BUYER, "influencer": _C.INFLUENCER,
               "technical_evaluator": _C.TECHNICAL, "user": _C.USER, "gatekeeper": _C.OTHER}
 ACCOUNT_FIELDS = ("pk", "legal_name", "tax_id", "owner_id", "sales_team_id", "business_unit_id",
-                  "business_unit__code", "country", "account_type", "territory_id", "employees")
+                  "business_unit__code", "country", "account_type", "territory_id", "employees", "industry_id")
 CONTACT_FIELDS = ("account_id", "pk", "first_name", "last_name", "title", "department", "purchase_role")
 
 
@@ -183,10 +183,13 @@ class SalesBuilder:
         self.won_prospects: set[int] = set()
         self.winning_prospects: dict[int, bool] = {}
         self.zone_of_territory = self._zones_of_territories()
-        self.team_members = defaultdict(set)
-        for team_id, user_id in SalesTeamMember.objects.values_list("team_id", "user_id"):
-            self.team_members[team_id].add(user_id)
         self.industries = {industry.name: industry for industry in Industry.objects.all()}
+        self.industries_by_pk = {industry.pk: industry for industry in self.industries.values()}
+        self.account_team = defaultdict(list)
+        for account_id, user_id in AccountTeamMember.objects.order_by("pk").values_list("account_id", "user_id"):
+            self.account_team[account_id].append(user_id)
+        self.sellers = {user.pk for zone in ZONES for user in (*organisation.reps[zone], organisation.managers[zone])}
+        self.managers = {rep.pk: organisation.managers[zone].pk for zone in ZONES for rep in organisation.reps[zone]}
         self.products_by_market = self._products_by_market()
 
     # Entry point --------------------------------------------------------------------------------------
@@ -195,7 +198,6 @@ class SalesBuilder:
         accounts = list(Account.objects.order_by("pk").values_list(*ACCOUNT_FIELDS, named=True))
         if not accounts or not self.stages:
             return
-        self.accounts = accounts
         leads = self._plan_leads(accounts)
         deals = self._plan_deals(accounts, leads)
         self._build_converted_contacts(leads)
@@ -227,8 +229,6 @@ class SalesBuilder:
         return self.zone_of_territory.get(account.territory_id) or ("espana" if account.country == "ES" else "centro")
 
     def _products_by_market(self) -> dict[str, list[str]]:
-        from .catalogue import PRODUCTS
-
         markets = defaultdict(list)
         for code, *_rest, units, _description in PRODUCTS:
             if code in self.catalogue.products:
@@ -242,13 +242,14 @@ class SalesBuilder:
                     markets[unit].append(code)
         return markets
 
-    def _other_seller(self, zone: str, owner_id: int) -> int:
-        """Someone else in the zone's team: a colleague (mostly) or the zone manager."""
-        manager = self.org.managers[zone]
-        if self.rng.random() < 0.25 and manager.pk != owner_id:
-            return manager.pk
-        others = [rep.pk for rep in self.org.reps[zone] if rep.pk != owner_id]
-        return self.rng.choice(others) if others else owner_id
+    def _other_seller(self, account) -> int:
+        """Someone else who works the account and may see it: a member of its account team or the owner's
+        manager; the owner when there is nobody."""
+        candidates = [user_id for user_id in self.account_team.get(account.pk, ()) if user_id in self.sellers]
+        manager = self.managers.get(account.owner_id)
+        if manager:
+            candidates.append(manager)
+        return self.rng.choice(candidates) if candidates else account.owner_id
 
     def _plan_leads(self, accounts) -> list[LeadPlan]:
         rng = self.rng
@@ -256,8 +257,8 @@ class SalesBuilder:
         for account in accounts:
             if account.account_type in (Account.Type.PROSPECT, Account.Type.CUSTOMER):
                 by_zone[self._zone(account)].append(account)
-        plans = [self._minera_lead(accounts)]
-        plans = [plan for plan in plans if plan]
+        story = self._minera_lead(accounts)
+        plans = [story] if story else []
         for _ in range(self.size.leads - len(plans)):
             zone = weighted(rng, [("norte", 27), ("centro", 27), ("sur", 26), ("espana", 20)])
             status = LEAD_STATUSES.pick(rng)
@@ -339,7 +340,7 @@ class SalesBuilder:
                                *([(rich, self.size.rich_account_opportunities)] if rich else [])]:
             zone = self._zone(account)
             for _ in range(count):
-                owner = account.owner_id if rng.random() < 0.85 else self._other_seller(zone, account.owner_id)
+                owner = account.owner_id if rng.random() < 0.85 else self._other_seller(account)
                 deal = Deal(account=account, zone=zone, owner_id=owner)
                 self._plan_deal(deal)
                 deals.append(deal)
@@ -607,7 +608,9 @@ class SalesBuilder:
         if not templates:
             return words.fill(self.rng.choice(names))
         item = product.name
-        if not item.startswith("Vigía") and item[1:2].islower():
+        if item.startswith("Vigía"):
+            templates = phrases.VIGIA_NAMES
+        elif item[1:2].islower():
             item = item[0].lower() + item[1:]
         words.values.update(item=item, item_upper=item[0].upper() + item[1:])
         return words.fill(self.rng.choice(templates))
@@ -893,7 +896,7 @@ class SalesBuilder:
         if plan.account is not None:
             company, tax_id = plan.account.legal_name, plan.account.tax_id
             domain = _domain_of(plan.account, pools)
-            industry = None
+            industry = self.industries_by_pk.get(plan.account.industry_id)
         else:
             _name, _sic, unit, words = rng.choice([row for row in INDUSTRIES
                                                    if row[2] == ZONES[plan.zone]["unit"] or rng.random() < 0.3])

@@ -2,7 +2,7 @@
 competitors) and the filters of the list and the board."""
 
 from django import forms
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -79,6 +79,7 @@ class OpportunityForm(RecordForm):
             self.fields["amount"].disabled = True
             self.fields["amount"].help_text = _("The total of the product lines; change the lines to change it.")
         if not instance.pk:
+            self.initial["probability"] = None  # the stage's, unless typed
             self.initial.setdefault("owner", user.pk)
             self.initial.setdefault("currency", user.currency)
             self.initial.setdefault("stage", self.fields["stage"].queryset.order_by("order", "pk").first())
@@ -185,16 +186,28 @@ class CompetitorEntryForm(forms.ModelForm):
 
     def __init__(self, *args, opportunity, **kwargs):
         kwargs.setdefault("label_suffix", "")
-        kwargs.setdefault("prefix", "competitor" if not kwargs.get("instance") else f"entry{kwargs['instance'].pk}")
+        kwargs.setdefault("prefix", "competitor")
         super().__init__(*args, **kwargs)
-        competitors = Competitor.objects.all()
-        if self.instance.pk:
-            self.fields["competitor"].disabled = True
-            competitors = _keeping(competitors, self.instance.competitor_id)
-        else:
-            competitors = competitors.exclude(pk__in=opportunity.competitor_entries.values("competitor_id"))
-        self.fields["competitor"].queryset = competitors
+        on_deal = opportunity.competitor_entries.values("competitor_id")
+        self.fields["competitor"].queryset = Competitor.objects.exclude(pk__in=on_deal)
         self.fields["competitor"].empty_label = "—"
+
+
+class CompetitorEntryEditForm(CompetitorEntryForm):
+    """A competitor already on the deal: its result, strengths and weaknesses (the competitor stays)."""
+
+    class Meta(CompetitorEntryForm.Meta):
+        fields = ["result", "strengths", "weaknesses"]
+
+    def __init__(self, *args, opportunity, **kwargs):
+        kwargs.setdefault("prefix", f"entry{kwargs['instance'].pk}")
+        forms.ModelForm.__init__(self, *args, label_suffix="", **kwargs)
+
+
+def accounts_in(territory):
+    """The ids of the accounts in `territory` or below it, as a subquery: the database lists them once (through
+    the account territory index) and the deals' totals are then still read from their index alone."""
+    return in_territory(Account.all_objects.all(), territory).values("pk")
 
 
 class OpportunityFilterForm(ListFilterForm):
@@ -215,6 +228,10 @@ class OpportunityFilterForm(ListFilterForm):
     close_to = forms.DateField(label=_("Closing to"), required=False, widget=DateInput())
     campaign = forms.ModelChoiceField(label=capfirst(_("campaign")), required=False, queryset=Campaign.objects.none(),
                                       empty_label=_("Any campaign"))
+
+    # Filter row by row (see core.access.related_access_rule): for queries cut to a few rows in an index's
+    # order, such as the board's columns, where a list of every matching account would cost more.
+    per_row = False
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["account"].queryset = Account.objects.visible_to(self.user)
@@ -226,7 +243,10 @@ class OpportunityFilterForm(ListFilterForm):
                                | Q(account_id__in=search.matching_ids(Account, value)))
 
     def filter_territory(self, queryset, territory):
-        return in_territory(queryset, territory, "account__territory")
+        if self.per_row:
+            in_it = in_territory(Account.all_objects.filter(pk=OuterRef("account_id")), territory)
+            return queryset.filter(Exists(in_it))
+        return queryset.filter(account_id__in=accounts_in(territory))
 
     def filter_close_from(self, queryset, day):
         return queryset.filter(expected_close_date__gte=day)

@@ -248,6 +248,15 @@ class Opportunity(TrackedModel):
             # The account page's opportunities list.
             models.Index(fields=["account", "deleted_at", "-created_at"], name="opp_account_idx"),
             models.Index(fields=["sales_team"], name="opp_sales_team_idx"),
+            # The pipeline totals of the list and the board (count, amount, weighted amount per stage and
+            # currency): read from an index alone, visibility columns included, never from the table. The
+            # second serves totals narrowed to some accounts (a territory, an account).
+            models.Index(fields=["deleted_at", "stage", "currency", "status", "amount", "probability", "owner",
+                                 "account", "sales_team"], name="opp_pipeline_totals_idx"),
+            models.Index(fields=["account", "deleted_at", "stage", "currency", "status", "amount", "probability",
+                                 "owner", "sales_team"], name="opp_account_totals_idx"),
+            # The list sorted by amount: the biggest (open) deals first.
+            models.Index(fields=["deleted_at", "status", "amount"], name="opp_status_amount_idx"),
         ]
 
     def __str__(self):

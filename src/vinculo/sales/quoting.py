@@ -21,9 +21,9 @@ from django.utils.translation import gettext_lazy
 
 from vinculo.core import clock
 from vinculo.core.access import can_edit, is_admin
-from vinculo.core.models import ChangeLog, TrackedModel
+from vinculo.core.models import TrackedModel
 from vinculo.core.money import MINOR_DIGITS, MissingRate, convert, quantize
-from vinculo.core.services import _log, create_record, soft_delete, update_record
+from vinculo.core.services import create_record, log_change, soft_delete, update_record
 
 from .models import Opportunity, PriceList, PriceListItem, Product, Quote, QuoteLine
 
@@ -594,11 +594,10 @@ def set_price(price_list: PriceList, product: Product, unit_price, by) -> PriceL
     if before is not None and before == item.unit_price:
         return item
     item.save()
-    _log(price_list, ChangeLog.Action.UPDATE, by, [{
-        "field": "items", "label": str(_("price of %(product)s") % {"product": product}),
-        "old": _price_text(product, before, price_list.currency),
-        "new": _price_text(product, item.unit_price, price_list.currency),
-    }])
+    log_change(
+        price_list, by, _("price of %(product)s") % {"product": product},
+        _price_text(product, before, price_list.currency), _price_text(product, item.unit_price, price_list.currency),
+    )
     return item
 
 
@@ -607,7 +606,7 @@ def remove_price(item: PriceListItem, by) -> None:
     _check_catalogue_manager(by)
     price_list = PriceList.all_objects.select_for_update().get(pk=item.price_list_id)
     item.delete()
-    _log(price_list, ChangeLog.Action.UPDATE, by, [{
-        "field": "items", "label": str(_("price of %(product)s") % {"product": item.product}),
-        "old": _price_text(item.product, item.unit_price, price_list.currency), "new": "",
-    }])
+    log_change(
+        price_list, by, _("price of %(product)s") % {"product": item.product},
+        _price_text(item.product, item.unit_price, price_list.currency),
+    )

@@ -13,11 +13,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from vinculo.core.access import can_edit
-from vinculo.core.models import ChangeLog
 from vinculo.core.money import quantize
-from vinculo.core.services import _log, update_record
+from vinculo.core.services import log_change, update_record
 
 from .models import Opportunity, OpportunityCompetitor, OpportunityContact, OpportunityLine, PriceListItem
+
+CENTS = Decimal("0.01")
 
 
 def _check_can_edit(opportunity: Opportunity, by) -> None:
@@ -25,17 +26,15 @@ def _check_can_edit(opportunity: Opportunity, by) -> None:
         raise PermissionDenied(_("You may read this opportunity but not change it."))
 
 
-def _note(opportunity: Opportunity, by, label: str, old: str = "", new: str = "") -> None:
-    """A line in the deal's history for a change to one of its parts."""
-    _log(opportunity, ChangeLog.Action.UPDATE, by, [{"field": "", "label": label, "old": old, "new": new}])
 
 
-def lines_total(opportunity: Opportunity) -> Decimal | None:
-    """The sum of the deal's product lines in its currency, None without lines (one query)."""
-    lines = list(opportunity.lines.all())
+def lines_total(opportunity: Opportunity, lines: list[OpportunityLine] | None = None) -> Decimal | None:
+    """The sum of the deal's product lines (`lines`, or read in one query) in its currency; None without lines."""
+    lines = list(opportunity.lines.all()) if lines is None else lines
     if not lines:
         return None
-    return quantize(sum((line.net_amount for line in lines), Decimal(0)), opportunity.currency)
+    # Rounded to the currency's unit, stored with the field's two decimals (as the history shows it).
+    return quantize(sum((line.net_amount for line in lines), Decimal(0)), opportunity.currency).quantize(CENTS)
 
 
 def _sync_amount(opportunity: Opportunity, by, expected_version: int | None) -> Opportunity:
@@ -67,7 +66,7 @@ def save_line(opportunity: Opportunity, line: OpportunityLine, by, expected_vers
     created = line.pk is None
     line.save()
     _sync_amount(opportunity, by, expected_version)
-    _note(opportunity, by, _("Product line added") if created else _("Product line changed"), new=str(line))
+    log_change(opportunity, by, _("Product line added") if created else _("Product line changed"), new=str(line))
     return line
 
 
@@ -78,7 +77,7 @@ def remove_line(opportunity: Opportunity, line: OpportunityLine, by, expected_ve
     label = str(line)
     line.delete()
     _sync_amount(opportunity, by, expected_version)
-    _note(opportunity, by, _("Product line removed"), old=label)
+    log_change(opportunity, by, _("Product line removed"), old=label)
 
 
 @transaction.atomic
@@ -92,7 +91,7 @@ def set_contact_role(opportunity: Opportunity, contact, role: str, by, is_primar
     )
     if is_primary:
         opportunity.contact_roles.exclude(pk=entry.pk).filter(is_primary=True).update(is_primary=False)
-    _note(opportunity, by, _("Contact added") if created else _("Contact's role changed"), new=str(entry))
+    log_change(opportunity, by, _("Contact added") if created else _("Contact's role changed"), new=str(entry))
     return entry
 
 
@@ -101,7 +100,7 @@ def remove_contact(opportunity: Opportunity, entry: OpportunityContact, by) -> N
     _check_can_edit(opportunity, by)
     label = str(entry)
     entry.delete()
-    _note(opportunity, by, _("Contact removed"), old=label)
+    log_change(opportunity, by, _("Contact removed"), old=label)
 
 
 @transaction.atomic
@@ -114,7 +113,7 @@ def save_competitor_entry(opportunity: Opportunity, entry: OpportunityCompetitor
     if created and OpportunityCompetitor.objects.filter(opportunity=opportunity, competitor=entry.competitor_id).exists():
         raise ValidationError({"competitor": _("This competitor is already on the deal; change its entry instead.")})
     entry.save()
-    _note(opportunity, by, _("Competitor added") if created else _("Competitor changed"), new=str(entry))
+    log_change(opportunity, by, _("Competitor added") if created else _("Competitor changed"), new=str(entry))
     return entry
 
 
@@ -123,7 +122,7 @@ def remove_competitor_entry(opportunity: Opportunity, entry: OpportunityCompetit
     _check_can_edit(opportunity, by)
     label = str(entry)
     entry.delete()
-    _note(opportunity, by, _("Competitor removed"), old=label)
+    log_change(opportunity, by, _("Competitor removed"), old=label)
 
 
 # ---------- Replacing all of a part at once (the API's `contacts`, `lines`, `competitors`) ----------
@@ -141,7 +140,7 @@ def replace_lines(opportunity: Opportunity, lines: list[OpportunityLine], by) ->
     opportunity.lines.all().delete()
     OpportunityLine.objects.bulk_create(lines)
     _sync_amount(opportunity, by, expected_version=None)
-    _note(opportunity, by, _("Product lines replaced"), new=", ".join(str(line) for line in lines))
+    log_change(opportunity, by, _("Product lines replaced"), new=", ".join(str(line) for line in lines))
 
 
 @transaction.atomic
@@ -158,7 +157,7 @@ def replace_contacts(opportunity: Opportunity, roles: list[OpportunityContact], 
     for role in roles:
         role.opportunity = opportunity
     OpportunityContact.objects.bulk_create(roles)
-    _note(opportunity, by, _("Contacts replaced"), new=", ".join(str(role) for role in roles))
+    log_change(opportunity, by, _("Contacts replaced"), new=", ".join(str(role) for role in roles))
 
 
 @transaction.atomic
@@ -172,4 +171,4 @@ def replace_competitors(opportunity: Opportunity, entries: list[OpportunityCompe
         entry.opportunity = opportunity
         entry.full_clean(exclude=["opportunity"], validate_constraints=False)
     OpportunityCompetitor.objects.bulk_create(entries)
-    _note(opportunity, by, _("Competitors replaced"), new=", ".join(str(entry) for entry in entries))
+    log_change(opportunity, by, _("Competitors replaced"), new=", ".join(str(entry) for entry in entries))

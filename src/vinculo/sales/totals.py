@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vinculo.core import clock
 from vinculo.core.lists import mark_visible
-from vinculo.core.money import MissingRate, quantize, rates_on, total_in
+from vinculo.core.money import SYMBOLS, MissingRate, quantize, rates_on, total_in
 
 from .models import Competitor, Opportunity, OpportunityCompetitor, PipelineStage
 
@@ -73,6 +73,10 @@ class Totals:
     def group_label(self) -> str:
         return GROUPS[self.group][1]
 
+    @property
+    def currency_label(self) -> str:
+        return SYMBOLS.get(self.currency, self.currency)
+
 
 def _labels(group: str, keys: set, stages: list[PipelineStage] | None) -> dict:
     """Display names of the group keys, in display order (one query, none for statuses or given stages)."""
@@ -95,9 +99,12 @@ def pipeline_totals(deals, group: str, currency: str, on: date | None = None,
     column, including empty ones, in order; otherwise only groups holding deals are listed."""
     group = group if group in GROUPS else "stage"
     column = GROUPS[group][0]
+    # Always grouped by stage and currency first, the order of the totals index, so that the database reads
+    # the index alone (grouped by the owner or the status alone, it would pick their own index and read every
+    # row); the few rows are then added up per group here.
     rows = (
         deals.order_by()
-        .values(column, "currency")
+        .values(*dict.fromkeys(("stage_id", "currency", column)))
         .annotate(
             n=Count("pk"),
             total=Sum("amount"),
@@ -107,8 +114,9 @@ def pipeline_totals(deals, group: str, currency: str, on: date | None = None,
     )
     by_key: dict = defaultdict(dict)
     for row in rows:
-        by_key[row[column]][row["currency"]] = (row["n"], row["total"] or Decimal(0),
-                                                 (row["weighted"] or Decimal(0)) / 100)
+        count, amount, weighted = by_key[row[column]].get(row["currency"], (0, Decimal(0), Decimal(0)))
+        by_key[row[column]][row["currency"]] = (count + row["n"], amount + (row["total"] or Decimal(0)),
+                                                 weighted + (row["weighted"] or Decimal(0)) / 100)
     labels = _labels(group, set(by_key), stages)
     order = list(labels) + [key for key in by_key if key not in labels]
     no_group = {"territory": _("No territory"), "stage": _("No stage")}

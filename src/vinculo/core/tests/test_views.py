@@ -209,3 +209,18 @@ def test_base_layout_has_skip_link_search_box_and_csrf_header_for_htmx(client, o
     assert "X-CSRFToken" in html
     assert "htmx" in html and "vinculo/app.js" in html
     assert "https://" not in html.split("<body")[0]  # no CDN
+
+
+def test_currency_switch_is_stored_on_the_user_and_refuses_unknown_codes(client, org):
+    client.force_login(org.vendedor_norte)
+    page = client.get("/")
+    assert b'name="currency" value="CLF"' in page.content
+
+    response = client.post("/currency/", {"currency": "USD", "next": "/accounts/"})
+    assert response.status_code == 302 and response["Location"] == "/accounts/"
+    org.vendedor_norte.refresh_from_db()
+    assert org.vendedor_norte.currency == "USD"
+
+    client.post("/currency/", {"currency": "XYZ", "next": "https://evil.example/"})
+    org.vendedor_norte.refresh_from_db()
+    assert org.vendedor_norte.currency == "USD"

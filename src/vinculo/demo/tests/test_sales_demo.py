@@ -8,7 +8,7 @@ from django.db.models import Count
 from stdnum.cl import rut
 from stdnum.es import cif
 
-from vinculo.accounts.models import Account, Document, Note
+from vinculo.accounts.models import Account, AccountTeamMember, Document, Note
 from vinculo.activities.models import Activity
 from vinculo.contacts.models import Contact
 from vinculo.core import clock
@@ -17,7 +17,7 @@ from vinculo.core.search import search
 from vinculo.demo import phrases
 from vinculo.demo.catalogue import PRODUCTS
 from vinculo.marketing.models import Campaign, CampaignMember
-from vinculo.org.models import CompanyProfile, ExchangeRate, SalesTeamMember
+from vinculo.org.models import CompanyProfile, ExchangeRate
 from vinculo.sales.models import (
     Competitor,
     Lead,
@@ -79,10 +79,8 @@ def test_closed_deals_have_their_day_reason_and_probability_and_open_ones_none(d
 
 
 def test_opportunities_follow_their_account(demo):
-    team_of = defaultdict(set)
-    for team_id, user_id in SalesTeamMember.objects.values_list("team_id", "user_id"):
-        team_of[user_id].add(team_id)
-    deals = list(Opportunity.objects.select_related("account"))
+    account_team = set(AccountTeamMember.objects.values_list("account_id", "user_id"))
+    deals = list(Opportunity.objects.select_related("account__owner"))
     people = defaultdict(set)
     for pk, account_id in Contact.objects.values_list("pk", "account_id"):
         people[account_id].add(pk)
@@ -90,10 +88,14 @@ def test_opportunities_follow_their_account(demo):
     for deal in deals:
         account = deal.account
         assert deal.sales_team_id == account.sales_team_id and deal.business_unit_id == account.business_unit_id
-        assert deal.owner_id == account.owner_id or team_of[deal.owner_id] & team_of[account.owner_id], deal
+        # The account's owner, or someone who works the account with them and so sees it.
+        assert deal.owner_id in (account.owner_id, account.owner.manager_id) or (
+            (account.pk, deal.owner_id) in account_team), deal
         assert (deal.currency == "EUR") == (account.country == "ES"), deal
         assert account.account_type not in (Account.Type.COMPETITOR, Account.Type.SUPPLIER)
     assert sum(deal.owner_id == deal.account.owner_id for deal in deals) > 0.75 * len(deals)
+    for deal in deals[::10]:  # a seller sees the account of each of their deals (a query each: a sample)
+        assert Account.objects.visible_to(deal.owner).filter(pk=deal.account_id).exists(), deal
     for role in OpportunityContact.objects.select_related("opportunity"):
         assert role.contact_id in people[role.opportunity.account_id]
     primaries = Counter(OpportunityContact.objects.filter(is_primary=True).values_list("opportunity", flat=True))

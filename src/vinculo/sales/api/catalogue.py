@@ -167,7 +167,8 @@ class PriceListAPI(CatalogueAPI):
     routes = (*RecordAPI.routes, "prices")
 
     def readable(self, queryset, user):
-        items = PriceListItem.objects.select_related("product").order_by("product__code", "pk")
+        items = (PriceListItem.objects.filter(product__deleted_at__isnull=True).select_related("product")
+                 .order_by("product__code", "pk"))
         return super().readable(queryset, user).prefetch_related(Prefetch("items", queryset=items,
                                                                           to_attr="priced_items"))
 

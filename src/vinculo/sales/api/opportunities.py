@@ -30,11 +30,11 @@ from vinculo.contacts.models import Contact
 from vinculo.core import search
 from vinculo.core.access import get_for_user, is_admin
 from vinculo.core.services import create_record
-from vinculo.org.forms import in_territory
 from vinculo.org.models import BusinessUnit, SalesTeam, Territory
 
 from .. import pipeline
 from .. import services_opportunities as services
+from ..forms_opportunities import accounts_in
 from ..models import (
     CURRENCIES,
     Competitor,
@@ -228,7 +228,7 @@ class OpportunityAPI(RecordAPI):
         queryset = super().filter(queryset, filters)
         if filters.territory is not None:
             territory = Territory.objects.filter(pk=filters.territory).first()
-            queryset = in_territory(queryset, territory, "account__territory") if territory else queryset.none()
+            queryset = queryset.filter(account_id__in=accounts_in(territory)) if territory else queryset.none()
         return queryset
 
     def search(self, queryset, query):

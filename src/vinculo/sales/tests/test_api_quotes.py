@@ -169,7 +169,8 @@ def test_a_sent_quote_refuses_edits_with_a_clear_message_and_is_revised(org, quo
 
 def test_accept_marks_the_deal_won_and_reject_records_the_answer(org, quote, catalogue):
     api = ApiClient(org.vendedor_norte)
-    api.post(f"/quotes/{quote.pk}/send", {})
+    # No body at all is fine for the workflow endpoints.
+    assert api.client.post(f"/api/v1/quotes/{quote.pk}/send", content_type="application/json").status_code == 200
     accepted = api.post(f"/quotes/{quote.pk}/accept", {"note": "OC 77"})
     assert accepted.status_code == 200 and accepted.json()["decision_note"] == "OC 77"
     deal = Opportunity.objects.get(pk=quote.opportunity_id)

@@ -207,3 +207,12 @@ def test_price_list_pages_queries_do_not_grow(client, org, catalogue, django_ass
     with django_assert_max_num_queries(len(detail_few.captured_queries)):
         page = client.get(url("pricelist_detail", catalogue.price_list.pk)).content.decode()
     assert page.count('<tr id="price-') == 50
+
+
+def test_a_deleted_product_leaves_the_price_lists(client, org, catalogue):
+    client.force_login(org.catalogue_manager)
+    client.post(url("product_delete", catalogue.service.pk), follow=True)
+    page = client.get(url("pricelist_detail", catalogue.price_list.pk)).content.decode()
+    assert "SRV-INST" not in page and "BOM-100" in page
+    listed = client.get(url("pricelist_list")).content.decode()
+    assert '<td class="num">2</td>' in listed

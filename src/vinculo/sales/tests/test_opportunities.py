@@ -13,6 +13,7 @@ from vinculo.accounts.tests.factories import AccountFactory
 from vinculo.contacts.tests.factories import ContactFactory
 from vinculo.core import clock
 from vinculo.core.models import ChangeLog
+from vinculo.core.money import format_money
 from vinculo.org.models import ExchangeRate, SalesTeam, SalesTeamMember, Territory
 from vinculo.sales.models import (
     Opportunity,
@@ -125,7 +126,7 @@ def test_list_filters_by_stage_status_owner_territory_and_close_dates(client, or
     first, second = stages()[:2]
     a = OpportunityFactory(account=org.north_account, stage=first, expected_close_date=datetime.date(2026, 3, 1))
     b = OpportunityFactory(account=org.north_account, stage=second, expected_close_date=datetime.date(2026, 6, 1))
-    c = OpportunityFactory(account=org.south_account, stage=second, status=Opportunity.Status.LOST,
+    c = OpportunityFactory(account=org.south_account, stage=second, status=Opportunity.Status.LOST, expected_close_date=None,
                            closed_on=datetime.date(2026, 2, 1), close_reason="price")
 
     def names(**params):
@@ -163,7 +164,7 @@ def test_list_totals_per_stage_equal_independently_computed_sums_with_conversion
         assert total.amount == round(sum(d.amount * rates[d.currency] for d in mine))
         assert total.weighted == round(sum(d.amount * d.probability / 100 * rates[d.currency] for d in mine))
     assert totals.overall.amount == Decimal("1234567") + Decimal("1425475") + Decimal("999999")
-    assert "$3,660,041" in response.content.decode()
+    assert format_money(Decimal("3660041"), "CLP", "en_US") in response.content.decode()
 
     # In a user's own currency: dollars, with two decimals.
     org.vendedor_norte.currency = "USD"
@@ -191,7 +192,8 @@ def test_a_missing_rate_shows_per_currency_sums_and_a_notice_instead_of_failing(
     totals = response.context["totals"]
     assert totals.missing_rate.currency == "EUR" and totals.overall.amount is None
     html = response.content.decode()
-    assert "There is no exchange rate for EUR" in html and "€100.00" in html and "$2,000" in html
+    assert "There is no exchange rate for EUR" in html
+    assert format_money(Decimal("100"), "EUR", "en_US") in html and format_money(Decimal("2000"), "CLP", "en_US") in html
     assert get(client, org.vendedor_norte, reverse("sales:opportunity_board")).status_code == 200
 
 
@@ -441,3 +443,20 @@ def test_account_page_lists_the_accounts_deals_with_an_add_link(client, org, dea
     assert fragment.status_code == 200 and deal.name in fragment.content.decode()
     client.force_login(org.vendedor_sur)
     assert client.get(reverse("accounts:related", args=[org.north_account.pk, "opportunities"])).status_code == 404
+
+
+def test_pipeline_stages_are_edited_in_place_by_administrators_in_the_admin(client, org):
+    stage = stages()[0]
+    client.force_login(org.director)
+    assert client.get(reverse("admin:sales_pipelinestage_changelist")).status_code == 302  # not staff
+    client.force_login(org.admin)
+    assert client.get(reverse("admin:sales_pipelinestage_changelist")).status_code == 200
+    rows = list(PipelineStage.objects.order_by("order", "id"))
+    data = {"form-TOTAL_FORMS": len(rows), "form-INITIAL_FORMS": len(rows), "_save": "Save"}
+    for index, row in enumerate(rows):
+        data.update({f"form-{index}-id": row.pk, f"form-{index}-order": row.order,
+                     f"form-{index}-probability": 15 if row == stage else row.probability,
+                     f"form-{index}-is_active": "on"})
+    assert client.post(reverse("admin:sales_pipelinestage_changelist"), data).status_code == 302
+    stage.refresh_from_db()
+    assert stage.probability == 15

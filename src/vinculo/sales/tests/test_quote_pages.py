@@ -143,12 +143,14 @@ def test_contacts_offered_are_the_deals_accounts_only(client, org, deal, frozen)
 def test_edit_the_header_of_a_draft(client, org, quote):
     login(client, org.vendedor_norte)
     response = client.post(url("quote_edit", quote.pk), {
-        "version": quote.version, "price_list": quote.price_list_id, "currency": "", "contact": "",
+        "version": quote.version, "price_list": quote.price_list_id, "currency": "", "contact": org.north_contact.pk,
         "issued_on": "2026-03-10", "valid_until": "2026-05-31", "notes": "Incluye capacitación", "terms": "",
     })
     assert response.status_code == 302
     quote.refresh_from_db()
-    assert (quote.valid_until.isoformat(), quote.notes) == ("2026-05-31", "Incluye capacitación")
+    assert (quote.valid_until.isoformat(), quote.notes, quote.contact) == (
+        "2026-05-31", "Incluye capacitación", org.north_contact)
+    assert client.get(url("quote_edit", quote.pk)).status_code == 200
 
 
 def test_a_stale_header_edit_is_a_conflict(client, org, quote):

@@ -3,10 +3,12 @@ lines from the catalogue and the deal, the draft → sent → accepted/rejected 
 and who may do what."""
 
 import datetime
+import threading
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -394,3 +396,38 @@ def test_a_reader_of_the_deal_sees_its_quotes(org, deal, catalogue, reader, froz
     quote = make_quote(deal, org.vendedor_norte, catalogue)
     assert Quote.objects.visible_to(reader).filter(pk=quote.pk).exists()
     assert not Quote.objects.editable_by(reader).filter(pk=quote.pk).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serialises writers: no race to lose")
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_creators_get_different_numbers(org, frozen, monkeypatch):
+    deal = OpportunityFactory(account=org.north_account, owner=org.vendedor_norte)
+    both_counted = threading.Barrier(2, timeout=10)
+    real = quoting._next_number
+    first_call = threading.local()
+
+    def next_number(year):
+        number = real(year)
+        if not getattr(first_call, "done", False):
+            first_call.done = True
+            both_counted.wait()  # each has computed the same number before either stores it
+        return number
+
+    monkeypatch.setattr(quoting, "_next_number", next_number)
+    numbers, errors = [], []
+
+    def create():
+        try:
+            numbers.append(quoting.create_quote(deal, org.vendedor_norte).number)
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=create) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert sorted(numbers) == ["COT-2026-00001", "COT-2026-00002"]

@@ -146,7 +146,8 @@ class PriceListListView(RecordListView):
     )
 
     def get_queryset(self):
-        return super().get_queryset().annotate(item_count=Count("items"))
+        return super().get_queryset().annotate(
+            item_count=Count("items", filter=Q(items__product__deleted_at__isnull=True)))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -161,7 +162,8 @@ def _prices_context(request, price_list, add_form=None, failed_item=None):
     """The price list's prices (one page, narrowed by `pq`), with a form per row and an add form for managers."""
     can_manage = quoting.can_manage_catalogue(request.user)
     query = (request.GET.get("pq") or request.POST.get("pq") or "").strip()[:200]
-    items = price_list.items.select_related("product").order_by("product__code", "pk")
+    items = (price_list.items.filter(product__deleted_at__isnull=True).select_related("product")
+             .order_by("product__code", "pk"))
     if query:
         for word in query.split()[:8]:
             items = items.filter(Q(product__code__icontains=word) | Q(product__name__icontains=word))

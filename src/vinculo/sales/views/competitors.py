@@ -13,8 +13,7 @@ from django.views.decorators.http import require_POST
 
 from vinculo.core.access import get_for_user
 from vinculo.core.lists import Column, RecordListView
-from vinculo.core.models import ChangeLog
-from vinculo.core.services import _log
+from vinculo.core.services import log_change
 from vinculo.core.views import edit_page, move_to_recycle_bin, visible_history
 
 from ..forms_competitors import CompetitorContactForm, CompetitorFilterForm, CompetitorForm
@@ -112,8 +111,7 @@ def competitor_contact_add(request, pk):
             form.add_error(None, exc)
         else:
             contact = form.save()
-            _log(competitor, ChangeLog.Action.UPDATE, request.user,
-                 [{"field": "", "label": _("Contact added"), "old": "", "new": str(contact)}])
+            log_change(competitor, request.user, _("Contact added"), new=str(contact))
             messages.success(request, _("%(name)s was added.") % {"name": contact})
             return redirect(f"{competitor.get_absolute_url()}#contacts")
     return _detail(request, competitor, contact_form=form)
@@ -125,8 +123,7 @@ def competitor_contact_remove(request, pk, contact_pk):
     competitor = get_for_user(Competitor, request.user, pk, write=True)
     contact = get_object_or_404(CompetitorContact, pk=contact_pk, competitor=competitor)
     contact.delete()
-    _log(competitor, ChangeLog.Action.UPDATE, request.user,
-         [{"field": "", "label": _("Contact removed"), "old": str(contact), "new": ""}])
+    log_change(competitor, request.user, _("Contact removed"), old=str(contact))
     messages.success(request, _("%(name)s was removed.") % {"name": contact})
     return redirect(f"{competitor.get_absolute_url()}#contacts")
 

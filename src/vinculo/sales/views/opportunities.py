@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -35,6 +36,7 @@ from .. import services_opportunities as services
 from ..forms_opportunities import (
     BoardFilterForm,
     CloseForm,
+    CompetitorEntryEditForm,
     CompetitorEntryForm,
     ContactRoleForm,
     LineForm,
@@ -46,7 +48,11 @@ from ..totals import GROUP_CHOICES, pipeline_totals
 
 # Cards per board column: the board stays one bounded page on any number of deals; the column's
 # header counts them all and links to the list for the rest.
-CARDS_PER_COLUMN = 50
+CARDS_PER_COLUMN = 30
+# What a card shows.
+CARD_FIELDS = ("name", "version", "stage_id", "status", "amount", "currency", "expected_close_date", "account_id",
+               "owner_id", "account__legal_name", "account__trade_name", "owner__username", "owner__first_name",
+               "owner__last_name")
 ACTIVITIES_SHOWN = 10
 
 
@@ -69,6 +75,34 @@ def _safe_next(request, url: str, default: str) -> str:
 
 # ---------- List ----------
 
+class IdsFirstPaginator(Paginator):
+    """Cuts a page as the ids of its rows first, then reads those rows with their related records. In one
+    query SQLite would join the related tables for every matching deal before sorting them; the ids alone
+    come from an index."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        rows = self.object_list.model.objects.filter(pk__in=ids)
+        related = self.object_list.query.select_related
+        rows = rows.select_related(*_related_paths(related)) if isinstance(related, dict) else rows
+        position = {pk: index for index, pk in enumerate(ids)}
+        return self._get_page(sorted(rows, key=lambda row: position[row.pk]), number, self)
+
+
+def _related_paths(tree: dict, prefix: str = "") -> list[str]:
+    """select_related's tree ({"account": {"territory": {}}}) back as paths ("account__territory")."""
+    paths = []
+    for name, children in tree.items():
+        path = f"{prefix}{name}"
+        paths += _related_paths(children, f"{path}__") if children else [path]
+    return paths
+
+
 class OpportunityListView(RecordListView):
     model = Opportunity
     template_name = "sales/opportunities/opportunity_list.html"
@@ -76,7 +110,7 @@ class OpportunityListView(RecordListView):
     filter_form_class = OpportunityFilterForm
     list_key = "opportunities"
     select_related = ("account", "account__territory", "owner", "stage", "sales_team", "business_unit")
-    default_sort = "expected_close_date"
+    default_sort = "-created_at"
     search_placeholder = gettext_lazy("Deal or account name…")
     columns = (
         Column("name", _label("name"), ("name",), always=True),
@@ -94,13 +128,33 @@ class OpportunityListView(RecordListView):
         Column("created_at", gettext_lazy("Created"), ("created_at",), default=False),
     )
 
+    @property
+    def per_row(self) -> bool:
+        """Sorted by creation (an index's order), the page stops after a few rows: checking them one by one is
+        cheaper than listing every account the user may see. Other sorts read every listed deal from the
+        totals index, where one list of accounts (as the totals use) is cheaper."""
+        return self._sort_param().lstrip("-") == "created_at"
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        self.all_listed = self.filter_form.apply(Opportunity.objects.visible_to(self.request.user))
+        return queryset
+
+    def paginate_queryset(self, queryset, page_size):
+        # The totals count every listed deal: the paginator takes its count from them instead of its own query.
+        user = self.request.user
+        self.totals = pipeline_totals(self.all_listed, self.request.GET.get("group", "stage"), user.currency)
+        paginator = IdsFirstPaginator(queryset, page_size)
+        paginator.count = self.totals.overall.count
+        page = paginator.get_page(self.request.GET.get("page"))
+        return paginator, page, page.object_list, page.has_other_pages()
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        group = self.request.GET.get("group", "stage")
         context.update(
             object_list=mark_visible(context["object_list"], user, "account", "account_visible"),
-            totals=pipeline_totals(self.object_list, group, user.currency),
+            totals=self.totals,
             group_choices=GROUP_CHOICES,
             target="opportunity-results",
             today=clock.today(),
@@ -151,12 +205,16 @@ def board_context(request, data: QueryDict) -> dict:
     active = [stage for stage in stages if stage.is_active]
     totals = pipeline_totals(deals, "stage", user.currency, stages=stages)
     query = _board_query(data)
+    # Each column reads its first cards in the order of the board index; these few rows are checked one by
+    # one (per_row) rather than against the list of every account the user may see.
+    form.per_row = True
+    cards_of = (
+        form.apply(Opportunity.objects.visible_to(user, per_row=True).filter(status=Opportunity.Status.OPEN))
+        .select_related("account", "owner").only(*CARD_FIELDS).order_by("expected_close_date", "pk")
+    )
     columns, cards = [], []
     for stage in active:
-        rows = list(
-            _with_editable(deals.filter(stage=stage), user).select_related("account", "owner")
-            .order_by("expected_close_date", "pk")[:CARDS_PER_COLUMN]
-        )
+        rows = list(cards_of.filter(stage=stage)[:CARDS_PER_COLUMN])
         cards += rows
         total = totals.get(stage.pk)
         more = total.count - len(rows)
@@ -167,6 +225,7 @@ def board_context(request, data: QueryDict) -> dict:
             "list_url": f"{reverse('sales:opportunity_list')}?{list_query.urlencode()}",
         })
     mark_visible(cards, user, "account", "account_visible")
+    _prepare_cards(cards, user)
     # Open deals left in a stage no longer in use are not on the board: say so, with a link to them.
     retired = [
         {"stage": stage, "count": totals.get(stage.pk).count,
@@ -193,6 +252,23 @@ def board_context(request, data: QueryDict) -> dict:
         else reverse("sales:opportunity_board"),
         "create_url": _create_url(account),
     }
+
+
+def _prepare_cards(cards, user) -> None:
+    """What a card shows beyond its fields, computed here rather than in the template (a board has
+    hundreds of cards): whether the user may move it (one query for all), its links, whether it is past its
+    close date, its owner's initials."""
+    ids = [card.pk for card in cards]
+    editable = set(Opportunity.objects.editable_by(user, per_row=True).filter(pk__in=ids).values_list("pk", flat=True))
+    today = clock.today()
+    detail = reverse("sales:opportunity_detail", args=[0]).removesuffix("0/")
+    for card in cards:
+        card.editable = card.pk in editable
+        card.url = f"{detail}{card.pk}/"
+        card.move_url = f"{card.url}move/"
+        card.overdue = bool(card.expected_close_date and card.expected_close_date < today)
+        owner = card.owner
+        card.owner_initials = ((owner.first_name[:1] or owner.username[:1]) + owner.last_name[:1]).upper()
 
 
 def _fragment_only(request) -> bool:
@@ -293,7 +369,7 @@ def _detail(request, opportunity, **refused):
             "close_form": CloseForm(initial={"version": opportunity.version}),
         }
         for entry in entries:
-            entry.form = CompetitorEntryForm(instance=entry, opportunity=opportunity)
+            entry.form = CompetitorEntryEditForm(instance=entry, opportunity=opportunity)
     forms.update(refused)
     refused_entry = refused.get("entry_form")
     if refused_entry is not None:
@@ -310,7 +386,7 @@ def _detail(request, opportunity, **refused):
         "contact_roles": [role for role in contact_roles if role.visible],
         "hidden_contacts": sum(1 for role in contact_roles if not role.visible),
         "lines": lines,
-        "lines_total": services.lines_total(opportunity) if lines else None,
+        "lines_total": services.lines_total(opportunity, lines),
         "entries": entries,
         "quotes": list(opportunity.quotes.visible_to(user, per_row=True).order_by("-issued_on", "-revision", "-pk")),
         "activities": activities[:ACTIVITIES_SHOWN],
@@ -501,7 +577,7 @@ def opportunity_competitor_edit(request, pk, entry_pk):
     user = request.user
     opportunity = get_for_user(Opportunity, user, pk, write=True)
     entry = get_object_or_404(OpportunityCompetitor, pk=entry_pk, opportunity=opportunity)
-    form = CompetitorEntryForm(request.POST, instance=entry, opportunity=opportunity)
+    form = CompetitorEntryEditForm(request.POST, instance=entry, opportunity=opportunity)
     if not form.is_valid():
         return _detail(request, _opportunity_for_page(user, pk), entry_form=form)
     entry = form.save(commit=False)

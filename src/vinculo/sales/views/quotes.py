@@ -285,13 +285,3 @@ def quote_line_delete(request, pk, line_pk):
         return _line_refused(request, pk, exc)
     return _lines_response(request, pk)
 
-
-# ---------- On the opportunity's page ----------
-
-def opportunity_quotes(opportunity, user) -> dict:
-    """What `sales/quotes/_opportunity_quotes.html` needs on a deal's page: its current quotes
-    (superseded revisions left out) and whether the user may add one. Two queries."""
-    quotes = list(Quote.objects.visible_to(user, per_row=True).filter(opportunity=opportunity)
-                  .exclude(status=Quote.Status.SUPERSEDED).order_by("-issued_on", "-pk"))
-    return {"opportunity": opportunity, "quotes": quotes,
-            "can_add_quote": Opportunity.objects.editable_by(user, per_row=True).filter(pk=opportunity.pk).exists()}

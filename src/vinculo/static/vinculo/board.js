@@ -127,21 +127,69 @@
     });
   });
 
-  // The "Move" menu of a card: the same request, then focus on the card in its new column.
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    if (!form.matches || !form.matches("form[data-board-move]")) return;
-    var card = form.closest(".deal-card");
-    var submitter = event.submitter;
-    if (!card || !submitter || !submitter.value) return;
-    event.preventDefault();
-    var menu = form.closest("details");
-    if (menu) menu.removeAttribute("open");
-    move(card, submitter.value, function (ok) {
-      var target = document.getElementById(card.id);
-      var link = target && target.querySelector(ok ? ".deal-name" : "summary");
-      if (target) target.classList.remove("saving");
-      if (link) link.focus();
+  // The "Move" menu of a card (the keyboard way): built from the board's <template>, the same request
+  // as a drop, then focus on the card in its new column. Without this script the link opens the deal's page.
+  function closeMenus(except) {
+    document.querySelectorAll(".move-menu").forEach(function (menu) {
+      if (menu === except) return;
+      var toggle = menu.parentNode.querySelector("[data-move-menu]");
+      if (toggle) toggle.setAttribute("aria-expanded", "false");
+      menu.remove();
     });
+  }
+
+  function openMenu(toggle) {
+    var card = toggle.closest(".deal-card");
+    var template = document.getElementById("board-move-menu");
+    if (!card || !template) return;
+    closeMenus();
+    var menu = template.content.firstElementChild.cloneNode(true);
+    menu.querySelectorAll("[data-stage]").forEach(function (item) {
+      if (item.dataset.stage === card.dataset.stage) item.remove();
+    });
+    toggle.parentNode.appendChild(menu);
+    toggle.setAttribute("aria-expanded", "true");
+    var first = menu.querySelector("[data-stage]");
+    if (first) first.focus();
+  }
+
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest && event.target.closest("[data-move-menu]");
+    if (toggle) {
+      event.preventDefault();
+      if (toggle.getAttribute("aria-expanded") === "true") closeMenus();
+      else openMenu(toggle);
+      return;
+    }
+    var item = event.target.closest && event.target.closest(".move-menu [data-stage]");
+    if (item) {
+      var card = item.closest(".deal-card");
+      closeMenus();
+      move(card, item.dataset.stage, function (ok) {
+        var target = document.getElementById(card.id);
+        if (target) target.classList.remove("saving");
+        var focus = target && target.querySelector(ok ? ".deal-name" : "[data-move-menu]");
+        if (focus) focus.focus();
+      });
+      return;
+    }
+    if (!(event.target.closest && event.target.closest(".move-menu"))) closeMenus();
+  });
+
+  document.addEventListener("keydown", function (event) {
+    var menu = event.target.closest && event.target.closest(".move-menu");
+    if (!menu) return;
+    var items = Array.from(menu.querySelectorAll("[data-stage]"));
+    var index = items.indexOf(event.target);
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      var next = index + (event.key === "ArrowDown" ? 1 : -1);
+      items[(next + items.length) % items.length].focus();
+    } else if (event.key === "Escape" || event.key === "Tab") {
+      var toggle = menu.parentNode.querySelector("[data-move-menu]");
+      if (event.key === "Escape") event.preventDefault();
+      closeMenus();
+      if (toggle && event.key === "Escape") toggle.focus();
+    }
   });
 })();
