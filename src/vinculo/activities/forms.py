@@ -15,6 +15,7 @@ from vinculo.core.forms import RecordChooser, RecordForm
 from vinculo.core.lists import ListFilterForm
 from vinculo.core.services import update_record
 from vinculo.org.models import User
+from vinculo.sales.models import Opportunity
 
 from .models import Activity
 from .services import log_activity
@@ -38,7 +39,7 @@ def contact_choices(user, account_id=None, keep=()):
 
 FIELDSETS = (
     (_("What happened"), ("kind", "subject", "occurred_at", "duration_minutes", "status", "direction", "outcome")),
-    (_("With whom"), ("account", "contacts", "owner", "participants")),
+    (_("With whom"), ("account", "opportunity", "contacts", "owner", "participants")),
     (_("Description"), ("description",)),
 )
 
@@ -77,11 +78,24 @@ class ActivityForm(RecordForm):
         participants = list(instance.participants.values_list("pk", flat=True)) if instance.pk else []
         self.fields["participants"].queryset = User.objects.filter(Q(is_active=True) | Q(pk__in=participants))
         self.fields["owner"].queryset = active_users(keep=instance.owner_id)
+        # Only the deals of the account chosen: an account may have hundreds, the database hundreds of thousands.
+        deals = Opportunity.objects.visible_to(user).filter(account_id=self.chosen_account_id())
+        if instance.opportunity_id:
+            deals = deals | Opportunity.objects.filter(pk=instance.opportunity_id)
+        self.fields["opportunity"].queryset = deals.order_by("-created_at")
+        self.fields["opportunity"].help_text = _("A deal of the account chosen above, if the activity is about one.")
         if not instance.pk:
             self.initial.update(owner=user.pk, occurred_at=clock.now().replace(second=0, microsecond=0))
         if instance.lead_id and not instance.account_id:
             # A lead's activity or task: no account or contacts until the lead is converted.
-            del self.fields["account"], self.fields["contacts"]
+            del self.fields["account"], self.fields["contacts"], self.fields["opportunity"]
+
+    def clean(self):
+        cleaned = super().clean()
+        deal, account = cleaned.get("opportunity"), cleaned.get("account")
+        if deal is not None and account is not None and deal.account_id != account.pk:
+            self.add_error("opportunity", _("This deal belongs to another account."))
+        return cleaned
 
     def chosen_account_id(self):
         value = self.data.get("account") if self.is_bound else self.initial.get("account", self.instance.account_id)

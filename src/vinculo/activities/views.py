@@ -61,12 +61,13 @@ activity_list = ActivityListView.as_view()
 
 
 def _activity_for_page(user, pk):
-    queryset = Activity.objects.select_related("owner", "account", "lead").annotate(
+    queryset = Activity.objects.select_related("owner", "account", "lead", "opportunity").annotate(
         editable=Exists(Activity.objects.editable_by(user).filter(pk=OuterRef("pk"))),
     )
     activity = get_for_user(queryset, user, pk)
     mark_visible([activity], user, "account", "account_visible")
     mark_visible([activity], user, "lead", "lead_visible")
+    mark_visible([activity], user, "opportunity", "opportunity_visible")
     return activity
 
 
@@ -83,7 +84,7 @@ def activity_detail(request, pk):
 
 
 def _initial_links(request):
-    """The account and contact the form starts from (?account=, ?contact=): 404 for one the user may
+    """The account, contact and deal the form starts from (?account=, ?contact=, ?opportunity=): 404 for one the user may
     not see, 403 for an account they may only read. A contact's account is preselected when editable."""
     user, initial = request.user, {}
     contact_id, account_id = request.GET.get("contact"), request.GET.get("account")
@@ -95,6 +96,13 @@ def _initial_links(request):
             initial["account"] = contact.account_id
     if account_id:
         initial["account"] = get_for_user(Account, user, account_id, write=True).pk
+    opportunity_id = request.GET.get("opportunity")
+    if opportunity_id:
+        from vinculo.sales.models import Opportunity
+
+        deal = get_for_user(Opportunity, user, opportunity_id)
+        initial["opportunity"] = deal.pk
+        initial.setdefault("account", get_for_user(Account, user, deal.account_id, write=True).pk)
     return initial
 
 

@@ -15,7 +15,7 @@ from vinculo.accounts.models import Account, ContentDelivery, Contract, Customer
 from vinculo.activities.models import Activity
 from vinculo.contacts.models import Contact
 from vinculo.marketing.models import Campaign
-from vinculo.sales.models import Competitor, Lead, Opportunity
+from vinculo.sales.models import Competitor, Lead, Opportunity, PriceList, Product
 
 from . import services
 from .access import get_for_user
@@ -33,7 +33,8 @@ RECYCLE_BIN_SIZE = 50
 RESTORABLE = {
     "account": Account, "contact": Contact, "activity": Activity, "asset": CustomerAsset, "contract": Contract,
     "invoice": Invoice, "note": Note, "delivery": ContentDelivery, "document": Document, "lead": Lead,
-    "campaign": Campaign, "opportunity": Opportunity, "competitor": Competitor,
+    "campaign": Campaign, "opportunity": Opportunity, "competitor": Competitor, "product": Product,
+    "pricelist": PriceList,
 }
 
 

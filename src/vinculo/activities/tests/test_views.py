@@ -249,3 +249,22 @@ def test_detail_page_runs_a_bounded_number_of_queries(client, org, activity, dja
     cache.clear()
     with django_assert_max_num_queries(12):
         assert client.get(url("detail", activity.pk)).status_code == 200
+
+
+def test_logging_from_a_deal_links_the_activity_to_it_and_refuses_a_deal_of_another_account(client, org):
+    from vinculo.sales.tests.factories import OpportunityFactory
+
+    deal = OpportunityFactory(account=org.north_account, name="Renovación flota")
+    other = OpportunityFactory(account=org.south_account)
+    client.force_login(org.vendedor_norte)
+    form = client.get(url("create"), {"opportunity": deal.pk}).context["form"]
+    assert form.initial["account"] == org.north_account.pk and form.initial["opportunity"] == deal.pk
+    assert list(form.fields["opportunity"].queryset) == [deal]
+
+    client.post(url("create"), form_data(org.vendedor_norte, account=org.north_account.pk, opportunity=other.pk))
+    assert not Activity.objects.exists()
+    client.post(url("create"), form_data(org.vendedor_norte, account=org.north_account.pk, opportunity=deal.pk))
+    activity = Activity.objects.get()
+    assert activity.opportunity == deal
+    assert "Renovación flota" in client.get(url("detail", activity.pk)).content.decode()
+    assert client.get(url("create"), {"opportunity": other.pk}).status_code == 404

@@ -216,3 +216,20 @@ def test_a_deleted_product_leaves_the_price_lists(client, org, catalogue):
     assert "SRV-INST" not in page and "BOM-100" in page
     listed = client.get(url("pricelist_list")).content.decode()
     assert '<td class="num">2</td>' in listed
+
+
+def test_deleted_product_goes_to_the_bin_only_catalogue_managers_restore_it(client, org):
+    product = ProductFactory(code="BIN-1")
+    client.force_login(org.catalogue_manager)
+    client.post(reverse("sales:product_delete", args=[product.pk]))
+    assert not Product.objects.filter(pk=product.pk).exists()
+    restore_url = reverse("core:restore", args=["product", product.pk])
+    assert restore_url in client.get(reverse("core:recycle_bin")).content.decode()
+
+    client.force_login(org.vendedor_norte)
+    assert restore_url not in client.get(reverse("core:recycle_bin")).content.decode()
+    assert client.post(restore_url).status_code == 403
+
+    client.force_login(org.catalogue_manager)
+    client.post(restore_url)
+    assert Product.objects.filter(pk=product.pk).exists()

@@ -101,7 +101,7 @@ def product_edit(request, pk):
 def product_delete(request, pk):
     product = get_for_user(Product, request.user, pk, write=True)
     soft_delete(product, by=request.user)
-    messages.success(request, _("“%(name)s” was deleted. Quotes that use it keep their lines.") % {"name": product})
+    messages.success(request, _("“%(name)s” was moved to the recycle bin. Quotes that use it keep their lines.") % {"name": product})
     return redirect("sales:product_list")
 
 
@@ -230,7 +230,7 @@ def pricelist_edit(request, pk):
 def pricelist_delete(request, pk):
     price_list = get_for_user(PriceList, request.user, pk, write=True)
     soft_delete(price_list, by=request.user)
-    messages.success(request, _("“%(name)s” was deleted. Quotes made from it keep their prices.")
+    messages.success(request, _("“%(name)s” was moved to the recycle bin. Quotes made from it keep their prices.")
                      % {"name": price_list})
     return redirect("sales:pricelist_list")
 
