@@ -40,7 +40,8 @@ api = VinculoAPI(
     urls_namespace="api",
     auth=[BearerAuth(), SessionAuth()],
     description="Accounts, contacts, their related records (assets, contracts, invoices, payments, notes, files, "
-    "content deliveries) and activities of Vínculo. Get a token from `POST /api/v1/auth/token`, "
+    "content deliveries), activities, and sales (leads, opportunities, stages, competitors, products, price "
+    "lists, quotes, campaigns, territories, sales teams, exchange rates) of Vínculo. Get a token from `POST /api/v1/auth/token`, "
     "then send `Authorization: Bearer <token>`. You see and change exactly what you can in the web pages.",
 )
 

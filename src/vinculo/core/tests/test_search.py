@@ -49,3 +49,25 @@ def test_rebuild_indexes_bulk_created_records(org):
 @pytest.mark.parametrize("query", ["", "   ", '"', "*", "AND OR NOT", "a:b", "(", "'; drop table x; --"])
 def test_odd_queries_do_not_crash(org, query):
     list(search.search(Account, org.admin, query))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrate_gathers_statistics_for_indexes_added_after_the_last_analyze():
+    from django.db import connection
+
+    from vinculo.core.signals import analyze_new_indexes
+
+    if connection.vendor != "sqlite":
+        assert analyze_new_indexes() == []
+        return
+    AccountFactory.create_batch(3)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE accounts_account")
+        cursor.execute("CREATE INDEX test_account_email_idx ON accounts_account (email)")
+    try:
+        assert "test_account_email_idx" in analyze_new_indexes()
+        assert analyze_new_indexes() == []  # nothing left to analyse
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP INDEX test_account_email_idx")
+            cursor.execute("DELETE FROM sqlite_stat1")  # later tests plan without statistics, as before
