@@ -199,7 +199,7 @@ STATUS_CHOICES = [("", _("Current")), *Quote.Status.choices]
 
 class QuoteFilterForm(ListFilterForm):
     status = forms.ChoiceField(label=_("Status"), required=False, choices=STATUS_CHOICES)
-    owner = forms.ModelChoiceField(label=_("Owner"), required=False, queryset=active_users(), empty_label="—")
+    owner = forms.ModelChoiceField(label=_("Owner"), required=False, queryset=active_users(), empty_label=_("All owners"))
     issued_from = forms.DateField(label=_("From"), required=False, widget=DateInput)
     issued_to = forms.DateField(label=_("To"), required=False, widget=DateInput)
     opportunity = forms.ModelChoiceField(label=_("Opportunity"), required=False, queryset=Opportunity.objects.none(),
