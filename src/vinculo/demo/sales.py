@@ -36,11 +36,11 @@ from vinculo.sales.models import (
     OpportunityCompetitor,
     OpportunityContact,
     OpportunityLine,
-    PipelineStage,
     Quote,
     QuoteLine,
     Source,
 )
+from vinculo.sales.pipeline import active_stages
 from vinculo.sales.quoting import line_amounts, totals_of
 
 from . import phrases
@@ -176,7 +176,7 @@ class SalesBuilder:
         self.now = clock.now()
         self.today = clock.today()
         self.horizon = self.today - timedelta(days=HORIZON_DAYS)
-        self.stages = list(PipelineStage.objects.filter(is_active=True).order_by("order", "pk"))
+        self.stages = active_stages()
         self.counts = defaultdict(int)
         self.quote_numbers = defaultdict(int)
         self.new_contacts: list[Contact] = []
@@ -1104,3 +1104,4 @@ def _history(records: list) -> None:
          for record in records],
         batch_size=1000,
     )
+

@@ -15,6 +15,20 @@ from vinculo.core.services import update_record
 
 from .models import Opportunity, PipelineStage
 
+# The pipeline a fresh install starts with (migration sales.0002 holds a frozen copy).
+DEFAULT_STAGES = [
+    ("Prospección", 10), ("Calificación", 20), ("Análisis de necesidades", 40), ("Propuesta", 60), ("Negociación", 80),
+]
+
+
+def active_stages() -> list[PipelineStage]:
+    """The active stages in order; the default pipeline is created when none is left active."""
+    stages = list(PipelineStage.objects.filter(is_active=True).order_by("order", "pk"))
+    if not stages:
+        stages = [PipelineStage.objects.create(name=name, order=order, probability=probability)
+                  for order, (name, probability) in enumerate(DEFAULT_STAGES, start=1)]
+    return stages
+
 
 def _check_can_edit(opportunity: Opportunity, by) -> None:
     if not can_edit(by, opportunity):

@@ -17,6 +17,7 @@ from vinculo.sales.models import (
     Product,
     Quote,
 )
+from vinculo.sales.pipeline import active_stages
 
 
 class CampaignFactory(DjangoModelFactory):
@@ -41,9 +42,13 @@ class LeadFactory(DjangoModelFactory):
     owner = factory.SubFactory(UserFactory)
 
 
+def default_pipeline() -> list[PipelineStage]:
+    """The active stages; a transactional test before this one may have emptied the table."""
+    return active_stages()
+
+
 def first_stage() -> PipelineStage:
-    """The migration's first stage (tests on a fresh database always have the default pipeline)."""
-    return PipelineStage.objects.order_by("order").first()
+    return default_pipeline()[0]
 
 
 class OpportunityFactory(DjangoModelFactory):

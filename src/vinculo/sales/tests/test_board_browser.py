@@ -7,9 +7,9 @@ from playwright.sync_api import expect
 from vinculo.accounts.tests.factories import AccountFactory
 from vinculo.core.services import update_record
 from vinculo.org.tests.factories import UserFactory
-from vinculo.sales.models import Opportunity, PipelineStage
+from vinculo.sales.models import Opportunity
 
-from .factories import OpportunityFactory
+from .factories import OpportunityFactory, default_pipeline
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -17,10 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_rep_drags_a_card_moves_one_by_keyboard_and_sees_a_conflict(browser_page):
     rep = UserFactory(username="vendedora", language="en")
     account = AccountFactory(owner=rep, legal_name="Minera Andina SpA")
-    if not PipelineStage.objects.exists():  # a transactional test before this one emptied the database
-        for order, (name, probability) in enumerate([("Prospección", 10), ("Propuesta", 60), ("Negociación", 80)]):
-            PipelineStage.objects.create(name=name, order=order, probability=probability)
-    first, second, third = PipelineStage.objects.filter(is_active=True).order_by("order")[:3]
+    first, second, third = default_pipeline()[:3]
     dragged = OpportunityFactory(account=account, owner=rep, stage=first, name="Camiones de extracción")
     keyed = OpportunityFactory(account=account, owner=rep, stage=first, name="Repuestos anuales")
 

@@ -24,7 +24,7 @@ from vinculo.marketing.models import CampaignMember
 from vinculo.sales.conversion import company_key, conversion_candidates, convert_lead
 from vinculo.sales.models import Lead, Opportunity, PipelineStage
 
-from .factories import CampaignFactory
+from .factories import CampaignFactory, default_pipeline
 
 pytestmark = pytest.mark.django_db
 
@@ -325,6 +325,7 @@ def test_two_concurrent_conversions_cannot_both_pass(org):
 
     if connection.vendor != "postgresql":
         pytest.skip("needs row locks and concurrent connections (PostgreSQL)")
+    default_pipeline()
     lead = make_lead(org.vendedor_norte)
     barrier = threading.Barrier(2)
     outcomes = []

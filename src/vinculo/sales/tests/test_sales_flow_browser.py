@@ -8,19 +8,16 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from vinculo.org.tests.factories import UserFactory
-from vinculo.sales.models import Lead, PipelineStage, Quote
+from vinculo.sales.models import Lead, Quote
 
-from .factories import LeadFactory
+from .factories import LeadFactory, default_pipeline
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_rep_converts_a_lead_moves_its_deal_sends_a_quote_and_downloads_the_pdf(browser_page):
     rep = UserFactory(username="vendedora", language="en")
-    if not PipelineStage.objects.exists():  # a transactional test before this one emptied the database
-        for order, (name, probability) in enumerate([("Prospección", 10), ("Calificación", 20), ("Propuesta", 60)]):
-            PipelineStage.objects.create(name=name, order=order, probability=probability)
-    first, second = PipelineStage.objects.filter(is_active=True).order_by("order")[:2]
+    first, second = default_pipeline()[:2]
     lead = LeadFactory(owner=rep, first_name="Camila", last_name="Rojas", company="Frutícola Los Andes Ltda",
                        email="camila.rojas@losandes.cl")
 
