@@ -15,6 +15,7 @@ from vinculo.accounts.models import Account, ContentDelivery, Contract, Customer
 from vinculo.activities.models import Activity
 from vinculo.contacts.models import Contact
 from vinculo.marketing.models import Campaign
+from vinculo.org.models import User
 from vinculo.sales.models import Competitor, Lead, Opportunity, PriceList, Product
 
 from . import services
@@ -143,8 +144,6 @@ def set_language(request):
 @login_required
 def set_currency(request):
     """The currency the user's totals (pipeline, teams, sales) are shown in."""
-    from vinculo.org.models import User
-
     currency = request.POST.get("currency", "")
     if currency in User.Currency.values and request.user.currency != currency:
         request.user.currency = currency

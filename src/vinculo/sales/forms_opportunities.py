@@ -101,7 +101,7 @@ class CloseForm(forms.Form):
     """Won or lost, why, and (optionally) the final amount."""
 
     status = forms.ChoiceField(label=_("Result"), widget=forms.RadioSelect,
-                               choices=[(Opportunity.Status.WON, _("Won")), (Opportunity.Status.LOST, _("Lost"))])
+                               choices=[(status, Opportunity.Status(status).label) for status in ("won", "lost")])
     reason = forms.ChoiceField(label=_("Reason"), required=False, choices=Opportunity.CloseReason.choices)
     note = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     amount = forms.DecimalField(label=_("Final amount"), required=False, min_value=0, max_digits=18, decimal_places=2,
