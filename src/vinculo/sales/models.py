@@ -626,8 +626,18 @@ class Quote(TrackedModel):
         return self.status == self.Status.DRAFT
 
     def clean(self):
+        """Checks dates, and (one query) that the addressee is a contact of the deal's account."""
+        errors = {}
         if self.issued_on and self.valid_until and self.valid_until < self.issued_on:
-            raise ValidationError({"valid_until": _("A quote cannot expire before its date.")})
+            errors["valid_until"] = [_("A quote cannot expire before its date.")]
+        if self.contact_id and self.opportunity_id:
+            account_id = self.opportunity.account_id
+            if self.contact.account_id != account_id and not self.contact.account_links.filter(
+                account_id=account_id
+            ).exists():
+                errors["contact"] = [_("Address the quote to a contact of the deal's account.")]
+        if errors:
+            raise ValidationError(errors)
 
     def search_text(self) -> str:
         return self.number

@@ -200,3 +200,17 @@ def test_list_queries_do_not_grow(org, deal, catalogue, frozen, django_assert_ma
         make_quote(deal, org.vendedor_norte, catalogue, lines=[("pump", 1, 0), ("service", 2, 5)])
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert api.get("/quotes").json()["count"] == 21
+
+
+def test_the_addressee_must_be_a_contact_of_the_deals_account(org, deal, catalogue, frozen):
+    from vinculo.accounts.tests.factories import AccountFactory
+    from vinculo.contacts.models import ContactAccountLink
+    from vinculo.contacts.tests.factories import ContactFactory
+
+    elsewhere = ContactFactory(account=AccountFactory(owner=org.vendedor_norte))
+    api = ApiClient(org.vendedor_norte)
+    assert error_fields(api.post("/quotes", {"opportunity": deal.pk, "contact": elsewhere.pk})) == {"contact"}
+    assert not Quote.objects.exists()
+
+    ContactAccountLink.objects.create(contact=elsewhere, account=deal.account, role="Consultor")
+    assert api.post("/quotes", {"opportunity": deal.pk, "contact": elsewhere.pk}).status_code == 201
