@@ -143,6 +143,8 @@ class LineForm(forms.ModelForm):
         model = OpportunityLine
         fields = ["product", "description", "quantity", "unit_price", "discount_percent"]
         widgets = {
+            # An autocomplete, not a <select> of the whole catalogue.
+            "product": RecordChooser("sales:product_autocomplete"),
             "quantity": forms.NumberInput(attrs={"min": 0, "step": "any"}),
             "unit_price": forms.NumberInput(attrs={"min": 0, "step": "any"}),
             "discount_percent": forms.NumberInput(attrs={"min": 0, "max": 100, "step": "any"}),
@@ -154,8 +156,9 @@ class LineForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.opportunity = opportunity
         self.fields["product"].queryset = _keeping(Product.objects.filter(is_active=True), self.instance.product_id)
-        self.fields["product"].empty_label = "—"
         self.fields["unit_price"].required = False
+        if self.instance.pk is None:
+            self.initial.setdefault("unit_price", None)  # empty means "the price list's", not 0
         self.fields["unit_price"].help_text = _("Empty: the price list's price in %(currency)s.") % {
             "currency": opportunity.get_currency_display()}
 
