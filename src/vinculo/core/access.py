@@ -83,6 +83,15 @@ def can_edit(user, record) -> bool:
     return type(record).all_objects.editable_by(user, per_row=True).filter(pk=record.pk).exists()
 
 
+def require_edit(user, record) -> None:
+    """PermissionDenied unless `user` may change `record`: the check every write service starts with."""
+    from django.core.exceptions import PermissionDenied
+    from django.utils.translation import gettext as _
+
+    if not can_edit(user, record):
+        raise PermissionDenied(_("You may read this record but not change it."))
+
+
 def get_for_user(queryset_or_model, user, pk, write: bool = False):
     """The record `pk` if `user` may see it (404 otherwise, like a missing one); PermissionDenied on
     `write=True` when the user may only read it."""

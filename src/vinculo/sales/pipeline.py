@@ -5,12 +5,12 @@ whoever moves the deal and however."""
 
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from vinculo.core import clock
-from vinculo.core.access import can_edit
+from vinculo.core.access import require_edit
 from vinculo.core.services import update_record
 
 from .models import Opportunity, PipelineStage
@@ -30,16 +30,11 @@ def active_stages() -> list[PipelineStage]:
     return stages
 
 
-def _check_can_edit(opportunity: Opportunity, by) -> None:
-    if not can_edit(by, opportunity):
-        raise PermissionDenied(_("You may read this opportunity but not change it."))
-
-
 @transaction.atomic
 def move_to_stage(opportunity: Opportunity, stage: PipelineStage, by, expected_version: int | None = None):
     """Put an open deal in `stage`, taking the stage's default probability. Raises PermissionDenied,
     ConflictError (someone saved it since `expected_version`) or ValidationError."""
-    _check_can_edit(opportunity, by)
+    require_edit(by, opportunity)
     if not opportunity.is_open:
         raise ValidationError({"stage": _("This deal is closed; reopen it before moving it.")})
     if not stage.is_active:
@@ -63,7 +58,7 @@ def close_opportunity(
     account a customer, recorded in the account's history."""
     from vinculo.accounts.models import Account
 
-    _check_can_edit(opportunity, by)
+    require_edit(by, opportunity)
     if status not in (Opportunity.Status.WON, Opportunity.Status.LOST):
         raise ValidationError({"status": _("A deal is closed as won or lost.")})
     opportunity.status = status
@@ -83,7 +78,7 @@ def close_opportunity(
 
 @transaction.atomic
 def reopen_opportunity(opportunity: Opportunity, by, expected_version: int | None = None):
-    _check_can_edit(opportunity, by)
+    require_edit(by, opportunity)
     opportunity.status = Opportunity.Status.OPEN
     opportunity.close_reason = ""
     opportunity.closed_on = None

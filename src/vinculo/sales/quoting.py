@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from vinculo.core import clock
-from vinculo.core.access import can_edit, is_admin
+from vinculo.core.access import is_admin, require_edit
 from vinculo.core.models import TrackedModel
 from vinculo.core.money import MINOR_DIGITS, MissingRate, convert, quantize
 from vinculo.core.services import create_record, log_change, soft_delete, update_record
@@ -131,11 +131,6 @@ def can_manage_catalogue(user) -> bool:
                 and (is_admin(user) or user.has_perm("sales.manage_catalogue")))
 
 
-def _check_can_edit(quote: Quote, by) -> None:
-    if not can_edit(by, quote):
-        raise PermissionDenied(_("You may read this quote but not change it."))
-
-
 def _locked(quote: Quote) -> Quote:
     """The stored row of `quote`, locked until the transaction ends: its status as it is now."""
     return Quote.all_objects.select_for_update().get(pk=quote.pk)
@@ -240,8 +235,7 @@ def create_quote(
     carries the company's standard terms."""
     from vinculo.org.models import CompanyProfile
 
-    if not can_edit(by, opportunity):
-        raise PermissionDenied(_("You may read this opportunity but not change it."))
+    require_edit(by, opportunity)
     price_list = _usable_price_list(price_list)
     if price_list is not None and currency and currency != price_list.currency:
         raise ValidationError({"currency": _("The price list “%(name)s” is in %(currency)s; choose that currency "
@@ -286,7 +280,7 @@ HEADER_FIELDS = ("contact", "price_list", "currency", "issued_on", "valid_until"
 def update_quote(quote: Quote, by, expected_version: int | None = None) -> Quote:
     """Save the header of a draft (`quote` carries the new values). The currency follows the price
     list, and cannot change once there are lines (their prices are in the old one)."""
-    _check_can_edit(quote, by)
+    require_edit(by, quote)
     stored = _locked(quote)
     _check_draft(stored)
     if quote.price_list_id != stored.price_list_id:
@@ -304,7 +298,7 @@ def update_quote(quote: Quote, by, expected_version: int | None = None) -> Quote
 
 def _draft_for_lines(quote: Quote, by) -> Quote:
     """The stored quote, locked, after checking `by` may change it and it is a draft."""
-    _check_can_edit(quote, by)
+    require_edit(by, quote)
     stored = _locked(quote)
     _check_draft(stored)
     return stored
@@ -427,7 +421,7 @@ def _refresh(quote: Quote, stored: Quote) -> None:
 @transaction.atomic
 def send_quote(quote: Quote, by, expected_version: int | None = None) -> Quote:
     """Draft → sent. From now on the quote is frozen: changes need a revision."""
-    _check_can_edit(quote, by)
+    require_edit(by, quote)
     stored = _locked(quote)
     _check_draft(stored)
     if not stored.lines.exists():
@@ -458,7 +452,7 @@ def accept_quote(quote: Quote, by, mark_won: bool = True, note: str = "",
     customer: see `sales.pipeline.close_opportunity`)."""
     from .pipeline import close_opportunity
 
-    _check_can_edit(quote, by)
+    require_edit(by, quote)
     stored = _locked(quote)
     _check_sent(stored, _("Only a sent quote can be accepted; this one is “%(status)s”."))
     stored.status = Quote.Status.ACCEPTED
@@ -478,7 +472,7 @@ def accept_quote(quote: Quote, by, mark_won: bool = True, note: str = "",
 @transaction.atomic
 def reject_quote(quote: Quote, by, note: str = "", expected_version: int | None = None) -> Quote:
     """Sent → rejected, with the customer's answer. It can still be revised into a new offer."""
-    _check_can_edit(quote, by)
+    require_edit(by, quote)
     stored = _locked(quote)
     _check_sent(stored, _("Only a sent quote can be rejected; this one is “%(status)s”."))
     stored.status = Quote.Status.REJECTED
@@ -501,7 +495,7 @@ def _supersede_others(quote: Quote, by) -> None:
 def revise_quote(quote: Quote, by) -> Quote:
     """A sent or rejected quote → a new draft revision with the same number and a copy of its lines,
     dated today; the old revision becomes superseded."""
-    _check_can_edit(quote, by)
+    require_edit(by, quote)
     revisions = list(Quote.all_objects.select_for_update().filter(number=quote.number).order_by("revision"))
     stored = next(revision for revision in revisions if revision.pk == quote.pk)
     if stored.deleted_at is not None:
@@ -537,7 +531,7 @@ def revise_quote(quote: Quote, by) -> Quote:
 def delete_quote(quote: Quote, by) -> None:
     """Move a draft to the recycle bin. Dropping a draft revision gives the revision it replaced back
     its own status (sent or rejected), so the offer the customer has stays the current one."""
-    _check_can_edit(quote, by)
+    require_edit(by, quote)
     stored = _locked(quote)
     _check_draft(stored)
     soft_delete(stored, by)

@@ -8,24 +8,17 @@ ConflictError); contacts and competitors are rows of their own and do not.
 
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from vinculo.core.access import can_edit
+from vinculo.core.access import require_edit
 from vinculo.core.money import quantize
 from vinculo.core.services import log_change, update_record
 
 from .models import Opportunity, OpportunityCompetitor, OpportunityContact, OpportunityLine, PriceListItem
 
 CENTS = Decimal("0.01")
-
-
-def _check_can_edit(opportunity: Opportunity, by) -> None:
-    if not can_edit(by, opportunity):
-        raise PermissionDenied(_("You may read this opportunity but not change it."))
-
-
 
 
 def lines_total(opportunity: Opportunity, lines: list[OpportunityLine] | None = None) -> Decimal | None:
@@ -55,14 +48,19 @@ def default_unit_price(product, currency: str) -> Decimal | None:
     return item.unit_price if item else None
 
 
-@transaction.atomic
-def save_line(opportunity: Opportunity, line: OpportunityLine, by, expected_version: int | None = None):
-    """Add or change a product line; the deal's amount becomes the lines' total."""
-    _check_can_edit(opportunity, by)
+def _prepare_line(opportunity: Opportunity, line: OpportunityLine) -> None:
+    """Attach `line` to the deal, name it after its product when it has no description, and validate it."""
     line.opportunity = opportunity
     if line.product_id and not line.description:
         line.description = line.product.name
     line.full_clean(exclude=["opportunity"])
+
+
+@transaction.atomic
+def save_line(opportunity: Opportunity, line: OpportunityLine, by, expected_version: int | None = None):
+    """Add or change a product line; the deal's amount becomes the lines' total."""
+    require_edit(by, opportunity)
+    _prepare_line(opportunity, line)
     created = line.pk is None
     line.save()
     _sync_amount(opportunity, by, expected_version)
@@ -73,7 +71,7 @@ def save_line(opportunity: Opportunity, line: OpportunityLine, by, expected_vers
 @transaction.atomic
 def remove_line(opportunity: Opportunity, line: OpportunityLine, by, expected_version: int | None = None) -> None:
     """Remove a product line; with no line left the amount stays as it was, for the user to set."""
-    _check_can_edit(opportunity, by)
+    require_edit(by, opportunity)
     label = str(line)
     line.delete()
     _sync_amount(opportunity, by, expected_version)
@@ -83,7 +81,7 @@ def remove_line(opportunity: Opportunity, line: OpportunityLine, by, expected_ve
 @transaction.atomic
 def set_contact_role(opportunity: Opportunity, contact, role: str, by, is_primary: bool = False):
     """Put `contact` on the deal with `role` (or change its role). One primary contact at most."""
-    _check_can_edit(opportunity, by)
+    require_edit(by, opportunity)
     if role not in OpportunityContact.Role.values:
         raise ValidationError({"role": _("Choose a role from the list.")})
     entry, created = OpportunityContact.objects.update_or_create(
@@ -97,7 +95,7 @@ def set_contact_role(opportunity: Opportunity, contact, role: str, by, is_primar
 
 @transaction.atomic
 def remove_contact(opportunity: Opportunity, entry: OpportunityContact, by) -> None:
-    _check_can_edit(opportunity, by)
+    require_edit(by, opportunity)
     label = str(entry)
     entry.delete()
     log_change(opportunity, by, _("Contact removed"), old=label)
@@ -106,7 +104,7 @@ def remove_contact(opportunity: Opportunity, entry: OpportunityContact, by) -> N
 @transaction.atomic
 def save_competitor_entry(opportunity: Opportunity, entry: OpportunityCompetitor, by) -> OpportunityCompetitor:
     """Add a competitor to the deal, or change its strengths, weaknesses and result."""
-    _check_can_edit(opportunity, by)
+    require_edit(by, opportunity)
     entry.opportunity = opportunity
     created = entry.pk is None
     entry.full_clean(exclude=["opportunity"], validate_constraints=False)
@@ -119,7 +117,7 @@ def save_competitor_entry(opportunity: Opportunity, entry: OpportunityCompetitor
 
 @transaction.atomic
 def remove_competitor_entry(opportunity: Opportunity, entry: OpportunityCompetitor, by) -> None:
-    _check_can_edit(opportunity, by)
+    require_edit(by, opportunity)
     label = str(entry)
     entry.delete()
     log_change(opportunity, by, _("Competitor removed"), old=label)
@@ -131,12 +129,9 @@ def remove_competitor_entry(opportunity: Opportunity, entry: OpportunityCompetit
 def replace_lines(opportunity: Opportunity, lines: list[OpportunityLine], by) -> None:
     """The deal's product lines become `lines` (unsaved); the amount follows their total. The caller
     has checked the deal's version."""
-    _check_can_edit(opportunity, by)
+    require_edit(by, opportunity)
     for line in lines:
-        line.opportunity = opportunity
-        if line.product_id and not line.description:
-            line.description = line.product.name
-        line.full_clean(exclude=["opportunity"])
+        _prepare_line(opportunity, line)
     opportunity.lines.all().delete()
     OpportunityLine.objects.bulk_create(lines)
     _sync_amount(opportunity, by, expected_version=None)
@@ -147,7 +142,7 @@ def replace_lines(opportunity: Opportunity, lines: list[OpportunityLine], by) ->
 def replace_contacts(opportunity: Opportunity, roles: list[OpportunityContact], by, keep=()) -> None:
     """The deal's contacts become `roles` (unsaved), plus the existing entries of the contacts in `keep`
     (those the caller may not see, which they could not list)."""
-    _check_can_edit(opportunity, by)
+    require_edit(by, opportunity)
     if sum(1 for role in roles if role.is_primary) > 1:
         raise ValidationError({"contacts": _("Only one contact can be the primary one.")})
     seen = [role.contact_id for role in roles]
@@ -162,7 +157,7 @@ def replace_contacts(opportunity: Opportunity, roles: list[OpportunityContact], 
 
 @transaction.atomic
 def replace_competitors(opportunity: Opportunity, entries: list[OpportunityCompetitor], by) -> None:
-    _check_can_edit(opportunity, by)
+    require_edit(by, opportunity)
     seen = [entry.competitor_id for entry in entries]
     if len(seen) != len(set(seen)):
         raise ValidationError({"competitors": _("A competitor is listed twice.")})

@@ -257,17 +257,7 @@ def pricelist_price_add(request, pk):
     """Add a product's price (or change it, if the product is already in the list)."""
     price_list = get_for_user(PriceList, request.user, pk, write=True)
     form = PriceForm(request.POST)
-    if form.is_valid():
-        try:
-            quoting.set_price(price_list, form.cleaned_data["product"], form.cleaned_data["unit_price"], request.user)
-        except ValidationError as exc:
-            _apply_refusal(form, exc)
-        else:
-            if not request.htmx:
-                messages.success(request, _("Price saved."))
-                return redirect(price_list)
-            return _prices_response(request, price_list)
-    return _prices_response(request, price_list, status=422 if not request.htmx else 200, add_form=form)
+    return _save_price(request, price_list, form, lambda: form.cleaned_data["product"], "add_form")
 
 
 @login_required
@@ -276,9 +266,15 @@ def pricelist_price_edit(request, pk, item_pk):
     price_list = get_for_user(PriceList, request.user, pk, write=True)
     item = get_object_or_404(PriceListItem.objects.select_related("product"), pk=item_pk, price_list=price_list)
     form = _ItemForm(request.POST, instance=item)
+    return _save_price(request, price_list, form, lambda: item.product, "failed_item")
+
+
+def _save_price(request, price_list, form, product, form_name: str):
+    """Set the price the valid `form` gives for `product()`; a refusal re-renders the prices with the form
+    (named `form_name` in the fragment) showing its errors."""
     if form.is_valid():
         try:
-            quoting.set_price(price_list, item.product, form.cleaned_data["unit_price"], request.user)
+            quoting.set_price(price_list, product(), form.cleaned_data["unit_price"], request.user)
         except ValidationError as exc:
             _apply_refusal(form, exc)
         else:
@@ -286,7 +282,7 @@ def pricelist_price_edit(request, pk, item_pk):
                 messages.success(request, _("Price saved."))
                 return redirect(price_list)
             return _prices_response(request, price_list)
-    return _prices_response(request, price_list, status=422 if not request.htmx else 200, failed_item=form)
+    return _prices_response(request, price_list, status=422 if not request.htmx else 200, **{form_name: form})
 
 
 @login_required
