@@ -14,7 +14,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, OuterRef, Prefetch, Sum
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -46,14 +46,6 @@ RATES_PAGE_SIZE = 30
 def _require(user, permission: str) -> None:
     if not user.has_perm(permission):
         raise PermissionDenied
-
-
-def _url(name: str, *args) -> str:
-    """The URL of a page another part of the app may not have yet (e.g. the lead list): "" if missing."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
 
 
 def _users():
@@ -106,7 +98,6 @@ def territory_list(request):
         "rule_count": sum(territory.rule_count for territory in territories),
         "unassigned_accounts": Account.objects.visible_to(user).filter(territory__isnull=True).count(),
         "unassigned_leads": Lead.objects.visible_to(user).filter(territory__isnull=True).count(),
-        "leads_url": _url("sales:lead_list"),
     })
 
 
@@ -132,7 +123,6 @@ def territory_detail(request, pk, rule_form=None):
         "can_manage": can_manage,
         "rule_form": rule_form or (TerritoryRuleForm(territory=territory) if can_manage else None),
         "apply_form": ApplyRulesForm() if can_manage else None,
-        "leads_url": _url("sales:lead_list"),
     })
 
 
@@ -283,7 +273,6 @@ def sales_team_detail(request, pk, member_form=None):
         "currency": user.currency or base_currency(),
         "can_manage": can_manage,
         "member_form": member_form or (SalesTeamMemberForm() if can_manage else None),
-        "deal_links": bool(_url("sales:opportunity_detail", 1)),
         "shown": TEAM_RECORDS_SHOWN,
     })
 
