@@ -124,11 +124,20 @@ class RateHistory:
         return quantize(self.value(amount, from_currency, to_currency, on), to_currency)
 
 
+# Number formats: Chilean Spanish for "es" (Vínculo's home market), plain English for "en".
+LOCALES = {"es": "es_CL", "en": "en_US"}
+
+
+def current_locale() -> str:
+    """The babel locale numbers and money are written in for the active language."""
+    return LOCALES.get((translation.get_language() or "es").split("-")[0], "es_CL")
+
+
 def format_money(amount: Decimal | None, currency: str, locale: str | None = None) -> str:
     """`amount` as the active language writes it: "$ 1.234.567" (es-CL), "UF 12,50", "€1,234.50"."""
     if amount is None:
         return ""
-    locale = locale or {"es": "es_CL", "en": "en_US"}.get((translation.get_language() or "es")[:2], "es_CL")
+    locale = locale or current_locale()
     digits = MINOR_DIGITS.get(currency, 2)
     pattern = "¤ #,##0" + ("." + "0" * digits if digits else "")
     text = format_currency(quantize(amount, currency), currency, format=pattern, locale=locale, currency_digits=False)

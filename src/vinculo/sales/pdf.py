@@ -20,7 +20,7 @@ from reportlab.pdfbase.pdfmetrics import registerFontFamily
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from vinculo.core.money import format_money
+from vinculo.core.money import current_locale, format_money
 from vinculo.core.validators import format_phone, format_tax_id
 
 from .quoting import taxes_by_rate
@@ -31,7 +31,6 @@ MUTED = colors.HexColor("#6b7280")
 RULE = colors.HexColor("#d1d5db")
 SHADE = colors.HexColor("#f3f4f6")
 ACCENT = colors.HexColor("#1d4ed8")
-_LOCALES = {"es": "es_CL", "en": "en_US"}
 
 
 def _fonts() -> tuple[str, str]:
@@ -48,21 +47,17 @@ def _fonts() -> tuple[str, str]:
     return "DejaVuSans", "DejaVuSans-Bold"
 
 
-def _locale() -> str:
-    return _LOCALES.get((translation.get_language() or "es")[:2], "es_CL")
-
-
 def _text(value) -> str:
     """Plain text for a Paragraph: markup escaped, line breaks kept."""
     return escape(str(value or "")).replace("\n", "<br/>")
 
 
 def _number(value: Decimal) -> str:
-    return format_decimal(Decimal(value).normalize(), locale=_locale())
+    return format_decimal(Decimal(value).normalize(), locale=current_locale())
 
 
 def _date(value) -> str:
-    return format_date(value, format="medium", locale=_locale()) if value else ""
+    return format_date(value, format="medium", locale=current_locale()) if value else ""
 
 
 class _Styles:

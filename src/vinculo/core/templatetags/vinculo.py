@@ -8,20 +8,13 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from vinculo.core.money import format_money
+from vinculo.core.money import current_locale, format_money
 
 register = template.Library()
 
-# Number formats: Chilean Spanish for "es" (Vínculo's home market), plain English for "en".
-_LOCALES = {"es": "es_CL", "en": "en_US"}
-
-
-def _locale() -> str:
-    language = (get_language() or "es").split("-")[0]
-    return _LOCALES.get(language, "es_CL")
+_locale = current_locale
 
 
 @register.filter
