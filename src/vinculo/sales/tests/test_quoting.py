@@ -38,9 +38,29 @@ def test_rounding_is_half_up_not_bankers():
     assert quoting.line_amounts(D(1), D("0.125"), D(0), D(0), "USD")[0] == D("0.13")
 
 
-def test_tax_is_rounded_per_line_on_the_rounded_net():
+def test_a_line_rounds_net_tax_and_total_to_the_minor_unit():
     # Spanish IVA: 7 × 12.345 = 86.415, −5% = 82.09425 → 82.09; 21% = 17.2389 → 17.24.
     assert quoting.line_amounts(D(7), D("12.345"), D(5), D(21), "EUR") == (D("82.09"), D("17.24"), D("99.33"))
+
+
+# Each line's unrounded net sits half a minor unit below the rounded one, and the tax on it rounds down
+# where the tax on the rounded net rounds up: taxing the unrounded net gives one unit less.
+@pytest.mark.parametrize("quantity, unit_price, discount, rate, currency, expected", [
+    # Chilean IVA: 20,099 −50% = 10,049.5 → 10,050; 19% of 10,050 = 1,909.5 → 1,910 (of 10,049.5: 1,909.405 → 1,909).
+    (D(1), D("20099"), D(50), D(19), "CLP", (D("10050"), D("1910"), D("11960"))),
+    # Spanish IVA: 2 × 10.495 = 20.99 −50% = 10.495 → 10.50; 21% of 10.50 = 2.205 → 2.21 (of 10.495: 2.20395 → 2.20).
+    (D(2), D("10.495"), D(50), D(21), "EUR", (D("10.50"), D("2.21"), D("12.71"))),
+    # A 10% US sales tax: 200.09 −50% = 100.045 → 100.05; 10% = 10.005 → 10.01 (of 100.045: 10.0045 → 10.00).
+    (D(1), D("200.09"), D(50), D(10), "USD", (D("100.05"), D("10.01"), D("110.06"))),
+    # UF with IVA: 4 × 6.2475 = 24.99 −50% = 12.495 → 12.50; 19% of 12.50 = 2.375 → 2.38 (of 12.495: 2.37405 → 2.37).
+    (D(4), D("6.2475"), D(50), D(19), "CLF", (D("12.50"), D("2.38"), D("14.88"))),
+], ids=["CLP", "EUR", "USD", "UF"])
+def test_tax_is_rounded_per_line_on_the_rounded_net(quantity, unit_price, discount, rate, currency, expected):
+    assert quoting.line_amounts(quantity, unit_price, discount, rate, currency) == expected
+    _net, tax, total = expected
+    totals = quoting.totals_of([(quantity, unit_price, discount, rate)], currency)
+    assert (totals.tax_total, totals.total) == (tax, total)
+    assert totals.taxes_by_rate == {rate: tax}
 
 
 def test_totals_with_discounts_and_several_tax_rates():
