@@ -5,6 +5,7 @@ Director › Zone manager North › Rep North, and Director › Zone manager Sou
 contacts is private), so every channel can be checked against the same matrix.
 """
 
+import importlib
 from types import SimpleNamespace
 
 import pytest
@@ -25,6 +26,24 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Persistent connections from the live server's threads would keep PostgreSQL from dropping the test database.
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, request):
+    """With --nomigrations (`make mutate`), tables come straight from the models: add the two things only
+    migrations create, the search index and the default pipeline."""
+    if request.config.getoption("nomigrations"):
+        from django.db import connection
+
+        from vinculo.sales.pipeline import active_stages
+
+        search_index = importlib.import_module("vinculo.core.migrations.0003_search_index")
+        with django_db_blocker.unblock():
+            if "core_searchentry_fts" not in connection.introspection.table_names():
+                with connection.schema_editor() as editor:
+                    search_index.forward(None, editor)
+            active_stages()
+    yield
 
 
 @pytest.fixture(autouse=True)
