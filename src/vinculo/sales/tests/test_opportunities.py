@@ -86,7 +86,13 @@ def test_sales_team_member_sees_and_edits_the_deal(client, org, deal):
     deal.sales_team = team
     deal.save()
     assert get(client, org.vendedor_sur, detail_url(deal)).status_code == 200
-    assert get(client, org.vendedor_sur, reverse("sales:opportunity_edit", args=[deal.pk])).status_code == 200
+    edit_url = reverse("sales:opportunity_edit", args=[deal.pk])
+    form = get(client, org.vendedor_sur, edit_url).context["form"]
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    response = client.post(edit_url, {**data, "name": "Flota de camiones (equipo)"})
+    assert response.status_code == 302 and response["Location"] == detail_url(deal)
+    deal.refresh_from_db()
+    assert (deal.name, deal.version, deal.updated_by) == ("Flota de camiones (equipo)", 2, org.vendedor_sur)
 
 
 def test_territory_member_sees_the_deals_of_the_accounts_in_it(client, org, deal):
@@ -398,14 +404,13 @@ def test_competitors_on_the_deal_are_added_changed_and_removed(client, org, deal
     assert not OpportunityCompetitor.objects.exists()
 
 
-def test_new_quote_link_is_shown_only_when_quotes_exist_and_the_user_may_edit(client, org, deal):
-    html = get(client, org.vendedor_norte, detail_url(deal)).content.decode()
-    try:
-        url = reverse("sales:quote_create")
-    except Exception:  # the quotes pages are not there
-        assert "New quote" not in html
-        return
-    assert f"{url}?opportunity={deal.pk}" in html
+def test_new_quote_link_is_shown_only_to_users_who_may_edit_the_deal(client, org, deal):
+    link = f'{reverse("sales:quote_create")}?opportunity={deal.pk}'
+    assert link in get(client, org.vendedor_norte, detail_url(deal)).content.decode()
+    AccountTeamMember.objects.create(account=org.north_account, user=org.vendedor_norte2,
+                                     access=AccountTeamMember.Access.READ)
+    html = get(client, org.vendedor_norte2, detail_url(deal)).content.decode()
+    assert deal.name in html and link not in html
 
 
 def _detail_queries(client, user, deal):
