@@ -268,10 +268,13 @@ def test_a_contact_of_another_account_is_refused(client, org):
 
 
 def test_contact_the_user_may_not_see_is_not_named_on_the_page(client, org):
-    asset = CustomerAssetFactory(account=org.north_account, contact=org.south_contact)
+    hidden = CustomerAssetFactory(account=org.north_account, contact=org.south_contact)
+    shown = CustomerAssetFactory(account=org.north_account, contact=org.north_contact)
     client.force_login(org.vendedor_norte)
-    html = client.get(url("asset_detail", asset.pk)).content.decode()
-    assert org.south_contact.last_name not in html
+    html = client.get(url("asset_detail", hidden.pk)).content.decode()
+    assert hidden.product_name in html and org.south_contact.last_name not in html
+    html = client.get(url("asset_detail", shown.pk)).content.decode()
+    assert org.north_contact.last_name in html and org.north_contact.get_absolute_url() in html
 
 
 # ---------- List filters ----------

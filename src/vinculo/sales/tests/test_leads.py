@@ -155,10 +155,13 @@ def test_territory_filter_includes_sub_territories(client, org):
 
 def test_list_does_not_name_a_campaign_the_user_may_not_see(client, org):
     hidden = CampaignFactory(owner=org.vendedor_sur, name="Campaña secreta del sur")
+    own = CampaignFactory(owner=org.vendedor_norte, name="Campaña propia del norte")
     LeadFactory(owner=org.vendedor_norte, campaign=hidden)
+    LeadFactory(owner=org.vendedor_norte, campaign=own)
     client.force_login(org.vendedor_norte)
     client.post(url("lead_list"), {"columns": ["name", "campaign"]})
-    assert "Campaña secreta" not in client.get(url("lead_list")).content.decode()
+    html = client.get(url("lead_list")).content.decode()
+    assert "Campaña propia del norte" in html and "Campaña secreta" not in html
 
 
 def test_list_query_count_is_bounded(client, org, django_assert_max_num_queries):
