@@ -14,9 +14,13 @@ from vinculo.core.services import create_record, soft_delete, update_record
 from .filetypes import detect_content_type
 from .models import Document, DocumentVersion, Invoice, Payment
 
+CENT = Decimal("0.01")
+
 
 def _recompute_balance(invoice: Invoice, by) -> Invoice:
-    paid = invoice.payments.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    # SQLite sums decimals as floats (999.99 comes back as 999.990000000000), which the balance's two
+    # decimal places refuse: back to cents.
+    paid = (invoice.payments.aggregate(total=Sum("amount"))["total"] or Decimal(0)).quantize(CENT)
     invoice.balance = max(invoice.amount - paid, Decimal(0))
     if invoice.status not in (Invoice.Status.DRAFT, Invoice.Status.CANCELLED):
         if invoice.balance == 0:
