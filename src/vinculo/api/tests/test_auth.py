@@ -1,9 +1,11 @@
+import datetime
 import re
 
 import pytest
 from django.test import Client
 
 from vinculo.api.models import ApiToken, hash_key
+from vinculo.core import clock
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +42,22 @@ def test_using_a_token_records_when_it_was_last_used(org, client):
     client.get("/api/v1/accounts", headers=bearer(key))
     token.refresh_from_db()
     assert token.last_used_at is not None
+
+
+def test_last_use_is_written_again_only_after_more_than_a_minute(org, client, monkeypatch):
+    token, key = ApiToken.issue(org.vendedor_norte)
+    first = datetime.datetime(2026, 3, 10, 12, 0, 0, tzinfo=datetime.UTC)
+
+    def use_at(seconds_later):
+        monkeypatch.setattr(clock, "now", lambda: first + datetime.timedelta(seconds=seconds_later))
+        assert client.get("/api/v1/accounts", headers=bearer(key)).status_code == 200
+        return ApiToken.objects.get(pk=token.pk).last_used_at
+
+    assert use_at(0) == first
+    assert use_at(60) == first  # exactly a minute: not written again
+    assert use_at(61) == first + datetime.timedelta(seconds=61)
+    assert use_at(121) == first + datetime.timedelta(seconds=61)  # a minute after the last write
+    assert use_at(122) == first + datetime.timedelta(seconds=122)
 
 
 @pytest.mark.parametrize("credentials", [
