@@ -276,3 +276,38 @@ def test_only_issued_unpaid_invoices_due_yesterday_are_overdue(org, status, bala
     assert invoice.is_overdue(D(2026, 5, 15)) is overdue
     assert Invoice.objects.overdue(D(2026, 5, 15)).exists() is overdue
     assert sales_summary([org.north_account.pk], D(2026, 5, 15), "CLP").overdue_count == (1 if overdue else 0)
+
+
+# ---------- Sales periods: up to today; last year up to the same day ----------
+
+def test_sales_count_an_invoice_issued_today_and_not_one_dated_tomorrow(org):
+    for number, issued, amount in [("F-HOY", D(2026, 5, 15), Decimal("1000")), ("F-MANANA", D(2026, 5, 16),
+                                                                                   Decimal("20"))]:
+        InvoiceFactory(account=org.north_account, number=number, issue_date=issued, due_date=D(2026, 6, 30),
+                       amount=amount, balance=Decimal(0), status=Invoice.Status.PAID)
+    summary = sales_summary([org.north_account.pk], D(2026, 5, 15), "CLP")
+    assert (summary.month, summary.quarter, summary.year) == (Decimal("1000"),) * 3
+
+
+def test_last_year_to_date_ends_on_the_same_day_last_year(org):
+    for number, issued, amount in [("F-ANTES", D(2025, 5, 14), Decimal("1")), ("F-MISMO", D(2025, 5, 15),
+                                                                                Decimal("20")),
+                                   ("F-DESPUES", D(2025, 5, 16), Decimal("300"))]:
+        InvoiceFactory(account=org.north_account, number=number, issue_date=issued, due_date=D(2025, 6, 30),
+                       amount=amount, balance=Decimal(0), status=Invoice.Status.PAID)
+    summary = sales_summary([org.north_account.pk], D(2026, 5, 15), "CLP")
+    assert (summary.previous_year_to_date, summary.previous_year) == (Decimal("21"), Decimal("321"))
+
+
+def test_on_29_february_last_year_to_date_ends_on_28_february(org):
+    for number, issued, amount in [("F-28", D(2027, 2, 28), Decimal("20")), ("F-1MAR", D(2027, 3, 1), Decimal("300"))]:
+        InvoiceFactory(account=org.north_account, number=number, issue_date=issued, due_date=D(2027, 3, 31),
+                       amount=amount, balance=Decimal(0), status=Invoice.Status.PAID)
+    summary = sales_summary([org.north_account.pk], D(2028, 2, 29), "CLP")
+    assert summary.previous_year_to_date == Decimal("20")
+
+
+def test_a_new_invoice_is_dated_today_and_due_in_30_days(client, org):
+    form = get_html(client, org.vendedor_norte, reverse("accounts:invoice_create", args=[org.north_account.pk]))
+    initial = form.context["form"].initial
+    assert (initial["issue_date"], initial["due_date"]) == (D(2026, 5, 15), D(2026, 6, 14))  # 16 + 14 days

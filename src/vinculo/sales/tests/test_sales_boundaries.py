@@ -168,3 +168,37 @@ def test_quote_amounts_in_the_api_are_rounded_tax_on_rounded_net(org, deal, froz
     assert (Decimal(line["net_amount"]), Decimal(line["tax_amount"]), Decimal(line["total_amount"])) == (
         Decimal("10050"), Decimal("1910"), Decimal("11960"))
     assert (Decimal(body["tax_total"]), Decimal(body["total"])) == (Decimal("1910"), Decimal("11960"))
+
+
+# ---------- Date filters include both ends ----------
+
+def test_close_date_filters_include_the_day_given(client, org, frozen, closing_deals):
+    client.force_login(org.vendedor_norte)
+
+    def listed(**query):
+        return sorted(deal.name for deal in client.get(reverse("sales:opportunity_list"), query).context["object_list"])
+
+    def answered(**query):
+        return sorted(item["name"] for item in ApiClient(org.vendedor_norte).get("/opportunities", **query).json()["items"])
+
+    assert listed(close_from="2026-03-10", close_to="2026-03-10") == ["Cierra hoy"]
+    assert answered(close_from="2026-03-10", close_to="2026-03-10") == ["Cierra hoy"]
+    assert listed(close_from="2026-03-10") == answered(close_from="2026-03-10") == ["Cierra hoy", "Cierra mañana"]
+    assert listed(close_to="2026-03-10") == answered(close_to="2026-03-10") == ["Cierra ayer", "Cierra hoy"]
+
+
+def test_quote_date_filters_include_the_day_given(client, org, deal, frozen):
+    for issued in (YESTERDAY, TODAY, TOMORROW):
+        quoting.create_quote(deal, org.vendedor_norte, issued_on=issued, notes=issued.isoformat())
+    client.force_login(org.vendedor_norte)
+
+    def listed(**query):
+        return sorted(quote.notes for quote in client.get(reverse("sales:quote_list"), query).context["object_list"])
+
+    def answered(**query):
+        return sorted(item["notes"] for item in ApiClient(org.vendedor_norte).get("/quotes", **query).json()["items"])
+
+    assert listed(issued_from="2026-03-10", issued_to="2026-03-10") == ["2026-03-10"]
+    assert answered(issued_from="2026-03-10", issued_to="2026-03-10") == ["2026-03-10"]
+    assert listed(issued_from="2026-03-10") == answered(issued_from="2026-03-10") == ["2026-03-10", "2026-03-11"]
+    assert listed(issued_to="2026-03-10") == answered(issued_to="2026-03-10") == ["2026-03-09", "2026-03-10"]
