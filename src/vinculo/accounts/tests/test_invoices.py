@@ -23,7 +23,7 @@ def url(name, *args):
 
 @pytest.fixture(autouse=True)
 def frozen(monkeypatch):
-    monkeypatch.setattr("vinculo.core.clock.now", lambda: datetime.datetime(2025, 6, 16, 12, tzinfo=datetime.UTC))
+    monkeypatch.setattr("vinculo.core.clock.now", lambda: datetime.datetime(2025, 6, 16, 12, tzinfo=datetime.timezone.utc))
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from vinculo.core.services import update_record
 
 pytestmark = pytest.mark.django_db
 
-NOW = datetime.datetime(2025, 6, 16, 15, 30, tzinfo=datetime.UTC)
+NOW = datetime.datetime(2025, 6, 16, 15, 30, tzinfo=datetime.timezone.utc)
 
 
 class ActivityFactory(DjangoModelFactory):

@@ -46,7 +46,7 @@ def test_using_a_token_records_when_it_was_last_used(org, client):
 
 def test_last_use_is_written_again_only_after_more_than_a_minute(org, client, monkeypatch):
     token, key = ApiToken.issue(org.vendedor_norte)
-    first = datetime.datetime(2026, 3, 10, 12, 0, 0, tzinfo=datetime.UTC)
+    first = datetime.datetime(2026, 3, 10, 12, 0, 0, tzinfo=datetime.timezone.utc)
 
     def use_at(seconds_later):
         monkeypatch.setattr(clock, "now", lambda: first + datetime.timedelta(seconds=seconds_later))

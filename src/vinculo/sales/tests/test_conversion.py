@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
 
 RUT = "76.086.428-5"
 RUT_STORED = "760864285"  # as Account.clean normalises it
-NOW = datetime.datetime(2026, 3, 2, 15, 0, tzinfo=datetime.UTC)
+NOW = datetime.datetime(2026, 3, 2, 15, 0, tzinfo=datetime.timezone.utc)
 
 
 @pytest.fixture(autouse=True)

@@ -21,7 +21,7 @@ from .factories import CampaignFactory, LeadFactory
 
 pytestmark = pytest.mark.django_db
 
-NOW = datetime.datetime(2026, 3, 2, 15, 0, tzinfo=datetime.UTC)
+NOW = datetime.datetime(2026, 3, 2, 15, 0, tzinfo=datetime.timezone.utc)
 
 
 def url(name, *args):
