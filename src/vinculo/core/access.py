@@ -28,7 +28,7 @@ def org_default(model) -> str:
 def subordinate_ids(user):
     """A subquery of the ids of users strictly below `user` in the role hierarchy."""
     User = apps.get_model("org", "User")
-    role = user.role if user.role_id else None
+    role = user.role
     if role is None:
         return User.objects.none().values("id")
     return User.objects.filter(role__path__startswith=role.path).exclude(role_id=role.pk).values("id")
@@ -38,10 +38,10 @@ def owned_by_user_or_subordinates(user, owner_field: str = "owner") -> models.Q:
     return models.Q(**{f"{owner_field}_id": user.pk}) | models.Q(**{f"{owner_field}_id__in": subordinate_ids(user)})
 
 
-def related_access_rule(model_label: str, user, write: bool, per_row: bool = False, field: str = "account_id"):
+def related_access_rule(model_label: str, user, write: bool, per_row: bool, field: str):
     """Records whose `field` points at a `model_label` record that `user` may see (or, with `write`, edit).
 
-    By default the database lists every such parent once, which suits lists over many records. With
+    Without `per_row` the database lists every such parent once, which suits lists over many records. With
     `per_row` it checks each row's parent on its own (an EXISTS on the primary key): much cheaper when the
     query narrows to a few rows, as the account page's do (bench/: 50,000 accounts, one list scan of the
     accounts table costs ~20 ms per query)."""
@@ -52,7 +52,7 @@ def related_access_rule(model_label: str, user, write: bool, per_row: bool = Fal
     return models.Q(**{f"{field}__in": parents.values("pk")})
 
 
-def account_access_rule(user, write: bool, per_row: bool = False, field: str = "account_id") -> models.Q:
+def account_access_rule(user, write: bool, per_row: bool, field: str = "account_id") -> models.Q:
     """Records whose account `user` may see (or, with `write`, edit)."""
     return related_access_rule("accounts.Account", user, write, per_row, field)
 

@@ -5,10 +5,14 @@ The standing organisation (conftest `org`): Director › Zone manager North › 
 `north_account`, private) and Director › Zone manager South › Rep South (owns `south_account`).
 """
 
+import re
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 
 from vinculo.accounts.models import Account, AccountTeamMember
 from vinculo.accounts.tests.factories import AccountFactory
@@ -206,3 +210,38 @@ def test_write_service_check_refuses_a_reader_and_lets_an_editor_through(org):
     member.access = AccountTeamMember.Access.EDIT
     member.save()
     assert require_edit(org.vendedor_sur, org.north_account) is None
+
+
+# ---------- The cost of the rule: one record checks its own account, a list reads the visible ones once ----------
+# Same rows either way; what differs is the work. On 50,000 accounts (bench/) listing every visible account costs
+# ~20 ms per query, so a single-record lookup must check only its own account (a correlated EXISTS on the
+# primary key), while a list over many records reads the visible accounts once (IN over a subquery).
+
+# The per-row form correlates the account subquery with the contact's own row.
+PER_ROW = re.compile(r'"ID" = \(?"CONTACTS_CONTACT"\."ACCOUNT_ID"\)?')
+LIST = '"ACCOUNT_ID" IN (SELECT'
+
+
+def _sql_of(run):
+    with CaptureQueriesContext(connection) as captured:
+        run()
+    return " ".join(query["sql"] for query in captured.captured_queries).upper()
+
+
+def test_opening_one_contact_checks_only_its_own_account(org):
+    sql = _sql_of(lambda: get_for_user(Contact, org.vendedor_norte, org.north_contact.pk))
+    assert PER_ROW.search(sql)
+    assert LIST not in sql
+
+
+def test_may_i_edit_this_contact_checks_only_its_own_account(org):
+    sql = _sql_of(lambda: can_edit(org.vendedor_norte, org.north_contact))
+    assert PER_ROW.search(sql)
+    assert LIST not in sql
+
+
+@pytest.mark.parametrize("rule", ["visible_to", "editable_by"])
+def test_a_contact_list_reads_the_visible_accounts_once_not_per_row(org, rule):
+    sql = _sql_of(lambda: list(getattr(Contact.objects, rule)(org.vendedor_norte)))
+    assert LIST in sql
+    assert not PER_ROW.search(sql)
