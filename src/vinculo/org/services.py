@@ -225,14 +225,21 @@ def parse_decimal(text: str) -> Decimal:
 
 
 def _decode(data: bytes | str) -> str:
-    if isinstance(data, str):
-        return data
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise RateImportError([(None, "file", _("The file is not text (CSV in UTF-8 or Windows-1252)."))])
+    not_text = RateImportError([(None, "file", _("The file is not text (CSV in UTF-8 or Windows-1252)."))])
+    text = data
+    if isinstance(data, bytes):
+        for encoding in ("utf-8-sig", "cp1252"):
+            try:
+                text = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise not_text
+    # A NUL character never occurs in text (and Python 3.10's csv module stops at one with an error).
+    if "\x00" in text:
+        raise not_text
+    return text
 
 
 DEFAULT_COLUMNS = {"date": 0, "currency": 1, "rate": 2}

@@ -92,6 +92,15 @@ def test_empty_files_and_files_without_rows_are_refused():
     assert not ExchangeRate.objects.exists()
 
 
+def test_a_file_with_a_nul_character_is_refused_as_not_text_on_every_python():
+    # Python 3.10's csv module raises its own error at a NUL; 3.11+ reads on: the import refuses it first.
+    for content in (b"2026-11-23;USD;950\x00\n", "2026-11-23;USD;950\n\x00"):
+        with pytest.raises(RateImportError) as caught:
+            import_rates(content)
+        assert caught.value.problems == [(None, "file", "The file is not text (CSV in UTF-8 or Windows-1252).")]
+    assert not ExchangeRate.objects.exists()
+
+
 @pytest.mark.parametrize(("text", "value"), [
     ("948,12", "948.12"), ("948.12", "948.12"), ("39.643,59", "39643.59"), ("39,643.59", "39643.59"),
     ("1.234.567,5", "1234567.5"), (" 1 000,5 ", "1000.5"),
