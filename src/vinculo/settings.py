@@ -131,6 +131,8 @@ if os.environ.get("REDIS_URL"):
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 if os.environ.get("REDIS_URL") and env_bool("TASKS_USE_RQ"):
+    # django_rq brings the `rqworker` command (and RQBackend's system check requires it).
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     RQ_QUEUES = {"default": {"URL": os.environ["REDIS_URL"]}}
 
