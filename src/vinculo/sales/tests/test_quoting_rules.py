@@ -8,8 +8,11 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from vinculo.contacts.models import Contact
 from vinculo.core.services import soft_delete
 from vinculo.org.models import ExchangeRate
 from vinculo.sales import quoting
@@ -40,6 +43,8 @@ def test_a_product_takes_the_price_of_the_quotes_own_list(org, deal, catalogue, 
     OpportunityLine.objects.create(opportunity=deal, product=catalogue.pump, quantity=D(1), unit_price=D(999))
     quote = quoting.create_quote(deal, org.vendedor_norte, distributors)
     assert quote.lines.get().unit_price == D(1100000)
+    # And the general list's quote keeps the general price, whatever the other list says.
+    assert quoting.create_quote(deal, org.vendedor_norte, catalogue.price_list).lines.get().unit_price == D(1250000)
     line = quoting.add_line(quote, org.vendedor_norte, product=catalogue.pump)
     # Quantity 1 and no discount unless given: 1,100,000 + 209,000 IVA.
     assert (line.quantity, line.discount_percent, line.unit_price) == (D(1), D(0), D(1100000))
@@ -74,10 +79,10 @@ def test_starting_lines_follow_the_deal_skipping_lines_with_no_quantity(org, dea
 
 @pytest.fixture
 def dollar_deal(org, db):
-    """A deal estimated in dollars: 1,000 USD of engineering, and a free extra at 0."""
+    """A deal estimated in dollars: 1,000.125 USD of engineering, and a free extra at 0."""
     deal = OpportunityFactory(account=org.north_account, owner=org.vendedor_norte, currency="USD")
     OpportunityLine.objects.create(opportunity=deal, description="Ingeniería de detalle", quantity=D(1),
-                                   unit_price=D(1000))
+                                   unit_price=D("1000.125"))
     OpportunityLine.objects.create(opportunity=deal, description="Manual de operación", quantity=D(1),
                                    unit_price=D(0))
     return deal
@@ -86,12 +91,16 @@ def dollar_deal(org, db):
 def test_deal_prices_are_converted_at_the_rate_of_the_quotes_date(org, dollar_deal, frozen):
     for day, rate in [(MAR_1, "950"), (MAR_8, "980"), (MAR_11, "1000")]:
         ExchangeRate.objects.create(currency="USD", date=day, rate=D(rate))
+    # 1,000.125 × 980 = 980,122.5 → 980,123 pesos.
     today = quoting.create_quote(dollar_deal, org.vendedor_norte, currency="CLP")
-    assert [line.unit_price for line in today.lines.order_by("position")] == [D(980000), D(0)]
+    assert [line.unit_price for line in today.lines.order_by("position")] == [D(980123), D(0)]
+    # 1,000.125 × 950 = 950,118.75 → 950,119 pesos.
     back_dated = quoting.create_quote(dollar_deal, org.vendedor_norte, currency="CLP", issued_on=MAR_5)
-    assert [line.unit_price for line in back_dated.lines.order_by("position")] == [D(950000), D(0)]
-    # In the deal's own currency nothing is converted.
-    assert quoting.create_quote(dollar_deal, org.vendedor_norte).lines.order_by("position")[0].unit_price == D(1000)
+    assert [line.unit_price for line in back_dated.lines.order_by("position")] == [D(950119), D(0)]
+    # In the deal's own currency nothing is converted, nor rounded: the unit price keeps its decimals.
+    own = quoting.create_quote(dollar_deal, org.vendedor_norte)
+    assert [line.unit_price for line in own.lines.order_by("position")] == [D("1000.125"), D(0)]
+    assert own.total == D("1190.15")  # 1,000.125 → 1,000.13 net + 190.02 IVA (19% of 1,000.13 = 190.0247)
 
 
 def test_a_missing_rate_is_refused_naming_both_currencies_and_the_day(org, dollar_deal, frozen):
@@ -101,6 +110,35 @@ def test_a_missing_rate_is_refused_naming_both_currencies_and_the_day(org, dolla
         "The deal's lines are in USD and this quote in CLP, but there is no USD exchange rate on or before "
         "2026-03-10. Enter one, or choose a price list in USD."]
     assert not Quote.objects.exists()
+
+
+def test_starting_from_a_deal_costs_the_same_queries_whatever_its_number_of_lines(org, catalogue, frozen):
+    quoting.create_quote(OpportunityFactory(account=org.north_account, owner=org.vendedor_norte),
+                         org.vendedor_norte)  # warms the per-process caches (company profile, content types)
+    counts = []
+    for products in ([catalogue.pump], [catalogue.pump, catalogue.service] * 3):
+        deal = OpportunityFactory(account=org.north_account, owner=org.vendedor_norte)
+        for product in products:
+            OpportunityLine.objects.create(opportunity=deal, product=product, quantity=D(1), unit_price=D(1))
+        with CaptureQueriesContext(connection) as queries:
+            quote = quoting.create_quote(deal, org.vendedor_norte, catalogue.price_list)
+        assert quote.lines.count() == len(products)
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+def test_a_currency_vinculo_does_not_quote_in_is_refused(org, deal, frozen):
+    with pytest.raises(ValidationError) as refused:
+        quoting.create_quote(deal, org.vendedor_norte, currency="GBP")
+    assert "currency" in refused.value.message_dict
+    assert not Quote.objects.exists()
+
+
+def test_line_amounts_take_plain_numbers_as_written():
+    # 2 × 19,990 = 39,980; IVA 19% = 7,596.2 → 7,596. A float 0.1 is a tenth, not 0.1000000000000000055.
+    assert quoting.line_amounts(2, 19990, 0, 19, "CLP") == (D(39980), D(7596), D(47576))
+    assert quoting.line_amounts(3, 0.1, 0, 0, "USD") == (D("0.30"), D("0.00"), D("0.30"))
+    assert quoting.line_gross("2.5", "0.125", "USD") == D("0.31")  # 0.3125 → 0.31
 
 
 def test_a_product_line_keeps_what_the_user_typed(org, deal, catalogue, frozen):
@@ -392,9 +430,11 @@ def test_accepting_supersedes_a_revision_left_open_under_the_acceptors_name(org,
     quoting.send_quote(second, org.vendedor_norte)
     third = quoting.revise_quote(second, org.vendedor_norte)
     quoting.send_quote(third, org.vendedor_norte)
-    # Imported history: revision 1 was answered by the customer, revision 2 left open.
+    # Imported history: revision 1 was answered by the customer, revision 2 left open, addressed to a
+    # contact who has since moved to another company; superseding it must not stop the acceptance.
     Quote.objects.filter(pk=quote.pk).update(status=Quote.Status.REJECTED)
-    Quote.objects.filter(pk=second.pk).update(status=Quote.Status.SENT)
+    Quote.objects.filter(pk=second.pk).update(status=Quote.Status.SENT, contact=org.north_contact)
+    Contact.objects.filter(pk=org.north_contact.pk).update(account=org.south_account)
     quoting.accept_quote(third, org.gerente_norte, note="OC 4500123")
     statuses = dict(Quote.objects.filter(number=quote.number).values_list("revision", "status"))
     assert statuses == {1: "rejected", 2: "superseded", 3: "accepted"}
