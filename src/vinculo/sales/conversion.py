@@ -49,7 +49,8 @@ _NAME_HITS = 50
 _LEGAL_FORMS = (
     ("spa",), ("s", "p", "a"), ("sa",), ("s", "a"), ("ltda",), ("limitada",), ("eirl",), ("e", "i", "r", "l"),
     ("sl",), ("s", "l"), ("slu",), ("s", "l", "u"), ("sac",), ("s", "a", "c"), ("sociedad", "anonima"),
-    ("cia",), ("y", "cia"), ("inc",), ("llc",), ("ltd",), ("gmbh",), ("srl",),
+    # "y Cía." before "Cía.", or the "y" would stay behind.
+    ("y", "cia"), ("cia",), ("inc",), ("llc",), ("ltd",), ("gmbh",), ("srl",), ("s", "r", "l"),
 )
 
 
@@ -185,7 +186,11 @@ class Conversion:
 
 def refuse_if_converted(lead: Lead) -> None:
     if lead.is_converted or lead.status == Lead.Status.CONVERTED:
-        when = date_format(localtime(lead.converted_at), "SHORT_DATETIME_FORMAT") if lead.converted_at else ""
+        if lead.converted_at is None:
+            # Imported as converted: nobody here knows by whom or when.
+            raise ValidationError(_("This lead was already converted; it cannot be converted again."),
+                                  code="already_converted")
+        when = date_format(localtime(lead.converted_at), "SHORT_DATETIME_FORMAT")
         who = str(lead.converted_by) if lead.converted_by_id else _("someone")
         raise ValidationError(
             _("This lead was already converted (by %(who)s on %(when)s); it cannot be converted again.")

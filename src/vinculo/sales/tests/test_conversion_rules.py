@@ -85,6 +85,16 @@ def test_case_accents_and_punctuation_do_not_make_another_company():
     assert company_key("CONSTRUCTORA  ÁNDES, S.A.") == company_key("constructora andes spa") == "constructora andes"
 
 
+def test_y_cia_is_a_legal_form_like_ltda():
+    # Chilean and Spanish partnerships: "Pérez y Cía. Ltda." is the same company as "Pérez Ltda.".
+    assert company_key("Comercial Pérez y Cía. Ltda.") == company_key("Comercial Pérez Ltda.") == "comercial perez"
+    assert company_key("Comercial Pérez y Cía.") == "comercial perez"
+
+
+def test_srl_with_dots_is_a_legal_form():
+    assert company_key("Distribuidora Plata S.R.L.") == company_key("Distribuidora Plata SRL") == "distribuidora plata"
+
+
 def test_a_name_ending_in_two_legal_forms_loses_both():
     # Ecuador's usual "Compañía Limitada".
     assert company_key("Constructora Sur Cía. Ltda.") == "constructora sur"
@@ -307,7 +317,7 @@ def test_a_lead_marked_converted_without_a_conversion_is_refused_too(org):
     with pytest.raises(ValidationError) as refused:
         convert_lead(lead, by=org.vendedor_norte)
     assert refused.value.messages == [
-        "This lead was already converted (by someone on ); it cannot be converted again."]
+        "This lead was already converted; it cannot be converted again."]
     assert Account.objects.filter(legal_name="Constructora Andes SpA").count() == 0
 
 
