@@ -112,7 +112,7 @@ def sales_summary(ids: list[int], today: date, currency: str | None = None) -> S
 
     monthly, to_same_day = {}, {}
     for row in rows:
-        month = row["month"].date() if hasattr(row["month"], "date") else row["month"]
+        month = row["month"]
         on = min(_month_end(month), today)
         monthly[month] = monthly.get(month, ZERO) + converted(row["total"], row["currency"], on)
         to_same_day[month] = to_same_day.get(month, ZERO) + converted(row["to_same_day"], row["currency"], on)
