@@ -1,9 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,11 +19,9 @@ from vinculo.sales.models import Competitor, Lead, Opportunity, PriceList, Produ
 from . import services
 from .access import get_for_user
 from .lists import mark_visible
-from .models import ChangeLog
 from .search import search
 
 HISTORY_SHOWN = 25
-RECENT_CHANGES = 10
 SEARCH_DROPDOWN_SIZE = 5
 SEARCH_PAGE_SIZE = 25
 RECYCLE_BIN_SIZE = 50
@@ -68,29 +64,6 @@ def edit_page(request, record, form_class, template: str, edit_url_name: str, co
 def move_to_recycle_bin(request, record) -> None:
     services.soft_delete(record, by=request.user)
     messages.success(request, _("“%(name)s” was moved to the recycle bin.") % {"name": record}, extra_tags="recycle-bin")
-
-
-@login_required
-def home(request):
-    user = request.user
-    accounts = Account.objects.visible_to(user)
-    contacts = Contact.objects.visible_to(user)
-    types = ContentType.objects.get_for_models(Account, Contact)
-    recent = list(
-        ChangeLog.objects.filter(
-            Q(content_type=types[Account], object_id__in=accounts.values("pk"))
-            | Q(content_type=types[Contact], object_id__in=contacts.values("pk"))
-        ).select_related("user", "content_type")[:RECENT_CHANGES]
-    )
-    for entry in recent:
-        entry.url = reverse(f"{entry.content_type.app_label}:detail", args=[entry.object_id])
-        entry.kind = entry.content_type.model_class()._meta.verbose_name
-    return render(request, "core/home.html", {
-        "account_count": accounts.count(),
-        "contact_count": contacts.count(),
-        "my_account_count": Account.objects.filter(owner=user).count(),
-        "recent": recent,
-    })
 
 
 @login_required
