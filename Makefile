@@ -49,10 +49,14 @@ run: install compilemessages
 	@echo ""
 	DEBUG=1 $(VINCULO) runserver $(HOST):$(PORT)
 
+# Two workers (pytest-xdist), each with its own test database; a file's tests stay on one worker, so a
+# demo test file loads the demo once. The order is random (pytest-randomly prints its seed): replay one
+# serially with PYTEST_ARGS="--randomly-seed=N"; PYTEST_ARGS="-p no:randomly" runs serially in file order.
+PYTEST_ARGS ?= -n 2 --dist loadfile
 test: install-test compilemessages
 	$(BIN)/ruff check src bench
 	$(VINCULO) makemigrations --check --dry-run -v0
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check src bench
