@@ -1,6 +1,7 @@
 # Vínculo — the two commands: `make run` and `make test`.
+# Another Python gets a venv of its own: make test PYTHON=/root/.pyenv/versions/3.13.0/bin/python3 VENV=.venv-3.13
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
 BIN := $(VENV)/bin
 VINCULO := $(BIN)/vinculo
 HOST ?= 127.0.0.1
@@ -81,4 +82,4 @@ mutate: install-test
 	$(BIN)/python tools/mutation_report.py
 
 clean:
-	rm -rf $(VENV) var mutants
+	rm -rf $(VENV) .venv-* var mutants
