@@ -5,3 +5,18 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "vinculo.accounts"
     verbose_name = _("Accounts")
+
+    def ready(self):
+        from vinculo.core import records
+
+        from .models import Account, ContentDelivery, Contract, CustomerAsset, Document, Invoice, Note
+
+        records.register("account", Account, order=10, search=records.SearchSpec(
+            "accounts", _("Accounts"), "accounts/_search_result.html",
+            prepare=lambda found, user, limit: list(found.select_related("owner")[:limit]),
+        ))
+        # Payments are left out of the recycle bin: removing one changes its invoice's balance, which a
+        # plain restore would not undo.
+        for key, model, order in (("asset", CustomerAsset, 40), ("contract", Contract, 50), ("invoice", Invoice, 60),
+                                  ("note", Note, 70), ("delivery", ContentDelivery, 80), ("document", Document, 90)):
+            records.register(key, model, order=order)

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class ActivitiesConfig(AppConfig):
     name = "vinculo.activities"
     verbose_name = _("Activities")
+
+    def ready(self):
+        from vinculo.core import records
+
+        from .models import Activity
+
+        records.register("activity", Activity, order=30)

@@ -5,3 +5,15 @@ from django.utils.translation import gettext_lazy as _
 class ContactsConfig(AppConfig):
     name = "vinculo.contacts"
     verbose_name = _("Contacts")
+
+    def ready(self):
+        from vinculo.core import records
+        from vinculo.core.lists import mark_visible
+
+        from .models import Contact
+
+        records.register("contact", Contact, order=20, search=records.SearchSpec(
+            "contacts", _("Contacts"), "contacts/_search_result.html",
+            prepare=lambda found, user, limit: mark_visible(
+                found.select_related("account")[:limit], user, "account", "account_visible"),
+        ))

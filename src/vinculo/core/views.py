@@ -9,30 +9,17 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from vinculo.accounts.models import Account, ContentDelivery, Contract, CustomerAsset, Document, Invoice, Note
-from vinculo.activities.models import Activity
-from vinculo.contacts.models import Contact
-from vinculo.marketing.models import Campaign
 from vinculo.org.models import User
-from vinculo.sales.models import Competitor, Lead, Opportunity, PriceList, Product
 
 from . import services
 from .access import get_for_user
-from .lists import mark_visible
+from .records import record_types
 from .search import search
 
 HISTORY_SHOWN = 25
 SEARCH_DROPDOWN_SIZE = 5
 SEARCH_PAGE_SIZE = 25
 RECYCLE_BIN_SIZE = 50
-# The record types the recycle bin and restore handle, by the name used in URLs. Payments are left
-# out: removing one changes its invoice's balance, which a plain restore would not undo.
-RESTORABLE = {
-    "account": Account, "contact": Contact, "activity": Activity, "asset": CustomerAsset, "contract": Contract,
-    "invoice": Invoice, "note": Note, "delivery": ContentDelivery, "document": Document, "lead": Lead,
-    "campaign": Campaign, "opportunity": Opportunity, "competitor": Competitor, "product": Product,
-    "pricelist": PriceList,
-}
 
 
 def visible_history(record, user, hidden_fields=()):
@@ -68,22 +55,19 @@ def move_to_recycle_bin(request, record) -> None:
 
 @login_required
 def global_search(request):
-    """Accounts, contacts, leads and opportunities matching `q` that the user may see: a dropdown fragment for
-    htmx, a page otherwise."""
+    """The records of each searchable type (core.records) matching `q` that the user may see: a dropdown
+    fragment for htmx, a page otherwise."""
     user = request.user
     query = request.GET.get("q", "").strip()[:200]
     dropdown = bool(request.htmx) and not request.htmx.boosted
     limit = SEARCH_DROPDOWN_SIZE if dropdown else SEARCH_PAGE_SIZE
-    accounts, contacts, leads, opportunities = [], [], [], []
-    if query:
-        accounts = list(search(Account, user, query).select_related("owner")[:limit])
-        contacts = mark_visible(search(Contact, user, query).select_related("account")[:limit], user, "account",
-                                "account_visible")
-        leads = list(search(Lead, user, query)[:limit])
-        opportunities = mark_visible(search(Opportunity, user, query).select_related("account", "stage")[:limit], user,
-                                     "account", "account_visible")
-    context = {"query": query, "accounts": accounts, "contacts": contacts, "leads": leads, "limit": limit,
-               "opportunities": opportunities}
+    context = {"query": query, "limit": limit, "groups": []}
+    for record_type in record_types.searchable():
+        spec = record_type.search
+        found = spec.prepare(search(record_type.model, user, query), user, limit) if query else []
+        context[spec.name] = found
+        if found:
+            context["groups"].append({"label": spec.label, "template": spec.template, "records": found})
     return render(request, "core/_search_results.html" if dropdown else "core/search.html", context)
 
 
@@ -130,14 +114,14 @@ def recycle_bin(request):
     user = request.user
     sections = [
         {
-            "kind": kind,
-            "title": model._meta.verbose_name_plural,
+            "kind": record_type.key,
+            "title": record_type.model._meta.verbose_name_plural,
             "records": list(
-                model.all_objects.deleted().editable_by(user).select_related("deleted_by")
+                record_type.model.all_objects.deleted().editable_by(user).select_related("deleted_by")
                 .order_by("-deleted_at", "-pk")[:RECYCLE_BIN_SIZE]
             ),
         }
-        for kind, model in RESTORABLE.items()
+        for record_type in record_types.restorable()
     ]
     return render(request, "core/recycle_bin.html", {"sections": sections, "limit": RECYCLE_BIN_SIZE})
 
@@ -145,7 +129,7 @@ def recycle_bin(request):
 @login_required
 @require_POST
 def restore(request, kind, pk):
-    model = RESTORABLE.get(kind)
+    model = record_types.restorable_model(kind)
     if model is None:
         raise Http404
     record = get_for_user(model.all_objects.deleted(), request.user, pk, write=True)

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class MarketingConfig(AppConfig):
     name = "vinculo.marketing"
     verbose_name = _("Marketing")
+
+    def ready(self):
+        from vinculo.core import records
+
+        from .models import Campaign
+
+        records.register("campaign", Campaign, order=110)

@@ -1,0 +1,71 @@
+"""The record types the apps make known to the kernel: what the global search shows and what the
+recycle bin can restore.
+
+Each app registers its types in its `AppConfig.ready()`, the way models register with the admin
+site; core's views iterate `record_types` and never import the apps:
+
+    records.register("account", Account, order=10, search=records.SearchSpec(
+        "accounts", _("Accounts"), "accounts/_search_result.html",
+        prepare=lambda found, user, limit: list(found.select_related("owner")[:limit])))
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.exceptions import ImproperlyConfigured
+
+
+def first(found, user, limit: int) -> list:
+    return list(found[:limit])
+
+
+@dataclass(frozen=True)
+class SearchSpec:
+    """How a record type shows in the global search."""
+
+    name: str  # the group's name: its results are in the page context under it ("accounts")
+    label: str  # the group's heading
+    template: str  # one result, a `<li>` rendered with `record`
+    # (matching records the user may see, user, limit) → at most `limit` records ready for the template:
+    # related rows selected and, e.g., `core.lists.mark_visible` applied.
+    prepare: Callable[..., list] = first
+
+
+@dataclass(frozen=True)
+class RecordType:
+    key: str  # the name used in URLs: /recycle-bin/<key>/<pk>/restore/
+    model: type
+    order: int  # of the search groups and of the recycle bin's sections
+    restorable: bool = True
+    search: SearchSpec | None = None
+
+
+class RecordTypes:
+    def __init__(self):
+        self._types: dict[str, RecordType] = {}
+
+    def register(self, key: str, model, *, order: int, restorable: bool = True,
+                 search: SearchSpec | None = None) -> RecordType:
+        known = self._types.get(key)
+        if known is not None and known.model is not model:
+            raise ImproperlyConfigured(f"Record type {key!r} is already registered for {known.model.__name__}.")
+        self._types[key] = RecordType(key, model, order, restorable, search)
+        return self._types[key]
+
+    def _ordered(self) -> list[RecordType]:
+        return sorted(self._types.values(), key=lambda record_type: record_type.order)
+
+    def restorable(self) -> list[RecordType]:
+        return [record_type for record_type in self._ordered() if record_type.restorable]
+
+    def restorable_model(self, key: str):
+        """The model restored under `key` in URLs, or None."""
+        record_type = self._types.get(key)
+        return record_type.model if record_type is not None and record_type.restorable else None
+
+    def searchable(self) -> list[RecordType]:
+        return [record_type for record_type in self._ordered() if record_type.search is not None]
+
+
+record_types = RecordTypes()
+register = record_types.register
