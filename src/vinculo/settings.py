@@ -77,7 +77,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "vinculo.core.context_processors.nav_section",
+                "vinculo.core.context_processors.navigation",
             ],
         },
     },

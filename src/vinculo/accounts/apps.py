@@ -7,7 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
-        from vinculo.core import records
+        from vinculo.core import nav, records
 
         from .models import Account, ContentDelivery, Contract, CustomerAsset, Document, Invoice, Note
 
@@ -20,3 +20,4 @@ class AccountsConfig(AppConfig):
         for key, model, order in (("asset", CustomerAsset, 40), ("contract", Contract, 50), ("invoice", Invoice, 60),
                                   ("note", Note, 70), ("delivery", ContentDelivery, 80), ("document", Document, 90)):
             records.register(key, model, order=order)
+        nav.register("accounts", _("Accounts"), "accounts:list", order=10)

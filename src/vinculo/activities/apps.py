@@ -7,8 +7,9 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Activities")
 
     def ready(self):
-        from vinculo.core import records
+        from vinculo.core import nav, records
 
         from .models import Activity
 
         records.register("activity", Activity, order=30)
+        nav.register("activities", _("Activities"), "activities:list", order=60)

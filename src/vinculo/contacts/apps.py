@@ -7,7 +7,7 @@ class ContactsConfig(AppConfig):
     verbose_name = _("Contacts")
 
     def ready(self):
-        from vinculo.core import records
+        from vinculo.core import nav, records
         from vinculo.core.lists import mark_visible
 
         from .models import Contact
@@ -17,3 +17,4 @@ class ContactsConfig(AppConfig):
             prepare=lambda found, user, limit: mark_visible(
                 found.select_related("account")[:limit], user, "account", "account_visible"),
         ))
+        nav.register("contacts", _("Contacts"), "contacts:list", order=20)

@@ -9,6 +9,8 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from . import signals
+        from . import nav, signals
+
+        nav.register("recycle_bin", _("Recycle bin"), "core:recycle_bin", order=310, group=nav.MORE)
 
         post_migrate.connect(signals.analyze_new_indexes, sender=self, dispatch_uid="vinculo.core.analyze")

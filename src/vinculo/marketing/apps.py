@@ -7,8 +7,10 @@ class MarketingConfig(AppConfig):
     verbose_name = _("Marketing")
 
     def ready(self):
-        from vinculo.core import records
+        from vinculo.core import nav, records
 
         from .models import Campaign
 
         records.register("campaign", Campaign, order=110)
+        nav.register("campaigns", _("Campaigns"), "marketing:campaign_list", order=140, group=nav.MORE,
+                     heading=_("Sales"))

@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class OrgConfig(AppConfig):
     name = "vinculo.org"
     verbose_name = _("Organisation")
+
+    def ready(self):
+        from vinculo.core import nav
+
+        for key, label, url_name, order in (
+            ("territories", _("Territories"), "org:territory_list", 210),
+            ("sales_teams", _("Sales teams"), "org:sales_team_list", 220),
+            ("exchange_rates", _("Exchange rates"), "org:exchange_rate_list", 230),
+        ):
+            nav.register(key, label, url_name, order=order, group=nav.MORE, heading=_("Organisation"))

@@ -7,7 +7,7 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self):
-        from vinculo.core import records
+        from vinculo.core import nav, records
         from vinculo.core.lists import mark_visible
 
         from .models import Competitor, Lead, Opportunity, PriceList, Product
@@ -22,3 +22,13 @@ class SalesConfig(AppConfig):
         ))
         for key, model, order in (("competitor", Competitor, 130), ("product", Product, 140), ("pricelist", PriceList, 150)):
             records.register(key, model, order=order)
+
+        nav.register("leads", _("Leads"), "sales:lead_list", order=30, prefix="lead")
+        nav.register("opportunities", _("Opportunities"), "sales:opportunity_board", order=40, prefix="opportunity")
+        nav.register("quotes", _("Quotes"), "sales:quote_list", order=50, prefix="quote")
+        for key, label, url_name, order, prefix in (
+            ("products", _("Products"), "sales:product_list", 110, "product"),
+            ("pricelists", _("Price lists"), "sales:pricelist_list", 120, "pricelist"),
+            ("competitors", _("Competitors"), "sales:competitor_list", 130, "competitor"),
+        ):
+            nav.register(key, label, url_name, order=order, group=nav.MORE, heading=_("Sales"), prefix=prefix)
