@@ -1,5 +1,5 @@
 """/api/v1/accounts: list, create, read, change and delete accounts, with the same permissions as the pages
-(see vinculo.api.common.RecordAPI), and an account's sales figures."""
+(see vinculo.core.api.RecordAPI), and an account's sales figures."""
 
 import re
 from dataclasses import asdict
@@ -11,7 +11,9 @@ from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from ninja.errors import HttpError
 
-from vinculo.api.common import (
+from vinculo.core import clock
+from vinculo.core.access import get_for_user
+from vinculo.core.api import (
     ERRORS,
     Gated,
     InputSchema,
@@ -22,8 +24,6 @@ from vinculo.api.common import (
     choice,
     shown_if_visible,
 )
-from vinculo.core import clock
-from vinculo.core.access import get_for_user
 from vinculo.core.validators import normalize_tax_id
 from vinculo.org.models import BusinessUnit, Office, SalesTeam, Territory
 

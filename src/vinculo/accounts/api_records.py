@@ -1,5 +1,5 @@
 """/api/v1/assets, /contracts, /invoices, /payments, /notes, /files and /content-deliveries: an account's
-related records, with the account's permissions (see vinculo.api.common.RecordAPI)."""
+related records, with the account's permissions (see vinculo.core.api.RecordAPI)."""
 
 from datetime import date, datetime
 from decimal import Decimal
@@ -12,7 +12,9 @@ from django.http import FileResponse, Http404
 from django.urls import reverse
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 
-from vinculo.api.common import (
+from vinculo.core import clock
+from vinculo.core.access import can_edit, get_for_user
+from vinculo.core.api import (
     ERRORS,
     Gated,
     InputSchema,
@@ -28,8 +30,6 @@ from vinculo.api.common import (
     resolve_references,
     shown_if_visible,
 )
-from vinculo.core import clock
-from vinculo.core.access import can_edit, get_for_user
 
 from . import services
 from .models import (

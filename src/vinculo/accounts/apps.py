@@ -8,7 +8,9 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from vinculo.core import nav, records
+        from vinculo.core.api import routers
 
+        from . import api, api_records
         from .models import Account, ContentDelivery, Contract, CustomerAsset, Document, Invoice, Note
 
         records.register("account", Account, order=10, search=records.SearchSpec(
@@ -21,3 +23,12 @@ class AccountsConfig(AppConfig):
                                   ("note", Note, 70), ("delivery", ContentDelivery, 80), ("document", Document, 90)):
             records.register(key, model, order=order)
         nav.register("accounts", _("Accounts"), "accounts:list", order=10)
+
+        routers.register("/accounts", api.router, order=10)
+        for prefix, router, order in (
+            ("/assets", api_records.assets, 40), ("/contracts", api_records.contracts, 50),
+            ("/invoices", api_records.invoices, 60), ("/payments", api_records.payments, 70),
+            ("/notes", api_records.notes, 80), ("/files", api_records.files, 90),
+            ("/content-deliveries", api_records.content_deliveries, 100),
+        ):
+            routers.register(prefix, router, order=order)

@@ -10,7 +10,10 @@ from django.db.models import Prefetch
 from ninja import Field, Query, Router, Schema
 
 from vinculo.accounts.models import Account
-from vinculo.api.common import (
+from vinculo.contacts.models import Contact
+from vinculo.core import clock
+from vinculo.core.access import get_for_user
+from vinculo.core.api import (
     ERRORS,
     InputSchema,
     PageParams,
@@ -23,9 +26,6 @@ from vinculo.api.common import (
     page_of,
     shown_if_visible,
 )
-from vinculo.contacts.models import Contact
-from vinculo.core import clock
-from vinculo.core.access import get_for_user
 
 from .models import Activity
 from .services import log_activity

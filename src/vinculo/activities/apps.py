@@ -8,8 +8,13 @@ class ActivitiesConfig(AppConfig):
 
     def ready(self):
         from vinculo.core import nav, records
+        from vinculo.core.api import routers
 
+        from . import api
         from .models import Activity
 
         records.register("activity", Activity, order=30)
         nav.register("activities", _("Activities"), "activities:list", order=60)
+        # An account's timeline sits under /accounts, after the account endpoints.
+        routers.register("/accounts", api.timeline_router, order=20)
+        routers.register("/activities", api.router, order=110)

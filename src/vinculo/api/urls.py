@@ -1,4 +1,4 @@
-"""The REST API under /api/v1/: authentication, JSON errors, and each app's router."""
+"""The REST API under /api/v1/: authentication, JSON errors, and the routers the apps registered."""
 
 import logging
 
@@ -10,15 +10,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as RequestValidationError
 
-from vinculo.accounts import api_records
-from vinculo.accounts.api import router as accounts_router
-from vinculo.activities.api import router as activities_router
-from vinculo.activities.api import timeline_router
-from vinculo.contacts.api import router as contacts_router
+from vinculo.core.api import routers
 from vinculo.core.services import ConflictError
-from vinculo.marketing import api as marketing_api
-from vinculo.org import api as org_api
-from vinculo.sales.api import catalogue, competitors, leads, opportunities, quotes
 
 from .auth import BearerAuth, SessionAuth
 from .auth import router as auth_router
@@ -102,17 +95,6 @@ def server_error(request, exc):
 
 
 api.add_router("/auth", auth_router)
-api.add_router("/accounts", accounts_router)
-api.add_router("/accounts", timeline_router)
-api.add_router("/contacts", contacts_router)
-api.add_router("/assets", api_records.assets)
-api.add_router("/contracts", api_records.contracts)
-api.add_router("/invoices", api_records.invoices)
-api.add_router("/payments", api_records.payments)
-api.add_router("/notes", api_records.notes)
-api.add_router("/files", api_records.files)
-api.add_router("/content-deliveries", api_records.content_deliveries)
-api.add_router("/activities", activities_router)
-for module in (leads, opportunities, competitors, catalogue, quotes, org_api, marketing_api):
-    for prefix, router in module.ROUTERS.items():
-        api.add_router(prefix, router)
+# Each app registers its routers in its AppConfig.ready() (vinculo.core.api.routers), in their order.
+for mount in routers:
+    api.add_router(mount.prefix, mount.router)

@@ -1,5 +1,5 @@
 """/api/v1/contacts: list, create, read, change and delete contacts, with the same permissions as the pages
-(see vinculo.api.common.RecordAPI)."""
+(see vinculo.core.api.RecordAPI)."""
 
 from datetime import datetime
 
@@ -7,7 +7,7 @@ from django.db.models import Prefetch
 from ninja import Field, Schema
 
 from vinculo.accounts.models import Account
-from vinculo.api.common import InputSchema, RecordAPI, Ref, Versioned, active_users, choice, shown_if_visible
+from vinculo.core.api import InputSchema, RecordAPI, Ref, Versioned, active_users, choice, shown_if_visible
 
 from .models import Contact, ContactAccountLink
 

@@ -8,8 +8,10 @@ class ContactsConfig(AppConfig):
 
     def ready(self):
         from vinculo.core import nav, records
+        from vinculo.core.api import routers
         from vinculo.core.lists import mark_visible
 
+        from . import api
         from .models import Contact
 
         records.register("contact", Contact, order=20, search=records.SearchSpec(
@@ -18,3 +20,4 @@ class ContactsConfig(AppConfig):
                 found.select_related("account")[:limit], user, "account", "account_visible"),
         ))
         nav.register("contacts", _("Contacts"), "contacts:list", order=20)
+        routers.register("/contacts", api.router, order=30)

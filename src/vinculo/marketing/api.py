@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 from ninja import Field, Schema
 
-from vinculo.api.common import InputSchema, RecordAPI, Ref, Versioned, active_users, choice
+from vinculo.core.api import InputSchema, RecordAPI, Ref, Versioned, active_users, choice
 
 from .models import Campaign
 
@@ -68,4 +68,3 @@ class CampaignAPI(RecordAPI):
 router = CampaignAPI().router("campaigns")
 
 # Path prefix → ninja Router, added to the API by vinculo.api.urls.
-ROUTERS = {"/campaigns": router}

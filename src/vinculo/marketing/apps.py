@@ -8,9 +8,12 @@ class MarketingConfig(AppConfig):
 
     def ready(self):
         from vinculo.core import nav, records
+        from vinculo.core.api import routers
 
+        from . import api
         from .models import Campaign
 
         records.register("campaign", Campaign, order=110)
         nav.register("campaigns", _("Campaigns"), "marketing:campaign_list", order=140, group=nav.MORE,
                      heading=_("Sales"))
+        routers.register("/campaigns", api.router, order=220)

@@ -16,7 +16,8 @@ from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
 
 from vinculo.accounts.models import Account
-from vinculo.api.common import (
+from vinculo.core import clock
+from vinculo.core.api import (
     ERRORS,
     InputSchema,
     PageParams,
@@ -27,7 +28,6 @@ from vinculo.api.common import (
     page_of,
     resolve_references,
 )
-from vinculo.core import clock
 from vinculo.core.money import MissingRate, base_currency, convert, rates_on
 from vinculo.sales.models import Lead
 
@@ -474,4 +474,3 @@ def exchange_rate_delete(request, rate_id: int):
 
 
 # Path prefix → ninja Router, added to the API by vinculo.api.urls.
-ROUTERS = {"/territories": territories, "/sales-teams": sales_teams, "/exchange-rates": exchange_rates}

@@ -8,6 +8,9 @@ class OrgConfig(AppConfig):
 
     def ready(self):
         from vinculo.core import nav
+        from vinculo.core.api import routers
+
+        from . import api
 
         for key, label, url_name, order in (
             ("territories", _("Territories"), "org:territory_list", 210),
@@ -15,3 +18,6 @@ class OrgConfig(AppConfig):
             ("exchange_rates", _("Exchange rates"), "org:exchange_rate_list", 230),
         ):
             nav.register(key, label, url_name, order=order, group=nav.MORE, heading=_("Organisation"))
+        for prefix, router, order in (("/territories", api.territories, 190), ("/sales-teams", api.sales_teams, 200),
+                                      ("/exchange-rates", api.exchange_rates, 210)):
+            routers.register(prefix, router, order=order)

@@ -8,8 +8,10 @@ class SalesConfig(AppConfig):
 
     def ready(self):
         from vinculo.core import nav, records
+        from vinculo.core.api import routers
         from vinculo.core.lists import mark_visible
 
+        from .api import catalogue, competitors, leads, opportunities, quotes
         from .models import Competitor, Lead, Opportunity, PriceList, Product
 
         records.register("lead", Lead, order=100, search=records.SearchSpec(
@@ -32,3 +34,11 @@ class SalesConfig(AppConfig):
             ("competitors", _("Competitors"), "sales:competitor_list", 130, "competitor"),
         ):
             nav.register(key, label, url_name, order=order, group=nav.MORE, heading=_("Sales"), prefix=prefix)
+
+        for prefix, router, order in (
+            ("/leads", leads.router, 120), ("/opportunities", opportunities.router, 130),
+            ("/stages", opportunities.stages_router, 140), ("/competitors", competitors.router, 150),
+            ("/products", catalogue.products, 160), ("/price-lists", catalogue.price_lists, 170),
+            ("/quotes", quotes.router, 180),
+        ):
+            routers.register(prefix, router, order=order)

@@ -2,8 +2,8 @@ import pytest
 
 from vinculo.accounts.models import Account, AccountTeamMember
 from vinculo.accounts.tests.factories import AccountFactory, IndustryFactory, valid_rut
-from vinculo.api.tests.client import ApiClient, error_fields
 from vinculo.core.models import ChangeLog
+from vinculo.core.tests.api_client import ApiClient, error_fields
 from vinculo.org.models import Territory
 
 pytestmark = pytest.mark.django_db
@@ -292,7 +292,7 @@ def test_list_pages_with_limit_and_offset_and_counts_everything(org):
 
 
 def test_limit_is_capped(org, monkeypatch):
-    monkeypatch.setattr("vinculo.api.common.MAX_LIMIT", 2)
+    monkeypatch.setattr("vinculo.core.api.MAX_LIMIT", 2)
     AccountFactory.create_batch(3, owner=org.vendedor_norte)
     assert len(ApiClient(org.vendedor_norte).get("/accounts", limit=100).json()["items"]) == 2
 

@@ -21,9 +21,9 @@ from vinculo.accounts.models import (
     Payment,
 )
 from vinculo.accounts.tests.factories import AccountFactory
-from vinculo.api.tests.client import BASE, ApiClient, error_fields
 from vinculo.contacts.tests.factories import ContactFactory
 from vinculo.core.models import ChangeLog
+from vinculo.core.tests.api_client import BASE, ApiClient, error_fields
 
 pytestmark = pytest.mark.django_db
 

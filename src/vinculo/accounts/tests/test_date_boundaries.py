@@ -21,8 +21,8 @@ from django.urls import reverse
 
 from vinculo.accounts.models import Contract, Invoice
 from vinculo.accounts.sales import sales_summary
-from vinculo.api.tests.client import ApiClient
 from vinculo.core import clock
+from vinculo.core.tests.api_client import ApiClient
 
 from .record_factories import ContractFactory, InvoiceFactory
 

@@ -18,8 +18,8 @@ from django.urls import reverse
 from vinculo.accounts import services
 from vinculo.accounts.models import Contract, CustomerAsset, Document, DocumentVersion, Invoice, Note, Payment
 from vinculo.accounts.tests.factories import AccountFactory
-from vinculo.api.tests.client import BASE, ApiClient, error_fields
 from vinculo.core import clock
+from vinculo.core.tests.api_client import BASE, ApiClient, error_fields
 
 from .record_factories import ContractFactory, InvoiceFactory
 

@@ -9,9 +9,9 @@ from vinculo.accounts.models import AccountTeamMember, Note
 from vinculo.accounts.tests.factories import AccountFactory
 from vinculo.activities.models import Activity
 from vinculo.activities.services import log_activity
-from vinculo.api.tests.client import ApiClient, error_fields
 from vinculo.contacts.tests.factories import ContactFactory
 from vinculo.core.models import ChangeLog
+from vinculo.core.tests.api_client import ApiClient, error_fields
 
 pytestmark = pytest.mark.django_db
 

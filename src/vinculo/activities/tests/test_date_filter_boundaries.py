@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from vinculo.activities.models import Activity
-from vinculo.api.tests.client import ApiClient
+from vinculo.core.tests.api_client import ApiClient
 
 pytestmark = pytest.mark.django_db
 

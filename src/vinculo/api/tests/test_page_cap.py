@@ -11,10 +11,9 @@ from django.db.models.functions import Cast, Concat
 
 from vinculo.accounts.models import Account, Note
 from vinculo.accounts.tests.factories import AccountFactory
-from vinculo.api.common import PageParams, capped_limit, page
+from vinculo.core.api import PageParams, capped_limit, page
+from vinculo.core.tests.api_client import ApiClient
 from vinculo.org.models import ExchangeRate, Territory
-
-from .client import ApiClient
 
 pytestmark = pytest.mark.django_db
 

@@ -1,9 +1,9 @@
 import pytest
 
 from vinculo.accounts.tests.factories import AccountFactory
-from vinculo.api.tests.client import ApiClient, error_fields
 from vinculo.contacts.models import Contact, ContactAccountLink
 from vinculo.contacts.tests.factories import ContactFactory
+from vinculo.core.tests.api_client import ApiClient, error_fields
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,9 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from vinculo.api.tests.client import ApiClient, error_fields
 from vinculo.contacts.tests.factories import ContactFactory
 from vinculo.core.access import AccessLevel
+from vinculo.core.tests.api_client import ApiClient, error_fields
 from vinculo.marketing.models import Campaign, CampaignMember
 from vinculo.org.models import OrgDefault
 from vinculo.sales.tests.factories import CampaignFactory, LeadFactory

@@ -8,9 +8,9 @@ from django.urls import reverse
 
 from vinculo.accounts.models import Account
 from vinculo.accounts.tests.factories import AccountFactory
-from vinculo.api.tests.client import ApiClient, error_fields
 from vinculo.contacts.models import Contact
 from vinculo.contacts.tests.factories import ContactFactory
+from vinculo.core.tests.api_client import ApiClient, error_fields
 from vinculo.org.models import ExchangeRate, SalesTeam, SalesTeamMember
 from vinculo.org.tests.factories import SalesTeamFactory, UserFactory
 from vinculo.sales.models import Opportunity

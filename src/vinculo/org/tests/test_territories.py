@@ -8,8 +8,8 @@ from django.utils import translation
 
 from vinculo.accounts.models import Account
 from vinculo.accounts.tests.factories import AccountFactory, AddressFactory, IndustryFactory
-from vinculo.api.tests.client import ApiClient, error_fields
 from vinculo.core.models import ChangeLog
+from vinculo.core.tests.api_client import ApiClient, error_fields
 from vinculo.org.forms import TerritoryFilterField, in_territory
 from vinculo.org.models import Territory, TerritoryRule
 from vinculo.org.services import assign_territories

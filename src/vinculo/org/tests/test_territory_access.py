@@ -6,9 +6,9 @@ from django.urls import reverse
 
 from vinculo.accounts.models import Account
 from vinculo.accounts.tests.factories import AccountFactory
-from vinculo.api.tests.client import ApiClient
 from vinculo.contacts.models import Contact
 from vinculo.contacts.tests.factories import ContactFactory
+from vinculo.core.tests.api_client import ApiClient
 from vinculo.org.models import Territory
 from vinculo.sales.models import Lead, Opportunity
 from vinculo.sales.tests.factories import LeadFactory, OpportunityFactory

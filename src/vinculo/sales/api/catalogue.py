@@ -10,8 +10,8 @@ from django.db.models import Prefetch
 from django.http import Http404
 from ninja import Field, Router, Schema, Status
 
-from vinculo.api.common import ERRORS, InputSchema, RecordAPI, Ref, Versioned, choice, resolve_references
 from vinculo.core.access import get_for_user
+from vinculo.core.api import ERRORS, InputSchema, RecordAPI, Ref, Versioned, choice, resolve_references
 from vinculo.core.services import create_record
 
 from .. import quoting
@@ -204,7 +204,5 @@ class PriceListAPI(CatalogueAPI):
             return Status(204, None)
 
 
-ROUTERS = {
-    "/products": ProductAPI().router("products"),
-    "/price-lists": PriceListAPI().router("price lists"),
-}
+products = ProductAPI().router("products")
+price_lists = PriceListAPI().router("price lists")

@@ -9,8 +9,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
-from vinculo.api.common import ERRORS, InputSchema, RecordAPI, Ref, Versioned
 from vinculo.core.access import get_for_user
+from vinculo.core.api import ERRORS, InputSchema, RecordAPI, Ref, Versioned
 from vinculo.core.validators import normalize_phone
 
 from ..models import Competitor, CompetitorContact
@@ -169,4 +169,3 @@ class CompetitorAPI(CatalogueAPI):
 router = CompetitorAPI().router("competitors")
 
 # Path prefix → ninja Router, added to the API by vinculo.api.urls.
-ROUTERS = {"/competitors": router}

@@ -10,7 +10,9 @@ from django.utils.translation import gettext as _
 from ninja import Field, Schema
 
 from vinculo.accounts.models import Account, Industry
-from vinculo.api.common import (
+from vinculo.contacts.models import Contact
+from vinculo.core.access import get_for_user
+from vinculo.core.api import (
     ERRORS,
     InputSchema,
     RecordAPI,
@@ -22,8 +24,6 @@ from vinculo.api.common import (
     resolve_references,
     shown_if_visible,
 )
-from vinculo.contacts.models import Contact
-from vinculo.core.access import get_for_user
 from vinculo.core.validators import format_tax_id
 from vinculo.marketing.models import Campaign
 from vinculo.org.models import Territory, User
@@ -264,4 +264,3 @@ def lead_convert(request, lead_id: int, payload: ConvertIn):
 
 
 # Path prefix → ninja Router, added to the API by vinculo.api.urls.
-ROUTERS = {"/leads": router}

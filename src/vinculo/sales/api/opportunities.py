@@ -1,5 +1,5 @@
 """/api/v1/opportunities (with /move, /close and /reopen) and /api/v1/stages: the same permissions, locking
-and pipeline rules as the pages (see vinculo.api.common.RecordAPI and vinculo.sales.pipeline)."""
+and pipeline rules as the pages (see vinculo.core.api.RecordAPI and vinculo.sales.pipeline)."""
 
 from datetime import date, datetime
 from decimal import Decimal
@@ -13,7 +13,10 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from vinculo.accounts.models import Account
-from vinculo.api.common import (
+from vinculo.contacts.models import Contact
+from vinculo.core import search
+from vinculo.core.access import get_for_user, is_admin
+from vinculo.core.api import (
     ERRORS,
     InputSchema,
     RecordAPI,
@@ -26,9 +29,6 @@ from vinculo.api.common import (
     keeping_current,
     shown_if_visible,
 )
-from vinculo.contacts.models import Contact
-from vinculo.core import search
-from vinculo.core.access import get_for_user, is_admin
 from vinculo.core.services import create_record
 from vinculo.org.models import BusinessUnit, SalesTeam, Territory
 
@@ -476,4 +476,3 @@ def update_stage(request, stage_id: int, payload: StageIn):
 
 
 # Path prefix → ninja Router, added to the API by vinculo.api.urls.
-ROUTERS = {"/opportunities": router, "/stages": stages_router}

@@ -11,7 +11,9 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
 from vinculo.accounts.models import Account
-from vinculo.api.common import (
+from vinculo.contacts.models import Contact
+from vinculo.core.access import get_for_user
+from vinculo.core.api import (
     ERRORS,
     InputSchema,
     Message,
@@ -22,8 +24,6 @@ from vinculo.api.common import (
     resolve_references,
     shown_if_visible,
 )
-from vinculo.contacts.models import Contact
-from vinculo.core.access import get_for_user
 from vinculo.core.money import quantize
 
 from .. import pdf, quoting
@@ -331,4 +331,4 @@ class QuoteAPI(RecordAPI):
             return response
 
 
-ROUTERS = {"/quotes": QuoteAPI().router("quotes")}
+router = QuoteAPI().router("quotes")

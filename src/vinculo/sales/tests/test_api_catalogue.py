@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from vinculo.api.tests.client import ApiClient, error_fields
+from vinculo.core.tests.api_client import ApiClient, error_fields
 from vinculo.sales.models import PriceList, PriceListItem, Product
 
 from .factories import PriceListItemFactory, ProductFactory

@@ -6,10 +6,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from vinculo.accounts import services as account_services
 from vinculo.accounts.models import Account, Document, Note
 from vinculo.accounts.tests.factories import AccountFactory
-from vinculo.api.tests.client import ApiClient, error_fields
 from vinculo.contacts.tests.factories import ContactFactory
 from vinculo.core.access import AccessLevel
 from vinculo.core.services import create_record
+from vinculo.core.tests.api_client import ApiClient, error_fields
 from vinculo.marketing.models import CampaignMember
 from vinculo.org.models import OrgDefault
 from vinculo.org.tests.factories import TerritoryFactory

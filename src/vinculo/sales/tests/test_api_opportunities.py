@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 
 from vinculo.accounts.models import AccountTeamMember
-from vinculo.api.tests.client import ApiClient, error_fields
 from vinculo.contacts.tests.factories import ContactFactory
 from vinculo.core.models import ChangeLog
+from vinculo.core.tests.api_client import ApiClient, error_fields
 from vinculo.org.models import Territory
 from vinculo.sales.models import Competitor, Opportunity, OpportunityContact, PipelineStage
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
-from vinculo.api.tests.client import ApiClient, error_fields
+from vinculo.core.tests.api_client import ApiClient, error_fields
 from vinculo.sales import quoting
 from vinculo.sales.models import Opportunity, Quote
 

@@ -14,7 +14,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from vinculo.api.tests.client import ApiClient
+from vinculo.core.tests.api_client import ApiClient
 from vinculo.sales import quoting
 from vinculo.sales.models import Opportunity, PipelineStage, Quote
 

@@ -1,14 +1,19 @@
 """What every resource of the API shares: error bodies, references to related records, list paging
 and ordering, turning foreign-key ids from a payload into records the caller may use, and
-`RecordAPI`, the five endpoints of a record type written once."""
+`RecordAPI`, the five endpoints of a record type written once; and `routers`, where each app makes
+its routers known in `AppConfig.ready()` so the shell's API mounts them without importing the apps:
+
+    api.routers.register("/accounts", router, order=10)
+"""
 
 import operator
+from dataclasses import dataclass
 from functools import reduce
 from typing import ClassVar, Literal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
@@ -371,3 +376,31 @@ class RecordAPI:
         def delete_view(request, record_id: int = self.id_param()):
             api.delete(get_for_user(api.model, request.auth, record_id, write=True), request.auth)
             return Status(204, None)
+
+
+@dataclass(frozen=True)
+class Mount:
+    prefix: str  # under /api/v1/, e.g. "/accounts"; two routers may share one
+    router: Router
+    order: int  # of the routers in the API, and so of the paths in its OpenAPI document
+
+
+class Routers:
+    def __init__(self):
+        self._mounts: list[Mount] = []
+
+    def register(self, prefix: str, router: Router, *, order: int) -> Mount:
+        for known in self._mounts:
+            if known.router is router:
+                if known.prefix != prefix:
+                    raise ImproperlyConfigured(f"This router is already registered at {known.prefix!r}.")
+                return known
+        mount = Mount(prefix, router, order)
+        self._mounts.append(mount)
+        return mount
+
+    def __iter__(self):
+        return iter(sorted(self._mounts, key=lambda mount: mount.order))
+
+
+routers = Routers()
