@@ -1,21 +1,13 @@
 from django import forms
-from django.db.models import Q
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from vinculo.core.forms import CountryField, RecordChooser, RecordForm
+from vinculo.core.forms import CountryField, RecordChooser, RecordForm, active_users
 from vinculo.core.lists import ListFilterForm
 from vinculo.org.forms import TerritoryChoiceField, TerritoryFilterField, in_territory
 from vinculo.org.models import User
 
 from .models import Account
-
-
-def active_users(keep=None):
-    """Users who can be given records; `keep` (an id) stays choosable so editing a record whose
-    owner has left does not force a change of owner."""
-    return User.objects.filter(Q(is_active=True) | Q(pk=keep)) if keep else User.objects.filter(is_active=True)
-
 
 FIELDSETS = (
     (_("Responsibility"), ("owner", "business_unit", "office", "supervisor", "support_user", "sales_team")),

@@ -11,12 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from vinculo.contacts.models import Contact
 from vinculo.core import clock
-from vinculo.core.forms import RecordForm
+from vinculo.core.forms import DateInput, RecordForm, active_users
 from vinculo.core.lists import ListFilterForm
 from vinculo.org.models import User
 
 from . import services
-from .forms import active_users
 from .models import (
     Account,
     ContentDelivery,
@@ -28,13 +27,6 @@ from .models import (
     Payment,
     amounts_hidden_from,
 )
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
 
 
 def _formfield(model_field, **kwargs):

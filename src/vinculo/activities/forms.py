@@ -6,12 +6,11 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from vinculo.accounts.forms import active_users
 from vinculo.accounts.models import Account
-from vinculo.accounts.record_forms import DateInput
-from vinculo.contacts.models import Contact, ContactAccountLink
+from vinculo.contacts.forms import contact_choices
+from vinculo.contacts.models import Contact
 from vinculo.core import clock
-from vinculo.core.forms import RecordChooser, RecordForm
+from vinculo.core.forms import DateInput, RecordChooser, RecordForm, active_users
 from vinculo.core.lists import ListFilterForm
 from vinculo.core.services import update_record
 from vinculo.org.models import User
@@ -26,15 +25,6 @@ class DateTimeInput(forms.DateTimeInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%dT%H:%M")
-
-
-def contact_choices(user, account_id=None, keep=()):
-    """Contacts `user` may see on the account `account_id` (its own and linked ones), plus `keep`."""
-    condition = Q(pk__in=list(keep))
-    if account_id:
-        linked = ContactAccountLink.objects.filter(account_id=account_id).values("contact_id")
-        condition |= Q(account_id=account_id) | Q(pk__in=linked)
-    return Contact.objects.visible_to(user).filter(condition).order_by("last_name", "first_name")
 
 
 FIELDSETS = (

@@ -3,12 +3,11 @@ from django.db.models import Q
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from vinculo.accounts.forms import active_users
 from vinculo.accounts.models import Account
-from vinculo.core.forms import CountryField, RecordChooser, RecordForm
+from vinculo.core.forms import CountryField, RecordChooser, RecordForm, active_users
 from vinculo.core.lists import ListFilterForm
 
-from .models import Contact
+from .models import Contact, ContactAccountLink
 
 FIELDSETS = (
     (_("Person"), ("first_name", "last_name", "title", "department", "executive_level", "purchase_role")),
@@ -16,6 +15,15 @@ FIELDSETS = (
     (_("How to reach"), ("email", "phone", "mobile", "country", "city", "email_opt_out", "do_not_call")),
     (_("Notes"), ("description",)),
 )
+
+
+def contact_choices(user, account_id=None, keep=()):
+    """Contacts `user` may see on the account `account_id` (its own and linked ones), plus `keep`."""
+    condition = Q(pk__in=list(keep))
+    if account_id:
+        linked = ContactAccountLink.objects.filter(account_id=account_id).values("contact_id")
+        condition |= Q(account_id=account_id) | Q(pk__in=linked)
+    return Contact.objects.visible_to(user).filter(condition).order_by("last_name", "first_name")
 
 
 class ContactForm(RecordForm):

@@ -1,9 +1,12 @@
 """Form pieces every record form shares: field groups, the version for optimistic locking, saving
-through `core.services`, a country select and a search-as-you-type chooser for large FK lists."""
+through `core.services`, a country select, a search-as-you-type chooser for large FK lists, the
+browser's date picker and the users a record can be given to."""
 
 from babel import Locale, UnknownLocaleError
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +26,20 @@ def country_choices():
     first = [(code, names[code]) for code in MAIN_COUNTRIES if code in names]
     rest = sorted(((code, name) for code, name in names.items() if code not in MAIN_COUNTRIES), key=lambda c: c[1])
     return first + rest
+
+
+def active_users(keep=None):
+    """Users who can be given records; `keep` (an id) stays choosable so editing a record whose
+    owner has left does not force a change of owner."""
+    users = get_user_model().objects
+    return users.filter(Q(is_active=True) | Q(pk=keep)) if keep else users.filter(is_active=True)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class CountryField(forms.ChoiceField):

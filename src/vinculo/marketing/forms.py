@@ -4,9 +4,7 @@ from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from vinculo.accounts.forms import active_users
-from vinculo.accounts.record_forms import DateInput
-from vinculo.core.forms import RecordForm
+from vinculo.core.forms import DateInput, RecordForm, active_users
 from vinculo.core.lists import ListFilterForm
 
 from .models import Campaign

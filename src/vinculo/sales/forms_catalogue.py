@@ -4,8 +4,7 @@ from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from vinculo.accounts.record_forms import DateInput
-from vinculo.core.forms import RecordChooser, RecordForm
+from vinculo.core.forms import DateInput, RecordChooser, RecordForm
 from vinculo.core.lists import ListFilterForm
 
 from .models import CURRENCIES, PriceList, Product

@@ -4,10 +4,8 @@ from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from vinculo.accounts.forms import active_users
 from vinculo.accounts.models import Account
-from vinculo.accounts.record_forms import DateInput
-from vinculo.core.forms import CountryField, RecordForm
+from vinculo.core.forms import CountryField, DateInput, RecordForm, active_users
 from vinculo.core.lists import ListFilterForm
 from vinculo.core.validators import format_tax_id
 from vinculo.marketing.models import Campaign

@@ -6,12 +6,10 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from vinculo.accounts.forms import active_users
 from vinculo.accounts.models import Account
-from vinculo.accounts.record_forms import DateInput
-from vinculo.activities.forms import contact_choices
+from vinculo.contacts.forms import contact_choices
 from vinculo.core import search
-from vinculo.core.forms import RecordChooser, RecordForm
+from vinculo.core.forms import DateInput, RecordChooser, RecordForm, active_users
 from vinculo.core.lists import ListFilterForm
 from vinculo.marketing.models import Campaign
 from vinculo.org.forms import TerritoryFilterField, in_territory

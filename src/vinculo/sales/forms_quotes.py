@@ -10,11 +10,9 @@ from django.db.models import Q
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from vinculo.accounts.forms import active_users
-from vinculo.accounts.record_forms import DateInput
 from vinculo.contacts.models import Contact
 from vinculo.core import clock
-from vinculo.core.forms import RecordChooser, RecordForm
+from vinculo.core.forms import DateInput, RecordChooser, RecordForm, active_users
 from vinculo.core.lists import ListFilterForm
 from vinculo.org.models import CompanyProfile
 
