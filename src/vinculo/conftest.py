@@ -14,6 +14,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
+from django.db import connections
 from django.utils import translation
 
 from vinculo.accounts.tests.factories import AccountFactory
@@ -153,3 +154,7 @@ def browser_page(live_server, transactional_db, monkeypatch):
         yield page
         context.close()
         browser.close()
+        # While Playwright's loop runs in this thread, Django keeps the connections the test opened apart from
+        # the thread's own (asgiref sees a running loop): close them, or PostgreSQL keeps a session on the
+        # test database and cannot drop it at the end of the run.
+        connections.close_all()

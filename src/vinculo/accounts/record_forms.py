@@ -13,7 +13,7 @@ from vinculo.contacts.models import Contact
 from vinculo.core import clock
 from vinculo.core.forms import DateInput, RecordForm, active_users
 from vinculo.core.lists import ListFilterForm
-from vinculo.org.models import User
+from vinculo.core.money import Currency
 
 from . import services
 from .models import (
@@ -93,7 +93,7 @@ CONTRACT_FIELDSETS = (
 
 class ContractForm(AccountRecordForm):
     fieldsets = CONTRACT_FIELDSETS
-    currency = forms.ChoiceField(label=capfirst(_("currency")), choices=User.Currency.choices)
+    currency = forms.ChoiceField(label=capfirst(_("currency")), choices=Currency.choices)
 
     class Meta(AccountRecordForm.Meta):
         model = Contract
@@ -116,7 +116,7 @@ class InvoiceForm(AccountRecordForm):
     the payments, so the form only offers draft, issued and cancelled (and the current status)."""
 
     fieldsets = INVOICE_FIELDSETS
-    currency = forms.ChoiceField(label=capfirst(_("currency")), choices=User.Currency.choices)
+    currency = forms.ChoiceField(label=capfirst(_("currency")), choices=Currency.choices)
 
     class Meta(AccountRecordForm.Meta):
         model = Invoice

@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from babel.numbers import format_currency
 from django.conf import settings
+from django.db import models
 from django.utils import translation
 
 from . import clock
@@ -15,6 +16,15 @@ from . import clock
 # Chilean quotes and invoices do (ISO says four, which nobody prints).
 MINOR_DIGITS = {"CLP": 0, "CLF": 2, "USD": 2, "EUR": 2}
 SYMBOLS = {"CLF": "UF"}
+
+
+class Currency(models.TextChoices):
+    """The currencies Vínculo records amounts in; the UF is stored under its ISO code, CLF."""
+
+    CLP = "CLP", "CLP"
+    UF = "CLF", "UF"
+    USD = "USD", "USD"
+    EUR = "EUR", "EUR"
 
 
 class MissingRate(LookupError):

@@ -9,10 +9,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from vinculo.org.models import User
-
 from . import services
 from .access import get_for_user
+from .money import Currency
 from .records import record_types
 from .search import search
 
@@ -102,7 +101,7 @@ def set_language(request):
 def set_currency(request):
     """The currency the user's totals (pipeline, teams, sales) are shown in."""
     currency = request.POST.get("currency", "")
-    if currency in User.Currency.values and request.user.currency != currency:
+    if currency in Currency.values and request.user.currency != currency:
         request.user.currency = currency
         request.user.save(update_fields=["currency"])
     return redirect(_safe_next(request, request.POST.get("next")))

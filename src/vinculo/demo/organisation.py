@@ -12,6 +12,7 @@ from django.contrib.auth.models import Permission
 from faker import Faker
 
 from vinculo.core.access import AccessLevel
+from vinculo.core.money import Currency
 from vinculo.org.models import (
     BusinessUnit,
     Office,
@@ -164,7 +165,7 @@ def load_organisation(extra_reps_per_zone: int = 0) -> Organisation:
         users[username] = _user(
             username, first_name=first, last_name=last, role=roles[role],
             manager=users.get(manager), email=f"{username}@vinculo.example", language="es",
-            currency=User.Currency.EUR if spain else User.Currency.CLP,
+            currency=Currency.EUR if spain else Currency.CLP,
             time_zone="Europe/Madrid" if spain else "America/Santiago",
             office=offices[zone_data.get("office", "Santiago")],
             business_unit=units[zone_data["unit"]] if zone else None,
@@ -197,7 +198,7 @@ def load_organisation(extra_reps_per_zone: int = 0) -> Organisation:
                 username, first_name=first, last_name=last, role=roles[data["rep_role"]],
                 manager=manager, email=f"{username}@vinculo.example", language="es",
                 office=offices[data["office"]], business_unit=units[data["unit"]],
-                currency=User.Currency.EUR if zone == "espana" else User.Currency.CLP,
+                currency=Currency.EUR if zone == "espana" else Currency.CLP,
             )
             users[username] = rep
         # Every rep of the zone, the named one first: also those a previous run added.

@@ -19,7 +19,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.core import clock
-from vinculo.core.money import base_currency
+from vinculo.core.money import Currency, base_currency
 
 from .models import ExchangeRate, SalesTeamMember, Territory, TerritoryRule, User
 
@@ -219,7 +219,7 @@ class RateField(forms.Field):
 
 def rate_currencies():
     base = base_currency()
-    return [(code, label) for code, label in User.Currency.choices if code != base]
+    return [(code, label) for code, label in Currency.choices if code != base]
 
 
 class ExchangeRateForm(forms.ModelForm):

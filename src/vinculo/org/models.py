@@ -6,6 +6,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.access import AccessLevel
+from vinculo.core.money import Currency
 
 
 class TreeNode(models.Model):
@@ -162,12 +163,6 @@ class User(AbstractUser):
         SPANISH = "es", _("Spanish")
         ENGLISH = "en", _("English")
 
-    class Currency(models.TextChoices):
-        CLP = "CLP", "CLP"
-        UF = "CLF", "UF"
-        USD = "USD", "USD"
-        EUR = "EUR", "EUR"
-
     role = models.ForeignKey(
         Role, verbose_name=_("role"), null=True, blank=True, on_delete=models.SET_NULL, related_name="users"
     )
@@ -298,7 +293,7 @@ class ExchangeRate(models.Model):
     """How many units of the base currency (settings VINCULO["BASE_CURRENCY"], CLP) one unit of `currency`
     was worth on `date`. Conversions use the latest rate on or before the day asked for."""
 
-    currency = models.CharField(_("currency"), max_length=3, choices=User.Currency.choices)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
     date = models.DateField(_("date"))
     rate = models.DecimalField(_("rate"), max_digits=20, decimal_places=6)
     source = models.CharField(_("source"), max_length=60, blank=True)

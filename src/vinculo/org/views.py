@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from vinculo.accounts.models import Account, Industry
 from vinculo.core import clock
-from vinculo.core.money import MissingRate, base_currency, quantize, rates_on
+from vinculo.core.money import Currency, MissingRate, base_currency, quantize, rates_on
 from vinculo.sales.models import Lead, Opportunity
 
 from . import services
@@ -315,7 +315,7 @@ def latest_rates():
     for rate in rows:
         by_currency[rate.currency].append(rate)
     cards = []
-    for currency, label in User.Currency.choices:
+    for currency, label in Currency.choices:
         rates = by_currency.get(currency)
         if not rates:
             continue

@@ -6,8 +6,9 @@ from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.forms import DateInput, RecordChooser, RecordForm
 from vinculo.core.lists import ListFilterForm
+from vinculo.core.money import Currency
 
-from .models import CURRENCIES, PriceList, Product
+from .models import PriceList, Product
 
 PRODUCT_FIELDSETS = (
     (_("Product"), ("code", "name", "family", "unit", "tax_rate", "is_active")),
@@ -72,7 +73,7 @@ class ProductFilterForm(ListFilterForm):
 
 
 class PriceListFilterForm(ListFilterForm):
-    currency = forms.ChoiceField(label=_("Currency"), required=False, choices=[("", "—"), *CURRENCIES])
+    currency = forms.ChoiceField(label=_("Currency"), required=False, choices=[("", "—"), *Currency.choices])
     active = forms.ChoiceField(label=_("Status"), required=False, choices=ACTIVE_CHOICES)
 
     def filter_q(self, queryset, value):

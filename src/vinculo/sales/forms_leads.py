@@ -7,10 +7,10 @@ from django.utils.translation import gettext_lazy as _
 from vinculo.accounts.models import Account
 from vinculo.core.forms import CountryField, DateInput, RecordForm, active_users
 from vinculo.core.lists import ListFilterForm
+from vinculo.core.money import Currency
 from vinculo.core.validators import format_tax_id
 from vinculo.marketing.models import Campaign
 from vinculo.org.forms import TerritoryChoiceField, TerritoryFilterField, in_territory
-from vinculo.org.models import User
 
 from .conversion import default_stage
 from .models import Lead, PipelineStage, Source
@@ -122,7 +122,7 @@ class ConvertForm(forms.Form):
     opportunity_name = forms.CharField(label=_("Opportunity name"), required=False, max_length=200)
     amount = forms.DecimalField(label=capfirst(_("amount")), required=False, min_value=0, max_digits=18,
                                 decimal_places=2)
-    currency = forms.ChoiceField(label=capfirst(_("currency")), choices=User.Currency.choices, required=False)
+    currency = forms.ChoiceField(label=capfirst(_("currency")), choices=Currency.choices, required=False)
     stage = forms.ModelChoiceField(label=capfirst(_("stage")), queryset=PipelineStage.objects.none(), required=False,
                                    empty_label=None)
     expected_close_date = forms.DateField(label=capfirst(_("expected close date")), required=False,

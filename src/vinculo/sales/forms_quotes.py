@@ -14,10 +14,11 @@ from vinculo.contacts.models import Contact
 from vinculo.core import clock
 from vinculo.core.forms import DateInput, RecordChooser, RecordForm, active_users
 from vinculo.core.lists import ListFilterForm
+from vinculo.core.money import Currency
 from vinculo.org.models import CompanyProfile
 
 from . import quoting
-from .models import CURRENCIES, Opportunity, PriceList, Product, Quote, QuoteLine
+from .models import Opportunity, PriceList, Product, Quote, QuoteLine
 
 HEADER_FIELDSETS = (
     (_("Quote"), ("price_list", "currency", "contact", "issued_on", "valid_until")),
@@ -46,7 +47,7 @@ class QuoteForm(RecordForm):
 
     fieldsets = HEADER_FIELDSETS
     currency = forms.ChoiceField(
-        label=capfirst(_("currency")), required=False, choices=[("", _("The price list's")), *CURRENCIES],
+        label=capfirst(_("currency")), required=False, choices=[("", _("The price list's")), *Currency.choices],
         help_text=_("Empty: the price list's currency, or the deal's without a price list."),
     )
 

@@ -20,9 +20,9 @@ from vinculo.core.access import (
     related_access_rule,
 )
 from vinculo.core.models import TrackedModel
+from vinculo.core.money import Currency
 from vinculo.core.validators import format_phone, normalize_phone
 
-CURRENCIES = [("CLP", "CLP"), ("CLF", "UF"), ("USD", "USD"), ("EUR", "EUR")]
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 
 
@@ -216,7 +216,7 @@ class Opportunity(TrackedModel):
     )
     probability = models.PositiveSmallIntegerField(_("probability (%)"), default=10, validators=PERCENT)
     amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=2, default=Decimal("0"))
-    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCIES, default="CLP")
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default="CLP")
     status = models.CharField(_("status"), max_length=5, choices=Status.choices, default=Status.OPEN)
     close_reason = models.CharField(_("reason"), max_length=15, choices=CloseReason.choices, blank=True)
     close_note = models.TextField(_("closing comment"), blank=True)
@@ -418,7 +418,7 @@ class PriceList(CatalogueRecord):
     """Prices in one currency; a product has at most one price per list."""
 
     name = models.CharField(_("name"), max_length=120)
-    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCIES, default="CLP")
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default="CLP")
     is_active = models.BooleanField(_("active"), default=True)
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
@@ -584,7 +584,7 @@ class Quote(TrackedModel):
     price_list = models.ForeignKey(
         PriceList, verbose_name=_("price list"), null=True, blank=True, on_delete=models.PROTECT, related_name="quotes"
     )
-    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCIES, default="CLP")
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default="CLP")
     issued_on = models.DateField(_("date"))
     valid_until = models.DateField(_("valid until"))
     terms = models.TextField(_("terms and conditions"), blank=True)

@@ -10,14 +10,15 @@ from django.db.models import Prefetch
 from django.http import Http404
 from ninja import Field, Router, Schema, Status
 
+from vinculo.core import money
 from vinculo.core.access import get_for_user
 from vinculo.core.api import ERRORS, InputSchema, RecordAPI, Ref, Versioned, choice, resolve_references
 from vinculo.core.services import create_record
 
 from .. import quoting
-from ..models import CURRENCIES, PriceList, PriceListItem, Product
+from ..models import PriceList, PriceListItem, Product
 
-Currency = Literal[tuple(code for code, _label in CURRENCIES)]
+Currency = Literal[tuple(money.Currency.values)]
 
 
 # Products

@@ -24,9 +24,10 @@ from vinculo.core.api import (
     resolve_references,
     shown_if_visible,
 )
+from vinculo.core.money import Currency
 from vinculo.core.validators import format_tax_id
 from vinculo.marketing.models import Campaign
-from vinculo.org.models import Territory, User
+from vinculo.org.models import Territory
 
 from ..conversion import conversion_candidates, convert_lead, refuse_if_converted
 from ..models import Lead, PipelineStage, Source
@@ -224,7 +225,7 @@ class ConvertIn(InputSchema):
     create_opportunity: bool = True
     opportunity_name: str = Field("", description="Defaults to the account's name.")
     amount: Decimal | None = Field(None, ge=0)
-    currency: choice(User.Currency) | None = Field(None, description="Defaults to your currency.")
+    currency: choice(Currency) | None = Field(None, description="Defaults to your currency.")
     stage: int | None = Field(None, description="A pipeline stage id; defaults to the first active stage.")
     expected_close_date: date | None = None
 

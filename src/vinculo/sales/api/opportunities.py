@@ -14,7 +14,7 @@ from ninja import Field, Router, Schema, Status
 
 from vinculo.accounts.models import Account
 from vinculo.contacts.models import Contact
-from vinculo.core import search
+from vinculo.core import money, search
 from vinculo.core.access import get_for_user, is_admin
 from vinculo.core.api import (
     ERRORS,
@@ -36,7 +36,6 @@ from .. import pipeline
 from .. import services_opportunities as services
 from ..forms_opportunities import accounts_in
 from ..models import (
-    CURRENCIES,
     Competitor,
     Opportunity,
     OpportunityCompetitor,
@@ -47,7 +46,7 @@ from ..models import (
     Source,
 )
 
-Currency = Literal[tuple(code for code, _label in CURRENCIES)]
+Currency = Literal[tuple(money.Currency.values)]
 
 
 class StageRef(Ref):
