@@ -1,4 +1,5 @@
-"""Writes on an account's related records that touch several rows: invoices and their payments, file versions."""
+"""Writes on an account that go beyond a plain save (becoming a customer), and on its related records that
+touch several rows: invoices and their payments, file versions."""
 
 from decimal import Decimal
 
@@ -12,9 +13,18 @@ from vinculo.core import clock
 from vinculo.core.services import create_record, soft_delete, update_record
 
 from .filetypes import detect_content_type
-from .models import Document, DocumentVersion, Invoice, Payment
+from .models import Account, Document, DocumentVersion, Invoice, Payment
 
 CENT = Decimal("0.01")
+
+
+def make_customer(account: Account, by) -> Account:
+    """The prospect → customer transition: a change of account type, kept in the account's history.
+    Deliberately not permission-checked: it follows from a won deal, whoever owns the account."""
+    account.account_type = Account.Type.CUSTOMER
+    if account.relationship_status == Account.Relationship.NEW:
+        account.relationship_status = Account.Relationship.ACTIVE
+    return update_record(account, by)
 
 
 def _recompute_balance(invoice: Invoice, by) -> Invoice:

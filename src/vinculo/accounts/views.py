@@ -19,6 +19,7 @@ from . import page
 from .forms import AccountFilterForm, AccountForm
 from .models import Account, amounts_hidden_from
 from .sales import sales_summary
+from .services import make_customer
 
 CHILDREN_SHOWN = 10
 
@@ -187,8 +188,6 @@ def account_delete(request, pk):
 @require_POST
 def account_make_customer(request, pk):
     """The prospect → customer transition by hand (a won deal makes it too), kept in the account's history."""
-    from vinculo.sales.pipeline import make_customer
-
     account = get_for_user(Account, request.user, pk, write=True)
     if account.account_type == Account.Type.PROSPECT:
         make_customer(account, by=request.user)

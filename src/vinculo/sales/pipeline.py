@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from vinculo.accounts.models import Account
+from vinculo.accounts.services import make_customer
 from vinculo.core import clock
 from vinculo.core.access import require_edit
 from vinculo.core.services import update_record
@@ -56,8 +58,6 @@ def close_opportunity(
 ):
     """Mark the deal won or lost (optionally with its final amount). Winning a deal makes a prospect
     account a customer, recorded in the account's history."""
-    from vinculo.accounts.models import Account
-
     require_edit(by, opportunity)
     if status not in (Opportunity.Status.WON, Opportunity.Status.LOST):
         raise ValidationError({"status": _("A deal is closed as won or lost.")})
@@ -84,14 +84,3 @@ def reopen_opportunity(opportunity: Opportunity, by, expected_version: int | Non
     opportunity.closed_on = None
     opportunity.probability = opportunity.stage.probability
     return update_record(opportunity, by, expected_version=expected_version)
-
-
-def make_customer(account, by):
-    """The prospect → customer transition: a change of account type, kept in the account's history.
-    Deliberately not permission-checked: it follows from a won deal, whoever owns the account."""
-    from vinculo.accounts.models import Account
-
-    account.account_type = Account.Type.CUSTOMER
-    if account.relationship_status == Account.Relationship.NEW:
-        account.relationship_status = Account.Relationship.ACTIVE
-    return update_record(account, by)
