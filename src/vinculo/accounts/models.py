@@ -7,7 +7,6 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Length, Substr
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.access import (
@@ -18,6 +17,7 @@ from vinculo.core.access import (
 )
 from vinculo.core.models import LiveManager, TrackedModel
 from vinculo.core.validators import format_phone, format_tax_id, normalize_phone, normalize_tax_id
+from vinculo.org.access import territory_access_rule
 
 
 class Industry(models.Model):
@@ -275,17 +275,6 @@ class Account(TrackedModel):
             | models.Q(sales_team_id__in=user.team_memberships.values("team_id"))
         )
         return rule | territory_access_rule(user)
-
-
-def territory_access_rule(user, field: str = "territory") -> models.Q:
-    """Records in a territory (or below it) that `user` is assigned to, where the territory grants access."""
-    from vinculo.org.models import Territory
-
-    granting = Territory.objects.filter(users=user, grants_access=True)
-    covered = Territory.objects.filter(
-        models.Exists(granting.filter(path=Substr(models.OuterRef("path"), 1, Length("path"))))
-    )
-    return models.Q(**{f"{field}__in": covered.values("pk")})
 
 
 class AccountRecord(TrackedModel):

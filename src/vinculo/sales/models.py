@@ -9,7 +9,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from vinculo.accounts.models import territory_access_rule
 from vinculo.core.access import (
     AccessLevel,
     RecordQuerySet,
@@ -22,6 +21,7 @@ from vinculo.core.access import (
 from vinculo.core.models import TrackedModel
 from vinculo.core.money import Currency
 from vinculo.core.validators import format_phone, normalize_phone
+from vinculo.org.access import territory_access_rule
 
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 
