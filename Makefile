@@ -75,10 +75,12 @@ bench: install
 	$(BENCH_ENV) $(BIN)/python bench/run.py
 
 # Mutation testing of the rule modules listed under [tool.mutmut] in pyproject.toml (minutes, not in CI):
-# prints the score per module and writes docs/mutation-report.md. Results are kept in mutants/ between runs.
+# prints the score per module and writes docs/mutation-report.md. Each run starts afresh: mutmut would not
+# re-test a surviving mutant against tests written since.
 mutate: install-test
 	$(BIN)/pip install --quiet -e ".[test,mutate]"
-	$(BIN)/mutmut run --max-children 2 >/dev/null || true
+	rm -rf mutants && mkdir -p var
+	$(BIN)/mutmut run --max-children 2 >var/mutmut.log 2>&1 || (tail -40 var/mutmut.log; exit 1)
 	$(BIN)/python tools/mutation_report.py
 
 clean:
