@@ -7,20 +7,9 @@ import pytest
 from django.utils import translation
 
 from vinculo.core.money import MissingRate, RateHistory, convert, format_money, quantize, rates_on, total_in
-from vinculo.org.models import ExchangeRate
 
 D = Decimal
 NOV_1, NOV_15, NOV_30 = datetime.date(2026, 11, 1), datetime.date(2026, 11, 15), datetime.date(2026, 11, 30)
-
-
-@pytest.fixture
-def rates(db):
-    for currency, day, rate in [
-        ("USD", NOV_1, "950"), ("USD", NOV_15, "1000"),
-        ("EUR", NOV_1, "1050"), ("EUR", NOV_15, "1100"),
-        ("CLF", NOV_1, "39000"), ("CLF", NOV_15, "40000"),
-    ]:
-        ExchangeRate.objects.create(currency=currency, date=day, rate=D(rate))
 
 
 def test_quantize_rounds_half_up_to_the_currency_minor_unit():

@@ -29,17 +29,6 @@ NOV_15, NOV_20, NOV_30, DEC_1 = (datetime.date(2026, 11, 15), datetime.date(2026
 
 
 @pytest.fixture
-def rates(db):
-    """USD 950 from Nov 1, 1,000 from Nov 15; EUR 1,050 then 1,100; UF 39,000 then 40,000 (in pesos)."""
-    for currency, day, rate in [
-        ("USD", NOV_1, "950"), ("USD", NOV_15, "1000"),
-        ("EUR", NOV_1, "1050"), ("EUR", NOV_15, "1100"),
-        ("CLF", NOV_1, "39000"), ("CLF", NOV_15, "40000"),
-    ]:
-        ExchangeRate.objects.create(currency=currency, date=day, rate=D(rate))
-
-
-@pytest.fixture
 def today_is_nov_30(monkeypatch):
     monkeypatch.setattr("vinculo.core.clock.now", lambda: timezone.make_aware(datetime.datetime(2026, 11, 30, 12)))
 

@@ -376,13 +376,20 @@ def test_a_quote_valid_only_on_its_day_is_revised_for_one_day(org, deal, catalog
     assert (revision.revision, revision.issued_on, revision.valid_until) == (2, TODAY, MAR_11)
 
 
-def test_the_next_revision_number_follows_the_highest_one(org, deal, catalogue, frozen):
+def sent_revisions(org, deal, catalogue, send_third=True):
+    """Revisions 1 and 2 sent and superseded in turn, revision 3 sent (or left a draft)."""
     quote = make_quote(deal, org.vendedor_norte, catalogue)
     quoting.send_quote(quote, org.vendedor_norte)
     second = quoting.revise_quote(quote, org.vendedor_norte)
     quoting.send_quote(second, org.vendedor_norte)
     third = quoting.revise_quote(second, org.vendedor_norte)
-    quoting.send_quote(third, org.vendedor_norte)
+    if send_third:
+        quoting.send_quote(third, org.vendedor_norte)
+    return quote, second, third
+
+
+def test_the_next_revision_number_follows_the_highest_one(org, deal, catalogue, frozen):
+    quote, second, third = sent_revisions(org, deal, catalogue)
     # Revision 1 was left sent (imported): revising it still makes revision 4, not a second revision 2.
     Quote.objects.filter(pk=quote.pk).update(status=Quote.Status.SENT)
     assert quoting.revise_quote(quote, org.vendedor_norte).revision == 4
@@ -400,11 +407,7 @@ def test_deleting_a_draft_revision_of_a_rejected_quote_gives_back_the_rejection(
 
 
 def test_deleting_an_older_draft_leaves_a_later_revision_alone(org, deal, catalogue, frozen):
-    quote = make_quote(deal, org.vendedor_norte, catalogue)
-    quoting.send_quote(quote, org.vendedor_norte)
-    second = quoting.revise_quote(quote, org.vendedor_norte)
-    quoting.send_quote(second, org.vendedor_norte)
-    third = quoting.revise_quote(second, org.vendedor_norte)
+    quote, second, third = sent_revisions(org, deal, catalogue, send_third=False)
     # Revision 2 is put back to draft (imported): dropping it must not reopen revision 1 while 3 exists.
     Quote.objects.filter(pk=second.pk).update(status=Quote.Status.DRAFT)
     quoting.delete_quote(second, org.vendedor_norte)
@@ -424,12 +427,7 @@ def test_line_changes_are_recorded_under_who_made_them(org, deal, catalogue, fro
 
 
 def test_accepting_supersedes_a_revision_left_open_under_the_acceptors_name(org, deal, catalogue, frozen):
-    quote = make_quote(deal, org.vendedor_norte, catalogue)
-    quoting.send_quote(quote, org.vendedor_norte)
-    second = quoting.revise_quote(quote, org.vendedor_norte)
-    quoting.send_quote(second, org.vendedor_norte)
-    third = quoting.revise_quote(second, org.vendedor_norte)
-    quoting.send_quote(third, org.vendedor_norte)
+    quote, second, third = sent_revisions(org, deal, catalogue)
     # Imported history: revision 1 was answered by the customer, revision 2 left open, addressed to a
     # contact who has since moved to another company; superseding it must not stop the acceptance.
     Quote.objects.filter(pk=quote.pk).update(status=Quote.Status.REJECTED)
