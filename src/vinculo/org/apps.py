@@ -7,10 +7,13 @@ class OrgConfig(AppConfig):
     verbose_name = _("Organisation")
 
     def ready(self):
-        from vinculo.core import nav
+        from vinculo.core import money, nav
         from vinculo.core.api import routers
 
         from . import api
+        from .models import ExchangeRate
+
+        money.register_rate_table(ExchangeRate)
 
         for key, label, url_name, order in (
             ("territories", _("Territories"), "org:territory_list", 210),

@@ -152,9 +152,9 @@ class TerritoryRule(models.Model):
             if len(self.value) != 2 or not self.value.isalpha():
                 raise ValidationError({"value": _("Give a two-letter country code, e.g. CL.")})
         elif self.field == self.Field.INDUSTRY:
-            from vinculo.accounts.models import Industry
+            from .territories import industries
 
-            if not self.value.isdigit() or not Industry.objects.filter(pk=self.value).exists():
+            if not self.value.isdigit() or not industries().filter(pk=self.value).exists():
                 raise ValidationError({"value": _("Choose an existing industry.")})
 
 

@@ -10,7 +10,11 @@ class SalesConfig(AppConfig):
         from vinculo.core import nav, records
         from vinculo.core.api import routers
         from vinculo.core.lists import mark_visible
+        from vinculo.org import teams as team_pages
+        from vinculo.org import territories
 
+        from . import teams
+        from . import territories as lead_territories
         from .api import catalogue, competitors, leads, opportunities, quotes
         from .models import Competitor, Lead, Opportunity, PriceList, Product
 
@@ -24,6 +28,13 @@ class SalesConfig(AppConfig):
         ))
         for key, model, order in (("competitor", Competitor, 130), ("product", Product, 140), ("pricelist", PriceList, 150)):
             records.register(key, model, order=order)
+
+        territories.register("leads", Lead, _("Leads"), "sales:lead_list", facts=lead_territories.lead_facts,
+                             prepare=lead_territories.for_territory_rules, order=20,
+                             matched_on=_("their country, region, city and industry"))
+
+        team_pages.sections.register("deals", "sales/_team_deals.html", load=teams.team_deals, order=20,
+                                     annotate_list=teams.annotate_teams)
 
         nav.register("leads", _("Leads"), "sales:lead_list", order=30, prefix="lead")
         nav.register("opportunities", _("Opportunities"), "sales:opportunity_board", order=40, prefix="opportunity")
