@@ -12,7 +12,7 @@ class AccountsConfig(AppConfig):
         from vinculo.org import teams as team_pages
         from vinculo.org import territories
 
-        from . import api, api_records, services, teams
+        from . import api, api_records, page, services, teams
         from .models import (
             Account,
             ContentDelivery,
@@ -34,6 +34,7 @@ class AccountsConfig(AppConfig):
                                   ("note", Note, 70), ("delivery", ContentDelivery, 80), ("document", Document, 90)):
             records.register(key, model, order=order)
         nav.register("accounts", _("Accounts"), "accounts:list", order=10)
+        page.register_own_sections()
         team_pages.sections.register("accounts", "accounts/_team_accounts.html", load=teams.team_accounts, order=10,
                                      annotate_list=teams.annotate_teams)
         territories.register("accounts", Account, _("Accounts"), "accounts:list", facts=services.territory_facts,

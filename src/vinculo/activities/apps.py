@@ -7,10 +7,11 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Activities")
 
     def ready(self):
+        from vinculo.accounts import page
         from vinculo.core import nav, records
         from vinculo.core.api import routers
 
-        from . import api
+        from . import account_page, api
         from .models import Activity
 
         records.register("activity", Activity, order=30)
@@ -18,3 +19,4 @@ class ActivitiesConfig(AppConfig):
         # An account's timeline sits under /accounts, after the account endpoints.
         routers.register("/accounts", api.timeline_router, order=20)
         routers.register("/activities", api.router, order=110)
+        page.register(account_page.TimelineSection())

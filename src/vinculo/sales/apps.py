@@ -7,13 +7,14 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self):
+        from vinculo.accounts import page
         from vinculo.core import nav, records
         from vinculo.core.api import routers
         from vinculo.core.lists import mark_visible
         from vinculo.org import teams as team_pages
         from vinculo.org import territories
 
-        from . import teams
+        from . import account_page, teams
         from . import territories as lead_territories
         from .api import catalogue, competitors, leads, opportunities, quotes
         from .models import Competitor, Lead, Opportunity, PriceList, Product
@@ -33,6 +34,7 @@ class SalesConfig(AppConfig):
                              prepare=lead_territories.for_territory_rules, order=20,
                              matched_on=_("their country, region, city and industry"))
 
+        page.register(account_page.opportunities)
         team_pages.sections.register("deals", "sales/_team_deals.html", load=teams.team_deals, order=20,
                                      annotate_list=teams.annotate_teams)
 
