@@ -10,10 +10,12 @@ class MarketingConfig(AppConfig):
         from vinculo.core import nav, records
         from vinculo.core.api import routers
 
-        from . import api
+        from . import api, page
         from .models import Campaign
 
         records.register("campaign", Campaign, order=110)
         nav.register("campaigns", _("Campaigns"), "marketing:campaign_list", order=140, group=nav.MORE,
                      heading=_("Sales"))
         routers.register("/campaigns", api.router, order=220)
+        page.sections.register("members", "marketing/_campaign_members.html", load=page.members, order=20,
+                               count_name="member_count")

@@ -11,10 +11,11 @@ class SalesConfig(AppConfig):
         from vinculo.core import nav, records
         from vinculo.core.api import routers
         from vinculo.core.lists import mark_visible
+        from vinculo.marketing import page as campaign_page
         from vinculo.org import teams as team_pages
         from vinculo.org import territories
 
-        from . import account_page, teams
+        from . import sections, teams
         from . import territories as lead_territories
         from .api import catalogue, competitors, leads, opportunities, quotes
         from .models import Competitor, Lead, Opportunity, PriceList, Product
@@ -34,7 +35,9 @@ class SalesConfig(AppConfig):
                              prepare=lead_territories.for_territory_rules, order=20,
                              matched_on=_("their country, region, city and industry"))
 
-        page.register(account_page.opportunities)
+        page.register(sections.opportunities)
+        campaign_page.sections.register("leads", "sales/leads/_campaign_leads.html", load=sections.campaign_leads,
+                                        order=10, count_name="lead_count")
         team_pages.sections.register("deals", "sales/_team_deals.html", load=teams.team_deals, order=20,
                                      annotate_list=teams.annotate_teams)
 

@@ -1,10 +1,12 @@
-"""The opportunities section of the account page (registered in SalesConfig.ready())."""
+"""What sales adds to the pages of lower apps (registered in SalesConfig.ready()): the account page's
+opportunities, the campaign page's leads."""
 
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.accounts.page import RelatedList
+from vinculo.marketing.page import RELATED_SHOWN
 
-from .models import Opportunity
+from .models import Lead, Opportunity
 
 # Every deal of an account the user may see is visible to them (the deal's policy inherits the account's).
 opportunities = RelatedList(
@@ -13,3 +15,8 @@ opportunities = RelatedList(
     .select_related("owner", "stage", "business_unit").order_by("-created_at", "-pk"),
     _("Opportunities"), template="accounts/_opportunities_list.html", order=40,
 )
+
+
+def campaign_leads(campaign, user) -> dict:
+    leads = Lead.objects.visible_to(user).filter(campaign=campaign).select_related("owner").order_by("-created_at")
+    return {"rows": list(leads[:RELATED_SHOWN]), "count": leads.count()}
