@@ -8,10 +8,11 @@ class ActivitiesConfig(AppConfig):
 
     def ready(self):
         from vinculo.accounts import page
+        from vinculo.contacts import page as contact_page
         from vinculo.core import nav, records
         from vinculo.core.api import routers
 
-        from . import account_page, api
+        from . import api, sections
         from .models import Activity
 
         records.register("activity", Activity, order=30)
@@ -19,4 +20,6 @@ class ActivitiesConfig(AppConfig):
         # An account's timeline sits under /accounts, after the account endpoints.
         routers.register("/accounts", api.timeline_router, order=20)
         routers.register("/activities", api.router, order=110)
-        page.register(account_page.TimelineSection())
+        page.register(sections.TimelineSection())
+        contact_page.sections.register("activities", "activities/_contact_activities.html",
+                                       load=sections.contact_activities, order=10)

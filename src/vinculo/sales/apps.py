@@ -8,6 +8,7 @@ class SalesConfig(AppConfig):
 
     def ready(self):
         from vinculo.accounts import page
+        from vinculo.contacts import page as contact_page
         from vinculo.core import nav, records
         from vinculo.core.api import routers
         from vinculo.core.lists import mark_visible
@@ -36,6 +37,8 @@ class SalesConfig(AppConfig):
                              matched_on=_("their country, region, city and industry"))
 
         page.register(sections.opportunities)
+        contact_page.sections.register("deals", "sales/opportunities/_contact_deals.html", load=sections.contact_deals,
+                                       order=20)
         campaign_page.sections.register("leads", "sales/leads/_campaign_leads.html", load=sections.campaign_leads,
                                         order=10, count_name="lead_count")
         team_pages.sections.register("deals", "sales/_team_deals.html", load=teams.team_deals, order=20,

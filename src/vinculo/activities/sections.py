@@ -1,8 +1,10 @@
-"""The activity timeline section of the account page (registered in ActivitiesConfig.ready())."""
+"""What activities adds to the pages of lower apps (registered in ActivitiesConfig.ready()): the account page's
+timeline, the contact page's activities."""
 
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.accounts.page import RelatedPage, Section, _clamp
+from vinculo.contacts.page import SHOWN
 from vinculo.core import clock
 
 from .models import Activity
@@ -63,3 +65,10 @@ class TimelineSection(Section):
         for entry in page.rows:
             entry.contacts = [contact for contact in entry.all_contacts if contact.visible]
             entry.hidden_contacts = len(entry.all_contacts) - len(entry.contacts)
+
+
+def contact_activities(contact, user) -> dict:
+    """The contact's activities the user may see, newest first."""
+    activities = (Activity.objects.visible_to(user).filter(contacts=contact).select_related("owner")
+                  .order_by("-occurred_at", "-pk"))
+    return {"rows": list(activities[:SHOWN]), "count": activities.count()}
