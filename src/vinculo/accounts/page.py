@@ -176,7 +176,7 @@ RELATED_LISTS = {
         has_contact=True,
     ),
     "documents": RelatedList(Document, _document_rows),
-    # Every deal of an account the user may see is visible to them (Opportunity.access_rule includes the account's).
+    # Every deal of an account the user may see is visible to them (Opportunity.policy has the account as parent).
     "opportunities": RelatedList(
         Opportunity,
         lambda account, today: Opportunity.objects.filter(account=account)

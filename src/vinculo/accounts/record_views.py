@@ -3,7 +3,7 @@ deliveries and files (with versions).
 
 Every type has the same five pages — list, detail, create under its account, edit, delete — made by
 one `RecordPages` per type; invoices and files add their own few views. A record is visible and
-editable exactly when its account is (`AccountRecord.access_rule`).
+editable exactly when its account is (`AccountRecord.policy`: the account is its parent).
 """
 
 from django.contrib import messages

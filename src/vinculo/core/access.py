@@ -108,14 +108,6 @@ def owned_by_user_or_subordinates(user, owner_field: str = "owner") -> models.Q:
     return models.Q(**{f"{owner_field}_id": user.pk}) | models.Q(**{f"{owner_field}_id__in": subordinate_ids(user)})
 
 
-def related_access_rule(model_label: str, user, write: bool, per_row: bool, field: str):
-    """Records whose `field` ("account_id") points at a `model_label` record `user` may see (or, with
-    `write`, edit): the `Parent` clause of `core.policy`, for callers outside a policy."""
-    from .policy import Parent
-
-    return Parent(field.removesuffix("_id"), model_label).q(user, write, per_row)
-
-
 class RecordQuerySet(models.QuerySet):
     """`per_row`: see `core.policy.Parent`; use it when the query already narrows to a few rows."""
 
