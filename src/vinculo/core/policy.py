@@ -234,7 +234,8 @@ class Policy:
 
     @property
     def clauses(self) -> list[Clause]:
-        return ([Owner(self.owner)] if self.owner else []) + list(self.parents) + list(self.grants)
+        # In this order the SQL is the one the bench tuned: the owner's line, then grants, then parents.
+        return ([Owner(self.owner)] if self.owner else []) + list(self.grants) + list(self.parents)
 
     # The access level and the SQL filter.
 
