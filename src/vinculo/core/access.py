@@ -104,10 +104,6 @@ def subordinate_ids(user):
     return User.objects.filter(role__path__startswith=role.path).exclude(role_id=role.pk).values("id")
 
 
-def owned_by_user_or_subordinates(user, owner_field: str = "owner") -> models.Q:
-    return models.Q(**{f"{owner_field}_id": user.pk}) | models.Q(**{f"{owner_field}_id__in": subordinate_ids(user)})
-
-
 class RecordQuerySet(models.QuerySet):
     """`per_row`: see `core.policy.Parent`; use it when the query already narrows to a few rows."""
 

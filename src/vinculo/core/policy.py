@@ -227,6 +227,8 @@ class Policy:
     model: type | None = None
 
     def bind(self, model) -> "Policy":
+        if self.owner:
+            model._meta.get_field(self.owner)  # a misspelt owner field fails when the model loads
         bound = copy.copy(self)
         bound.model = model
         bound.parents = [p.bind(model) if hasattr(p, "bind") else p for p in self.parents]
