@@ -38,9 +38,11 @@ _scope: contextvars.ContextVar = contextvars.ContextVar("vinculo_org_defaults", 
 
 
 def _shared_org_defaults() -> dict:
+    if org_defaults_source is None:  # before the apps are ready: nothing to read yet, and nothing to keep
+        return {}
     levels = cache.get(ORG_DEFAULTS_CACHE_KEY)
     if levels is None:
-        levels = org_defaults_source() if org_defaults_source is not None else {}
+        levels = org_defaults_source()
         cache.set(ORG_DEFAULTS_CACHE_KEY, levels, 300)
     return levels
 
