@@ -28,7 +28,7 @@ that read organisation or domain tables (territories, sales teams, account teams
 """
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
 from django.apps import apps
@@ -175,7 +175,7 @@ class Subject(Clause):
         if type_id is None or subject_id is None:
             return NO_ONE
         model = ContentType.objects.get_for_id(type_id).model_class()
-        if model is None or model not in [m for m in self.subject_models()]:
+        if model is None or model not in self.subject_models():
             return NO_ONE
         subject = model.objects.filter(pk=subject_id).first()
         if subject is None:
@@ -219,9 +219,9 @@ class Policy:
     read-only whatever the organisation says). `subject` marks a type other records may be about."""
 
     owner: str | None = None
-    parents: list = field(default_factory=list)
-    grants: list = field(default_factory=list)
-    field_groups: dict = field(default_factory=dict)
+    parents: list = dataclass_field(default_factory=list)
+    grants: list = dataclass_field(default_factory=list)
+    field_groups: dict = dataclass_field(default_factory=dict)
     level: str | None = None
     subject: bool = False
     model: type | None = None
