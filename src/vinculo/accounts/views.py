@@ -83,7 +83,7 @@ def account_detail(request, pk):
     user = request.user
     account = _account_for_page(user, pk)
     today = clock.today()
-    can_view_financial = user.can_view_financial_data
+    can_view_financial = Account.policy.can_read(user, "financial")
     children = list(
         Account.objects.visible_to(user).filter(parent=account).only("pk", "legal_name", "trade_name")[:CHILDREN_SHOWN + 1]
     )
@@ -106,7 +106,7 @@ def account_detail(request, pk):
         "renewals": page.renewal_alerts(account, today, lists["contracts"]),
         # The alerts are about this account alone, whatever the sales panel rolls up.
         "own_sales": sales_summary([account.pk], today, account.currency) if rollup else sales.summary,
-        "history": visible_history(account, user, () if can_view_financial else Account.FINANCIAL_FIELDS),
+        "history": visible_history(account, user),
     }
     return render(request, "accounts/account_detail.html", context)
 

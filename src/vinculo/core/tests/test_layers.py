@@ -153,8 +153,6 @@ STILL_AGAINST_THE_LAYERS = {
     ("activities/forms.py", "sales"): "the activity form's lead and deal choices: the regarding link",
     ("activities/views.py", "sales"): "an activity logged from a lead or deal: the regarding link",
     ("marketing/models.py", "sales"): "a campaign member that is a lead: the regarding link",
-    ("core/access.py", "org"): "the org default and the user model: the declarative access policy",
-    ("core/access.py", "accounts"): "the account rule others inherit: the declarative access policy",
     ("org/models.py", "accounts"): "the financial-data permission lives on accounts: the policy's field groups",
 }
 
