@@ -169,6 +169,10 @@ def _settings() -> dict:
     return {"EAGER": False, "QUEUE": "default", "ATTEMPTS": 5, "BACKOFF_SECONDS": 10, **configured}
 
 
+def queue_name() -> str:
+    return _settings()["QUEUE"]
+
+
 def emit(*events: Event) -> None:
     """Deliver `events` to their handlers once the current transaction commits (at once outside one).
 
@@ -197,7 +201,7 @@ def enqueue(batch: list[dict], attempt: int = 1):
 
     from .tasks import deliver_events
 
-    task = deliver_events.using(queue_name=_settings()["QUEUE"])
+    task = deliver_events.using(queue_name=queue_name())
     delay = retry_delay(attempt) if attempt > 1 else 0
     if delay and task_backends[task.backend].supports_defer:
         task = task.using(run_after=clock.now() + datetime.timedelta(seconds=delay))
