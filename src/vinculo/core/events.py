@@ -118,9 +118,18 @@ class Subscription:
     when: Callable[[Event], bool] | None = None
 
     def wants(self, event: Event) -> bool:
-        return ((self.kinds is None or event.kind in self.kinds)
-                and (self.record_types is None or event.record_type in self.record_types)
-                and (self.when is None or self.when(event)))
+        if self.kinds is not None and event.kind not in self.kinds:
+            return False
+        if self.record_types is not None and event.record_type not in self.record_types:
+            return False
+        if self.when is None:
+            return True
+        try:
+            return bool(self.when(event))
+        except Exception:
+            # It runs in the writer's request, which it must not break: the handler gets the event.
+            logger.exception("The filter of event handler %s failed on %s.", self.handler, event)
+            return True
 
 
 def handler_path(handler: Callable[[Event], object]) -> str:
@@ -203,6 +212,7 @@ def enqueue(batch: list[dict], attempt: int = 1):
 
     task = deliver_events.using(queue_name=queue_name())
     delay = retry_delay(attempt) if attempt > 1 else 0
+    # A backend that cannot defer (the immediate one) retries at once.
     if delay and task_backends[task.backend].supports_defer:
         task = task.using(run_after=clock.now() + datetime.timedelta(seconds=delay))
     return task.enqueue(batch, attempt)

@@ -221,6 +221,20 @@ def test_a_handler_that_raises_is_retried_and_logged_and_the_save_succeeds(backe
     assert Lead.objects.get(pk=lead.pk).version == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_handler_that_raises_as_the_request_commits_leaves_the_response_and_the_save_alone(registry, log_path, org):
+    from vinculo.core.tests.api_client import ApiClient
+
+    registry.subscribe(event_handlers.always_fails)
+    account = org.north_account
+    with override_settings(**Immediate.settings):  # the handlers run in this request, after its commit
+        response = ApiClient(org.vendedor_norte).patch(f"/accounts/{account.pk}",
+                                                       {"trade_name": "Norte Nuevo", "version": account.version})
+    assert response.status_code == 200
+    assert Account.objects.get(pk=account.pk).trade_name == "Norte Nuevo"
+    assert [call["handler"] for call in event_handlers.calls(log_path)] == ["always_fails"] * ATTEMPTS
+
+
 # ---------- Search reindexing is a handler that runs in the background ----------
 
 @pytest.mark.django_db(transaction=True)
@@ -301,6 +315,17 @@ def test_handlers_are_module_level_functions_and_kinds_are_known(registry):
         registry.subscribe(nested)
     with pytest.raises(Exception, match="Unknown event kinds"):
         registry.subscribe(event_handlers.record, kinds=["saved"])
+
+
+def _broken_filter(event):
+    raise RuntimeError("broken filter")
+
+
+def test_a_subscription_filter_that_raises_is_logged_and_the_handler_gets_the_event(registry, log_path, org, caplog):
+    registry.subscribe(event_handlers.record, when=_broken_filter)
+    lead = create_record(LeadFactory.build(owner=org.vendedor_norte), by=org.vendedor_norte)
+    assert seen(log_path) == [("created", "sales.lead", lead.pk, org.vendedor_norte.pk, [])]
+    assert "The filter of event handler vinculo.core.tests.event_handlers.record failed on created" in caplog.text
 
 
 def test_retries_wait_backoff_seconds_then_twice_as_long_each_time(db, monkeypatch):
