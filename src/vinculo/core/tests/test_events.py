@@ -388,3 +388,18 @@ def test_bulk_update_of_nothing_or_of_records_already_so_writes_nothing(org, dja
     with django_assert_num_queries(0):
         assert bulk_update([], {"owner": org.admin}, by=org.admin) == []
         assert bulk_update([org.north_account], {"owner": org.vendedor_norte}, by=org.admin) == []
+
+
+def test_bulk_update_clears_a_relation_by_name_and_takes_ids_as_well_as_records(org):
+    child = AccountFactory(owner=org.vendedor_norte, parent=org.north_account)
+    label = str(Account._meta.get_field("parent").verbose_name)
+
+    bulk_update([child], {"parent": None}, by=org.admin)
+    bulk_update(Account.objects.filter(pk=child.pk), {"parent_id": org.south_account.pk}, by=org.admin)
+
+    child.refresh_from_db()
+    assert (child.parent, child.version) == (org.south_account, 3)
+    assert [entry.changes for entry in child.history()] == [
+        [{"field": "parent", "label": label, "old": "", "new": str(org.south_account)}],
+        [{"field": "parent", "label": label, "old": str(org.north_account), "new": ""}],
+    ]
