@@ -403,3 +403,27 @@ def test_bulk_update_clears_a_relation_by_name_and_takes_ids_as_well_as_records(
         [{"field": "parent", "label": label, "old": "", "new": str(org.south_account)}],
         [{"field": "parent", "label": label, "old": str(org.north_account), "new": ""}],
     ]
+
+
+# ---------- Status transitions of the domain ----------
+
+def test_moving_a_deal_to_another_stage_and_winning_it_are_transitions(org, registry, log_path):
+    from vinculo.sales import pipeline
+    from vinculo.sales.tests.factories import OpportunityFactory
+
+    first, second = pipeline.active_stages()[:2]  # Prospección 10 %, Calificación 20 %
+    deal = OpportunityFactory(account=org.north_account, owner=org.vendedor_norte, stage=first)
+    registry.subscribe(event_handlers.record, kinds=[events.Kind.TRANSITION])
+
+    pipeline.move_to_stage(deal, second, by=org.vendedor_norte)
+    deal.refresh_from_db()
+    pipeline.close_opportunity(deal, "won", by=org.vendedor_norte, reason="price")
+
+    moved, won = (call["event"] for call in event_handlers.calls(log_path))
+    assert (moved["record_type"], moved["record_id"], moved["actor_id"]) == ("sales.opportunity", deal.pk,
+                                                                          org.vendedor_norte.pk)
+    assert sorted((change["field"], change["old"], change["new"]) for change in moved["changes"]) == [
+        ("probability", 10, 20), ("stage", first.pk, second.pk)]
+    changes = {change["field"]: (change["old"], change["new"]) for change in won["changes"]}
+    assert (changes["status"], changes["probability"], changes["close_reason"]) == (
+        ("open", "won"), (20, 100), ("", "price"))
