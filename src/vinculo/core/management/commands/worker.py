@@ -18,12 +18,13 @@ class Command(BaseCommand):
         name = type(backend).__module__ + "." + type(backend).__name__
         queues = sorted(backend.queues)
         verbosity = options["verbosity"]
+        say = self.stdout.write if verbosity else lambda text: None
         if name.startswith("django_tasks_db."):
-            self.stdout.write(f"Worker on the database backend, queues {', '.join(queues)}.")
+            say(f"Worker on the database backend, queues {', '.join(queues)}.")
             call_command("db_worker", queue_name=",".join(queues), batch=burst, reload=False,
                          startup_delay=not burst, verbosity=verbosity)
         elif name.startswith("django_tasks_rq."):
-            self.stdout.write(f"Worker on RQ, queues {', '.join(queues)}.")
+            say(f"Worker on RQ, queues {', '.join(queues)}.")
             call_command("rqworker", *queues, job_class="django_tasks_rq.Job", with_scheduler=True, burst=burst,
                          verbosity=verbosity)
         else:
