@@ -140,6 +140,16 @@ if os.environ.get("REDIS_URL") and env_bool("TASKS_USE_RQ"):
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     RQ_QUEUES = {"default": {"URL": os.environ["REDIS_URL"]}}
 
+# Events on commit (core.events): their handlers run as tasks of the backend above, started by `vinculo worker`.
+VINCULO_EVENTS = {
+    # Run handlers inside the writing request instead (the tests do, so they need no worker).
+    "EAGER": env_bool("VINCULO_EVENTS_EAGER", False),
+    "QUEUE": "default",
+    # A failing handler is tried this many times in all, waiting BACKOFF_SECONDS, then twice as long each time.
+    "ATTEMPTS": 5,
+    "BACKOFF_SECONDS": 10,
+}
+
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "vinculo@localhost")
 

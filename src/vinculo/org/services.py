@@ -7,15 +7,13 @@ import io
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from vinculo.core import clock
-from vinculo.core.models import ChangeLog
 from vinculo.core.money import base_currency
 from vinculo.core.search import fold
+from vinculo.core.services import bulk_update
 
 from . import territories
 from .models import ExchangeRate, SalesTeam, SalesTeamMember, Territory, TerritoryRule, User
@@ -78,8 +76,8 @@ def assign_territories(queryset: models.QuerySet, by: User, only_unassigned: boo
     territory of the first territory rule it matches.
 
     With `only_unassigned`, records that already have a territory (e.g. set by hand) are left alone.
-    Writes one UPDATE per territory and one bulk insert of change history per batch of BATCH_SIZE records,
-    each changed record getting its version bumped and a ChangeLog entry like an edit by `by`."""
+    Moves go through `core.services.bulk_update`, one call per territory and batch of BATCH_SIZE records:
+    each moved record gets its version bumped, a ChangeLog entry like an edit by `by` and an event."""
     model = queryset.model
     kind = territories.of_model(model)
     result = Assignment()
@@ -89,15 +87,10 @@ def assign_territories(queryset: models.QuerySet, by: User, only_unassigned: boo
         return result
     if only_unassigned:
         queryset = queryset.filter(territory__isnull=True)
-    names = dict(Territory.objects.values_list("pk", "name"))
-    content_type = ContentType.objects.get_for_model(model)
-    label = str(model._meta.get_field("territory").verbose_name)
-    user = by if by and by.is_authenticated else None
+    territory_by_id = Territory.objects.in_bulk()
     with transaction.atomic():
         for batch in _batches(kind.prepare(queryset)):
-            moves: dict[int, list[int]] = {}
-            log = []
-            now = clock.now()
+            moves: dict[int, list] = {}
             for record in batch:
                 territory_id = matching_territory(kind.facts(record), rules)
                 if territory_id is None:
@@ -105,20 +98,11 @@ def assign_territories(queryset: models.QuerySet, by: User, only_unassigned: boo
                 elif territory_id == record.territory_id:
                     result.unchanged += 1
                 else:
-                    moves.setdefault(territory_id, []).append(record.pk)
-                    log.append(ChangeLog(
-                        content_type=content_type, object_id=record.pk, action=ChangeLog.Action.UPDATE, user=user,
-                        at=now, record_label=str(record)[:300],
-                        changes=[{"field": "territory", "label": label, "old": names.get(record.territory_id, ""),
-                                  "new": names[territory_id]}],
-                    ))
-            for territory_id, ids in moves.items():
-                model.all_objects.filter(pk__in=ids).update(
-                    territory_id=territory_id, version=models.F("version") + 1, updated_by=user, updated_at=now
-                )
-                result.assigned += len(ids)
-                result.per_territory[territory_id] = result.per_territory.get(territory_id, 0) + len(ids)
-            ChangeLog.objects.bulk_create(log)
+                    moves.setdefault(territory_id, []).append(record)
+            for territory_id, records in moves.items():
+                bulk_update(records, {"territory": territory_by_id[territory_id]}, by=by)
+                result.assigned += len(records)
+                result.per_territory[territory_id] = result.per_territory.get(territory_id, 0) + len(records)
     return result
 
 
