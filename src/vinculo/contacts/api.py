@@ -6,7 +6,7 @@ from datetime import datetime
 from django.db.models import Prefetch
 from ninja import Field, Schema
 
-from vinculo.accounts.models import Account
+from vinculo.core.access import account_access_rule
 from vinculo.core.api import InputSchema, RecordAPI, Ref, Versioned, active_users, choice, shown_if_visible
 
 from .models import Contact, ContactAccountLink
@@ -115,7 +115,10 @@ class ContactAPI(RecordAPI):
     )
 
     def readable(self, queryset, user):
-        links = ContactAccountLink.objects.filter(account__in=Account.objects.visible_to(user)).select_related("account")
+        # Check each link's account on its own: the prefetch reads the links of one page of contacts, and
+        # listing every account the user may see first costs far more (bench/: 50,000 accounts, ~200 ms).
+        links = ContactAccountLink.objects.filter(account_access_rule(user, write=False, per_row=True))
+        links = links.select_related("account")
         return super().readable(queryset, user).prefetch_related(
             Prefetch("account_links", queryset=links.order_by("id"), to_attr="visible_links")
         )

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from vinculo.accounts.models import Account
-from vinculo.core.access import get_for_user
+from vinculo.core.access import account_access_rule, get_for_user
 from vinculo.core.lists import Column, RecordListView, mark_visible
 from vinculo.core.views import edit_page, move_to_recycle_bin, visible_history
 
@@ -65,7 +65,8 @@ def _contact_for_page(user, pk):
 def contact_detail(request, pk):
     user = request.user
     contact = _contact_for_page(user, pk)
-    other_accounts = contact.account_links.filter(account__in=Account.objects.visible_to(user)).select_related("account")
+    other_accounts = (contact.account_links.filter(account_access_rule(user, write=False, per_row=True))
+                      .select_related("account"))
     return render(request, "contacts/contact_detail.html", {
         "contact": contact,
         "other_accounts": other_accounts,
