@@ -103,6 +103,7 @@ class ContactAPI(RecordAPI):
     Out, Create, Patch, Filters = ContactOut, ContactCreate, ContactPatch, ContactFilters
     id_name = "contact_id"
     indexed = True
+    search_per_row = True  # bench/: a rep's search ~100 → ~40 ms on 250,000 contacts
     related = ("owner",)
     guarded = ("account",)
     lookups = {
