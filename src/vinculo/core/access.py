@@ -6,6 +6,9 @@ territory, parent account). Admins see all. Every channel (pages, API, search, e
 from `Model.objects.visible_to(user)` or `editable_by(user)`; none re-implements the rules.
 """
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.apps import apps
 from django.db import models
 
@@ -57,6 +60,33 @@ def account_access_rule(user, write: bool, per_row: bool, field: str = "account_
     return related_access_rule("accounts.Account", user, write, per_row, field)
 
 
+# The rules built during the current request: (record type, user id, write, per_row) → Q. None outside one.
+_request_rules: ContextVar[dict | None] = ContextVar("vinculo_access_rules", default=None)
+
+
+@contextmanager
+def rules_built_once():
+    """Within this block (a request: see `core.middleware`), each record type's rule is built once per user,
+    however many queries filter by it; the account page asks for the same few rules a dozen times. The rules
+    are lazy SQL, so they stay right while records change; only the user's own role is read when built."""
+    token = _request_rules.set({})
+    try:
+        yield
+    finally:
+        _request_rules.reset(token)
+
+
+def access_rule(model, user, write: bool, per_row: bool) -> models.Q:
+    """`model.access_rule(...)`, built once per request (see `rules_built_once`)."""
+    rules = _request_rules.get()
+    if rules is None:
+        return model.access_rule(user, write=write, per_row=per_row)
+    key = (model, user.pk, write, per_row)
+    if key not in rules:
+        rules[key] = model.access_rule(user, write=write, per_row=per_row)
+    return rules[key]
+
+
 class RecordQuerySet(models.QuerySet):
     """`per_row`: see `account_access_rule`; use it when the query already narrows to a few rows."""
 
@@ -65,14 +95,14 @@ class RecordQuerySet(models.QuerySet):
             return self.none()
         if is_admin(user) or org_default(self.model) != AccessLevel.PRIVATE:
             return self
-        return self.filter(self.model.access_rule(user, write=False, per_row=per_row))
+        return self.filter(access_rule(self.model, user, write=False, per_row=per_row))
 
     def editable_by(self, user, per_row: bool = False):
         if not (user and user.is_authenticated and user.is_active):
             return self.none()
         if is_admin(user) or org_default(self.model) == AccessLevel.PUBLIC_READ_WRITE:
             return self
-        return self.filter(self.model.access_rule(user, write=True, per_row=per_row))
+        return self.filter(access_rule(self.model, user, write=True, per_row=per_row))
 
     def deleted(self):
         return self.filter(deleted_at__isnull=False)
