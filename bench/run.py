@@ -9,19 +9,27 @@ not a failure. The account page is measured on the account with the most activit
 on that account's deal with the most activities. A page whose URL name does not resolve (not built
 yet) is skipped.
 
+`--http URL` times the requests over the network against a server already running on the same database
+(e.g. `DEBUG=0 gunicorn -w 2 vinculo.wsgi` on var/bench), signed in with the demo password; the query
+counts still come from one in-process request.
+
 `--save FILE` keeps the figures as JSON; `--compare FILE` prints them beside this run's (before →
 after), e.g. `--save var/bench-before.json` on the old code, then `--compare var/bench-before.json`.
 
     python bench/run.py [--runs 30] [--users director,vendedor.norte] [--only sales] [--explain]
-                        [--save FILE] [--compare FILE]
+                        [--http http://127.0.0.1:8000] [--save FILE] [--compare FILE]
 """
 
 import argparse
+import http.cookiejar
 import json
 import os
 import platform
 import sys
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass, field
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vinculo.settings")
@@ -157,9 +165,36 @@ def sales_cases(deal: Opportunity | None) -> list[Case]:
     return cases
 
 
-def measure(client: Client, case: Case, runs: int) -> None:
+class HttpClient:
+    """Requests over the network to a running server, signed in through the login form."""
+
+    def __init__(self, base: str, username: str, password: str):
+        self.base = base.rstrip("/")
+        self.cookies = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
+        login = self.base + reverse("login")
+        self.opener.open(login).read()
+        token = next((cookie.value for cookie in self.cookies if cookie.name == "csrftoken"), "")
+        form = urllib.parse.urlencode({"username": username, "password": password, "csrfmiddlewaretoken": token})
+        self.opener.open(urllib.request.Request(login, data=form.encode(), headers={"Referer": login})).read()
+        if not any(cookie.name == "sessionid" for cookie in self.cookies):
+            raise SystemExit(f"Could not sign in to {self.base} as {username}.")
+
+    def get(self, url: str) -> int:
+        try:
+            with self.opener.open(self.base + url) as response:
+                response.read()
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+
+def measure(client: Client, case: Case, runs: int, remote: HttpClient | None = None) -> None:
     def run():
         return client.get(case.url).status_code
+
+    def timed():
+        return remote.get(case.url) if remote else run()
 
     if case.missing:
         return
@@ -167,7 +202,7 @@ def measure(client: Client, case: Case, runs: int) -> None:
     if case.status != 200:
         return
     for _ in range(WARM_UP):
-        run()
+        timed()
     with CaptureQueriesContext(connection) as captured:
         run()
     case.queries = len(captured.captured_queries)
@@ -175,7 +210,7 @@ def measure(client: Client, case: Case, runs: int) -> None:
         case.slowest = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:SLOWEST_SHOWN]
     for _ in range(runs):
         started = time.perf_counter()
-        run()
+        timed()
         case.samples.append((time.perf_counter() - started) * 1000)
 
 
@@ -203,6 +238,9 @@ def main() -> int:
                         help="Only the cases of this kind (list, page, search, api, sales) or whose label has this text.")
     parser.add_argument("--explain", action="store_true",
                         help=f"Show the plans of each case's {SLOWEST_SHOWN} slowest queries.")
+    parser.add_argument("--http", metavar="URL",
+                        help="Time each request over HTTP against the server running at URL (same database).")
+    parser.add_argument("--password", default="demo", help="The demo users' password, for --http.")
     parser.add_argument("--save", metavar="FILE", help="Write this run's figures to FILE (JSON).")
     parser.add_argument("--compare", metavar="FILE",
                         help="Show the figures saved in FILE (by --save) beside this run's: before → after.")
@@ -222,7 +260,8 @@ def main() -> int:
         engine += " " + connection.Database.sqlite_version
     print(f"Vínculo benchmark: {accounts:,} accounts, {contacts:,} contacts, {activities:,} activities, "
           f"{invoices:,} invoices, {opportunities:,} opportunities, {leads:,} leads, {quotes:,} quotes · {engine} · Python "
-          f"{platform.python_version()} · {os.cpu_count()} CPUs · {options.runs} runs after {WARM_UP} warm-up")
+          f"{platform.python_version()} · {os.cpu_count()} CPUs · {options.runs} runs after {WARM_UP} warm-up"
+          + (f" · over HTTP to {options.http}" if options.http else " · in process"))
     if connection.vendor == "sqlite" and not has_planner_statistics():
         print("Warning: no planner statistics (sqlite_stat1). Run ANALYZE: without it SQLite picks slow plans.")
     if opportunities < MIN_OPPORTUNITIES:
@@ -245,10 +284,11 @@ def main() -> int:
         user = User.objects.get(username=username.strip())
         client = Client()
         client.force_login(user)
+        remote = HttpClient(options.http, user.username, options.password) if options.http else None
         for case in cases_for(account, account_activities, deal):
             if options.only and (case.kind != options.only if options.only in KINDS else options.only not in case.label):
                 continue
-            measure(client, case, options.runs)
+            measure(client, case, options.runs, remote)
             label = case.label
             target = case.target or TARGETS_MS.get(case.kind)
             blank = f"{'':>8} {'':>8} {'':>8}" if before is None else f"{'':>15} {'':>15} {'':>11}"
@@ -286,7 +326,8 @@ def main() -> int:
         print(f"All targets met (p95 < 100 ms for every case; the account page < {ACCOUNT_PAGE_TARGET_MS} ms).")
     if options.save:
         with open(options.save, "w", encoding="utf-8") as out:
-            json.dump({"when": time.strftime("%Y-%m-%d %H:%M"), "runs": options.runs, "cases": figures}, out,
+            json.dump({"when": time.strftime("%Y-%m-%d %H:%M"), "runs": options.runs, "http": options.http,
+                       "cases": figures}, out,
                       ensure_ascii=False, indent=1)
         print(f"Figures saved in {options.save}.")
     return 0
