@@ -13,11 +13,14 @@ yet) is skipped.
 (e.g. `DEBUG=0 gunicorn -w 2 vinculo.wsgi` on var/bench), signed in with the demo password; the query
 counts still come from one in-process request.
 
+`--cpu` measures this process's CPU time instead of the elapsed time: steadier on a busy machine (SQLite
+runs in process, so it includes the queries), for comparing two runs rather than for the targets.
+
 `--save FILE` keeps the figures as JSON; `--compare FILE` prints them beside this run's (before →
 after), e.g. `--save var/bench-before.json` on the old code, then `--compare var/bench-before.json`.
 
     python bench/run.py [--runs 30] [--users director,vendedor.norte] [--only sales] [--explain]
-                        [--http http://127.0.0.1:8000] [--save FILE] [--compare FILE]
+                        [--http http://127.0.0.1:8000 | --cpu] [--save FILE] [--compare FILE]
 """
 
 import argparse
@@ -189,7 +192,7 @@ class HttpClient:
             return error.code
 
 
-def measure(client: Client, case: Case, runs: int, remote: HttpClient | None = None) -> None:
+def measure(client: Client, case: Case, runs: int, remote: HttpClient | None = None, clock=time.perf_counter) -> None:
     def run():
         return client.get(case.url).status_code
 
@@ -209,9 +212,9 @@ def measure(client: Client, case: Case, runs: int, remote: HttpClient | None = N
     if captured.captured_queries:
         case.slowest = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:SLOWEST_SHOWN]
     for _ in range(runs):
-        started = time.perf_counter()
+        started = clock()
         timed()
-        case.samples.append((time.perf_counter() - started) * 1000)
+        case.samples.append((clock() - started) * 1000)
 
 
 def explain(sql: str) -> str:
@@ -241,10 +244,14 @@ def main() -> int:
     parser.add_argument("--http", metavar="URL",
                         help="Time each request over HTTP against the server running at URL (same database).")
     parser.add_argument("--password", default="demo", help="The demo users' password, for --http.")
+    parser.add_argument("--cpu", action="store_true",
+                        help="Measure CPU time of this process instead of elapsed time (in process only).")
     parser.add_argument("--save", metavar="FILE", help="Write this run's figures to FILE (JSON).")
     parser.add_argument("--compare", metavar="FILE",
                         help="Show the figures saved in FILE (by --save) beside this run's: before → after.")
     options = parser.parse_args()
+    if options.cpu and options.http:
+        parser.error("--cpu measures this process: it cannot time requests served by another one (--http).")
     before = load_figures(options.compare) if options.compare else None
 
     accounts, contacts = Account.objects.count(), Contact.objects.count()
@@ -261,7 +268,8 @@ def main() -> int:
     print(f"Vínculo benchmark: {accounts:,} accounts, {contacts:,} contacts, {activities:,} activities, "
           f"{invoices:,} invoices, {opportunities:,} opportunities, {leads:,} leads, {quotes:,} quotes · {engine} · Python "
           f"{platform.python_version()} · {os.cpu_count()} CPUs · {options.runs} runs after {WARM_UP} warm-up"
-          + (f" · over HTTP to {options.http}" if options.http else " · in process"))
+          + (f" · over HTTP to {options.http}" if options.http else " · in process")
+          + (" · CPU time, not elapsed" if options.cpu else ""))
     if connection.vendor == "sqlite" and not has_planner_statistics():
         print("Warning: no planner statistics (sqlite_stat1). Run ANALYZE: without it SQLite picks slow plans.")
     if opportunities < MIN_OPPORTUNITIES:
@@ -288,7 +296,7 @@ def main() -> int:
         for case in cases_for(account, account_activities, deal):
             if options.only and (case.kind != options.only if options.only in KINDS else options.only not in case.label):
                 continue
-            measure(client, case, options.runs, remote)
+            measure(client, case, options.runs, remote, time.process_time if options.cpu else time.perf_counter)
             label = case.label
             target = case.target or TARGETS_MS.get(case.kind)
             blank = f"{'':>8} {'':>8} {'':>8}" if before is None else f"{'':>15} {'':>15} {'':>11}"
@@ -327,8 +335,7 @@ def main() -> int:
     if options.save:
         with open(options.save, "w", encoding="utf-8") as out:
             json.dump({"when": time.strftime("%Y-%m-%d %H:%M"), "runs": options.runs, "http": options.http,
-                       "cases": figures}, out,
-                      ensure_ascii=False, indent=1)
+                       "cpu": options.cpu, "cases": figures}, out, ensure_ascii=False, indent=1)
         print(f"Figures saved in {options.save}.")
     return 0
 
