@@ -334,7 +334,7 @@ def main() -> int:
         print(f"All targets met (p95 < 100 ms for every case; the account page < {ACCOUNT_PAGE_TARGET_MS} ms).")
     if options.save:
         with open(options.save, "w", encoding="utf-8") as out:
-            json.dump({"when": time.strftime("%Y-%m-%d %H:%M"), "runs": options.runs, "http": options.http,
+            json.dump({"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "runs": options.runs, "http": options.http,
                        "cpu": options.cpu, "cases": figures}, out, ensure_ascii=False, indent=1)
         print(f"Figures saved in {options.save}.")
     return 0
