@@ -212,6 +212,9 @@ class Account(TrackedModel):
             # The account list, sorted by name, and "my accounts".
             models.Index(fields=["deleted_at", "legal_name"], name="account_live_name_idx"),
             models.Index(fields=["owner", "deleted_at"], name="account_owner_idx"),
+            # The columns Account.access_rule reads: listing the accounts a user may see (which the contact
+            # list and every record inheriting an account's access do too) reads this index, not the table.
+            models.Index(fields=["deleted_at", "owner", "sales_team", "territory"], name="account_access_idx"),
             # Filters on the account list.
             models.Index(fields=["account_type", "legal_name"], name="account_type_name_idx"),
             models.Index(fields=["territory"], name="account_territory_idx"),

@@ -6,10 +6,13 @@ from datetime import datetime
 from django.db.models import Prefetch
 from ninja import Field, Schema
 
-from vinculo.accounts.models import Account
 from vinculo.core.api import InputSchema, RecordAPI, Ref, Versioned, active_users, choice, shown_if_visible
+from vinculo.core.policy import Parent
 
 from .models import Contact, ContactAccountLink
+
+# A link to an account the user may see, checked row by row (an EXISTS on the account).
+VISIBLE_ACCOUNT = Parent("account", "accounts.Account")
 
 
 class OtherAccount(Schema):
@@ -103,6 +106,7 @@ class ContactAPI(RecordAPI):
     Out, Create, Patch, Filters = ContactOut, ContactCreate, ContactPatch, ContactFilters
     id_name = "contact_id"
     indexed = True
+    search_per_row = True  # bench/: a rep's search ~100 → ~40 ms on 250,000 contacts
     related = ("owner",)
     guarded = ("account",)
     lookups = {
@@ -115,7 +119,10 @@ class ContactAPI(RecordAPI):
     )
 
     def readable(self, queryset, user):
-        links = ContactAccountLink.objects.filter(account__in=Account.objects.visible_to(user)).select_related("account")
+        # Check each link's account on its own: the prefetch reads the links of one page of contacts, and
+        # listing every account the user may see first costs far more (bench/: 50,000 accounts, ~200 ms).
+        links = ContactAccountLink.objects.filter(VISIBLE_ACCOUNT.q(user, write=False, per_row=True))
+        links = links.select_related("account")
         return super().readable(queryset, user).prefetch_related(
             Prefetch("account_links", queryset=links.order_by("id"), to_attr="visible_links")
         )

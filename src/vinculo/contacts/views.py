@@ -11,11 +11,15 @@ from django.views.decorators.http import require_POST
 from vinculo.accounts.models import Account
 from vinculo.core.access import get_for_user
 from vinculo.core.lists import Column, RecordListView, mark_visible
+from vinculo.core.policy import Parent
 from vinculo.core.views import edit_page, move_to_recycle_bin, visible_history
 
 from . import page
 from .forms import ContactFilterForm, ContactForm
 from .models import Contact
+
+# A link to an account the user may see, checked row by row (an EXISTS on the account).
+VISIBLE_ACCOUNT = Parent("account", "accounts.Account")
 
 
 def _label(name):
@@ -44,6 +48,33 @@ class ContactListView(RecordListView):
         Column("updated_at", gettext_lazy("Updated"), ("updated_at",), default=False),
     )
 
+    # Pages up to this one are read checking each contact's account on its own (see paginate_queryset).
+    per_row_pages = 20
+    _page_per_row = False
+
+    @property
+    def per_row(self) -> bool:
+        """A quick search narrows the list to a few hundred contacts: check each one's account on its own rather
+        than list every account the user may see (bench/: a rep sees ~7,000 of 50,000 accounts)."""
+        return self._page_per_row or bool(self.request.GET.get("q", "").strip())
+
+    def paginate_queryset(self, queryset, page_size):
+        """The count reads every visible contact, against one list of the user's accounts; a page near the start
+        stops after a few rows in name order, so it checks those rows one by one instead of listing the accounts
+        again (a rep's first page: ~28 → ~8 ms on 250,000 contacts). Both filters keep the same rows."""
+        paginator, page, object_list, is_paginated = super().paginate_queryset(queryset, page_size)
+        if not self.per_row and page.number <= self.per_row_pages:
+            start = (page.number - 1) * page_size
+            page.object_list = self._per_row_queryset()[start:start + page_size]
+        return paginator, page, page.object_list, is_paginated
+
+    def _per_row_queryset(self):
+        self._page_per_row = True
+        try:
+            return self.get_queryset()
+        finally:
+            self._page_per_row = False
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # A contact may be visible through its owner while its account is not: name the account only if visible.
@@ -67,7 +98,8 @@ def _contact_for_page(user, pk):
 def contact_detail(request, pk):
     user = request.user
     contact = _contact_for_page(user, pk)
-    other_accounts = contact.account_links.filter(account__in=Account.objects.visible_to(user)).select_related("account")
+    other_accounts = (contact.account_links.filter(VISIBLE_ACCOUNT.q(user, write=False, per_row=True))
+                      .select_related("account"))
     return render(request, "contacts/contact_detail.html", {
         "contact": contact,
         "other_accounts": other_accounts,

@@ -244,6 +244,8 @@ class RecordAPI:
     search_fields: tuple[str, ...] = ()
     # A record type in the global search index (core.search) answers `q` from it, not from `search_fields`.
     indexed = False
+    # A search narrows the list to a few rows: check their access row by row (see core.policy.Parent).
+    search_per_row = False
     id_name = "record_id"  # the path parameter naming a record: /{record_id}
     related: tuple[str, ...] = ()
     # Links to records the caller may not be allowed to see: named in answers only when visible
@@ -336,7 +338,8 @@ class RecordAPI:
         def list_view(request, filters: Query[self.Filters],
                       params: Query[ListParams if self.indexed else RecordListParams]):
             user = request.auth
-            records = api.filter(api.model.objects.visible_to(user), filters)
+            records = api.filter(api.model.objects.visible_to(user, per_row=bool(params.q) and api.search_per_row),
+                                 filters)
             if params.q:
                 records = api.search(records, params.q)
             return page(order(api.readable(records, user), params.ordering, api.sortable(user)), params)

@@ -62,7 +62,7 @@ class TrackedModel(models.Model):
     @classmethod
     def access_rule(cls, user, write: bool, per_row: bool = False) -> models.Q:
         """The Q a non-admin's queryset is filtered by when the access level is private: the type's
-        policy compiled (kept for callers from before `policy`)."""
+        policy compiled (`core.access.access_rule` keeps it for the rest of the request)."""
         return cls.policy.rule(user, write, per_row)
 
     def search_text(self) -> str:

@@ -37,7 +37,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models.signals import class_prepared
 
-from .access import AccessLevel, is_admin, org_default_level, subordinate_ids
+from .access import AccessLevel, access_rule, is_admin, org_default_level, subordinate_ids
 
 # Q objects that match every row and no row. An empty Q() would vanish when OR-ed with another.
 EVERYONE = models.Q(pk__isnull=False)
@@ -259,7 +259,7 @@ class Policy:
             return queryset.none()
         if is_admin(user) or self.grants_everyone(write):
             return queryset
-        return queryset.filter(self.rule(user, write, per_row))
+        return queryset.filter(access_rule(queryset.model, user, write, per_row))
 
     # The inverse: who may see one record.
 

@@ -5,6 +5,7 @@ from .views import opportunities as views
 urlpatterns = [
     path("", views.opportunity_list, name="opportunity_list"),
     path("board/", views.opportunity_board, name="opportunity_board"),
+    path("contacts/choices/", views.opportunity_contact_choices, name="opportunity_contact_choices"),
     path("new/", views.opportunity_create, name="opportunity_create"),
     path("<int:pk>/", views.opportunity_detail, name="opportunity_detail"),
     path("<int:pk>/edit/", views.opportunity_edit, name="opportunity_edit"),

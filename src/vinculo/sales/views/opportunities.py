@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 from vinculo.accounts.models import Account
 from vinculo.activities.models import Activity
 from vinculo.contacts.models import Contact
-from vinculo.core import clock
+from vinculo.core import clock, search
 from vinculo.core.access import get_for_user
 from vinculo.core.lists import Column, RecordListView, mark_visible
 from vinculo.core.services import ConflictError
@@ -42,6 +42,7 @@ from ..forms_opportunities import (
     LineForm,
     OpportunityFilterForm,
     OpportunityForm,
+    deal_contact_choices,
 )
 from ..models import Opportunity, OpportunityCompetitor, OpportunityContact, OpportunityLine, PipelineStage
 from ..totals import GROUP_CHOICES, pipeline_totals
@@ -54,6 +55,7 @@ CARD_FIELDS = ("name", "version", "stage_id", "status", "amount", "currency", "e
                "owner_id", "account__legal_name", "account__trade_name", "owner__username", "owner__first_name",
                "owner__last_name")
 ACTIVITIES_SHOWN = 10
+CONTACT_CHOICES_SHOWN = 10
 
 
 def _label(name):
@@ -515,6 +517,20 @@ def opportunity_contact_add(request, pk):
     data = form.cleaned_data
     return _refuse_or_redirect(request, opportunity, "contact_form", form, lambda: services.set_contact_role(
         opportunity, data["contact"], data["role"], by=user, is_primary=data["is_primary"]), "contacts")
+
+
+@login_required
+def opportunity_contact_choices(request):
+    """The contacts matching `q` that may be added to the deal `opportunity` (the picker's htmx fragment):
+    only contacts of its account, or linked to it, that the user may see."""
+    opportunity_id = request.GET.get("opportunity", "")
+    opportunity = get_for_user(Opportunity, request.user, opportunity_id if opportunity_id.isdigit() else None)
+    query = request.GET.get("q", "").strip()[:200]
+    results = []
+    if query:
+        results = list(deal_contact_choices(opportunity, request.user)
+                       .filter(pk__in=search.matching_ids(Contact, query))[:CONTACT_CHOICES_SHOWN])
+    return render(request, "sales/opportunities/_contact_choices.html", {"results": results, "query": query})
 
 
 @login_required
