@@ -5,11 +5,15 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.accounts.models import Account
-from vinculo.core.access import account_access_rule, owned_by_user_or_subordinates, related_access_rule
+from vinculo.core.access import account_access_rule, owned_by_user_or_subordinates
 from vinculo.core.models import TrackedModel
+from vinculo.core.subjects import Regarding, subject_access_rule
 
 
-class Activity(TrackedModel):
+class Activity(Regarding, TrackedModel):
+    """An interaction about one subject (an account, a lead, a deal, a quote…: `regarding`), on the timeline
+    of the subject's account (`account`) and of its contacts' accounts."""
+
     class Kind(models.TextChoices):
         CALL = "call", _("Call")
         MEETING = "meeting", _("Meeting")
@@ -51,14 +55,6 @@ class Activity(TrackedModel):
         Account, verbose_name=_("account"), null=True, blank=True, on_delete=models.CASCADE,
         related_name="activities",
     )
-    lead = models.ForeignKey(
-        "sales.Lead", verbose_name=_("lead"), null=True, blank=True, on_delete=models.CASCADE,
-        related_name="activities",
-    )
-    opportunity = models.ForeignKey(
-        "sales.Opportunity", verbose_name=_("opportunity"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="activities",
-    )
     contacts = models.ManyToManyField(
         "contacts.Contact", verbose_name=_("contacts"), blank=True, related_name="activities"
     )
@@ -76,9 +72,8 @@ class Activity(TrackedModel):
             models.Index(fields=["account", "kind", "-occurred_at"], name="activity_timeline_kind_idx"),
             # "My activities" and activity indicators per rep.
             models.Index(fields=["owner", "-occurred_at"], name="activity_owner_idx"),
-            # A lead's and a deal's interactions.
-            models.Index(fields=["lead", "-occurred_at"], name="activity_lead_idx"),
-            models.Index(fields=["opportunity", "-occurred_at"], name="activity_opportunity_idx"),
+            # A subject's interactions (a lead's, a deal's page) and the subject access rule.
+            models.Index(fields=["regarding_type", "regarding_id", "-occurred_at"], name="activity_regarding_idx"),
         ]
 
     def __str__(self):
@@ -91,9 +86,9 @@ class Activity(TrackedModel):
 
     @classmethod
     def access_rule(cls, user, write: bool, per_row: bool = False) -> models.Q:
-        """An activity inherits its account's (or its lead's) visibility; its owner's line sees it too."""
+        """An activity inherits its account's and its subject's visibility; its owner's line sees it too."""
         return (
             owned_by_user_or_subordinates(user)
             | account_access_rule(user, write, per_row)
-            | related_access_rule("sales.Lead", user, write, per_row, field="lead_id")
+            | subject_access_rule(user, write, per_row)
         )

@@ -7,7 +7,7 @@ class ContactsConfig(AppConfig):
     verbose_name = _("Contacts")
 
     def ready(self):
-        from vinculo.core import nav, records
+        from vinculo.core import nav, records, subjects
         from vinculo.core.api import routers
         from vinculo.core.lists import mark_visible
 
@@ -20,4 +20,5 @@ class ContactsConfig(AppConfig):
                 found.select_related("account")[:limit], user, "account", "account_visible"),
         ))
         nav.register("contacts", _("Contacts"), "contacts:list", order=20)
+        subjects.register(Contact, account_field="account")
         routers.register("/contacts", api.router, order=30)

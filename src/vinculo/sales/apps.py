@@ -7,12 +7,12 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self):
-        from vinculo.core import nav, records
+        from vinculo.core import nav, records, subjects
         from vinculo.core.api import routers
         from vinculo.core.lists import mark_visible
 
         from .api import catalogue, competitors, leads, opportunities, quotes
-        from .models import Competitor, Lead, Opportunity, PriceList, Product
+        from .models import Competitor, Lead, Opportunity, PriceList, Product, Quote
 
         records.register("lead", Lead, order=100, search=records.SearchSpec(
             "leads", _("Leads"), "sales/leads/_search_result.html",
@@ -22,6 +22,11 @@ class SalesConfig(AppConfig):
             prepare=lambda found, user, limit: mark_visible(
                 found.select_related("account", "stage")[:limit], user, "account", "account_visible"),
         ))
+        # Activities, notes and files may be about a lead, a deal or a quote. `alias`: the names of the
+        # links they had before (activity.lead, Activity.objects.filter(opportunity=…)).
+        subjects.register(Lead, alias="lead")
+        subjects.register(Opportunity, account_field="account", alias="opportunity")
+        subjects.register(Quote, account_field="opportunity__account")
         for key, model, order in (("competitor", Competitor, 130), ("product", Product, 140), ("pricelist", PriceList, 150)):
             records.register(key, model, order=order)
 
