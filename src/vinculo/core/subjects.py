@@ -293,6 +293,22 @@ def mark_regarding_visible(records, user, name: str = "regarding_visible") -> li
     return records
 
 
+def readable_changes(stored: Regarding, record: Regarding, changes: list[dict]) -> list[dict]:
+    """History entries with the two columns of the link (`regarding_type`, `regarding_id`) told as one change
+    of subject, named by its type ("opportunity: Flota 2026 → ") like the foreign keys it replaced. May
+    query the subjects."""
+    link = {"regarding_type", "regarding_id"}
+    if not any(change["field"] in link for change in changes):
+        return changes
+    before, after = stored.regarding, record.regarding
+    kinds = {type(subject) for subject in (before, after) if subject is not None}
+    label = kinds.pop()._meta.verbose_name if len(kinds) == 1 else record._meta.get_field("regarding_id").verbose_name
+    return [change for change in changes if change["field"] not in link] + [{
+        "field": "regarding", "label": str(label),
+        "old": str(before) if before is not None else "", "new": str(after) if after is not None else "",
+    }]
+
+
 def attach(record: Regarding, subject) -> None:
     """Make `record` regard `subject`, its account following (may query the subject's account)."""
     record.regarding = subject

@@ -21,7 +21,7 @@ from vinculo.contacts.models import Contact
 from vinculo.core import subjects
 from vinculo.core.access import AccessLevel
 from vinculo.core.models import ChangeLog
-from vinculo.core.services import create_record
+from vinculo.core.services import create_record, update_record
 from vinculo.core.tests.api_client import ApiClient
 from vinculo.marketing.models import Campaign, CampaignMember
 from vinculo.org.models import OrgDefault, SalesTeam, SalesTeamMember
@@ -230,3 +230,14 @@ def test_the_api_creates_an_activity_about_any_subject_the_user_may_see(org, quo
     outsider = ApiClient(org.vendedor_norte2).post("/activities", {"subject": "x", "regarding_type": "sales.quote",
                                                                    "regarding_id": quote.pk})
     assert outsider.status_code == 422
+
+
+def test_a_change_of_subject_is_one_readable_history_line(org):
+    first = OpportunityFactory(account=org.north_account, name="Flota 2026")
+    second = OpportunityFactory(account=org.north_account, name="Mantención 2027")
+    activity = log_activity(Activity(opportunity=first, owner=org.vendedor_norte, subject="Visita", occurred_at=NOW),
+                            by=org.vendedor_norte)
+    activity.opportunity = second
+    update_record(activity, by=org.vendedor_norte)
+    assert activity.history().first().changes == [
+        {"field": "regarding", "label": "opportunity", "old": "Flota 2026", "new": "Mantención 2027"}]
