@@ -439,7 +439,7 @@ def subject_access_rule(user, write: bool, per_row: bool = False) -> models.Q:
     """Records whose subject `user` may see (or, with `write`, edit): one condition per subject type. The
     account itself is left out: the account rule covers it through the roll-up column. `per_row`: see
     `core.access.related_access_rule`."""
-    rule = models.Q(pk__in=[])
+    rule = None
     for subject_type in registry.types():
         if subject_type.is_account:
             continue
@@ -449,8 +449,9 @@ def subject_access_rule(user, write: bool, per_row: bool = False) -> models.Q:
             about = models.Q(models.Exists(subjects.filter(pk=models.OuterRef("regarding_id"))))
         else:
             about = models.Q(regarding_id__in=subjects.values("pk"))
-        rule |= models.Q(regarding_type_id=content_type_ref(subject_type.model)) & about
-    return rule
+        condition = models.Q(regarding_type_id=content_type_ref(subject_type.model)) & about
+        rule = condition if rule is None else rule | condition
+    return rule if rule is not None else models.Q(pk__in=[])
 
 
 # --- Moving records when a subject is replaced ----------------------------------------------------------
