@@ -48,7 +48,8 @@ run: install compilemessages
 	@echo "  Vínculo is running on http://$(HOST):$(PORT)/"
 	@echo "  Demo logins (password: demo): admin, director, gerente.norte, vendedor.norte, vendedor.sur, finanzas, catalogo"
 	@echo ""
-	DEBUG=1 $(VINCULO) runserver $(HOST):$(PORT)
+	@# The worker runs the event handlers (search index, ...) beside the server and stops with it.
+	DEBUG=1 $(VINCULO) worker -v0 & trap "kill $$! 2>/dev/null" EXIT INT TERM; DEBUG=1 $(VINCULO) runserver $(HOST):$(PORT)
 
 # Two workers (pytest-xdist), each with its own test database; a file's tests stay on one worker, so a
 # demo test file loads the demo once. The order is random (pytest-randomly prints its seed): replay one

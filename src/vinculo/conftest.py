@@ -39,6 +39,9 @@ def pytest_configure(config):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # Persistent connections from the live server's threads would keep PostgreSQL from dropping the test database.
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Event handlers (the search index) run inside the writing test's transaction, which never commits;
+    # core/tests/test_events.py turns this off to check delivery after commit through each task backend.
+    settings.VINCULO_EVENTS = {**settings.VINCULO_EVENTS, "EAGER": True}
 
 
 @pytest.fixture(scope="session")

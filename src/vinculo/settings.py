@@ -52,6 +52,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Reads the org-wide access defaults once per request (core.access.access_scope).
+    "vinculo.core.access.AccessScopeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -125,7 +127,9 @@ STATIC_ROOT = DATA_DIR / "static"
 MEDIA_URL = "media/"
 MEDIA_ROOT = DATA_DIR / "media"
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# One cache shared by every worker (a table, created by migration core.0004; Redis when configured): what
+# is cached there, such as the org-wide access defaults, changes for all workers at once.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "vinculo_cache"}}
 if os.environ.get("REDIS_URL"):
     CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
 
@@ -135,6 +139,16 @@ if os.environ.get("REDIS_URL") and env_bool("TASKS_USE_RQ"):
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     RQ_QUEUES = {"default": {"URL": os.environ["REDIS_URL"]}}
+
+# Events on commit (core.events): their handlers run as tasks of the backend above, started by `vinculo worker`.
+VINCULO_EVENTS = {
+    # Run handlers inside the writing request instead (the tests do, so they need no worker).
+    "EAGER": env_bool("VINCULO_EVENTS_EAGER", False),
+    "QUEUE": "default",
+    # A failing handler is tried this many times in all, waiting BACKOFF_SECONDS, then twice as long each time.
+    "ATTEMPTS": 5,
+    "BACKOFF_SECONDS": 10,
+}
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "vinculo@localhost")

@@ -34,7 +34,7 @@ FINANCIAL = "Present only for users with the “view financial data” permissio
 
 
 class AccountOut(Gated):
-    GATED = Account.FINANCIAL_FIELDS
+    FIELDS_OF = Account  # its financial group
 
     id: int
     version: int
@@ -81,10 +81,6 @@ class AccountOut(Gated):
     credit_grade: str = Field("", description=FINANCIAL)
     created_at: datetime
     updated_at: datetime
-
-    @staticmethod
-    def hidden_from(user):
-        return not user.can_view_financial_data
 
     @staticmethod
     def resolve_name(account):

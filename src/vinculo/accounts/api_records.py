@@ -42,7 +42,6 @@ from .models import (
     Invoice,
     Note,
     Payment,
-    amounts_hidden_from,
 )
 
 ACCOUNT = "An account id you can see and edit."
@@ -223,8 +222,7 @@ class ContractAPI(AccountRecordAPI):
 # Invoices
 
 class InvoiceOut(RecordOut, Gated):
-    GATED = ("amount", "balance")
-    hidden_from = staticmethod(amounts_hidden_from)
+    FIELDS_OF = Invoice  # amount and balance, where the organisation restricts them
 
     number: str
     issue_date: date
@@ -311,8 +309,7 @@ class InvoiceAPI(AccountRecordAPI):
 # Payments
 
 class PaymentOut(RecordOut, Gated):
-    GATED = ("amount",)
-    hidden_from = staticmethod(amounts_hidden_from)
+    FIELDS_OF = Payment
 
     invoice: Ref
     paid_on: date

@@ -9,9 +9,20 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from vinculo.core import nav, records, subjects
         from vinculo.core.api import routers
+        from vinculo.org import teams as team_pages
+        from vinculo.org import territories
 
-        from . import api, api_records, services
-        from .models import Account, ContentDelivery, Contract, CustomerAsset, Document, Invoice, Note
+        from . import api, api_records, page, services, teams
+        from .models import (
+            Account,
+            ContentDelivery,
+            Contract,
+            CustomerAsset,
+            Document,
+            Industry,
+            Invoice,
+            Note,
+        )
 
         records.register("account", Account, order=10, search=records.SearchSpec(
             "accounts", _("Accounts"), "accounts/_search_result.html",
@@ -26,6 +37,14 @@ class AccountsConfig(AppConfig):
                                   ("note", Note, 70), ("delivery", ContentDelivery, 80), ("document", Document, 90)):
             records.register(key, model, order=order)
         nav.register("accounts", _("Accounts"), "accounts:list", order=10)
+        page.register_own_sections()
+        team_pages.sections.register("accounts", "accounts/_team_accounts.html", load=teams.team_accounts, order=10,
+                                     annotate_list=teams.annotate_teams)
+        territories.register("accounts", Account, _("Accounts"), "accounts:list", facts=services.territory_facts,
+                             prepare=services.for_territory_rules, order=10,
+                             matched_on=_("their billing address (country, region, city, postal code) and industry"),
+                             grouped_list_label=_("Accounts by territory"))
+        territories.register_industries(Industry.objects.all)
 
         routers.register("/accounts", api.router, order=10)
         for prefix, router, order in (

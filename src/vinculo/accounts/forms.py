@@ -24,7 +24,7 @@ FIELDSETS = (
 
 class AccountForm(RecordForm):
     fieldsets = FIELDSETS
-    restricted_fields = Account.FINANCIAL_FIELDS
+    restricted_fields = Account.policy.field_groups["financial"].fields
     purchase_methods = forms.MultipleChoiceField(
         label=capfirst(_("purchase methods")), choices=Account.PurchaseMethod.choices, required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -49,9 +49,8 @@ class AccountForm(RecordForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
-        if not user.can_view_financial_data:
-            for name in Account.FINANCIAL_FIELDS:
-                del self.fields[name]
+        for name in Account.policy.hidden_fields(user):
+            del self.fields[name]
         for name in ("owner", "supervisor", "support_user"):
             self.fields[name].queryset = active_users(keep=getattr(self.instance, f"{name}_id"))
         visible = Account.objects.visible_to(user)

@@ -6,21 +6,16 @@ page runs a bounded number of queries whatever the account holds. Access to an a
 from the account, which the caller has already fetched through the permission helper.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Case, Exists, F, Func, OuterRef, Q, QuerySet, Subquery, When
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Case, Exists, F, Func, OuterRef, QuerySet, Subquery, When
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-
-from vinculo.activities.models import Activity
-from vinculo.activities.timeline import timeline
-from vinculo.contacts.models import Contact, ContactAccountLink
-from vinculo.core import clock
-from vinculo.sales.models import Opportunity
 
 from .models import (
     Account,
@@ -36,7 +31,6 @@ from .models import (
 from .sales import SalesSummary, account_ids, sales_summary
 
 PAGE_SIZE = 10
-TIMELINE_PAGE_SIZE = 10
 ALERT_WINDOW_DAYS = 60
 RENEWAL_ALERTS_SHOWN = 5  # the alerts template slices to the same number
 
@@ -102,12 +96,94 @@ def _clamp(number: int, total: int, size: int) -> int:
     return min(number, max(1, -(-total // size)))
 
 
-@dataclass(frozen=True)
-class RelatedList:
-    model: type
-    rows: Callable[[Account, date], QuerySet]  # the account's rows, ordered, with what the template shows
-    decorate: Callable[[object, date], None] | None = None  # per-row flags computed in Python (dates)
-    has_contact: bool = False  # rows name a contact (`contact`), shown only if the viewer may see it
+class Section:
+    """A section of the account page: a list of the account's records, paged, that an app registers with
+    `register`. The page counts every section in one query (`count`), shows the first page of each, and
+    serves each page again as an htmx fragment (`fragment_url_name`, default "accounts:related")."""
+
+    key: str  # the section's id, its `<key>_page` parameter and its name in the template's context
+    label: str = ""
+    template: str = ""  # the section, a `<section id="<key>">` that also serves as the fragment
+    order: int = 100
+    column: str = "main"  # "main" or "side"
+    fragment_url_name: str = "accounts:related"
+
+    def prepare(self, account: Account, user):
+        """Anything `count` and `page` both need, computed once per request (a queryset)."""
+        return None
+
+    def count(self, account: Account, user, prepared):
+        """An expression counting the section's rows for the counts query, or None to let `page` count."""
+        return None
+
+    def page(self, account: Account, user, number: int, today: date, total: int | None, params: Mapping,
+             prepared) -> "RelatedPage":
+        raise NotImplementedError
+
+    def contacts(self, page: "RelatedPage") -> list:
+        """The contacts the page's rows name, whose visibility `mark_contacts` sets."""
+        return []
+
+    def contacts_marked(self, page: "RelatedPage") -> None:
+        """Called once the contacts of `page` have `visible` set."""
+
+    def fragment_url(self, account: Account) -> str:
+        if self.fragment_url_name == "accounts:related":
+            return reverse(self.fragment_url_name, args=[account.pk, self.key])
+        return reverse(self.fragment_url_name, args=[account.pk])
+
+
+class RelatedList(Section):
+    """A section listing the account's rows of one model, which has an `account` foreign key."""
+
+    def __init__(self, key: str, model: type, rows: Callable[[Account, date], QuerySet], label: str = "",
+                 template: str = "", order: int = 100, column: str = "main",
+                 decorate: Callable[[object, date], None] | None = None, has_contact: bool = False):
+        self.key, self.model, self.rows, self.label, self.order, self.column = key, model, rows, label, order, column
+        self.template = template or f"accounts/_{key}_list.html"
+        self.decorate = decorate  # per-row flags computed in Python (dates)
+        self.has_contact = has_contact  # rows name a contact (`contact`), shown only if the viewer may see it
+
+    def count(self, account, user, prepared):
+        return _count(self.model.objects.filter(account=OuterRef("pk")))
+
+    def page(self, account, user, number, today, total, params, prepared):
+        page = _page(self, self.rows(account, today), total, number, account)
+        if self.decorate:
+            for row in page.rows:
+                self.decorate(row, today)
+        return page
+
+    def contacts(self, page):
+        return [row.contact for row in page.rows if row.contact_id] if self.has_contact else []
+
+
+SECTIONS: dict[str, Section] = {}
+
+
+def register(section: Section) -> Section:
+    """Add a section to the account page (from an app's `AppConfig.ready()`)."""
+    if section.key in SECTIONS:
+        raise ImproperlyConfigured(f"The account page already has a section {section.key!r}.")
+    if section.column not in ("main", "side"):
+        raise ImproperlyConfigured(f"Section {section.key!r}: column must be 'main' or 'side'.")
+    SECTIONS[section.key] = section
+    return section
+
+
+def sections(column: str | None = None) -> list[Section]:
+    found = [section for section in SECTIONS.values() if column in (None, section.column)]
+    return sorted(found, key=lambda section: (section.order, section.key))
+
+
+_contact_visibility: Callable | None = None
+
+
+def register_contact_visibility(visible_ids: Callable) -> None:
+    """How to tell which contacts (of other accounts) a user may see: `visible_ids(ids, user)` → set of ids.
+    The contacts app registers it."""
+    global _contact_visibility
+    _contact_visibility = visible_ids
 
 
 def _contract_rows(account, today):
@@ -153,158 +229,85 @@ def _document_rows(account, today):
     )
 
 
-RELATED_LISTS = {
-    "assets": RelatedList(
-        CustomerAsset, lambda account, today: CustomerAsset.objects.filter(account=account).select_related("contact"),
-        has_contact=True,
-    ),
-    "contracts": RelatedList(Contract, _contract_rows, _decorate_contract, has_contact=True),
-    "invoices": RelatedList(
-        Invoice, lambda account, today: Invoice.objects.filter(account=account).order_by("-issue_date", "-pk"),
-        _decorate_invoice,
-    ),
-    "payments": RelatedList(
-        Payment, lambda account, today: Payment.objects.filter(account=account).select_related("invoice")
-    ),
-    "notes": RelatedList(
-        Note, lambda account, today: Note.objects.filter(account=account).select_related("created_by", "contact"),
-        has_contact=True,
-    ),
-    "deliveries": RelatedList(
-        ContentDelivery,
-        lambda account, today: ContentDelivery.objects.filter(account=account).select_related("contact", "delivered_by"),
-        has_contact=True,
-    ),
-    "documents": RelatedList(Document, _document_rows),
-    # Every deal of an account the user may see is visible to them (Opportunity.access_rule includes the account's).
-    "opportunities": RelatedList(
-        Opportunity,
-        lambda account, today: Opportunity.objects.filter(account=account)
-        .select_related("owner", "stage", "business_unit").order_by("-created_at", "-pk"),
-    ),
-}
+def register_own_sections() -> None:
+    """The account's own records (accounts' AppConfig.ready() calls this)."""
+    for section in (
+        RelatedList("contracts", Contract, _contract_rows, _("Contracts"), order=50, decorate=_decorate_contract,
+                    has_contact=True),
+        RelatedList("invoices", Invoice, lambda account, today: Invoice.objects.filter(account=account)
+                    .order_by("-issue_date", "-pk"), _("Invoices"), order=60, decorate=_decorate_invoice),
+        RelatedList("payments", Payment, lambda account, today: Payment.objects.filter(account=account)
+                    .select_related("invoice"), _("Payments"), order=70),
+        RelatedList("assets", CustomerAsset, lambda account, today: CustomerAsset.objects.filter(account=account)
+                    .select_related("contact"), _("Assets"), order=80, has_contact=True),
+        RelatedList("notes", Note, lambda account, today: Note.objects.filter(account=account)
+                    .select_related("created_by", "contact"), _("Notes"), order=10, column="side",
+                    has_contact=True),
+        RelatedList("documents", Document, _document_rows, _("Files"), order=20, column="side"),
+        RelatedList("deliveries", ContentDelivery, lambda account, today: ContentDelivery.objects
+                    .filter(account=account).select_related("contact", "delivered_by"), _("Deliveries"),
+                    order=30, column="side", has_contact=True),
+    ):
+        register(section)
 
 
 def _count(queryset):
     return Subquery(queryset.order_by().values(n=Func("pk", function="COUNT")))
 
 
-def contacts_queryset(account: Account, user) -> QuerySet:
-    """The contacts of the account the user may see: all its own (they inherit the account's visibility)
-    and those of other accounts linked to it that the user may see."""
-    # Ids first: an OR with a subquery keeps both engines from using the account index.
-    linked = list(ContactAccountLink.objects.filter(account=account).values_list("contact_id", flat=True))
-    if linked:
-        linked = list(Contact.objects.visible_to(user, per_row=True).filter(pk__in=linked).values_list("pk", flat=True))
-    return Contact.objects.filter(Q(account=account) | Q(pk__in=linked)).order_by("last_name", "first_name", "pk")
+def related_counts(account: Account, user, prepared: dict) -> dict[str, int | None]:
+    """The number of rows of every section that counts in the counts query, in one query (None for the
+    others, which count their own)."""
+    counts = {}
+    for section in SECTIONS.values():
+        expression = section.count(account, user, prepared[section.key])
+        if expression is not None:
+            # Prefixed: related names such as "contracts" are taken on the model.
+            counts[f"n_{section.key}"] = expression
+    row = Account.all_objects.filter(pk=account.pk).values(**counts).get() if counts else {}
+    totals = {name.removeprefix("n_"): value for name, value in row.items()}
+    return {key: totals.get(key) for key in SECTIONS}
 
 
-def related_counts(account: Account, contacts: QuerySet) -> dict[str, int]:
-    """The number of rows of every related list of the account (and of `contacts`), in one query."""
-    counts = {f"n_{name}": _count(related.model.objects.filter(account=OuterRef("pk")))
-              for name, related in RELATED_LISTS.items()}
-    # Prefixed: related names such as "contracts" are taken on the model.
-    row = Account.all_objects.filter(pk=account.pk).values(n_contacts=_count(contacts), **counts).get()
-    return {name.removeprefix("n_"): value for name, value in row.items()}
-
-
-def _urls(account, name):
-    fragment = (
-        reverse("accounts:contacts", args=[account.pk]) if name == "contacts"
-        else reverse("accounts:timeline", args=[account.pk]) if name == "timeline"
-        else reverse("accounts:related", args=[account.pk, name])
-    )
-    return {"fragment_url": fragment, "page_url": account.get_absolute_url()}
-
-
-def _page(name: str, rows: QuerySet, total: int | None, number: int, account: Account) -> RelatedPage:
+def _page(section: Section, rows: QuerySet, total: int | None, number: int, account: Account,
+          size: int = PAGE_SIZE, params: dict | None = None) -> RelatedPage:
     if total is None:
         total = rows.count()
-    number = _clamp(number, total, PAGE_SIZE)
-    offset = (number - 1) * PAGE_SIZE
-    return RelatedPage(name, list(rows[offset:offset + PAGE_SIZE]), total, number, PAGE_SIZE, **_urls(account, name))
+    number = _clamp(number, total, size)
+    offset = (number - 1) * size
+    return RelatedPage(section.key, list(rows[offset:offset + size]), total, number, size,
+                       section.fragment_url(account), account.get_absolute_url(), params=params or {})
 
 
-def related_page(name: str, account: Account, number: int, today: date, total: int | None = None) -> RelatedPage:
-    """Page `number` of the related list `name`; pass `total` when `related_counts` already counted it.
-    Call `mark_contacts` on the result before rendering it."""
-    related = RELATED_LISTS[name]
-    page = _page(name, related.rows(account, today), total, number, account)
-    if related.decorate:
-        for row in page.rows:
-            related.decorate(row, today)
-    return page
+def section_pages(account: Account, user, today: date, numbers: Mapping[str, int], params: Mapping,
+                  keys=None) -> dict[str, RelatedPage]:
+    """Page `numbers[key]` (default 1) of each section (of `keys`, default all), counted together, with the
+    contacts they name marked."""
+    chosen = [SECTIONS[key] for key in keys] if keys is not None else list(SECTIONS.values())
+    prepared = {section.key: section.prepare(account, user) for section in SECTIONS.values()
+                if section in chosen}
+    totals = (related_counts(account, user, prepared) if len(chosen) > 1
+              else dict.fromkeys(prepared))
+    pages = {
+        section.key: section.page(account, user, numbers.get(section.key, 1), today, totals[section.key], params,
+                                  prepared[section.key])
+        for section in chosen
+    }
+    mark_contacts(pages, account, user)
+    return pages
 
 
-def contacts_page(account: Account, user, number: int, rows: QuerySet | None = None,
-                  total: int | None = None) -> RelatedPage:
-    return _page("contacts", contacts_queryset(account, user) if rows is None else rows, total, number, account)
-
-
-def named_contacts(page: RelatedPage) -> list:
-    """The contacts a page names: the `contact` of its rows, the contacts of its timeline entries."""
-    if page.name == "timeline":
-        return [contact for entry in page.rows for contact in entry.all_contacts]
-    if page.name in RELATED_LISTS and RELATED_LISTS[page.name].has_contact:
-        return [row.contact for row in page.rows if row.contact_id]
-    return []
-
-
-def mark_contacts(pages: list[RelatedPage], account: Account, user) -> None:
+def mark_contacts(pages: dict[str, RelatedPage], account: Account, user) -> None:
     """Set `visible` on every contact the pages name. The account's own contacts inherit its visibility;
     those of other accounts (linked contacts) are checked in one query, run only when there are some."""
-    contacts = [contact for page in pages for contact in named_contacts(page)]
+    named = {key: SECTIONS[key].contacts(page) for key, page in pages.items()}
+    contacts = [contact for found in named.values() for contact in found]
     others = {contact.pk for contact in contacts if contact.account_id != account.pk}
-    visible = (set(Contact.objects.visible_to(user, per_row=True).filter(pk__in=others).values_list("pk", flat=True))
-               if others else set())
+    visible = set(_contact_visibility(others, user)) if others and _contact_visibility else set()
     for contact in contacts:
         contact.visible = contact.account_id == account.pk or contact.pk in visible
-    for page in pages:
-        if page.name == "timeline":
-            for entry in page.rows:
-                entry.contacts = [contact for contact in entry.all_contacts if contact.visible]
-                entry.hidden_contacts = len(entry.all_contacts) - len(entry.contacts)
-
-
-TIMELINE_FILTERS = (
-    ("", _("All")),
-    (Activity.Kind.CALL, _("Calls")),
-    (Activity.Kind.MEETING, _("Meetings")),
-    (Activity.Kind.VISIT, _("Visits")),
-    (Activity.Kind.EMAIL, _("Emails")),
-    (Activity.Kind.NOTE, _("Notes")),
-)
-TIMELINE_KINDS = tuple(Activity.Kind.values)
-
-
-def timeline_page(account: Account, user, kind: str, number: int) -> RelatedPage:
-    """A page of the account's merged timeline, optionally of one kind ("note" includes the account's notes).
-    Call `mark_contacts` on the result before rendering it."""
-    kind = kind if kind in TIMELINE_KINDS else ""
-    kinds = (kind,) if kind else ()
-    entries, total = timeline(account, user, kinds, (number - 1) * TIMELINE_PAGE_SIZE, TIMELINE_PAGE_SIZE)
-    if not entries and number > 1 and total:
-        number = _clamp(number, total, TIMELINE_PAGE_SIZE)
-        entries, total = timeline(account, user, kinds, (number - 1) * TIMELINE_PAGE_SIZE, TIMELINE_PAGE_SIZE)
-    now = clock.now()
-    for entry in entries:
-        entry.upcoming = entry.at > now
-        record = entry.record
-        entry.all_contacts = (
-            ([record.contact] if record.contact_id else []) if entry.is_note else list(record.contacts.all())
-        )
-    params = {"kind": kind} if kind else {}
-    result = RelatedPage("timeline", entries, total, number, TIMELINE_PAGE_SIZE, params=params,
-                         **_urls(account, "timeline"))
-    result.filters = [
-        {
-            "label": label, "current": value == kind,
-            "hx_get": result.fragment_url + (f"?kind={value}" if value else ""),
-            "href": result.page_url + (f"?kind={value}" if value else "") + "#timeline",
-        }
-        for value, label in TIMELINE_FILTERS
-    ]
-    return result
+    for key, page in pages.items():
+        SECTIONS[key].contacts_marked(page)
 
 
 def renewal_alerts(account: Account, today: date, contracts: RelatedPage) -> list[Contract]:

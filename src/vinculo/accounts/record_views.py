@@ -3,7 +3,7 @@ deliveries and files (with versions).
 
 Every type has the same five pages — list, detail, create under its account, edit, delete — made by
 one `RecordPages` per type; invoices and files add their own few views. A record is visible and
-editable exactly when its account is (`AccountRecord.access_rule`).
+editable exactly when its account is (`AccountRecord.policy`: the account is its parent).
 """
 
 from django.contrib import messages
@@ -142,8 +142,9 @@ class RecordPages:
         return record
 
     def hidden_fields(self, user) -> tuple[str, ...]:
-        """Fields whose values the user may not see (left out of the history too)."""
-        return ()
+        """Fields whose values the user may not see (left out of the history too): the field groups of
+        the type's access policy that the user may not read."""
+        return self.model.policy.hidden_fields(user)
 
     def detail_context(self, request, record) -> dict:
         """What the type's page shows besides the record's fields."""
@@ -337,9 +338,6 @@ class InvoicePages(RecordPages):
     contact_field = ""
     new_label = gettext_lazy("New invoice")
     edit_label = gettext_lazy("Edit invoice")
-
-    def hidden_fields(self, user):
-        return ("amount", "balance") if amounts_hidden_from(user) else ()
 
     def detail_context(self, request, record, payment_form=None):
         user = request.user

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum, Value
+from django.db.models import Prefetch, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -14,7 +14,7 @@ from vinculo.core import clock, subjects
 from vinculo.core.services import create_record, soft_delete, update_record
 
 from .filetypes import detect_content_type
-from .models import Account, Document, DocumentVersion, Invoice, Payment
+from .models import Account, Address, Document, DocumentVersion, Invoice, Payment
 
 CENT = Decimal("0.01")
 
@@ -26,6 +26,26 @@ def make_customer(account: Account, by) -> Account:
     if account.relationship_status == Account.Relationship.NEW:
         account.relationship_status = Account.Relationship.ACTIVE
     return update_record(account, by)
+
+
+def territory_facts(account: Account) -> dict[str, str]:
+    """What the territory rules match an account on: its first billing address, else its country; its industry.
+    Needs the accounts read by `for_territory_rules`."""
+    billing = account.billing_addresses[0] if account.billing_addresses else None
+    return {
+        "country": (billing.country if billing else "") or account.country,
+        "region": billing.region if billing else "",
+        "city": billing.city if billing else "",
+        "postal_code": billing.postal_code if billing else "",
+        "industry": str(account.industry_id or ""),
+    }
+
+
+def for_territory_rules(accounts):
+    return accounts.only("pk", "territory_id", "country", "industry_id", "legal_name", "trade_name").prefetch_related(
+        Prefetch("addresses", to_attr="billing_addresses",
+                 queryset=Address.objects.filter(kind=Address.Kind.BILLING).order_by("id"))
+    )
 
 
 def _recompute_balance(invoice: Invoice, by) -> Invoice:

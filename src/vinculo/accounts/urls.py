@@ -11,9 +11,9 @@ urlpatterns = [
     path("<int:pk>/edit/", views.account_edit, name="edit"),
     path("<int:pk>/delete/", views.account_delete, name="delete"),
     path("<int:pk>/make-customer/", views.account_make_customer, name="make_customer"),
-    path("<int:pk>/contacts/", views.account_contacts, name="contacts"),
-    path("<int:pk>/timeline/", views.account_timeline, name="timeline"),
+    path("<int:pk>/contacts/", views.account_section, {"name": "contacts"}, name="contacts"),
+    path("<int:pk>/timeline/", views.account_section, {"name": "timeline"}, name="timeline"),
     path("<int:pk>/sales/", views.account_sales, name="sales"),
-    path("<int:pk>/lists/<slug:name>/", views.account_related_list, name="related"),
+    path("<int:pk>/lists/<slug:name>/", views.account_section, name="related"),
     path("", include("vinculo.accounts.record_urls")),
 ]

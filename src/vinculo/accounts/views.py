@@ -83,25 +83,19 @@ def account_detail(request, pk):
     user = request.user
     account = _account_for_page(user, pk)
     today = clock.today()
-    can_view_financial = user.can_view_financial_data
+    can_view_financial = Account.policy.can_read(user, "financial")
     children = list(
         Account.objects.visible_to(user).filter(parent=account).only("pk", "legal_name", "trade_name")[:CHILDREN_SHOWN + 1]
     )
-    contacts = page.contacts_queryset(account, user)
-    counts = page.related_counts(account, contacts)
-
-    def number(name):
-        return page.page_number(request.GET.get(f"{name}_page"))
-
-    lists = {name: page.related_page(name, account, number(name), today, counts[name]) for name in page.RELATED_LISTS}
-    lists["contacts"] = page.contacts_page(account, user, number("contacts"), contacts, counts["contacts"])
-    lists["timeline"] = page.timeline_page(account, user, request.GET.get("kind", ""), number("timeline"))
-    page.mark_contacts(list(lists.values()), account, user)
+    numbers = {section.key: page.page_number(request.GET.get(f"{section.key}_page")) for section in page.sections()}
+    lists = page.section_pages(account, user, today, numbers, request.GET)
     rollup = bool(children) and request.GET.get("rollup") == "1"
     sales = page.sales_panel(account, user, today, rollup=rollup)
     context = {
         **_fragment_context(request, account),
         **lists,
+        "main_sections": [(section, lists[section.key]) for section in page.sections("main")],
+        "side_sections": [(section, lists[section.key]) for section in page.sections("side")],
         "can_view_financial": can_view_financial,
         "addresses": account.addresses.all(),
         "children": children[:CHILDREN_SHOWN],
@@ -112,40 +106,21 @@ def account_detail(request, pk):
         "renewals": page.renewal_alerts(account, today, lists["contracts"]),
         # The alerts are about this account alone, whatever the sales panel rolls up.
         "own_sales": sales_summary([account.pk], today, account.currency) if rollup else sales.summary,
-        "history": visible_history(account, user, () if can_view_financial else Account.FINANCIAL_FIELDS),
+        "history": visible_history(account, user),
     }
     return render(request, "accounts/account_detail.html", context)
 
 
 @login_required
-def account_related_list(request, pk, name):
-    """One page of a related list of the account page (htmx fragment)."""
-    if name not in page.RELATED_LISTS:
+def account_section(request, pk, name):
+    """One page of a section of the account page (htmx fragment): a related list, the contacts, the timeline."""
+    if name not in page.SECTIONS:
         raise Http404
     account = _account_for_page(request.user, pk)
     context = _fragment_context(request, account)
-    related = page.related_page(name, account, page.page_number(request.GET.get("page")), context["today"])
-    page.mark_contacts([related], account, request.user)
-    context[name] = related
-    return render(request, f"accounts/_{name}_list.html", context)
-
-
-@login_required
-def account_contacts(request, pk):
-    """The contacts related list of an account page, one page at a time (htmx fragment)."""
-    account = _account_for_page(request.user, pk)
-    contacts = page.contacts_page(account, request.user, page.page_number(request.GET.get("page")))
-    return render(request, "accounts/_contacts_list.html", {"account": account, "contacts": contacts})
-
-
-@login_required
-def account_timeline(request, pk):
-    """A page of the account's activity timeline, optionally of one kind (htmx fragment)."""
-    account = _account_for_page(request.user, pk)
-    timeline = page.timeline_page(account, request.user, request.GET.get("kind", ""),
-                                  page.page_number(request.GET.get("page")))
-    page.mark_contacts([timeline], account, request.user)
-    return render(request, "accounts/_timeline.html", {"account": account, "timeline": timeline})
+    number = {name: page.page_number(request.GET.get("page"))}
+    context[name] = page.section_pages(account, request.user, context["today"], number, request.GET, keys=[name])[name]
+    return render(request, page.SECTIONS[name].template, context)
 
 
 @login_required

@@ -7,10 +7,12 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Activities")
 
     def ready(self):
+        from vinculo.accounts import page
+        from vinculo.contacts import page as contact_page
         from vinculo.core import nav, records, subjects
         from vinculo.core.api import routers
 
-        from . import api, services
+        from . import api, sections, services
         from .models import Activity
 
         records.register("activity", Activity, order=30)
@@ -19,3 +21,6 @@ class ActivitiesConfig(AppConfig):
         # An account's timeline sits under /accounts, after the account endpoints.
         routers.register("/accounts", api.timeline_router, order=20)
         routers.register("/activities", api.router, order=110)
+        page.register(sections.TimelineSection())
+        contact_page.sections.register("activities", "activities/_contact_activities.html",
+                                       load=sections.contact_activities, order=10)

@@ -5,9 +5,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.accounts.models import Account
-from vinculo.core.access import account_access_rule, owned_by_user_or_subordinates
 from vinculo.core.models import TrackedModel
-from vinculo.core.subjects import Regarding, subject_access_rule
+from vinculo.core.policy import Parent, Policy, Subject
+from vinculo.core.subjects import Regarding
 
 
 class Activity(Regarding, TrackedModel):
@@ -62,6 +62,10 @@ class Activity(Regarding, TrackedModel):
         settings.AUTH_USER_MODEL, verbose_name=_("participants"), blank=True, related_name="+"
     )
 
+    # An activity inherits the visibility of its account and of what it is about (a lead, a deal, a quote…:
+    # core.subjects); its owner's line sees it too.
+    policy = Policy(owner="owner", parents=[Parent("account", "accounts.Account"), Subject()])
+
     class Meta:
         ordering = ["-occurred_at", "-id"]
         verbose_name = _("activity")
@@ -83,12 +87,3 @@ class Activity(Regarding, TrackedModel):
         from django.urls import reverse
 
         return reverse("activities:detail", args=[self.pk])
-
-    @classmethod
-    def access_rule(cls, user, write: bool, per_row: bool = False) -> models.Q:
-        """An activity inherits its account's and its subject's visibility; its owner's line sees it too."""
-        return (
-            owned_by_user_or_subordinates(user)
-            | account_access_rule(user, write, per_row)
-            | subject_access_rule(user, write, per_row)
-        )

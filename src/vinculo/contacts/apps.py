@@ -7,11 +7,12 @@ class ContactsConfig(AppConfig):
     verbose_name = _("Contacts")
 
     def ready(self):
+        from vinculo.accounts import page
         from vinculo.core import nav, records, subjects
         from vinculo.core.api import routers
         from vinculo.core.lists import mark_visible
 
-        from . import api
+        from . import account_page, api
         from .models import Contact
 
         records.register("contact", Contact, order=20, search=records.SearchSpec(
@@ -22,3 +23,5 @@ class ContactsConfig(AppConfig):
         nav.register("contacts", _("Contacts"), "contacts:list", order=20)
         subjects.register(Contact, account_field="account")
         routers.register("/contacts", api.router, order=30)
+        page.register(account_page.ContactsSection())
+        page.register_contact_visibility(account_page.visible_contact_ids)

@@ -6,8 +6,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.accounts.models import Account
-from vinculo.core.access import account_access_rule, owned_by_user_or_subordinates
 from vinculo.core.models import TrackedModel
+from vinculo.core.policy import Parent, Policy
 from vinculo.core.validators import format_phone, normalize_phone
 
 
@@ -55,6 +55,9 @@ class Contact(TrackedModel):
     description = models.TextField(_("notes"), blank=True)
 
     SEARCH_SELECT_RELATED = ("account",)
+
+    # A contact inherits the visibility of its main account; its owner's line sees it too.
+    policy = Policy(owner="owner", parents=[Parent("account", "accounts.Account")], subject=True)
 
     class Meta:
         ordering = ["last_name", "first_name"]
@@ -105,11 +108,6 @@ class Contact(TrackedModel):
     def search_text(self) -> str:
         account = self.account.legal_name if self.account_id else ""
         return " ".join(filter(None, [self.first_name, self.last_name, self.email, self.title, account]))
-
-    @classmethod
-    def access_rule(cls, user, write: bool, per_row: bool = False) -> models.Q:
-        """A contact inherits the visibility of its main account; its owner's line sees it too."""
-        return owned_by_user_or_subordinates(user) | account_access_rule(user, write, per_row)
 
 
 class ContactAccountLink(models.Model):

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Exists, OuterRef
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -12,6 +13,7 @@ from vinculo.core.access import get_for_user
 from vinculo.core.lists import Column, RecordListView, mark_visible
 from vinculo.core.views import edit_page, move_to_recycle_bin, visible_history
 
+from . import page
 from .forms import ContactFilterForm, ContactForm
 from .models import Contact
 
@@ -69,7 +71,21 @@ def contact_detail(request, pk):
     return render(request, "contacts/contact_detail.html", {
         "contact": contact,
         "other_accounts": other_accounts,
+        "sections": list(page.sections),
         "history": visible_history(contact, user),
+    })
+
+
+@login_required
+def contact_section(request, pk, key):
+    """A section of the contact page, which loads it after the page (htmx): the page's own queries stay
+    the same whatever sections the apps add."""
+    if key not in page.sections:
+        raise Http404
+    contact = get_for_user(Contact, request.user, pk)
+    section = page.sections[key]
+    return render(request, section.template, {
+        "contact": contact, "data": section.load(contact, request.user), "shown": page.SHOWN,
     })
 
 

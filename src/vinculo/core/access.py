@@ -1,12 +1,14 @@
-"""The privacy model, in one place: which records of a type a user may see or edit, as a SQL filter.
-
-Access to a record = the org-wide default for its type, or ownership, or owning user below the
-viewer in the role hierarchy, or whatever extra rule the model adds (account team, sales team,
-territory, parent account). Admins see all. Every channel (pages, API, search, exports…) starts
-from `Model.objects.visible_to(user)` or `editable_by(user)`; none re-implements the rules.
+"""The privacy model's kernel: access levels, the org-wide default per record type, the role hierarchy,
+and `RecordQuerySet`, whose `visible_to(user)` / `editable_by(user)` every channel (pages, API, search,
+exports…) starts from. What each record type grants is declared once, in its `policy`
+(`core.policy.Policy`); none of the channels re-implements it. Admins see all.
 """
 
-from django.apps import apps
+import contextlib
+import contextvars
+
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import models
 
 
@@ -20,59 +22,98 @@ def is_admin(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active and user.is_superuser)
 
 
-def org_default(model) -> str:
-    OrgDefault = apps.get_model("org", "OrgDefault")
-    return OrgDefault.level_for(model._meta.label_lower)
+# --- The org-wide default level per record type ---------------------------------------------------------
+#
+# Kept in the cache every worker shares (settings.CACHES: a database table, or Redis), which a save of a
+# default clears, so a change applies to the next request of every worker at once; a cache per process
+# would keep serving the old level until it expired. Within one request (`access_scope`, opened by
+# `AccessScopeMiddleware`; background tasks open their own) the levels are read from it once.
 
+ORG_DEFAULTS_CACHE_KEY = "vinculo:org-defaults"
+
+# Where the levels come from: set by the org app, which owns the table (a callable → {"app.model": level}).
+org_defaults_source = None
+
+_scope: contextvars.ContextVar = contextvars.ContextVar("vinculo_org_defaults", default=None)
+
+
+def _shared_org_defaults() -> dict:
+    if org_defaults_source is None:  # before the apps are ready: nothing to read yet, and nothing to keep
+        return {}
+    levels = cache.get(ORG_DEFAULTS_CACHE_KEY)
+    if levels is None:
+        levels = org_defaults_source()
+        cache.set(ORG_DEFAULTS_CACHE_KEY, levels, 300)
+    return levels
+
+
+def org_default_levels() -> dict:
+    """{"app_label.model": level} for the types with a default set: once per request (a cache read)."""
+    scope = _scope.get()
+    if scope is None:
+        return _shared_org_defaults()
+    if "levels" not in scope:
+        scope["levels"] = _shared_org_defaults()
+    return scope["levels"]
+
+
+def org_default_level(record_type: str) -> str:
+    """The org-wide default of "app_label.model"; types without one are private."""
+    return org_default_levels().get(record_type, AccessLevel.PRIVATE)
+
+
+def org_default(model) -> str:
+    return org_default_level(model._meta.label_lower)
+
+
+def forget_org_defaults() -> None:
+    """After a default changes: every worker reads the table again."""
+    cache.delete(ORG_DEFAULTS_CACHE_KEY)
+    scope = _scope.get()
+    if scope is not None:
+        scope.pop("levels", None)
+
+
+@contextlib.contextmanager
+def access_scope():
+    """A unit of work (a request, a background task) that reads the org defaults once, as they are now."""
+    token = _scope.set({})
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
+class AccessScopeMiddleware:
+    """Every request reads the org-wide defaults once, as they are when it starts (see `access_scope`)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with access_scope():
+            return self.get_response(request)
+
+
+# --- The role hierarchy and the record filters ------------------------------------------------------------
 
 def subordinate_ids(user):
     """A subquery of the ids of users strictly below `user` in the role hierarchy."""
-    User = apps.get_model("org", "User")
+    User = get_user_model()
     role = user.role
     if role is None:
         return User.objects.none().values("id")
     return User.objects.filter(role__path__startswith=role.path).exclude(role_id=role.pk).values("id")
 
 
-def owned_by_user_or_subordinates(user, owner_field: str = "owner") -> models.Q:
-    return models.Q(**{f"{owner_field}_id": user.pk}) | models.Q(**{f"{owner_field}_id__in": subordinate_ids(user)})
-
-
-def related_access_rule(model_label: str, user, write: bool, per_row: bool, field: str):
-    """Records whose `field` points at a `model_label` record that `user` may see (or, with `write`, edit).
-
-    Without `per_row` the database lists every such parent once, which suits lists over many records. With
-    `per_row` it checks each row's parent on its own (an EXISTS on the primary key): much cheaper when the
-    query narrows to a few rows, as the account page's do (bench/: 50,000 accounts, one list scan of the
-    accounts table costs ~20 ms per query)."""
-    model = apps.get_model(model_label)
-    parents = model.objects.editable_by(user) if write else model.objects.visible_to(user)
-    if per_row:
-        return models.Q(models.Exists(parents.filter(pk=models.OuterRef(field))))
-    return models.Q(**{f"{field}__in": parents.values("pk")})
-
-
-def account_access_rule(user, write: bool, per_row: bool, field: str = "account_id") -> models.Q:
-    """Records whose account `user` may see (or, with `write`, edit)."""
-    return related_access_rule("accounts.Account", user, write, per_row, field)
-
-
 class RecordQuerySet(models.QuerySet):
-    """`per_row`: see `account_access_rule`; use it when the query already narrows to a few rows."""
+    """`per_row`: see `core.policy.Parent`; use it when the query already narrows to a few rows."""
 
     def visible_to(self, user, per_row: bool = False):
-        if not (user and user.is_authenticated and user.is_active):
-            return self.none()
-        if is_admin(user) or org_default(self.model) != AccessLevel.PRIVATE:
-            return self
-        return self.filter(self.model.access_rule(user, write=False, per_row=per_row))
+        return self.model.policy.filter(self, user, write=False, per_row=per_row)
 
     def editable_by(self, user, per_row: bool = False):
-        if not (user and user.is_authenticated and user.is_active):
-            return self.none()
-        if is_admin(user) or org_default(self.model) == AccessLevel.PUBLIC_READ_WRITE:
-            return self
-        return self.filter(self.model.access_rule(user, write=True, per_row=per_row))
+        return self.model.policy.filter(self, user, write=True, per_row=per_row)
 
     def deleted(self):
         return self.filter(deleted_at__isnull=False)

@@ -74,22 +74,31 @@ class Versioned(InputSchema):
 
 
 class Gated(Schema):
-    """An answer whose `GATED` fields are left out (not nulled) for callers `hidden_from` them; ninja
-    passes the request in the serialization context."""
+    """An answer whose restricted fields are left out (not nulled) for callers who may not read them: the
+    field groups of the access policy of `FIELDS_OF` (core.policy), or else the `GATED` fields for callers
+    `hidden_from` them. Ninja passes the request in the serialization context."""
 
+    FIELDS_OF: ClassVar[type | None] = None
     GATED: ClassVar[tuple[str, ...]] = ()
 
     @staticmethod
     def hidden_from(user) -> bool:
         return False
 
+    @classmethod
+    def hidden_fields(cls, user) -> tuple[str, ...]:
+        if cls.FIELDS_OF is not None:
+            policy = cls.FIELDS_OF.policy
+            if user is None:
+                return tuple(name for group in policy.field_groups.values() for name in group.fields)
+            return policy.hidden_fields(user)
+        return cls.GATED if user is None or cls.hidden_from(user) else ()
+
     @model_serializer(mode="wrap")
     def _without_gated_fields(self, serialize, info: SerializationInfo):
         data = serialize(self)
-        user = getattr((info.context or {}).get("request"), "auth", None)
-        if user is None or self.hidden_from(user):
-            for field in self.GATED:
-                data.pop(field, None)
+        for field in self.hidden_fields(getattr((info.context or {}).get("request"), "auth", None)):
+            data.pop(field, None)
         return data
 
 
@@ -273,7 +282,7 @@ class RecordAPI:
     def hidden_fields(self, user) -> tuple[str, ...]:
         """Fields `user` may neither read, write nor sort by."""
         out = self.Out
-        return out.GATED if issubclass(out, Gated) and out.hidden_from(user) else ()
+        return out.hidden_fields(user) if issubclass(out, Gated) else ()
 
     def sortable(self, user) -> dict[str, str]:
         hidden = self.hidden_fields(user)

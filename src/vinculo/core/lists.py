@@ -68,7 +68,7 @@ class RecordListView(LoginRequiredMixin, ListView):
     fragment_template_name = ""
     select_related: tuple[str, ...] = ()
     paginate_by = settings.VINCULO["PAGE_SIZE"]
-    # Check each row's access on its own (see core.access.related_access_rule): for lists whose pages are
+    # Check each row's access on its own (see core.policy.Parent): for lists whose pages are
     # cut from many rows and that count them some other way.
     per_row = False
 

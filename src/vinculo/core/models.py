@@ -6,7 +6,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .access import RecordQuerySet, owned_by_user_or_subordinates
+from .access import RecordQuerySet
+from .policy import Policy
 
 
 class LiveManager(models.Manager.from_queryset(RecordQuerySet)):
@@ -41,6 +42,10 @@ class TrackedModel(models.Model):
     objects = LiveManager()
     all_objects = AllRecordsManager()
 
+    # Who may see and change the records (core.policy); a type whose visibility is not just its owner's
+    # line declares its own.
+    policy = Policy(owner="owner")
+
     # Fields that change on every save and so are not history.
     UNTRACKED_FIELDS = frozenset(
         {"id", "created_at", "updated_at", "created_by", "updated_by", "version", "deleted_at", "deleted_by"}
@@ -56,9 +61,9 @@ class TrackedModel(models.Model):
 
     @classmethod
     def access_rule(cls, user, write: bool, per_row: bool = False) -> models.Q:
-        """The Q a non-admin's queryset is filtered by when the org default is private (`per_row`: see
-        `core.access.account_access_rule`; rules on the record's own columns ignore it)."""
-        return owned_by_user_or_subordinates(user)
+        """The Q a non-admin's queryset is filtered by when the access level is private: the type's
+        policy compiled (kept for callers from before `policy`)."""
+        return cls.policy.rule(user, write, per_row)
 
     def search_text(self) -> str:
         """Text indexed for global search; types that appear in search override it."""

@@ -33,6 +33,22 @@ class MissingRate(LookupError):
         super().__init__(f"No exchange rate for {currency} on or before {on}.")
 
 
+_rate_table = None
+
+
+def register_rate_table(model) -> None:
+    """The model holding the dated rates (`currency`, `date`, `rate`): the organisation's exchange-rate
+    table, registered by the org app, which sits above the kernel."""
+    global _rate_table
+    _rate_table = model
+
+
+def _rates():
+    if _rate_table is None:
+        raise LookupError("No exchange-rate table is registered (the org app registers it in its ready()).")
+    return _rate_table.objects
+
+
 def base_currency() -> str:
     return settings.VINCULO.get("BASE_CURRENCY", "CLP")
 
@@ -45,8 +61,6 @@ def quantize(amount: Decimal, currency: str) -> Decimal:
 
 def rates_on(currencies: Iterable[str], on: datetime.date | None = None) -> dict[str, Decimal]:
     """The latest rate on or before `on` of each currency (one query per currency; the base is 1)."""
-    from vinculo.org.models import ExchangeRate
-
     on = on or clock.today()
     base = base_currency()
     rates = {}
@@ -55,7 +69,7 @@ def rates_on(currencies: Iterable[str], on: datetime.date | None = None) -> dict
             rates[currency] = Decimal(1)
             continue
         rate = (
-            ExchangeRate.objects.filter(currency=currency, date__lte=on).order_by("-date").values_list("rate", flat=True)
+            _rates().filter(currency=currency, date__lte=on).order_by("-date").values_list("rate", flat=True)
         ).first()
         if rate is None:
             raise MissingRate(currency, on)
@@ -91,8 +105,6 @@ class RateHistory:
     there is none."""
 
     def __init__(self, currencies: Iterable[str], start: datetime.date, end: datetime.date):
-        from vinculo.org.models import ExchangeRate
-
         self.base = base_currency()
         self.start, self.end = start, end
         self._days: dict[str, list[datetime.date]] = {}
@@ -101,13 +113,13 @@ class RateHistory:
         if not others:
             return
         rows = list(
-            ExchangeRate.objects.filter(currency__in=others, date__gte=start, date__lte=end)
+            _rates().filter(currency__in=others, date__gte=start, date__lte=end)
             .order_by("currency", "date").values_list("currency", "date", "rate")
         )
         for currency in others:
             # The rate in force on `start` may have been set before it.
             earlier = (
-                ExchangeRate.objects.filter(currency=currency, date__lt=start).order_by("-date").values_list("date", "rate")
+                _rates().filter(currency=currency, date__lt=start).order_by("-date").values_list("date", "rate")
             ).first()
             self._days[currency], self._rates[currency] = ([earlier[0]], [earlier[1]]) if earlier else ([], [])
         for currency, day, rate in rows:

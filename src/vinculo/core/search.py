@@ -8,11 +8,13 @@ record type's `visible_to(user)`, so search shows nothing a user could not open.
 import re
 import unicodedata
 
+from django.apps import apps
 from django.db import connection
 from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 
-from .models import SearchEntry
+from . import events
+from .models import SearchEntry, TrackedModel
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -36,6 +38,41 @@ def index_record(record) -> None:
     SearchEntry.objects.update_or_create(
         kind=kind, object_id=record.pk, defaults={"body": fold(record.search_text())}
     )
+
+
+def searchable_models() -> list:
+    """The record types whose `search_text` is their own: the ones the index holds."""
+    return [model for model in apps.get_models()
+            if issubclass(model, TrackedModel) and model.search_text is not TrackedModel.search_text]
+
+
+def may_change_search_text(event: events.Event) -> bool:
+    """Whether `event` may have changed the record's indexed text. `search_text` reads the record's own
+    columns and the relations named in SEARCH_SELECT_RELATED (what `rebuild` selects), so an update that
+    only moved other relations (a territory, an owner) leaves it as it was."""
+    if event.kind not in events.Kind.CHANGES or not event.changes:
+        return True
+    model = apps.get_model(event.record_type)
+    followed = set(getattr(model, "SEARCH_SELECT_RELATED", ()))
+    for name in event.changed_fields:
+        field = model._meta.get_field(name)
+        if not field.is_relation or name in followed:
+            return True
+    return False
+
+
+def reindex(event: events.Event) -> None:
+    """Event handler: bring the record's index entry up to date with the record as it is now."""
+    model = apps.get_model(event.record_type)
+    queryset = model._base_manager.filter(pk=event.record_id)
+    related = getattr(model, "SEARCH_SELECT_RELATED", ())
+    if related:
+        queryset = queryset.select_related(*related)
+    record = queryset.first()
+    if record is None:  # deleted for good since
+        SearchEntry.objects.filter(kind=event.record_type, object_id=event.record_id).delete()
+        return
+    index_record(record)
 
 
 def rebuild(model, batch_size: int = 5000) -> int:

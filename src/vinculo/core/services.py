@@ -1,16 +1,20 @@
 """Writes every record goes through: create, update with optimistic locking, soft delete, restore.
 
-Each runs in one transaction, records who did what in the change log, and leaves nothing
-half-written when it refuses. The search index follows through the post_save signal.
+Each runs in one transaction, records who did what in the change log, leaves nothing half-written when
+it refuses, and emits an event (core.events) that its handlers, the search index among them, receive after
+the transaction commits. `bulk_update` does the same for many records in one UPDATE.
 """
 
+import contextlib
 import datetime
+from collections.abc import Iterable
+from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import clock
+from . import clock, events
 from .models import ChangeLog, TrackedModel
 from .subjects import Regarding, readable_changes
 
@@ -52,11 +56,15 @@ def _snapshot(record: TrackedModel) -> dict:
     }
 
 
-def _log(record, action, user, changes=()):
+def _content_type(model):
     from django.contrib.contenttypes.models import ContentType
 
+    return ContentType.objects.get_for_model(model)
+
+
+def _log(record, action, user, changes=()):
     ChangeLog.objects.create(
-        content_type=ContentType.objects.get_for_model(type(record)),
+        content_type=_content_type(type(record)),
         object_id=record.pk,
         action=action,
         user=user if user and user.is_authenticated else None,
@@ -70,6 +78,32 @@ def log_change(record: TrackedModel, by, label: str, old: str = "", new: str = "
     """Record in `record`'s history a change that is not one of its own fields (a price, a contact's
     role on a deal, a competitor's contact)."""
     _log(record, ChangeLog.Action.UPDATE, by, [{"field": "", "label": str(label), "old": str(old), "new": str(new)}])
+
+
+def _actor_id(by) -> int | None:
+    return by.pk if by and by.is_authenticated else None
+
+
+def _event(record: TrackedModel, kind: str, by, changes: Iterable[events.Change] = ()) -> events.Event:
+    changes = tuple(changes)
+    if kind == events.Kind.UPDATED and any(change.field in events.TRANSITION_FIELDS for change in changes):
+        kind = events.Kind.TRANSITION
+    return events.Event(kind=kind, record_type=record._meta.label_lower, record_id=record.pk,
+                        actor_id=_actor_id(by), changes=changes)
+
+
+# Set on a record while a service saves it: the post_save receiver (core.signals) emits events only for
+# saves that went around the services, so a service's write is one event, not two.
+SAVING_THROUGH_SERVICES = "_saving_through_services"
+
+
+@contextlib.contextmanager
+def _saving(record: TrackedModel):
+    setattr(record, SAVING_THROUGH_SERVICES, True)
+    try:
+        yield
+    finally:
+        delattr(record, SAVING_THROUGH_SERVICES)
 
 
 def _validate(record):
@@ -87,8 +121,10 @@ def create_record(record: TrackedModel, by, validate: bool = True) -> TrackedMod
         record.owner = by
     if validate:
         _validate(record)
-    record.save()
+    with _saving(record):
+        record.save()
     _log(record, ChangeLog.Action.CREATE, by)
+    events.emit(_event(record, events.Kind.CREATED, by))
     return record
 
 
@@ -102,6 +138,7 @@ def update_record(record: TrackedModel, by, expected_version: int | None = None,
     if validate:
         _validate(record)
     before, after = _snapshot(stored), _snapshot(record)
+    changed = [name for name in after if before[name] != after[name]]
     changes = [
         {
             "field": name,
@@ -109,8 +146,7 @@ def update_record(record: TrackedModel, by, expected_version: int | None = None,
             "old": _display(record, record._meta.get_field(name), before[name]),
             "new": _display(record, record._meta.get_field(name), after[name]),
         }
-        for name in after
-        if before[name] != after[name]
+        for name in changed
     ]
     if isinstance(record, Regarding):
         changes = readable_changes(stored, record, changes)
@@ -118,8 +154,12 @@ def update_record(record: TrackedModel, by, expected_version: int | None = None,
         return record
     record.version = stored.version + 1
     record.updated_by = by if by and by.is_authenticated else None
-    record.save()
+    with _saving(record):
+        record.save()
     _log(record, ChangeLog.Action.UPDATE, by, changes)
+    events.emit(_event(record, events.Kind.UPDATED, by, [
+        events.Change(name, events.plain(before[name]), events.plain(after[name])) for name in changed
+    ]))
     return record
 
 
@@ -130,8 +170,10 @@ def soft_delete(record: TrackedModel, by) -> None:
     record.deleted_at = clock.now()
     record.deleted_by = by
     record.version += 1
-    record.save(update_fields=["deleted_at", "deleted_by", "version", "updated_at"])
+    with _saving(record):
+        record.save(update_fields=["deleted_at", "deleted_by", "version", "updated_at"])
     _log(record, ChangeLog.Action.DELETE, by)
+    events.emit(_event(record, events.Kind.DELETED, by))
 
 
 @transaction.atomic
@@ -143,5 +185,84 @@ def restore(record: TrackedModel, by) -> None:
     record.version += 1
     # A live record may have taken its unique values (e.g. the tax id) in the meantime.
     record.validate_constraints()
-    record.save(update_fields=["deleted_at", "deleted_by", "version", "updated_at"])
+    with _saving(record):
+        record.save(update_fields=["deleted_at", "deleted_by", "version", "updated_at"])
     _log(record, ChangeLog.Action.RESTORE, by)
+    events.emit(_event(record, events.Kind.RESTORED, by))
+
+
+def _relation_names(field: models.ForeignKey, ids: Iterable) -> dict:
+    """The history text of each id of `field`'s related records, in one query."""
+    ids = {pk for pk in ids if pk is not None}
+    found = field.related_model._base_manager.in_bulk(ids) if ids else {}
+    return {pk: str(found[pk]) if pk in found else str(pk) for pk in ids} | {None: ""}
+
+
+@transaction.atomic(savepoint=False)
+def bulk_update(records: models.QuerySet | Iterable[TrackedModel], values: dict[str, Any], by) -> list[TrackedModel]:
+    """Give every record of `records` the same `values` ({field name: value}; a relation takes a record or
+    its id) in one UPDATE, as an edit by `by` would: each record whose values change gets its version bumped
+    and `updated_by`, one history entry (field, old → new) and one event after commit. Records already
+    holding the values are left alone. No validation and no version check: for moves decided by the code
+    (territory rules, lead conversion), not for forms.
+
+    `records` may be a queryset (records in the recycle bin included when it includes them) or records
+    already loaded (their `__str__` and the fields of `values` read without further queries); the
+    records changed come back, updated in memory. Inside a caller's transaction it takes no savepoint:
+    an error fails the caller's whole transaction."""
+    records = list(records)
+    if not records:
+        return []
+    model = type(records[0])
+    fields = {model._meta.get_field(name).name: model._meta.get_field(name) for name in values}
+    raw, shown_new = {}, {}
+    for name, value in values.items():
+        name = model._meta.get_field(name).name
+        raw[name] = value.pk if isinstance(value, models.Model) else value
+        shown_new[name] = str(value) if isinstance(value, models.Model) else None
+    changed, olds = [], []
+    for record in records:
+        old = {name: getattr(record, field.attname) for name, field in fields.items()}
+        differing = [name for name in fields if old[name] != raw[name]]
+        if differing:
+            changed.append(record)
+            olds.append({name: old[name] for name in differing})
+    if not changed:
+        return []
+    names = {
+        name: _relation_names(field, [old[name] for old in olds if name in old]
+                              + ([raw[name]] if shown_new[name] is None else []))
+        for name, field in fields.items() if isinstance(field, models.ForeignKey)
+    }
+
+    def shown(name, value, new=False):
+        if new and shown_new[name] is not None:
+            return shown_new[name]
+        return names[name][value] if name in names else _display(None, fields[name], value)
+
+    user = by if by and by.is_authenticated else None
+    now = clock.now()
+    model._base_manager.filter(pk__in=[record.pk for record in changed]).update(
+        **{fields[name].attname: value for name, value in raw.items()},
+        version=models.F("version") + 1, updated_by=user, updated_at=now,
+    )
+    content_type = _content_type(model)
+    history, emitted = [], []
+    for record, old in zip(changed, olds, strict=True):
+        history.append(ChangeLog(
+            content_type=content_type, object_id=record.pk, action=ChangeLog.Action.UPDATE, user=user, at=now,
+            record_label=str(record)[:300],
+            changes=[{"field": name, "label": str(fields[name].verbose_name), "old": shown(name, old[name]),
+                      "new": shown(name, raw[name], new=True)} for name in old],
+        ))
+        emitted.append(_event(record, events.Kind.UPDATED, by, [
+            events.Change(name, events.plain(old[name]), events.plain(raw[name])) for name in old
+        ]))
+        for name, field in fields.items():
+            setattr(record, field.attname, raw[name])
+        if "version" not in record.get_deferred_fields():  # a deferred one is read afresh when asked for
+            record.version += 1
+        record.updated_by_id, record.updated_at = _actor_id(by), now
+    ChangeLog.objects.bulk_create(history)
+    events.emit(*emitted)
+    return changed

@@ -1,16 +1,21 @@
 from django.db.models.signals import post_save
 
-from . import search
+from . import events
 from .models import TrackedModel
+from .services import SAVING_THROUGH_SERVICES
 
 
-def _reindex(sender, instance, raw=False, **kwargs):
-    if raw or not issubclass(sender, TrackedModel) or type(instance).search_text is TrackedModel.search_text:
+def _saved_around_services(sender, instance, created, raw=False, **kwargs):
+    """A record saved without core.services (the admin, a service's bookkeeping save, a data fix, a test
+    factory) still emits an event, so its handlers (the search index) follow; it names no actor and no
+    changes. Saves made by core.services emit their own, fuller event."""
+    if raw or not issubclass(sender, TrackedModel) or getattr(instance, SAVING_THROUGH_SERVICES, False):
         return
-    search.index_record(instance)
+    events.emit(events.Event(kind=events.Kind.CREATED if created else events.Kind.UPDATED,
+                             record_type=sender._meta.label_lower, record_id=instance.pk, actor_id=None))
 
 
-post_save.connect(_reindex, dispatch_uid="vinculo.core.reindex")
+post_save.connect(_saved_around_services, dispatch_uid="vinculo.core.saved_around_services")
 
 
 def analyze_new_indexes(using: str = "default", **kwargs) -> list[str]:

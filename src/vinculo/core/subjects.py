@@ -9,8 +9,8 @@ registers it from its `AppConfig.ready()`, the way models register with the admi
 
 The kernel never imports the apps. From the registry come:
 
-- `subject_access_rule`: a record is visible to whoever may see its subject (the subject's visibility is
-  inherited), one OR-ed condition per registered type;
+- the subject types the access policy's `Subject` clause ORs over (core.policy: a record is visible to
+  whoever may see its subject);
 - the account roll-up: every regarding record also keeps the `account` its subject belongs to (the subject's
   `account_field`, or the account itself), so the account page and its timeline read one indexed column;
 - `hand_over`: when a subject is replaced by others (a lead converted into an account, a contact and a
@@ -37,6 +37,7 @@ from django.utils.translation import gettext_lazy as _
 from . import clock
 from .access import RecordQuerySet
 from .models import AllRecordsManager, ChangeLog, LiveManager
+from .policy import content_type_ref
 
 # `account_field` of the subject type that is the account roll-up itself.
 SELF = "pk"
@@ -142,18 +143,6 @@ def content_type_id(model) -> int:
     except KeyError:
         ContentType.objects.get_for_models(*(t.model for t in registry.types()), model)
         return ContentType.objects.get_for_model(model).pk
-
-
-def content_type_ref(model):
-    """`model`'s content type id for a filter, without a query: the cached id, else a subquery (reads never
-    pay a query for the content type, whatever the cache holds)."""
-    try:
-        # Django's own content type cache (private, stable since 1.x); a miss is not an error here.
-        return ContentType.objects._get_from_cache(model._meta).pk
-    except KeyError:
-        opts = model._meta
-        return models.Subquery(
-            ContentType.objects.filter(app_label=opts.app_label, model=opts.model_name).values("pk")[:1])
 
 
 def regarding_models() -> list[type]:
@@ -431,27 +420,6 @@ def _install_alias(model, subject_type: SubjectType) -> None:
     setattr(model, f"{alias}_id", _Alias(get_id, set_id))
     # Model(lead=…) accepts properties only: Options caches their names.
     model._meta.__dict__.pop("_property_names", None)
-
-
-# --- Access ---------------------------------------------------------------------------------------------
-
-def subject_access_rule(user, write: bool, per_row: bool = False) -> models.Q:
-    """Records whose subject `user` may see (or, with `write`, edit): one condition per subject type. The
-    account itself is left out: the account rule covers it through the roll-up column. `per_row`: see
-    `core.access.related_access_rule`."""
-    rule = None
-    for subject_type in registry.types():
-        if subject_type.is_account:
-            continue
-        manager = subject_type.model.objects
-        subjects = manager.editable_by(user) if write else manager.visible_to(user)
-        if per_row:
-            about = models.Q(models.Exists(subjects.filter(pk=models.OuterRef("regarding_id"))))
-        else:
-            about = models.Q(regarding_id__in=subjects.values("pk"))
-        condition = models.Q(regarding_type_id=content_type_ref(subject_type.model)) & about
-        rule = condition if rule is None else rule | condition
-    return rule if rule is not None else models.Q(pk__in=[])
 
 
 # --- Moving records when a subject is replaced ----------------------------------------------------------

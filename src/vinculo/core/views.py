@@ -21,9 +21,10 @@ SEARCH_PAGE_SIZE = 25
 RECYCLE_BIN_SIZE = 50
 
 
-def visible_history(record, user, hidden_fields=()):
-    """The record's latest changes, without the values of fields the user may not see."""
-    hidden = set(hidden_fields)
+def visible_history(record, user, hidden_fields=None):
+    """The record's latest changes, without the values of fields the user may not see: by default those
+    of the field groups the record's access policy keeps from them (core.policy)."""
+    hidden = set(type(record).policy.hidden_fields(user) if hidden_fields is None else hidden_fields)
     entries = []
     for entry in record.history()[:HISTORY_SHOWN]:
         if hidden:

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.models import TrackedModel
+from vinculo.core.policy import Policy
 
 
 class Campaign(TrackedModel):
@@ -33,6 +34,8 @@ class Campaign(TrackedModel):
         settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="campaigns"
     )
     description = models.TextField(_("description"), blank=True)
+
+    policy = Policy(owner="owner", subject=True)
 
     class Meta:
         ordering = ["-start_date", "name"]

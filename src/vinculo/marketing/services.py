@@ -22,7 +22,8 @@ def move_memberships(handover: subjects.Handover, model) -> None:
     """Mover (core.subjects): the contact a lead became is the member from now on (merged if it already was
     one). A lead without a person (no contact) keeps its memberships: a membership needs a lead or a contact."""
     contact = handover.targets.get("contact")
-    if contact is None or handover.source._meta.label_lower != "sales.lead":
+    lead_model = model._meta.get_field("lead").related_model
+    if contact is None or not isinstance(handover.source, lead_model):
         return
     for membership in model.objects.select_for_update().filter(lead_id=handover.source.pk):
         existing = model.objects.filter(campaign_id=membership.campaign_id, contact=contact).first()

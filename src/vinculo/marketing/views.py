@@ -2,23 +2,20 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect, render
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from vinculo.contacts.models import Contact
 from vinculo.core.access import get_for_user
-from vinculo.core.lists import Column, RecordListView, mark_visible
+from vinculo.core.lists import Column, RecordListView
 from vinculo.core.views import edit_page, move_to_recycle_bin, visible_history
-from vinculo.sales.models import Lead
 
+from . import page
 from .forms import CampaignFilterForm, CampaignForm
 from .models import Campaign
-
-RELATED_SHOWN = 50
 
 
 def _label(name):
@@ -54,21 +51,12 @@ def campaign_detail(request, pk):
         editable=Exists(Campaign.objects.editable_by(user).filter(pk=OuterRef("pk"))),
     )
     campaign = get_for_user(queryset, user, pk)
-    leads = Lead.objects.visible_to(user).filter(campaign=campaign).select_related("owner").order_by("-created_at")
-    # Members the user may see: a lead or a contact they can open, named only then.
-    members = campaign.members.filter(
-        Q(lead__in=Lead.objects.visible_to(user).values("pk"))
-        | Q(contact__in=Contact.objects.visible_to(user).values("pk"))
-    ).select_related("lead", "contact")
-    shown = list(members[:RELATED_SHOWN])
-    mark_visible(shown, user, "lead", "lead_visible")
-    mark_visible(shown, user, "contact", "contact_visible")
+    sections = [(section, section.load(campaign, user)) for section in page.sections]
     return render(request, "marketing/campaign_detail.html", {
         "campaign": campaign,
-        "leads": list(leads[:RELATED_SHOWN]),
-        "lead_count": leads.count(),
-        "members": shown,
-        "member_count": members.count(),
+        "sections": sections,
+        # Each section's count by name too ("lead_count"), for the page's summary.
+        **{section.options["count_name"]: data["count"] for section, data in sections if "count_name" in section.options},
         "history": visible_history(campaign, user),
     })
 

@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
 
-from vinculo.accounts.models import Account
 from vinculo.core import clock
 from vinculo.core.api import (
     ERRORS,
@@ -29,9 +28,9 @@ from vinculo.core.api import (
     resolve_references,
 )
 from vinculo.core.money import MissingRate, base_currency, convert, rates_on
-from vinculo.sales.models import Lead
 
 from . import services
+from . import territories as territorial_types
 from .forms import tree_order
 from .models import BusinessUnit, ExchangeRate, SalesTeam, SalesTeamMember, Territory, User
 from .views import RATE_PERMISSION, TEAM_PERMISSION, TERRITORY_PERMISSION
@@ -190,13 +189,12 @@ def territory_update(request, territory_id: int, payload: TerritoryIn):
 def territory_apply_rules(request, payload: ApplyRulesIn):
     user = request.auth
     _require(user, TERRITORY_PERMISSION, _("territories"))
-    answer = {"accounts": None, "leads": None}
-    if payload.target in ("both", "accounts"):
-        answer["accounts"] = vars(services.assign_territories(Account.objects.editable_by(user), by=user,
-                                                              only_unassigned=payload.only_unassigned))
-    if payload.target in ("both", "leads"):
-        answer["leads"] = vars(services.assign_territories(Lead.objects.editable_by(user), by=user,
-                                                           only_unassigned=payload.only_unassigned))
+    answer = {}
+    for kind in territorial_types.types():
+        answer[kind.key] = None
+        if payload.target in ("both", kind.key):
+            answer[kind.key] = vars(services.assign_territories(kind.model.objects.editable_by(user), by=user,
+                                                                only_unassigned=payload.only_unassigned))
     return answer
 
 

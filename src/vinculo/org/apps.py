@@ -7,10 +7,14 @@ class OrgConfig(AppConfig):
     verbose_name = _("Organisation")
 
     def ready(self):
-        from vinculo.core import nav
+        from vinculo.core import access, money, nav
         from vinculo.core.api import routers
 
         from . import api
+        from .models import ExchangeRate, OrgDefault
+
+        access.org_defaults_source = OrgDefault.levels
+        money.register_rate_table(ExchangeRate)
 
         for key, label, url_name, order in (
             ("territories", _("Territories"), "org:territory_list", 210),

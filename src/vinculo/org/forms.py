@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from vinculo.core import clock
 from vinculo.core.money import Currency, base_currency
 
+from . import territories
 from .models import ExchangeRate, SalesTeamMember, Territory, TerritoryRule, User
 
 # Non-breaking spaces survive HTML whitespace collapsing inside <option>.
@@ -143,14 +144,12 @@ class TerritoryRuleForm(forms.ModelForm):
         help_texts = {"value": _("A country code (CL), a region or city name, or the start of a postal code.")}
 
     def __init__(self, *args, territory, **kwargs):
-        from vinculo.accounts.models import Industry
-
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.instance.territory = territory
         self.fields["field"].choices = TerritoryRule.Field.choices
         self.fields["field"].initial = TerritoryRule.Field.REGION
-        self.fields["industry"].queryset = Industry.objects.all()
+        self.fields["industry"].queryset = territories.industries()
         self.fields["value"].required = False
 
     def clean(self):
@@ -173,12 +172,19 @@ class TerritoryRuleForm(forms.ModelForm):
 
 
 class ApplyRulesForm(forms.Form):
-    class Target(models.TextChoices):
-        BOTH = "both", _("Accounts and leads")
-        ACCOUNTS = "accounts", _("Accounts only")
-        LEADS = "leads", _("Leads only")
+    ALL = "both"  # every territorial type; otherwise one type's key
 
-    target = forms.ChoiceField(label=_("Apply to"), choices=Target.choices, initial=Target.BOTH)
+    target = forms.ChoiceField(label=_("Apply to"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        kinds = territories.types()
+        self.fields["target"].choices = [
+            (self.ALL, _("All: %(types)s") % {"types": ", ".join(str(kind.label) for kind in kinds)}),
+            *((kind.key, _("%(records)s only") % {"records": kind.label}) for kind in kinds),
+        ]
+        self.fields["target"].initial = self.ALL
+
     only_unassigned = forms.BooleanField(
         label=_("Only records without a territory"), required=False, initial=True,
         help_text=_("Untick to re-assign every record a rule matches, including territories chosen by hand."),

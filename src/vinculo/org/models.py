@@ -1,11 +1,10 @@
 """The organisation: users and their profile, roles, business units, offices, territories, sales teams."""
 
 from django.contrib.auth.models import AbstractUser
-from django.core.cache import cache
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
-from vinculo.core.access import AccessLevel
+from vinculo.core.access import AccessLevel, forget_org_defaults, org_default_level
 from vinculo.core.money import Currency
 
 
@@ -152,9 +151,9 @@ class TerritoryRule(models.Model):
             if len(self.value) != 2 or not self.value.isalpha():
                 raise ValidationError({"value": _("Give a two-letter country code, e.g. CL.")})
         elif self.field == self.Field.INDUSTRY:
-            from vinculo.accounts.models import Industry
+            from .territories import industries
 
-            if not self.value.isdigit() or not Industry.objects.filter(pk=self.value).exists():
+            if not self.value.isdigit() or not industries().filter(pk=self.value).exists():
                 raise ValidationError({"value": _("Choose an existing industry.")})
 
 
@@ -236,8 +235,6 @@ class OrgDefault(models.Model):
     record_type = models.CharField(_("record type"), max_length=60, unique=True)
     access = models.CharField(_("access"), max_length=20, choices=AccessLevel.choices, default=AccessLevel.PRIVATE)
 
-    CACHE_KEY = "vinculo:org-defaults"
-
     class Meta:
         verbose_name = _("org-wide default")
         verbose_name_plural = _("org-wide defaults")
@@ -247,20 +244,21 @@ class OrgDefault(models.Model):
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        cache.delete(self.CACHE_KEY)
+        forget_org_defaults()
 
     def delete(self, *args, **kwargs):
-        cache.delete(self.CACHE_KEY)
+        forget_org_defaults()
         return super().delete(*args, **kwargs)
 
     @classmethod
+    def levels(cls) -> dict[str, str]:
+        """Every default set, {"app_label.model": level}: one query."""
+        return dict(cls.objects.values_list("record_type", "access"))
+
+    @classmethod
     def level_for(cls, record_type: str) -> str:
-        """Cached: one query per process until a default changes. Types without a row are private."""
-        levels = cache.get(cls.CACHE_KEY)
-        if levels is None:
-            levels = dict(cls.objects.values_list("record_type", "access"))
-            cache.set(cls.CACHE_KEY, levels, 300)
-        return levels.get(record_type, AccessLevel.PRIVATE)
+        """Types without a row are private. Read once per request (see core.access.access_scope)."""
+        return org_default_level(record_type)
 
 
 class CompanyProfile(models.Model):

@@ -7,16 +7,15 @@ import io
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from vinculo.core import clock
-from vinculo.core.models import ChangeLog
 from vinculo.core.money import base_currency
 from vinculo.core.search import fold
+from vinculo.core.services import bulk_update
 
+from . import territories
 from .models import ExchangeRate, SalesTeam, SalesTeamMember, Territory, TerritoryRule, User
 
 BATCH_SIZE = 500
@@ -33,22 +32,6 @@ class Assignment:
     unchanged: int = 0
     unmatched: int = 0
     per_territory: dict[int, int] = field(default_factory=dict)
-
-
-def _facts_of_account(account) -> dict[str, str]:
-    billing = account.billing_addresses[0] if account.billing_addresses else None
-    return {
-        "country": (billing.country if billing else "") or account.country,
-        "region": billing.region if billing else "",
-        "city": billing.city if billing else "",
-        "postal_code": billing.postal_code if billing else "",
-        "industry": str(account.industry_id or ""),
-    }
-
-
-def _facts_of_lead(lead) -> dict[str, str]:
-    return {"country": lead.country, "region": lead.region, "city": lead.city, "postal_code": "",
-            "industry": str(lead.industry_id or "")}
 
 
 def _normalise(name: str, value: str) -> str:
@@ -77,18 +60,8 @@ def matching_territory(facts: dict[str, str], rules: list[TerritoryRule]) -> int
     return None
 
 
-def _batches(queryset, model):
-    """`queryset` in primary key order, BATCH_SIZE rows at a time, with what the rules look at."""
-    from vinculo.accounts.models import Account, Address
-
-    if model is Account:
-        queryset = queryset.only("pk", "territory_id", "country", "industry_id", "legal_name", "trade_name").prefetch_related(
-            models.Prefetch("addresses", to_attr="billing_addresses",
-                            queryset=Address.objects.filter(kind=Address.Kind.BILLING).order_by("id"))
-        )
-    else:
-        queryset = queryset.only("pk", "territory_id", "country", "region", "city", "industry_id", "first_name",
-                                 "last_name", "company")
+def _batches(queryset):
+    """`queryset` in primary key order, BATCH_SIZE rows at a time."""
     last = 0
     while True:
         batch = list(queryset.filter(pk__gt=last).order_by("pk")[:BATCH_SIZE])
@@ -99,15 +72,14 @@ def _batches(queryset, model):
 
 
 def assign_territories(queryset: models.QuerySet, by: User, only_unassigned: bool = True) -> Assignment:
-    """Put each account or lead of `queryset` into the territory of the first territory rule it matches.
+    """Put each record of `queryset` (of a type registered in `org.territories`: accounts, leads) into the
+    territory of the first territory rule it matches.
 
     With `only_unassigned`, records that already have a territory (e.g. set by hand) are left alone.
-    Writes one UPDATE per territory and one bulk insert of change history per batch of BATCH_SIZE records,
-    each changed record getting its version bumped and a ChangeLog entry like an edit by `by`."""
-    from vinculo.accounts.models import Account
-
+    Moves go through `core.services.bulk_update`, one call per territory and batch of BATCH_SIZE records:
+    each moved record gets its version bumped, a ChangeLog entry like an edit by `by` and an event."""
     model = queryset.model
-    facts_of = _facts_of_account if model is Account else _facts_of_lead
+    kind = territories.of_model(model)
     result = Assignment()
     rules = list(TerritoryRule.objects.order_by("priority", "id"))
     if not rules:
@@ -115,36 +87,22 @@ def assign_territories(queryset: models.QuerySet, by: User, only_unassigned: boo
         return result
     if only_unassigned:
         queryset = queryset.filter(territory__isnull=True)
-    names = dict(Territory.objects.values_list("pk", "name"))
-    content_type = ContentType.objects.get_for_model(model)
-    label = str(model._meta.get_field("territory").verbose_name)
-    user = by if by and by.is_authenticated else None
+    territory_by_id = Territory.objects.in_bulk()
     with transaction.atomic():
-        for batch in _batches(queryset, model):
-            moves: dict[int, list[int]] = {}
-            log = []
-            now = clock.now()
+        for batch in _batches(kind.prepare(queryset)):
+            moves: dict[int, list] = {}
             for record in batch:
-                territory_id = matching_territory(facts_of(record), rules)
+                territory_id = matching_territory(kind.facts(record), rules)
                 if territory_id is None:
                     result.unmatched += 1
                 elif territory_id == record.territory_id:
                     result.unchanged += 1
                 else:
-                    moves.setdefault(territory_id, []).append(record.pk)
-                    log.append(ChangeLog(
-                        content_type=content_type, object_id=record.pk, action=ChangeLog.Action.UPDATE, user=user,
-                        at=now, record_label=str(record)[:300],
-                        changes=[{"field": "territory", "label": label, "old": names.get(record.territory_id, ""),
-                                  "new": names[territory_id]}],
-                    ))
-            for territory_id, ids in moves.items():
-                model.all_objects.filter(pk__in=ids).update(
-                    territory_id=territory_id, version=models.F("version") + 1, updated_by=user, updated_at=now
-                )
-                result.assigned += len(ids)
-                result.per_territory[territory_id] = result.per_territory.get(territory_id, 0) + len(ids)
-            ChangeLog.objects.bulk_create(log)
+                    moves.setdefault(territory_id, []).append(record)
+            for territory_id, records in moves.items():
+                bulk_update(records, {"territory": territory_by_id[territory_id]}, by=by)
+                result.assigned += len(records)
+                result.per_territory[territory_id] = result.per_territory.get(territory_id, 0) + len(records)
     return result
 
 

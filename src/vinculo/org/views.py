@@ -5,25 +5,24 @@ Every signed-in user reads them; changes need a permission (admins have them all
 include only the records the viewer may see."""
 
 from collections import defaultdict
-from decimal import Decimal
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, OuterRef, Prefetch, Sum
+from django.db.models import Count, OuterRef, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from vinculo.accounts.models import Account, Industry
-from vinculo.core import clock
-from vinculo.core.money import Currency, MissingRate, base_currency, quantize, rates_on
-from vinculo.sales.models import Lead, Opportunity
+from vinculo.core.money import Currency, base_currency
 
 from . import services
+from . import teams as teams_registry
+from . import territories as territorial_types
 from .forms import (
     ApplyRulesForm,
     ExchangeRateFilterForm,
@@ -39,7 +38,6 @@ from .models import ExchangeRate, SalesTeam, Territory, TerritoryRule, User
 TERRITORY_PERMISSION = "org.change_territory"
 TEAM_PERMISSION = "org.change_salesteam"
 RATE_PERMISSION = "org.change_exchangerate"
-TEAM_RECORDS_SHOWN = 50
 RATES_PAGE_SIZE = 30
 
 
@@ -66,18 +64,29 @@ def _counts_by_territory(queryset) -> tuple[dict[int, int], dict[int, int]]:
     return direct, subtree
 
 
-def _with_counts(territories, user, within: Territory | None = None):
-    """Set own_accounts / own_leads and accounts_total / leads_total (with sub-territories) on each territory,
-    counting what `user` may see."""
-    accounts, leads = Account.objects.visible_to(user), Lead.objects.visible_to(user)
-    if within is not None:
-        accounts = accounts.filter(territory__path__startswith=within.path)
-        leads = leads.filter(territory__path__startswith=within.path)
-    account_counts, lead_counts = _counts_by_territory(accounts), _counts_by_territory(leads)
-    for territory in territories:
-        territory.own_accounts, territory.accounts_total = account_counts[0][territory.pk], account_counts[1][territory.pk]
-        territory.own_leads, territory.leads_total = lead_counts[0][territory.pk], lead_counts[1][territory.pk]
-    return territories
+@dataclass
+class TerritoryCount:
+    kind: territorial_types.TerritorialType
+    own: int  # in the territory itself
+    total: int  # in it or below it
+
+
+def _with_counts(territory_list, user, within: Territory | None = None):
+    """Set `counts` (a TerritoryCount per territorial type) on each territory, counting what `user` may see;
+    also as own_<key> and <key>_total attributes (own_accounts, leads_total)."""
+    for territory in territory_list:
+        territory.counts = []
+    for kind in territorial_types.types():
+        records = kind.model.objects.visible_to(user)
+        if within is not None:
+            records = records.filter(territory__path__startswith=within.path)
+        own, total = _counts_by_territory(records)
+        for territory in territory_list:
+            count = TerritoryCount(kind, own[territory.pk], total[territory.pk])
+            territory.counts.append(count)
+            setattr(territory, f"own_{kind.key}", count.own)
+            setattr(territory, f"{kind.key}_total", count.total)
+    return territory_list
 
 
 def _territories_with_users():
@@ -96,8 +105,9 @@ def territory_list(request):
         "can_manage": can_manage,
         "apply_form": ApplyRulesForm() if can_manage else None,
         "rule_count": sum(territory.rule_count for territory in territories),
-        "unassigned_accounts": Account.objects.visible_to(user).filter(territory__isnull=True).count(),
-        "unassigned_leads": Lead.objects.visible_to(user).filter(territory__isnull=True).count(),
+        "unassigned": [(kind, kind.model.objects.visible_to(user).filter(territory__isnull=True).count())
+                       for kind in territorial_types.types()],
+        "territorial_types": territorial_types.types(),
     })
 
 
@@ -109,7 +119,7 @@ def territory_detail(request, pk, rule_form=None):
     _with_counts([territory, *children], user, within=territory)
     rules = list(territory.rules.all())
     industry_ids = [int(rule.value) for rule in rules if rule.field == TerritoryRule.Field.INDUSTRY and rule.value.isdigit()]
-    industries = Industry.objects.in_bulk(industry_ids) if industry_ids else {}
+    industries = territorial_types.industries().in_bulk(industry_ids) if industry_ids else {}
     for rule in rules:
         rule.value_display = (
             str(industries.get(int(rule.value), rule.value)) if rule.field == TerritoryRule.Field.INDUSTRY else rule.value
@@ -123,6 +133,7 @@ def territory_detail(request, pk, rule_form=None):
         "can_manage": can_manage,
         "rule_form": rule_form or (TerritoryRuleForm(territory=territory) if can_manage else None),
         "apply_form": ApplyRulesForm() if can_manage else None,
+        "territorial_types": territorial_types.types(),
     })
 
 
@@ -191,89 +202,45 @@ def territory_apply_rules(request):
         messages.error(request, _("There are no territory rules yet: add rules on a territory's page first."))
         return redirect(target)
     results = []
-    if what in (ApplyRulesForm.Target.BOTH, ApplyRulesForm.Target.ACCOUNTS):
-        done = services.assign_territories(Account.objects.editable_by(user), by=user, only_unassigned=only_unassigned)
-        results.append(_("Accounts: %(assigned)s assigned, %(unchanged)s already there, %(unmatched)s matched no rule.")
-                       % vars(done))
-    if what in (ApplyRulesForm.Target.BOTH, ApplyRulesForm.Target.LEADS):
-        done = services.assign_territories(Lead.objects.editable_by(user), by=user, only_unassigned=only_unassigned)
-        results.append(_("Leads: %(assigned)s assigned, %(unchanged)s already there, %(unmatched)s matched no rule.")
-                       % vars(done))
+    for kind in territorial_types.types():
+        if what in (ApplyRulesForm.ALL, kind.key):
+            done = services.assign_territories(kind.model.objects.editable_by(user), by=user,
+                                               only_unassigned=only_unassigned)
+            results.append(_("%(records)s: %(assigned)s assigned, %(unchanged)s already there, %(unmatched)s "
+                             "matched no rule.") % {"records": kind.label, **vars(done)})
     messages.success(request, " ".join(results))
     return redirect(target)
 
 
 # Sales teams
 
-def _open_totals(opportunities, user) -> dict[int | None, Decimal | None]:
-    """Open amount per sales team id in the user's currency (None where a currency has no rate). One
-    query for the sums, one per currency for today's rates."""
-    currency = getattr(user, "currency", "") or base_currency()
-    sums = defaultdict(dict)
-    for row in opportunities.values("sales_team_id", "currency").annotate(total=Sum("amount")).order_by():
-        sums[row["sales_team_id"]][row["currency"]] = row["total"] or Decimal(0)
-    currencies = {code for amounts in sums.values() for code in amounts} | {currency}
-    try:
-        rates = rates_on(currencies, clock.today())
-    except MissingRate:
-        rates = None
-    totals = {}
-    for team_id, amounts in sums.items():
-        if rates is None:
-            totals[team_id] = sum(amounts.values()) if set(amounts) == {currency} else None
-        else:
-            totals[team_id] = quantize(
-                sum((amount * rates[code] for code, amount in amounts.items()), Decimal(0)) / rates[currency], currency)
-    return totals
-
-
 @login_required
 def sales_team_list(request):
     user = request.user
+    currency = user.currency or base_currency()
     teams = list(SalesTeam.objects.select_related("business_unit").annotate(member_count=Count("memberships")))
-    accounts = dict(Account.objects.visible_to(user).filter(sales_team__isnull=False).values("sales_team_id")
-                    .annotate(n=Count("pk")).order_by().values_list("sales_team_id", "n"))
-    open_deals = Opportunity.objects.visible_to(user).filter(status=Opportunity.Status.OPEN, sales_team__isnull=False)
-    deal_counts = dict(open_deals.values("sales_team_id").annotate(n=Count("pk")).order_by()
-                       .values_list("sales_team_id", "n"))
-    totals = _open_totals(open_deals, user)
-    for team in teams:
-        team.account_count = accounts.get(team.pk, 0)
-        team.open_count = deal_counts.get(team.pk, 0)
-        team.open_total = totals.get(team.pk, Decimal(0))
+    for section in teams_registry.sections:
+        section.options["annotate_list"](teams, user, currency)
     return render(request, "org/sales_team_list.html", {
-        "teams": teams, "currency": user.currency or base_currency(),
+        "teams": teams, "currency": currency, "sections": list(teams_registry.sections),
     })
 
 
 @login_required
 def sales_team_detail(request, pk, member_form=None):
     user = request.user
+    currency = user.currency or base_currency()
     team = get_object_or_404(SalesTeam.objects.select_related("business_unit"), pk=pk)
     members = list(team.memberships.select_related("user").order_by("function", "user__first_name", "user__last_name"))
-    accounts = (Account.objects.visible_to(user).filter(sales_team=team).select_related("owner", "territory")
-                .order_by("legal_name", "pk"))
-    open_deals = (Opportunity.objects.visible_to(user).filter(sales_team=team, status=Opportunity.Status.OPEN)
-                  .select_related("account", "stage", "owner").order_by("expected_close_date", "pk"))
     can_manage = user.has_perm(TEAM_PERMISSION)
-    deals = list(open_deals[:TEAM_RECORDS_SHOWN])
-    if deals:
-        visible_accounts = set(Account.objects.visible_to(user).filter(pk__in={deal.account_id for deal in deals})
-                               .values_list("pk", flat=True))
-        for deal in deals:
-            deal.account_visible = deal.account_id in visible_accounts
     return render(request, "org/sales_team_detail.html", {
         "team": team,
         "members": members,
-        "accounts": list(accounts[:TEAM_RECORDS_SHOWN]),
-        "account_count": accounts.count(),
-        "deals": deals,
-        "deal_count": open_deals.count(),
-        "open_total": _open_totals(open_deals, user).get(team.pk, Decimal(0)),
-        "currency": user.currency or base_currency(),
+        "sections": [(section, section.load(team, user, currency)) for section in teams_registry.sections],
+        "currency": currency,
         "can_manage": can_manage,
         "member_form": member_form or (SalesTeamMemberForm() if can_manage else None),
-        "shown": TEAM_RECORDS_SHOWN,
+        "shown": teams_registry.RECORDS_SHOWN,
     })
 
 

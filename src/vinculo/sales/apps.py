@@ -7,10 +7,17 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self):
+        from vinculo.accounts import page
+        from vinculo.contacts import page as contact_page
         from vinculo.core import nav, records, subjects
         from vinculo.core.api import routers
         from vinculo.core.lists import mark_visible
+        from vinculo.marketing import page as campaign_page
+        from vinculo.org import teams as team_pages
+        from vinculo.org import territories
 
+        from . import sections, teams
+        from . import territories as lead_territories
         from .api import catalogue, competitors, leads, opportunities, quotes
         from .models import Competitor, Lead, Opportunity, PriceList, Product, Quote
 
@@ -29,6 +36,18 @@ class SalesConfig(AppConfig):
         subjects.register(Quote, account_field="opportunity__account")
         for key, model, order in (("competitor", Competitor, 130), ("product", Product, 140), ("pricelist", PriceList, 150)):
             records.register(key, model, order=order)
+
+        territories.register("leads", Lead, _("Leads"), "sales:lead_list", facts=lead_territories.lead_facts,
+                             prepare=lead_territories.for_territory_rules, order=20,
+                             matched_on=_("their country, region, city and industry"))
+
+        page.register(sections.opportunities)
+        contact_page.sections.register("deals", "sales/opportunities/_contact_deals.html", load=sections.contact_deals,
+                                       order=20)
+        campaign_page.sections.register("leads", "sales/leads/_campaign_leads.html", load=sections.campaign_leads,
+                                        order=10, count_name="lead_count")
+        team_pages.sections.register("deals", "sales/_team_deals.html", load=teams.team_deals, order=20,
+                                     annotate_list=teams.annotate_teams)
 
         nav.register("leads", _("Leads"), "sales:lead_list", order=30, prefix="lead")
         nav.register("opportunities", _("Opportunities"), "sales:opportunity_board", order=40, prefix="opportunity")

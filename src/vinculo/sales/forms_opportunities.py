@@ -230,7 +230,7 @@ class OpportunityFilterForm(ListFilterForm):
     campaign = forms.ModelChoiceField(label=capfirst(_("campaign")), required=False, queryset=Campaign.objects.none(),
                                       empty_label=_("Any campaign"))
 
-    # Filter row by row (see core.access.related_access_rule): for queries cut to a few rows in an index's
+    # Filter row by row (see core.policy.Parent): for queries cut to a few rows in an index's
     # order, such as the board's columns, where a list of every matching account would cost more.
     per_row = False
     def __init__(self, *args, **kwargs):

@@ -9,20 +9,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from vinculo.core.access import (
-    AccessLevel,
-    RecordQuerySet,
-    account_access_rule,
-    is_admin,
-    org_default,
-    owned_by_user_or_subordinates,
-    related_access_rule,
-)
+from vinculo.core.access import AccessLevel
 from vinculo.core.models import TrackedModel
 from vinculo.core.money import Currency
+from vinculo.core.policy import Parent, PermissionGrant, Policy
 from vinculo.core.subjects import SubjectRelation
 from vinculo.core.validators import format_phone, normalize_phone
-from vinculo.org.access import territory_access_rule
+from vinculo.org.access import SalesTeamGrant, TerritoryGrant
 
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 
@@ -85,6 +78,8 @@ class Lead(TrackedModel):
         settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="leads"
     )
     description = models.TextField(_("description"), blank=True)
+
+    policy = Policy(owner="owner", grants=[TerritoryGrant("territory")], subject=True)
 
     converted_at = models.DateTimeField(_("converted at"), null=True, blank=True, editable=False)
     converted_by = models.ForeignKey(
@@ -161,10 +156,6 @@ class Lead(TrackedModel):
 
     def search_text(self) -> str:
         return " ".join(filter(None, [self.first_name, self.last_name, self.company, self.email, self.company_tax_id]))
-
-    @classmethod
-    def access_rule(cls, user, write: bool, per_row: bool = False) -> models.Q:
-        return owned_by_user_or_subordinates(user) | territory_access_rule(user)
 
 
 class PipelineStage(models.Model):
@@ -245,6 +236,10 @@ class Opportunity(TrackedModel):
     # Interactions about the deal; deleting the deal leaves them on its account.
     activities = SubjectRelation("activities.Activity", cascade=False, related_query_name="opportunity")
 
+    # The account's visibility, plus the owner's line and the deal's sales team.
+    policy = Policy(owner="owner", parents=[Parent("account", "accounts.Account")],
+                    grants=[SalesTeamGrant("sales_team")], subject=True)
+
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("opportunity")
@@ -299,16 +294,6 @@ class Opportunity(TrackedModel):
     def search_text(self) -> str:
         return self.name
 
-    @classmethod
-    def access_rule(cls, user, write: bool, per_row: bool = False, through: str = "") -> models.Q:
-        """The account's visibility, plus the owner's line and the deal's sales team. `through` applies
-        the rule to a related deal ("opportunity__") instead of this table's rows."""
-        return (
-            owned_by_user_or_subordinates(user, f"{through}owner")
-            | models.Q(**{f"{through}sales_team_id__in": user.team_memberships.values("team_id")})
-            | account_access_rule(user, write, per_row, field=f"{through}account_id")
-        )
-
 
 class OpportunityContact(models.Model):
     class Role(models.TextChoices):
@@ -336,31 +321,11 @@ class OpportunityContact(models.Model):
         return f"{self.contact} ({self.get_role_display()})"
 
 
-class CatalogueQuerySet(RecordQuerySet):
-    """Catalogue records (products, price lists, competitors): every user reads them, catalogue managers
-    (permission `sales.manage_catalogue`) change them."""
-
-    def visible_to(self, user, per_row: bool = False):
-        if not (user and user.is_authenticated and user.is_active):
-            return self.none()
-        return self
-
-    def editable_by(self, user, per_row: bool = False):
-        if not (user and user.is_authenticated and user.is_active):
-            return self.none()
-        if is_admin(user) or user.has_perm("sales.manage_catalogue"):
-            return self
-        return self.none()
-
-
-class CatalogueManager(models.Manager.from_queryset(CatalogueQuerySet)):
-    def get_queryset(self):
-        return super().get_queryset().filter(deleted_at__isnull=True)
-
-
 class CatalogueRecord(TrackedModel):
-    objects = CatalogueManager()
-    all_objects = models.Manager.from_queryset(CatalogueQuerySet)()
+    """Catalogue records (products, price lists, competitors): every user reads them, whatever the org
+    defaults say; catalogue managers (permission `sales.manage_catalogue`) change them."""
+
+    policy = Policy(level=AccessLevel.PUBLIC_READ, grants=[PermissionGrant("sales.manage_catalogue")])
 
     class Meta:
         abstract = True
@@ -608,6 +573,10 @@ class Quote(TrackedModel):
     decided_at = models.DateTimeField(_("accepted or rejected at"), null=True, blank=True, editable=False)
     decision_note = models.TextField(_("customer's answer"), blank=True, editable=False)
 
+    # A quote inherits its deal's visibility. Lists apply the deal's rule to the joined deal row rather
+    # than to a list of every visible deal (bench/: quote list on 210,000 deals).
+    policy = Policy(parents=[Parent("opportunity", "sales.Opportunity", join=True)], subject=True)
+
     class Meta:
         ordering = ["-issued_on", "-id"]
         verbose_name = _("quote")
@@ -648,19 +617,6 @@ class Quote(TrackedModel):
 
     def search_text(self) -> str:
         return self.number
-
-    @classmethod
-    def access_rule(cls, user, write: bool, per_row: bool = False) -> models.Q:
-        """A quote inherits its opportunity's visibility. The deal's rule is applied to the joined deal row
-        rather than to a list of every visible deal (bench/: quote list 360 → see bench on 210,000 deals)."""
-        if per_row:
-            return related_access_rule("sales.Opportunity", user, write, per_row, field="opportunity_id")
-        level = org_default(Opportunity)
-        if level == AccessLevel.PUBLIC_READ_WRITE or (level == AccessLevel.PUBLIC_READ and not write):
-            return models.Q(opportunity__deleted_at__isnull=True)
-        return models.Q(opportunity__deleted_at__isnull=True) & Opportunity.access_rule(
-            user, write, through="opportunity__"
-        )
 
 
 class QuoteLine(models.Model):

@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from vinculo.accounts.models import AccountTeamMember, Note
-from vinculo.accounts.page import TIMELINE_PAGE_SIZE
 from vinculo.activities.models import Activity
+from vinculo.activities.sections import TIMELINE_PAGE_SIZE
 from vinculo.contacts.tests.factories import ContactFactory
 from vinculo.core import clock
 

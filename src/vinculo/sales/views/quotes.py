@@ -1,7 +1,7 @@
 """Pages of quotes: the list, creating one from a deal, the quote page with its lines edited in place
 while it is a draft (htmx), the workflow buttons, revisions and the PDF.
 
-A quote is visible and editable exactly when its opportunity is (`Quote.access_rule`); every write
+A quote is visible and editable exactly when its opportunity is (`Quote.policy`: its deal is its parent); every write
 goes through `sales.quoting`, which refuses changes to anything but a draft.
 """
 

@@ -1,0 +1,74 @@
+"""What activities adds to the pages of lower apps (registered in ActivitiesConfig.ready()): the account page's
+timeline, the contact page's activities."""
+
+from django.utils.translation import gettext_lazy as _
+
+from vinculo.accounts.page import RelatedPage, Section, _clamp
+from vinculo.contacts.page import SHOWN
+from vinculo.core import clock
+
+from .models import Activity
+from .timeline import timeline
+
+TIMELINE_PAGE_SIZE = 10
+TIMELINE_FILTERS = (
+    ("", _("All")),
+    (Activity.Kind.CALL, _("Calls")),
+    (Activity.Kind.MEETING, _("Meetings")),
+    (Activity.Kind.VISIT, _("Visits")),
+    (Activity.Kind.EMAIL, _("Emails")),
+    (Activity.Kind.NOTE, _("Notes")),
+)
+TIMELINE_KINDS = tuple(Activity.Kind.values)
+
+
+class TimelineSection(Section):
+    key = "timeline"
+    label = _("Activity")
+    template = "accounts/_timeline.html"
+    order = 20
+    fragment_url_name = "accounts:timeline"
+
+    def page(self, account, user, number, today, total, params, prepared):
+        """A page of the account's merged timeline, optionally of one kind (`?kind=`; "note" includes the
+        account's notes)."""
+        kind = params.get("kind", "")
+        kind = kind if kind in TIMELINE_KINDS else ""
+        kinds = (kind,) if kind else ()
+        entries, total = timeline(account, user, kinds, (number - 1) * TIMELINE_PAGE_SIZE, TIMELINE_PAGE_SIZE)
+        if not entries and number > 1 and total:
+            number = _clamp(number, total, TIMELINE_PAGE_SIZE)
+            entries, total = timeline(account, user, kinds, (number - 1) * TIMELINE_PAGE_SIZE, TIMELINE_PAGE_SIZE)
+        now = clock.now()
+        for entry in entries:
+            entry.upcoming = entry.at > now
+            record = entry.record
+            entry.all_contacts = (
+                ([record.contact] if record.contact_id else []) if entry.is_note else list(record.contacts.all())
+            )
+        result = RelatedPage("timeline", entries, total, number, TIMELINE_PAGE_SIZE, self.fragment_url(account),
+                             account.get_absolute_url(), params={"kind": kind} if kind else {})
+        result.filters = [
+            {
+                "label": label, "current": value == kind,
+                "hx_get": result.fragment_url + (f"?kind={value}" if value else ""),
+                "href": result.page_url + (f"?kind={value}" if value else "") + "#timeline",
+            }
+            for value, label in TIMELINE_FILTERS
+        ]
+        return result
+
+    def contacts(self, page):
+        return [contact for entry in page.rows for contact in entry.all_contacts]
+
+    def contacts_marked(self, page):
+        for entry in page.rows:
+            entry.contacts = [contact for contact in entry.all_contacts if contact.visible]
+            entry.hidden_contacts = len(entry.all_contacts) - len(entry.contacts)
+
+
+def contact_activities(contact, user) -> dict:
+    """The contact's activities the user may see, newest first."""
+    activities = (Activity.objects.visible_to(user).filter(contacts=contact).select_related("owner")
+                  .order_by("-occurred_at", "-pk"))
+    return {"rows": list(activities[:SHOWN]), "count": activities.count()}
