@@ -34,7 +34,7 @@ from django.db import models
 from django.db.models.signals import post_delete
 from django.utils.translation import gettext_lazy as _
 
-from . import clock
+from . import clock, events
 from .access import RecordQuerySet
 from .models import AllRecordsManager, ChangeLog, LiveManager
 from .policy import content_type_ref
@@ -426,16 +426,17 @@ def _install_alias(model, subject_type: SubjectType) -> None:
 
 def move(model, source, target, handover: Handover, extra: dict | None = None) -> list:
     """Re-point `model`'s rows about `source` (recycle bin included) to `target`, with the handover's
-    account roll-up, one UPDATE; each moved row gets a history line. Returns the moved rows."""
-    records = list(model._base_manager.filter(regarding_type_id=content_type_id(type(source)),
-                                              regarding_id=source.pk))
+    account roll-up, one UPDATE; each moved row gets a history line and, after commit, an update event.
+    Returns the moved rows (as they were before the move)."""
+    source_type, target_type = content_type_id(type(source)), content_type_id(type(target))
+    records = list(model._base_manager.filter(regarding_type_id=source_type, regarding_id=source.pk))
     if not records:
         return records
     by = handover.by if handover.by and handover.by.is_authenticated else None
     at = clock.now()
     model._base_manager.filter(pk__in=[record.pk for record in records]).update(
-        regarding_type_id=content_type_id(type(target)), regarding_id=target.pk,
-        account=handover.account, version=models.F("version") + 1, updated_at=at, updated_by=by, **(extra or {}),
+        regarding_type_id=target_type, regarding_id=target.pk, account=handover.account,
+        version=models.F("version") + 1, updated_at=at, updated_by=by, **(extra or {}),
     )
     source_subject = registry.of(type(source))
     name = source_subject.alias if source_subject and source_subject.alias else "regarding"
@@ -450,6 +451,15 @@ def move(model, source, target, handover: Handover, extra: dict | None = None) -
                   changes=changes, record_label=str(record)[:300])
         for record in records
     )
+    events.emit(*(
+        events.Event(kind=events.Kind.UPDATED, record_type=model._meta.label_lower, record_id=record.pk,
+                     actor_id=by.pk if by else None, changes=(
+                         events.Change("regarding_type", source_type, target_type),
+                         events.Change("regarding_id", source.pk, target.pk),
+                         events.Change("account", record.account_id, handover.account.pk),
+                     ))
+        for record in records
+    ))
     return records
 
 

@@ -241,3 +241,19 @@ def test_a_change_of_subject_is_one_readable_history_line(org):
     update_record(activity, by=org.vendedor_norte)
     assert activity.history().first().changes == [
         {"field": "regarding", "label": "opportunity", "old": "Flota 2026", "new": "Mantención 2027"}]
+
+
+def test_moved_records_emit_one_update_event_each(org, monkeypatch):
+    emitted = []
+    monkeypatch.setattr("vinculo.core.events.emit", lambda *events: emitted.extend(events))
+    lead = LeadFactory(owner=org.vendedor_norte, last_name="Fuentes")
+    activity = log_activity(Activity(lead=lead, owner=org.vendedor_norte, subject="Llamada", occurred_at=NOW),
+                            by=org.vendedor_norte)
+    note = create_record(Note(lead=lead, body="Nota"), by=org.vendedor_norte)
+    emitted.clear()
+    result = convert_lead(lead, by=org.vendedor_norte)
+    moved = {(event.record_type, event.record_id): event for event in emitted
+             if event.record_type in ("activities.activity", "accounts.note")}
+    assert set(moved) == {("activities.activity", activity.pk), ("accounts.note", note.pk)}
+    assert moved["activities.activity", activity.pk].changes[1].new == result.opportunity.pk
+    assert {event.actor_id for event in moved.values()} == {org.vendedor_norte.pk}
