@@ -321,7 +321,7 @@ class SubjectRecord(Regarding, AccountRecord):
     )
 
     # Its account's visibility, and its subject's (a lead's before conversion, a campaign's…).
-    policy = Policy(parents=[Parent("account", "accounts.Account"), Subject()])
+    policy = Policy(parents=[Parent("account", "accounts.Account"), Subject(exclude=("accounts.Account",))])
 
     class Meta:
         abstract = True

@@ -64,7 +64,9 @@ class Activity(Regarding, TrackedModel):
 
     # An activity inherits the visibility of its account and of what it is about (a lead, a deal, a quote…:
     # core.subjects); its owner's line sees it too.
-    policy = Policy(owner="owner", parents=[Parent("account", "accounts.Account"), Subject()])
+    policy = Policy(owner="owner", parents=[
+        Parent("account", "accounts.Account"), Subject(exclude=("accounts.Account",)),
+    ])
 
     class Meta:
         ordering = ["-occurred_at", "-id"]

@@ -162,11 +162,16 @@ class Subject(Clause):
     type_field: str = "regarding_type"
     id_field: str = "regarding_id"
     types: tuple[str, ...] | None = None
+    # Subject types another clause already covers (a record's account is a parent of its own): left out,
+    # their rules cost SQL to compile on every query and add nothing.
+    exclude: tuple[str, ...] = ()
 
     def subject_models(self):
         if self.types is not None:
             return [apps.get_model(label) for label in self.types]
-        return [policy.model for policy in registry.values() if policy.subject]
+        excluded = {label.lower() for label in self.exclude}
+        return [policy.model for policy in registry.values()
+                if policy.subject and policy.model._meta.label_lower not in excluded]
 
     def q(self, user, write, per_row, prefix=""):
         id_column = f"{prefix}{self.id_field}"
