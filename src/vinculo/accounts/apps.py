@@ -7,7 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
-        from vinculo.core import nav, records
+        from vinculo.core import nav, records, subjects
         from vinculo.core.api import routers
         from vinculo.org import teams as team_pages
         from vinculo.org import territories
@@ -28,6 +28,9 @@ class AccountsConfig(AppConfig):
             "accounts", _("Accounts"), "accounts/_search_result.html",
             prepare=lambda found, user, limit: list(found.select_related("owner")[:limit]),
         ))
+        # Records about an account roll up to it: it is the subject whose column they all keep.
+        subjects.register(Account, account_field=subjects.SELF)
+        subjects.register_mover(Note, services.move_notes)
         # Payments are left out of the recycle bin: removing one changes its invoice's balance, which a
         # plain restore would not undo.
         for key, model, order in (("asset", CustomerAsset, 40), ("contract", Contract, 50), ("invoice", Invoice, 60),

@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.access import RecordQuerySet
 from vinculo.core.models import LiveManager, TrackedModel
-from vinculo.core.policy import Clause, FieldGroup, Parent, Policy
+from vinculo.core.policy import Clause, FieldGroup, Parent, Policy, Subject
+from vinculo.core.subjects import Regarding
 from vinculo.core.validators import format_phone, format_tax_id, normalize_phone, normalize_tax_id
 from vinculo.org.access import SalesTeamGrant, TerritoryGrant
 
@@ -313,31 +314,31 @@ class AccountRecord(TrackedModel):
         return reverse(f"accounts:{self.page_name}_detail", args=[self.pk])
 
 
-class LeadOrAccountRecord(AccountRecord):
-    """A record that belongs to an account or, before conversion, to a lead (notes and files)."""
+class SubjectRecord(Regarding, AccountRecord):
+    """A record about any subject (notes and files): an account, or e.g. a lead before its conversion. It
+    inherits the visibility of its account and of its subject."""
 
     account = models.ForeignKey(
         Account, verbose_name=_("account"), null=True, blank=True, on_delete=models.CASCADE,
         related_name="%(class)ss",
     )
-    lead = models.ForeignKey(
-        "sales.Lead", verbose_name=_("lead"), null=True, blank=True, on_delete=models.CASCADE,
-        related_name="%(class)ss",
-    )
 
-    policy = Policy(parents=[Parent("account", "accounts.Account"), Parent("lead", "sales.Lead")])
+    # Its account's visibility, and its subject's (a lead's before conversion, a campaign's…).
+    policy = Policy(parents=[Parent("account", "accounts.Account"), Subject(exclude=("accounts.Account",))])
 
     class Meta:
         abstract = True
 
     def get_absolute_url(self):
-        if self.account_id is None and self.lead_id:
-            return self.lead.get_absolute_url()
+        if self.account_id is None and self.regarding_id:
+            subject = self.regarding
+            if subject is not None:
+                return subject.get_absolute_url()
         return super().get_absolute_url()
 
     def clean(self):
         super().clean()
-        if not (self.account_id or self.lead_id):
+        if not (self.account_id or self.regarding_id):
             raise ValidationError({"account": _("Choose the account (or lead) this belongs to.")})
 
 
@@ -638,7 +639,7 @@ class Payment(AccountRecord):
             raise ValidationError({"invoice": _("The invoice belongs to another account.")})
 
 
-class Note(LeadOrAccountRecord):
+class Note(SubjectRecord):
     """A seller's note about the account (optionally about one of its contacts)."""
 
     page_name = "note"
@@ -654,7 +655,11 @@ class Note(LeadOrAccountRecord):
         ordering = ["-created_at", "-id"]
         verbose_name = _("note")
         verbose_name_plural = _("notes")
-        indexes = [models.Index(fields=["account", "deleted_at", "-created_at"], name="note_account_idx")]
+        indexes = [
+            models.Index(fields=["account", "deleted_at", "-created_at"], name="note_account_idx"),
+            # A subject's notes (a lead's page) and the subject access rule.
+            models.Index(fields=["regarding_type", "regarding_id", "-created_at"], name="note_regarding_idx"),
+        ]
 
     def __str__(self):
         return self.title or self.body[:60]
@@ -705,7 +710,7 @@ class ContentDelivery(AccountRecord):
         return self.title
 
 
-class Document(LeadOrAccountRecord):
+class Document(SubjectRecord):
     """A customer file; its content lives in versions, the newest being the current one."""
 
     page_name = "document"
@@ -717,7 +722,11 @@ class Document(LeadOrAccountRecord):
         ordering = ["-updated_at", "-id"]
         verbose_name = _("file")
         verbose_name_plural = _("files")
-        indexes = [models.Index(fields=["account", "deleted_at", "-updated_at"], name="document_account_idx")]
+        indexes = [
+            models.Index(fields=["account", "deleted_at", "-updated_at"], name="document_account_idx"),
+            # A subject's files (a lead's page) and the subject access rule.
+            models.Index(fields=["regarding_type", "regarding_id", "-updated_at"], name="document_regarding_idx"),
+        ]
 
     def __str__(self):
         return self.title

@@ -22,6 +22,7 @@ from vinculo.core import clock
 from vinculo.core.access import get_for_user
 from vinculo.core.lists import Column, RecordListView, mark_visible
 from vinculo.core.services import soft_delete
+from vinculo.core.subjects import Regarding
 from vinculo.core.views import visible_history
 
 from . import record_forms as forms
@@ -125,7 +126,7 @@ class RecordPages:
 
     @property
     def for_leads(self) -> bool:
-        return any(field.name == "lead" for field in self.model._meta.get_fields())
+        return issubclass(self.model, Regarding)
 
     # ---- detail ----
 
@@ -205,7 +206,7 @@ class RecordPages:
         soft_delete(record, by=request.user)
         messages.success(request, _("“%(name)s” was moved to the recycle bin.") % {"name": record},
                          extra_tags="recycle-bin")
-        return redirect(record.account if record.account_id else record.lead)
+        return redirect(record.account if record.account_id else record.regarding)
 
 
 # ---------- Customer assets ----------

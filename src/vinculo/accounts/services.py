@@ -6,10 +6,11 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch, Sum
+from django.db.models import Prefetch, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from vinculo.core import clock
+from vinculo.core import clock, subjects
 from vinculo.core.services import create_record, soft_delete, update_record
 
 from .filetypes import detect_content_type
@@ -141,3 +142,11 @@ def add_document_version(document: Document, upload, by, comment: str = "") -> D
         raise
     document.save(update_fields=["updated_at"])
     return version
+
+
+def move_notes(handover: subjects.Handover, model) -> None:
+    """Mover (core.subjects): when a subject is handed over (a lead converted), its notes go to the account,
+    about the contact unless they were about another one already."""
+    contact = handover.targets.get("contact")
+    extra = {"contact": Coalesce("contact", Value(contact.pk))} if contact is not None else None
+    subjects.move(model, handover.source, handover.account, handover, extra=extra)

@@ -4,14 +4,15 @@ from datetime import date, datetime
 from typing import Literal
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from vinculo.accounts.models import Account
 from vinculo.contacts.models import Contact
-from vinculo.core import clock
+from vinculo.core import clock, subjects
 from vinculo.core.access import get_for_user
 from vinculo.core.api import (
     ERRORS,
@@ -79,6 +80,11 @@ class ActivityIn(InputSchema):
 class ActivityCreate(ActivityIn):
     account: int | None = Field(None, description="An account id you can see and edit; without it, the "
                                                   "account of the first contact.")
+    regarding_type: str | None = Field(None, description="What the activity is about, with regarding_id: a record "
+                                                         "type such as “sales.opportunity”, “sales.quote”, "
+                                                         "“contacts.contact” or “marketing.campaign”. The activity "
+                                                         "then belongs to that record's account.")
+    regarding_id: int | None = Field(None, description="The id of that record, one you can see.")
     subject: str
     occurred_at: datetime | None = Field(None, description="Defaults to now.")
 
@@ -128,7 +134,15 @@ class ActivityAPI(RecordAPI):
     def create(self, data, user):
         contacts, participants = data.pop("contacts", None) or [], data.pop("participants", None) or []
         data.setdefault("occurred_at", clock.now())
-        activity = log_activity(Activity(**data), by=user, contacts=contacts, participants=participants)
+        subject = _subject(user, data.pop("regarding_type", None), data.pop("regarding_id", None))
+        activity = Activity(**data)
+        if subject is not None:
+            subjects.attach(activity, subject)  # its account follows the subject's
+            given = data.get("account")
+            if given is not None and activity.account_id not in (None, given.pk):
+                raise ValidationError({"regarding_id": _("This record belongs to another account.")})
+            activity.account_id = activity.account_id or (given.pk if given is not None else None)
+        activity = log_activity(activity, by=user, contacts=contacts, participants=participants)
         # Checked once the account is known (it may come from the first contact); raising rolls back.
         if activity.account_id and not Account.objects.editable_by(user).filter(pk=activity.account_id).exists():
             raise PermissionDenied
@@ -143,6 +157,21 @@ class ActivityAPI(RecordAPI):
             record.contacts.set([*contacts, *hidden])
         if participants is not None:
             record.participants.set(participants)
+
+
+def _subject(user, label, pk):
+    """The record an activity is created about, which `user` must be able to see; None without one."""
+    if label is None and pk is None:
+        return None
+    subject_type = subjects.registry.by_label(label)
+    if subject_type is None:
+        raise ValidationError({"regarding_type": _("Not a record type an activity can be about.")})
+    if pk is None:
+        raise ValidationError({"regarding_id": _("Name the record the activity is about.")})
+    found = subject_type.model.objects.visible_to(user, per_row=True).filter(pk=pk).first()
+    if found is None:
+        raise ValidationError({"regarding_id": _("No such record, or you may not see it.")})
+    return found
 
 
 router = ActivityAPI().router("activities")

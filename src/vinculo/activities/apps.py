@@ -9,13 +9,14 @@ class ActivitiesConfig(AppConfig):
     def ready(self):
         from vinculo.accounts import page
         from vinculo.contacts import page as contact_page
-        from vinculo.core import nav, records
+        from vinculo.core import nav, records, subjects
         from vinculo.core.api import routers
 
-        from . import api, sections
+        from . import api, sections, services
         from .models import Activity
 
         records.register("activity", Activity, order=30)
+        subjects.register_mover(Activity, services.move_activities)
         nav.register("activities", _("Activities"), "activities:list", order=60)
         # An account's timeline sits under /accounts, after the account endpoints.
         routers.register("/accounts", api.timeline_router, order=20)

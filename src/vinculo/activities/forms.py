@@ -39,10 +39,13 @@ class ActivityForm(RecordForm):
     contacts of that account (the contacts list follows the account picked, through htmx)."""
 
     fieldsets = FIELDSETS
+    # The deal is the activity's subject (`regarding`), not a column of its own.
+    opportunity = forms.ModelChoiceField(label=capfirst(_("opportunity")), required=False,
+                                         queryset=Opportunity.objects.none())
 
     class Meta:
         model = Activity
-        fields = [name for _legend, names in FIELDSETS for name in names]
+        fields = [name for _legend, names in FIELDSETS for name in names if name != "opportunity"]
         widgets = {
             "account": RecordChooser("accounts:autocomplete"),
             "occurred_at": DateTimeInput(),
@@ -74,6 +77,7 @@ class ActivityForm(RecordForm):
             deals = deals | Opportunity.objects.filter(pk=instance.opportunity_id)
         self.fields["opportunity"].queryset = deals.order_by("-created_at")
         self.fields["opportunity"].help_text = _("A deal of the account chosen above, if the activity is about one.")
+        self.initial.setdefault("opportunity", instance.opportunity_id)
         if not instance.pk:
             self.initial.update(owner=user.pk, occurred_at=clock.now().replace(second=0, microsecond=0))
         if instance.lead_id and not instance.account_id:
@@ -85,6 +89,9 @@ class ActivityForm(RecordForm):
         deal, account = cleaned.get("opportunity"), cleaned.get("account")
         if deal is not None and account is not None and deal.account_id != account.pk:
             self.add_error("opportunity", _("This deal belongs to another account."))
+        elif "opportunity" in self.fields:
+            # About the deal chosen; without one, about its account (see core.subjects.settle).
+            self.instance.opportunity = deal
         return cleaned
 
     def chosen_account_id(self):

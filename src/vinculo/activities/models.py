@@ -6,10 +6,14 @@ from django.utils.translation import gettext_lazy as _
 
 from vinculo.accounts.models import Account
 from vinculo.core.models import TrackedModel
-from vinculo.core.policy import Parent, Policy
+from vinculo.core.policy import Parent, Policy, Subject
+from vinculo.core.subjects import Regarding
 
 
-class Activity(TrackedModel):
+class Activity(Regarding, TrackedModel):
+    """An interaction about one subject (an account, a lead, a deal, a quote…: `regarding`), on the timeline
+    of the subject's account (`account`) and of its contacts' accounts."""
+
     class Kind(models.TextChoices):
         CALL = "call", _("Call")
         MEETING = "meeting", _("Meeting")
@@ -51,14 +55,6 @@ class Activity(TrackedModel):
         Account, verbose_name=_("account"), null=True, blank=True, on_delete=models.CASCADE,
         related_name="activities",
     )
-    lead = models.ForeignKey(
-        "sales.Lead", verbose_name=_("lead"), null=True, blank=True, on_delete=models.CASCADE,
-        related_name="activities",
-    )
-    opportunity = models.ForeignKey(
-        "sales.Opportunity", verbose_name=_("opportunity"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="activities",
-    )
     contacts = models.ManyToManyField(
         "contacts.Contact", verbose_name=_("contacts"), blank=True, related_name="activities"
     )
@@ -66,13 +62,10 @@ class Activity(TrackedModel):
         settings.AUTH_USER_MODEL, verbose_name=_("participants"), blank=True, related_name="+"
     )
 
-    # An activity inherits the visibility of what it is about (its account, lead or deal); its owner's
-    # line sees it too. The deal is checked on the joined deal row (its rule is cheap; a list of every
-    # visible deal is not, on 210,000 deals).
+    # An activity inherits the visibility of its account and of what it is about (a lead, a deal, a quote…:
+    # core.subjects); its owner's line sees it too.
     policy = Policy(owner="owner", parents=[
-        Parent("account", "accounts.Account"),
-        Parent("lead", "sales.Lead"),
-        Parent("opportunity", "sales.Opportunity", join=True),
+        Parent("account", "accounts.Account"), Subject(exclude=("accounts.Account",)),
     ])
 
     class Meta:
@@ -85,9 +78,8 @@ class Activity(TrackedModel):
             models.Index(fields=["account", "kind", "-occurred_at"], name="activity_timeline_kind_idx"),
             # "My activities" and activity indicators per rep.
             models.Index(fields=["owner", "-occurred_at"], name="activity_owner_idx"),
-            # A lead's and a deal's interactions.
-            models.Index(fields=["lead", "-occurred_at"], name="activity_lead_idx"),
-            models.Index(fields=["opportunity", "-occurred_at"], name="activity_opportunity_idx"),
+            # A subject's interactions (a lead's, a deal's page) and the subject access rule.
+            models.Index(fields=["regarding_type", "regarding_id", "-occurred_at"], name="activity_regarding_idx"),
         ]
 
     def __str__(self):

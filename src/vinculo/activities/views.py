@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from vinculo.accounts.models import Account
 from vinculo.contacts.models import Contact
+from vinculo.core import subjects
 from vinculo.core.access import get_for_user
 from vinculo.core.lists import Column, RecordListView, mark_visible
 from vinculo.core.views import edit_page, move_to_recycle_bin, visible_history
@@ -61,13 +62,17 @@ activity_list = ActivityListView.as_view()
 
 
 def _activity_for_page(user, pk):
-    queryset = Activity.objects.select_related("owner", "account", "lead", "opportunity").annotate(
+    queryset = Activity.objects.select_related("owner", "account", "regarding_type").annotate(
         editable=Exists(Activity.objects.editable_by(user).filter(pk=OuterRef("pk"))),
     )
     activity = get_for_user(queryset, user, pk)
+    subjects.load_subjects([activity])
     mark_visible([activity], user, "account", "account_visible")
-    mark_visible([activity], user, "lead", "lead_visible")
-    mark_visible([activity], user, "opportunity", "opportunity_visible")
+    # What the activity is about, when that is not its account: a lead, a deal, a quote…
+    subject_type = activity.subject_type
+    if subject_type is not None and not subject_type.is_account:
+        activity.regarding_label = capfirst(subject_type.model._meta.verbose_name)
+        subjects.mark_regarding_visible([activity], user)
     return activity
 
 
@@ -144,8 +149,8 @@ def activity_delete(request, pk):
     move_to_recycle_bin(request, activity)
     if activity.account_id and Account.objects.visible_to(user).filter(pk=activity.account_id).exists():
         return redirect("accounts:detail", activity.account_id)
-    if activity.lead_id:
-        return redirect("sales:lead_detail", activity.lead_id)  # editable, so visible
+    if activity.regarding_id and activity.regarding is not None:
+        return redirect(activity.regarding)  # a lead's activity: its lead is editable, so visible
     return redirect("activities:list")
 
 

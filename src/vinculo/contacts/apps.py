@@ -8,7 +8,7 @@ class ContactsConfig(AppConfig):
 
     def ready(self):
         from vinculo.accounts import page
-        from vinculo.core import nav, records
+        from vinculo.core import nav, records, subjects
         from vinculo.core.api import routers
         from vinculo.core.lists import mark_visible
 
@@ -21,6 +21,7 @@ class ContactsConfig(AppConfig):
                 found.select_related("account")[:limit], user, "account", "account_visible"),
         ))
         nav.register("contacts", _("Contacts"), "contacts:list", order=20)
+        subjects.register(Contact, account_field="account")
         routers.register("/contacts", api.router, order=30)
         page.register(account_page.ContactsSection())
         page.register_contact_visibility(account_page.visible_contact_ids)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from . import clock, events
 from .models import ChangeLog, TrackedModel
+from .subjects import Regarding, readable_changes
 
 
 class ConflictError(Exception):
@@ -147,6 +148,8 @@ def update_record(record: TrackedModel, by, expected_version: int | None = None,
         }
         for name in changed
     ]
+    if isinstance(record, Regarding):
+        changes = readable_changes(stored, record, changes)
     if not changes:
         return record
     record.version = stored.version + 1

@@ -519,7 +519,7 @@ class SalesBuilder:
                 line.quote_id = line.quote.pk
             QuoteLine.objects.bulk_create(records[QuoteLine], batch_size=2000)
             for activity in records[Activity]:
-                activity.opportunity_id = activity.opportunity.pk
+                activity.opportunity_id = activity.deal.pk
             Activity.objects.bulk_create(records[Activity], batch_size=1000)
         Activity.contacts.through.objects.bulk_create(
             [Activity.contacts.through(activity_id=activity.pk, contact_id=contact_id)
@@ -775,7 +775,7 @@ class SalesBuilder:
             moment = min(self._moment(account.country, day), self.now - timedelta(minutes=5))
             activity = self._activity(kind, Activity.Status.DONE, moment, moment, deal.owner_id, account_id=account.pk,
                                       subject=words.fill(rng.choice(phrases.DEAL_SUBJECTS[kind])))
-            activity.opportunity = deal.record
+            activity.deal = deal.record  # saved below: its id is set then
             built.records[Activity].append(activity)
             if deal.contact_ids and kind != _A.TASK and rng.random() < 0.7:
                 built.activity_contacts.append((activity, [rng.choice(deal.contact_ids)]))
@@ -784,7 +784,7 @@ class SalesBuilder:
             created = max(self._moment(account.country, deal.created), self.now - timedelta(days=rng.randint(1, 10)))
             activity = self._activity(_A.TASK, Activity.Status.PLANNED, due, min(created, self.now), deal.owner_id,
                                       account_id=account.pk, subject=deal.record.next_step or deal.record.name)
-            activity.opportunity = deal.record
+            activity.deal = deal.record  # saved below: its id is set then
             built.records[Activity].append(activity)
 
     def _activity(self, kind, status, occurred_at, created_at, owner_id, subject, **links) -> Activity:

@@ -8,13 +8,15 @@ class MarketingConfig(AppConfig):
 
     def ready(self):
         from vinculo.contacts import page as contact_page
-        from vinculo.core import nav, records
+        from vinculo.core import nav, records, subjects
         from vinculo.core.api import routers
 
-        from . import api, page, sections
-        from .models import Campaign
+        from . import api, page, sections, services
+        from .models import Campaign, CampaignMember
 
         records.register("campaign", Campaign, order=110)
+        subjects.register(Campaign)
+        subjects.register_mover(CampaignMember, services.move_memberships)
         nav.register("campaigns", _("Campaigns"), "marketing:campaign_list", order=140, group=nav.MORE,
                      heading=_("Sales"))
         routers.register("/campaigns", api.router, order=220)

@@ -9,7 +9,7 @@ class SalesConfig(AppConfig):
     def ready(self):
         from vinculo.accounts import page
         from vinculo.contacts import page as contact_page
-        from vinculo.core import nav, records
+        from vinculo.core import nav, records, subjects
         from vinculo.core.api import routers
         from vinculo.core.lists import mark_visible
         from vinculo.marketing import page as campaign_page
@@ -19,7 +19,7 @@ class SalesConfig(AppConfig):
         from . import sections, teams
         from . import territories as lead_territories
         from .api import catalogue, competitors, leads, opportunities, quotes
-        from .models import Competitor, Lead, Opportunity, PriceList, Product
+        from .models import Competitor, Lead, Opportunity, PriceList, Product, Quote
 
         records.register("lead", Lead, order=100, search=records.SearchSpec(
             "leads", _("Leads"), "sales/leads/_search_result.html",
@@ -29,6 +29,11 @@ class SalesConfig(AppConfig):
             prepare=lambda found, user, limit: mark_visible(
                 found.select_related("account", "stage")[:limit], user, "account", "account_visible"),
         ))
+        # Activities, notes and files may be about a lead, a deal or a quote. `alias`: the names of the
+        # links they had before (activity.lead, Activity.objects.filter(opportunity=…)).
+        subjects.register(Lead, alias="lead")
+        subjects.register(Opportunity, account_field="account", alias="opportunity")
+        subjects.register(Quote, account_field="opportunity__account")
         for key, model, order in (("competitor", Competitor, 130), ("product", Product, 140), ("pricelist", PriceList, 150)):
             records.register(key, model, order=order)
 

@@ -10,25 +10,21 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from vinculo.accounts.models import Account, Document, Note
-from vinculo.activities.models import Activity
+from vinculo.accounts.models import Account
 from vinculo.contacts.models import Contact
-from vinculo.core import clock
+from vinculo.core import clock, subjects
 from vinculo.core.access import can_edit
-from vinculo.core.models import ChangeLog
 from vinculo.core.search import fold, search
 from vinculo.core.services import create_record, update_record
-from vinculo.marketing.models import CampaignMember
 
 from .models import Lead, Opportunity, OpportunityContact, PipelineStage
 
@@ -249,85 +245,6 @@ def _new_contact(lead: Lead, account: Account, by) -> Contact | None:
     return _created(contact, by, "contact")
 
 
-def _log_moves(records: list, by, changes: list[dict]) -> None:
-    """One history entry per moved record: bulk moves skip update_record, not the records' history."""
-    if not records:
-        return
-    content_type = ContentType.objects.get_for_model(type(records[0]))
-    at = clock.now()
-    user = by if by and by.is_authenticated else None
-    ChangeLog.objects.bulk_create(
-        ChangeLog(content_type=content_type, object_id=record.pk, action=ChangeLog.Action.UPDATE, user=user, at=at,
-                  changes=changes, record_label=str(record)[:300])
-        for record in records
-    )
-
-
-def _move_change(model, name: str, old, new) -> dict:
-    return {"field": name, "label": str(model._meta.get_field(name).verbose_name),
-            "old": str(old) if old else "", "new": str(new) if new else ""}
-
-
-def _move_records(lead: Lead, account: Account, contact: Contact | None, opportunity: Opportunity | None, by):
-    """Everything the lead had now belongs to the account (and contact, and deal). Records in the recycle
-    bin move too, so restoring one later puts it on the account."""
-    user = by if by and by.is_authenticated else None
-    moved = {"lead": None, "account": account, "version": F("version") + 1, "updated_at": clock.now(),
-             "updated_by": user}
-
-    # Interactions and tasks: on the account's timeline, with the contact, under the deal.
-    activities = list(Activity.all_objects.filter(lead=lead))
-    if activities:
-        ids = [activity.pk for activity in activities]
-        if opportunity is not None:
-            Activity.all_objects.filter(pk__in=ids, opportunity__isnull=True).update(opportunity=opportunity)
-        Activity.all_objects.filter(pk__in=ids).update(**moved)
-        if contact is not None:
-            through = Activity.contacts.through
-            through.objects.bulk_create([through(activity_id=pk, contact_id=contact.pk) for pk in ids],
-                                        ignore_conflicts=True)
-        _log_moves(activities, by, [_move_change(Activity, "lead", lead, None),
-                                    _move_change(Activity, "account", None, account)])
-
-    # Notes (about the contact, when there is one) and files: on the account.
-    for model in (Note, Document):
-        records = list(model.all_objects.filter(lead=lead))
-        if not records:
-            continue
-        ids = [record.pk for record in records]
-        if model is Note and contact is not None:
-            model.all_objects.filter(pk__in=ids, contact__isnull=True).update(contact=contact)
-        model.all_objects.filter(pk__in=ids).update(**moved)
-        _log_moves(records, by, [_move_change(model, "lead", lead, None), _move_change(model, "account", None, account)])
-
-    # Campaign attribution: the contact becomes the member (merged if it already was one). A lead without
-    # a person (no contact) keeps its memberships: a membership needs a lead or a contact.
-    if contact is not None:
-        for membership in CampaignMember.objects.select_for_update().filter(lead=lead):
-            existing = CampaignMember.objects.filter(campaign_id=membership.campaign_id, contact=contact).first()
-            if existing is None:
-                membership.lead, membership.contact = None, contact
-                membership.save(update_fields=["lead", "contact"])
-                continue
-            existing.response = _merged_response(existing.response, membership.response)
-            existing.save(update_fields=["response"])
-            membership.delete()
-
-
-# Later responses win, except that an unsubscribe always stands.
-_RESPONSE_ORDER = [
-    CampaignMember.Response.PLANNED, CampaignMember.Response.SENT, CampaignMember.Response.RESPONDED,
-    CampaignMember.Response.ATTENDED,
-]
-
-
-def _merged_response(first: str, second: str) -> str:
-    if CampaignMember.Response.UNSUBSCRIBED in (first, second):
-        return CampaignMember.Response.UNSUBSCRIBED
-    rank = {value: position for position, value in enumerate(_RESPONSE_ORDER)}
-    return max(first, second, key=lambda response: rank.get(response, -1))
-
-
 def default_stage() -> PipelineStage | None:
     return PipelineStage.objects.filter(is_active=True).order_by("order", "pk").first()
 
@@ -405,7 +322,10 @@ def convert_lead(
             OpportunityContact.objects.create(opportunity=opportunity, contact=contact, is_primary=True,
                                               role=OpportunityContact.Role.DECISION_MAKER)
 
-    _move_records(lead, account, contact, opportunity, by)
+    # Everything the lead had (interactions, tasks, notes, files, campaign memberships) now belongs to the
+    # account, the contact and the deal: each app moves its own records (core.subjects movers). Records in
+    # the recycle bin move too, so restoring one later puts it on the account.
+    subjects.hand_over(lead, account, by, contact=contact, deal=opportunity)
 
     lead.status = Lead.Status.CONVERTED
     lead.converted_at = clock.now()

@@ -13,6 +13,7 @@ from vinculo.core.access import AccessLevel
 from vinculo.core.models import TrackedModel
 from vinculo.core.money import Currency
 from vinculo.core.policy import Parent, PermissionGrant, Policy
+from vinculo.core.subjects import SubjectRelation
 from vinculo.core.validators import format_phone, normalize_phone
 from vinculo.org.access import SalesTeamGrant, TerritoryGrant
 
@@ -97,6 +98,10 @@ class Lead(TrackedModel):
         "sales.Opportunity", verbose_name=_("converted to opportunity"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="converted_leads", editable=False,
     )
+    # What was recorded about the lead (moved to the account, contact and deal on conversion).
+    activities = SubjectRelation("activities.Activity", related_query_name="lead")
+    notes = SubjectRelation("accounts.Note", related_query_name="lead")
+    documents = SubjectRelation("accounts.Document", related_query_name="lead")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -228,6 +233,8 @@ class Opportunity(TrackedModel):
         "Competitor", through="OpportunityCompetitor", verbose_name=_("competitors"), blank=True,
         related_name="opportunities",
     )
+    # Interactions about the deal; deleting the deal leaves them on its account.
+    activities = SubjectRelation("activities.Activity", cascade=False, related_query_name="opportunity")
 
     # The account's visibility, plus the owner's line and the deal's sales team.
     policy = Policy(owner="owner", parents=[Parent("account", "accounts.Account")],

@@ -80,7 +80,7 @@ def _lead_for_page(user, pk):
 def lead_detail(request, pk):
     user = request.user
     lead = _lead_for_page(user, pk)
-    activities = Activity.objects.filter(lead=lead).select_related("owner").order_by("-occurred_at", "-pk")
+    activities = Activity.objects.regarding(lead).select_related("owner").order_by("-occurred_at", "-pk")
     memberships = mark_visible(lead.campaign_memberships.select_related("campaign"), user, "campaign",
                                "campaign_visible")
     return render(request, "sales/leads/lead_detail.html", {
@@ -89,8 +89,8 @@ def lead_detail(request, pk):
         "activities": list(activities[:RELATED_SHOWN]),
         "activity_count": activities.count(),
         "open_tasks": activities.filter(kind=Activity.Kind.TASK, status=Activity.Status.PLANNED).count(),
-        "notes": list(Note.objects.filter(lead=lead).select_related("created_by")[:RELATED_SHOWN]),
-        "documents": list(Document.objects.filter(lead=lead).annotate(version_count=Count("versions"))
+        "notes": list(Note.objects.regarding(lead).select_related("created_by")[:RELATED_SHOWN]),
+        "documents": list(Document.objects.regarding(lead).annotate(version_count=Count("versions"))
                           .order_by("-updated_at", "-pk")[:RELATED_SHOWN]),
         "memberships": [membership for membership in memberships if membership.campaign_visible],
         "history": visible_history(lead, user),

@@ -379,7 +379,7 @@ def _detail(request, opportunity, **refused):
             if entry.pk == refused_entry.instance.pk:
                 entry.form, entry.refused = refused_entry, True
     activities = list(
-        Activity.objects.visible_to(user, per_row=True).filter(opportunity=opportunity).select_related("owner")
+        Activity.objects.visible_to(user, per_row=True).regarding(opportunity).select_related("owner")
         .order_by("-occurred_at", "-pk")[:ACTIVITIES_SHOWN + 1]
     )
     context = {
