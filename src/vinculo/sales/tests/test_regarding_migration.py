@@ -11,7 +11,7 @@ from vinculo.accounts.models import Account, Document, Note
 from vinculo.activities.models import Activity
 from vinculo.sales.models import Lead, Opportunity
 
-BEFORE = [("activities", "0003_regarding"), ("accounts", "0005_regarding")]
+BEFORE = [("activities", "0003_regarding"), ("accounts", "0006_regarding")]
 AT = datetime.datetime(2026, 11, 10, 12, 0, tzinfo=datetime.timezone.utc)
 
 

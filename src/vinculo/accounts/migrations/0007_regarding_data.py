@@ -29,7 +29,7 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("accounts", "0005_regarding"),
+        ("accounts", "0006_regarding"),
     ]
 
     operations = [

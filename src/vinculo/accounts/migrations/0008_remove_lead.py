@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("accounts", "0006_regarding_data"),
+        ("accounts", "0007_regarding_data"),
     ]
 
     operations = [

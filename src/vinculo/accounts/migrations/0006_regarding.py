@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("accounts", "0004_notes_and_files_of_leads"),
+        ("accounts", "0005_access_indexes"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]
 
