@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from vinculo.core import clock
+from vinculo.core import clock, subjects
 from vinculo.core.access import get_for_user
 from vinculo.core.lists import Column, RecordListView, mark_visible
 from vinculo.core.services import soft_delete
@@ -173,9 +173,8 @@ class RecordPages:
 
     def create(self, request, account_pk=None):
         if account_pk is None:  # under a lead (?lead=<pk>), which the user must be able to change
-            from vinculo.sales.models import Lead
-
-            account, lead = None, get_for_user(Lead, request.user, request.GET.get("lead"), write=True)
+            leads = subjects.registry.model_named("lead")
+            account, lead = None, get_for_user(leads, request.user, request.GET.get("lead"), write=True)
             instance = self.model(lead=lead)
         else:
             account, lead = get_for_user(Account, request.user, account_pk, write=True), None

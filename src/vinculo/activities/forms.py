@@ -9,12 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from vinculo.accounts.models import Account
 from vinculo.contacts.forms import contact_choices
 from vinculo.contacts.models import Contact
-from vinculo.core import clock
+from vinculo.core import clock, subjects
 from vinculo.core.forms import DateInput, RecordChooser, RecordForm, active_users
 from vinculo.core.lists import ListFilterForm
 from vinculo.core.services import update_record
 from vinculo.org.models import User
-from vinculo.sales.models import Opportunity
 
 from .models import Activity
 from .services import log_activity
@@ -41,7 +40,7 @@ class ActivityForm(RecordForm):
     fieldsets = FIELDSETS
     # The deal is the activity's subject (`regarding`), not a column of its own.
     opportunity = forms.ModelChoiceField(label=capfirst(_("opportunity")), required=False,
-                                         queryset=Opportunity.objects.none())
+                                         queryset=None)
 
     class Meta:
         model = Activity
@@ -72,9 +71,11 @@ class ActivityForm(RecordForm):
         self.fields["participants"].queryset = User.objects.filter(Q(is_active=True) | Q(pk__in=participants))
         self.fields["owner"].queryset = active_users(keep=instance.owner_id)
         # Only the deals of the account chosen: an account may have hundreds, the database hundreds of thousands.
-        deals = Opportunity.objects.visible_to(user).filter(account_id=self.chosen_account_id())
+        # Deals are a subject type sales registers (core.subjects), found here by its alias.
+        deal_model = subjects.registry.model_named("opportunity")
+        deals = deal_model.objects.visible_to(user).filter(account_id=self.chosen_account_id())
         if instance.opportunity_id:
-            deals = deals | Opportunity.objects.filter(pk=instance.opportunity_id)
+            deals = deals | deal_model.objects.filter(pk=instance.opportunity_id)
         self.fields["opportunity"].queryset = deals.order_by("-created_at")
         self.fields["opportunity"].help_text = _("A deal of the account chosen above, if the activity is about one.")
         self.initial.setdefault("opportunity", instance.opportunity_id)

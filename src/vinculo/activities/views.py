@@ -103,9 +103,7 @@ def _initial_links(request):
         initial["account"] = get_for_user(Account, user, account_id, write=True).pk
     opportunity_id = request.GET.get("opportunity")
     if opportunity_id:
-        from vinculo.sales.models import Opportunity
-
-        deal = get_for_user(Opportunity, user, opportunity_id)
+        deal = get_for_user(subjects.registry.model_named("opportunity"), user, opportunity_id)
         initial["opportunity"] = deal.pk
         initial.setdefault("account", get_for_user(Account, user, deal.account_id, write=True).pk)
     return initial
@@ -113,10 +111,8 @@ def _initial_links(request):
 
 def _lead(request):
     """The lead the activity is for (?lead=), which the user must be able to change; None without one."""
-    from vinculo.sales.models import Lead
-
     lead_id = request.GET.get("lead")
-    return get_for_user(Lead, request.user, lead_id, write=True) if lead_id else None
+    return get_for_user(subjects.registry.model_named("lead"), request.user, lead_id, write=True) if lead_id else None
 
 
 @login_required

@@ -323,6 +323,11 @@ def _bind_policy(sender, **kwargs):
 class_prepared.connect(_bind_policy, dispatch_uid="vinculo.core.policy")
 
 
+def group_permissions(group: str) -> set[str]:
+    """The permissions that reveal the field group named `group` ("financial") on the types declaring one."""
+    return {policy.field_groups[group].permission for policy in registry.values() if group in policy.field_groups}
+
+
 def policy_for(model_or_record) -> Policy:
     model = model_or_record if isinstance(model_or_record, type) else type(model_or_record)
     return registry[model._meta.concrete_model]

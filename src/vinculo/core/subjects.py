@@ -113,6 +113,14 @@ class Subjects:
         """The subject type of the model labelled `label` ("sales.quote"), or None."""
         return next((t for t in self._types.values() if t.model._meta.label_lower == (label or "").lower()), None)
 
+    def model_named(self, alias: str):
+        """The model of the subject type registered under `alias` ("lead"): for pages that take a subject
+        from the URL (`?lead=<pk>`) without importing the app that defines it. LookupError if none."""
+        for subject_type in self._types.values():
+            if subject_type.alias == alias:
+                return subject_type.model
+        raise LookupError(f"No subject type is registered as {alias!r}.")
+
     def account_type(self) -> SubjectType | None:
         return next((t for t in self._types.values() if t.is_account), None)
 

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.access import AccessLevel, forget_org_defaults, org_default_level
 from vinculo.core.money import Currency
+from vinculo.core.policy import group_permissions
 
 
 class TreeNode(models.Model):
@@ -189,7 +190,8 @@ class User(AbstractUser):
 
     @property
     def can_view_financial_data(self) -> bool:
-        return self.has_perm("accounts.view_financial_data")
+        """Whether a permission reveals the financial field group the record types' policies declare."""
+        return any(self.has_perm(permission) for permission in group_permissions("financial"))
 
 
 class SalesTeam(models.Model):
