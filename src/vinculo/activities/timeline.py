@@ -1,13 +1,14 @@
 """The account timeline: its activities, those of its contacts and its notes, merged newest first.
 
-One UNION ALL query pages the merged ids, one query counts them, and one query per source fetches
+One UNION ALL query pages the merged ids, the same query counts them, and one query per source fetches
 the rows of the page.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import F, Func, Subquery, Value
+from django.db import connections
+from django.db.models import F, Value
 from django.db.models.fields import CharField
 
 from vinculo.accounts.models import Account, Note
@@ -54,28 +55,29 @@ def _sources(account: Account, user, kinds) -> list:
     return [part.order_by() for part in parts]
 
 
-def _total(account: Account, parts) -> int:
-    """The parts' row counts added up, in one query of scalar subqueries (cheaper than counting the union)."""
-    counts = {
-        f"part{index}": Subquery(part.annotate(n=Func(Value(1), function="COUNT")).values("n")[:1])
-        for index, part in enumerate(parts)
-    }
-    return sum(Account.all_objects.filter(pk=account.pk).annotate(**counts).values_list(*counts).get())
-
-
 def timeline(account: Account, user, kinds=(), offset: int = 0, limit: int = 20) -> tuple[list[Entry], int]:
     """A page of the merged timeline and the total number of entries, for an account `user` may see."""
     parts = _sources(account, user, kinds)
-    merged = parts[0].union(*parts[1:], all=True)
-    rows = list(merged.order_by("-occurred_at", "-pk")[offset:offset + limit])
-    total = _total(account, parts) if rows or offset else 0
+    # Compiled once and run twice, for the page and for the count: building the visibility rule of the
+    # activities of linked contacts into SQL costs far more than counting the union's rows (bench/: an account
+    # page with 6,099 activities, ~30 ms of compiling against ~2 ms of counting).
+    merged, params = parts[0].union(*parts[1:], all=True).query.sql_with_params()
+    with connections[Activity.objects.db].cursor() as cursor:
+        cursor.execute(f"SELECT * FROM ({merged}) timeline ORDER BY 3 DESC, 2 DESC LIMIT %s OFFSET %s",
+                       [*params, limit, offset])
+        rows = cursor.fetchall()
+        total = 0
+        if rows or offset:
+            cursor.execute(f"SELECT COUNT(*) FROM ({merged}) timeline", params)
+            total = cursor.fetchone()[0]
     activity_ids = [pk for source, pk, _ in rows if source == "activity"]
     note_ids = [pk for source, pk, _ in rows if source == "note"]
     activities = Activity.objects.select_related("owner").prefetch_related("contacts").in_bulk(activity_ids)
     notes = Note.objects.select_related("created_by", "contact").in_bulk(note_ids) if note_ids else {}
     entries = []
-    for source, pk, at in rows:
+    for source, pk, _at in rows:
         record = activities.get(pk) if source == "activity" else notes.get(pk)
         if record is not None:
+            at = record.occurred_at if source == "activity" else record.created_at
             entries.append(Entry(kind=record.kind if source == "activity" else NOTE, at=at, record=record))
     return entries, total
