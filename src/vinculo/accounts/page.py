@@ -92,7 +92,7 @@ def page_number(value) -> int:
         return 1
 
 
-def _clamp(number: int, total: int, size: int) -> int:
+def clamp_page(number: int, total: int, size: int) -> int:
     return min(number, max(1, -(-total // size)))
 
 
@@ -145,10 +145,10 @@ class RelatedList(Section):
         self.has_contact = has_contact  # rows name a contact (`contact`), shown only if the viewer may see it
 
     def count(self, account, user, prepared):
-        return _count(self.model.objects.filter(account=OuterRef("pk")))
+        return count_of(self.model.objects.filter(account=OuterRef("pk")))
 
     def page(self, account, user, number, today, total, params, prepared):
-        page = _page(self, self.rows(account, today), total, number, account)
+        page = page_of(self, self.rows(account, today), total, number, account)
         if self.decorate:
             for row in page.rows:
                 self.decorate(row, today)
@@ -251,7 +251,8 @@ def register_own_sections() -> None:
         register(section)
 
 
-def _count(queryset):
+def count_of(queryset):
+    """`queryset`'s row count as an expression for the page's one counts query (a section's `count`)."""
     return Subquery(queryset.order_by().values(n=Func("pk", function="COUNT")))
 
 
@@ -269,11 +270,12 @@ def related_counts(account: Account, user, prepared: dict) -> dict[str, int | No
     return {key: totals.get(key) for key in SECTIONS}
 
 
-def _page(section: Section, rows: QuerySet, total: int | None, number: int, account: Account,
+def page_of(section: Section, rows: QuerySet, total: int | None, number: int, account: Account,
           size: int = PAGE_SIZE, params: dict | None = None) -> RelatedPage:
+    """Page `number` (clamped to the last) of `rows` as `section` shows it; `total` when already counted."""
     if total is None:
         total = rows.count()
-    number = _clamp(number, total, size)
+    number = clamp_page(number, total, size)
     offset = (number - 1) * size
     return RelatedPage(section.key, list(rows[offset:offset + size]), total, number, size,
                        section.fragment_url(account), account.get_absolute_url(), params=params or {})

@@ -3,7 +3,7 @@ timeline, the contact page's activities."""
 
 from django.utils.translation import gettext_lazy as _
 
-from vinculo.accounts.page import RelatedPage, Section, _clamp
+from vinculo.accounts.page import RelatedPage, Section, clamp_page
 from vinculo.contacts.page import SHOWN
 from vinculo.core import clock
 
@@ -37,7 +37,7 @@ class TimelineSection(Section):
         kinds = (kind,) if kind else ()
         entries, total = timeline(account, user, kinds, (number - 1) * TIMELINE_PAGE_SIZE, TIMELINE_PAGE_SIZE)
         if not entries and number > 1 and total:
-            number = _clamp(number, total, TIMELINE_PAGE_SIZE)
+            number = clamp_page(number, total, TIMELINE_PAGE_SIZE)
             entries, total = timeline(account, user, kinds, (number - 1) * TIMELINE_PAGE_SIZE, TIMELINE_PAGE_SIZE)
         now = clock.now()
         for entry in entries:

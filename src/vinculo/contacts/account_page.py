@@ -3,7 +3,7 @@
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from vinculo.accounts.page import Section, _count, _page
+from vinculo.accounts.page import Section, count_of, page_of
 
 from .models import Contact, ContactAccountLink
 
@@ -33,7 +33,7 @@ class ContactsSection(Section):
         return contacts_queryset(account, user)
 
     def count(self, account, user, prepared):
-        return _count(prepared)
+        return count_of(prepared)
 
     def page(self, account, user, number, today, total, params, prepared):
-        return _page(self, prepared, total, number, account)
+        return page_of(self, prepared, total, number, account)
