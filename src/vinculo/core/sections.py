@@ -40,9 +40,6 @@ class Sections:
         section = self._sections[key] = Section(key, template, load, order, label, options)
         return section
 
-    def unregister(self, key: str) -> None:
-        self._sections.pop(key, None)
-
     def __iter__(self) -> Iterator[Section]:
         return iter(sorted(self._sections.values(), key=lambda section: (section.order, section.key)))
 
