@@ -201,7 +201,6 @@ class Account(TrackedModel):
         owner="owner",
         grants=[AccountTeamGrant(), SalesTeamGrant("sales_team"), TerritoryGrant("territory")],
         field_groups={"financial": FieldGroup(FINANCIAL_FIELDS, permission=VIEW_FINANCIAL_DATA)},
-        subject=True,
     )
 
     class Meta:

@@ -57,7 +57,7 @@ class Contact(TrackedModel):
     SEARCH_SELECT_RELATED = ("account",)
 
     # A contact inherits the visibility of its main account; its owner's line sees it too.
-    policy = Policy(owner="owner", parents=[Parent("account", "accounts.Account")], subject=True)
+    policy = Policy(owner="owner", parents=[Parent("account", "accounts.Account")])
 
     class Meta:
         ordering = ["last_name", "first_name"]

@@ -153,11 +153,16 @@ class Parent(Clause):
         return bound
 
 
+def subject_models_source() -> list:
+    """The models other records may be about: replaced by core.subjects with its registry's."""
+    return []
+
+
 @dataclass
 class Subject(Clause):
     """The record is about any other record (a generic link: a content type and an id) and inherits its
-    visibility. `types` are the subject model labels to consider; by default every type whose policy
-    says `subject=True`."""
+    visibility. `types` are the subject model labels to consider; by default every type registered as a
+    subject (`core.subjects.register`, which sets `subject_models_source`)."""
 
     type_field: str = "regarding_type"
     id_field: str = "regarding_id"
@@ -170,8 +175,7 @@ class Subject(Clause):
         if self.types is not None:
             return [apps.get_model(label) for label in self.types]
         excluded = {label.lower() for label in self.exclude}
-        return [policy.model for policy in registry.values()
-                if policy.subject and policy.model._meta.label_lower not in excluded]
+        return [model for model in subject_models_source() if model._meta.label_lower not in excluded]
 
     def q(self, user, write, per_row, prefix=""):
         id_column = f"{prefix}{self.id_field}"
@@ -239,7 +243,6 @@ class Policy:
     grants: list = dataclass_field(default_factory=list)
     field_groups: dict = dataclass_field(default_factory=dict)
     level: str | None = None
-    subject: bool = False
     model: type | None = None
 
     def bind(self, model) -> "Policy":

@@ -34,7 +34,7 @@ from django.db import models
 from django.db.models.signals import post_delete
 from django.utils.translation import gettext_lazy as _
 
-from . import clock, events
+from . import clock, events, policy
 from .access import RecordQuerySet
 from .models import AllRecordsManager, ChangeLog, LiveManager
 from .policy import content_type_ref
@@ -141,6 +141,8 @@ class Subjects:
 registry = Subjects()
 register = registry.register
 register_mover = registry.register_mover
+# The access policy's Subject clause ORs over the types registered here: one list of subject types.
+policy.subject_models_source = lambda: [subject_type.model for subject_type in registry.types()]
 
 
 def content_type_id(model) -> int:

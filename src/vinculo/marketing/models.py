@@ -35,7 +35,7 @@ class Campaign(TrackedModel):
     )
     description = models.TextField(_("description"), blank=True)
 
-    policy = Policy(owner="owner", subject=True)
+    policy = Policy(owner="owner")
 
     class Meta:
         ordering = ["-start_date", "name"]

@@ -79,7 +79,7 @@ class Lead(TrackedModel):
     )
     description = models.TextField(_("description"), blank=True)
 
-    policy = Policy(owner="owner", grants=[TerritoryGrant("territory")], subject=True)
+    policy = Policy(owner="owner", grants=[TerritoryGrant("territory")])
 
     converted_at = models.DateTimeField(_("converted at"), null=True, blank=True, editable=False)
     converted_by = models.ForeignKey(
@@ -238,7 +238,7 @@ class Opportunity(TrackedModel):
 
     # The account's visibility, plus the owner's line and the deal's sales team.
     policy = Policy(owner="owner", parents=[Parent("account", "accounts.Account")],
-                    grants=[SalesTeamGrant("sales_team")], subject=True)
+                    grants=[SalesTeamGrant("sales_team")])
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -575,7 +575,7 @@ class Quote(TrackedModel):
 
     # A quote inherits its deal's visibility. Lists apply the deal's rule to the joined deal row rather
     # than to a list of every visible deal (bench/: quote list on 210,000 deals).
-    policy = Policy(parents=[Parent("opportunity", "sales.Opportunity", join=True)], subject=True)
+    policy = Policy(parents=[Parent("opportunity", "sales.Opportunity", join=True)])
 
     class Meta:
         ordering = ["-issued_on", "-id"]
