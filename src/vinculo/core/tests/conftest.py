@@ -1,4 +1,5 @@
 import datetime
+import os
 from decimal import Decimal
 
 import pytest
@@ -16,3 +17,24 @@ def rates(db):
         ("CLF", nov_1, "39000"), ("CLF", nov_15, "40000"),
     ]:
         ExchangeRate.objects.create(currency=currency, date=day, rate=Decimal(rate))
+
+
+# Database 15 of the machine's Redis, which nothing else uses; each test takes a queue named for it alone.
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture
+def redis():
+    """A connection to the machine's Redis. Skipped only when Redis is unreachable outside CI."""
+    from redis import Redis
+    from redis.exceptions import ConnectionError
+
+    connection = Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        connection.ping()
+    except ConnectionError:
+        if os.environ.get("CI"):
+            pytest.fail("Redis is not answering on 127.0.0.1:6379: .ci/run starts it")
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    yield connection
+    connection.close()

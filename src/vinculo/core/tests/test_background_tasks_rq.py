@@ -13,30 +13,12 @@ from django.test import override_settings
 from django_tasks import TaskResultStatus, task
 
 from vinculo.core.search import fold
-
-# Database 15 and a queue named per run keep these jobs away from anything else on that Redis.
-REDIS_URL = "redis://127.0.0.1:6379/15"
+from vinculo.core.tests.conftest import REDIS_URL
 
 
 @task()
 def fold_later(text: str) -> str:
     return fold(text)
-
-
-@pytest.fixture
-def redis():
-    from redis import Redis
-    from redis.exceptions import ConnectionError
-
-    connection = Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        connection.ping()
-    except ConnectionError:
-        if os.environ.get("CI"):
-            pytest.fail("Redis is not answering on 127.0.0.1:6379: .ci/run starts it")
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
-    yield connection
-    connection.close()
 
 
 @pytest.fixture

@@ -34,12 +34,12 @@ from vinculo.core.services import (
     update_record,
 )
 from vinculo.core.tests import event_handlers
+from vinculo.core.tests.conftest import REDIS_URL
 from vinculo.org.tests.factories import UserFactory
 from vinculo.sales.models import Lead
 from vinculo.sales.tests.factories import LeadFactory
 
 ATTEMPTS = 3
-REDIS_URL = "redis://127.0.0.1:6379/15"  # as test_background_tasks_rq: database 15, a queue of our own
 EVENTS_AFTER_COMMIT = {"EAGER": False, "QUEUE": "default", "ATTEMPTS": ATTEMPTS, "BACKOFF_SECONDS": 0}
 
 
@@ -112,25 +112,13 @@ class RQ:
 
 
 @pytest.fixture
-def redis_queue():
-    """A queue of its own on the machine's Redis; its keys are removed after the test. Skipped only when
-    Redis is unreachable outside CI."""
-    from redis import Redis
-    from redis.exceptions import ConnectionError
-
-    connection = Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        connection.ping()
-    except ConnectionError:
-        if os.environ.get("CI"):
-            pytest.fail("Redis is not answering on 127.0.0.1:6379: .ci/run starts it")
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
+def redis_queue(redis):
+    """A queue of its own on the machine's Redis; its keys are removed after the test."""
     name = f"vinculo-test-events-{uuid.uuid4().hex[:12]}"
     yield name
-    for key in connection.scan_iter(f"*{name}*"):
-        connection.delete(key)
-    connection.srem("rq:queues", f"rq:queue:{name}")
-    connection.close()
+    for key in redis.scan_iter(f"*{name}*"):
+        redis.delete(key)
+    redis.srem("rq:queues", f"rq:queue:{name}")
 
 
 @pytest.fixture(params=["immediate", "database", "rq"])
