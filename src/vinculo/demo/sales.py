@@ -862,7 +862,7 @@ class SalesBuilder:
                 if converted:
                     member.contact_id = plan.contact.pk
                 else:
-                    member.lead_id = lead.pk
+                    member.member = lead
                 members.append(member)
         with given_timestamps(Activity, Note):
             Activity.objects.bulk_create(built.records[Activity], batch_size=1000)

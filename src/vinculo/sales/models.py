@@ -102,6 +102,9 @@ class Lead(TrackedModel):
     activities = SubjectRelation("activities.Activity", related_query_name="lead")
     notes = SubjectRelation("accounts.Note", related_query_name="lead")
     documents = SubjectRelation("accounts.Document", related_query_name="lead")
+    # The campaigns that reached the lead (moved to its contact on conversion, deleted with the lead).
+    campaign_memberships = SubjectRelation("marketing.CampaignMember", content_type_field="member_type",
+                                           object_id_field="member_id", related_query_name="lead")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -149,7 +149,7 @@ def test_convert_moves_everything_and_answers_the_new_ids(org):
     account_services.add_document_version(
         Document(lead=lead, title="Flota"),
         SimpleUploadedFile("flota.pdf", b"%PDF-1.4\n% f\n%%EOF\n", content_type="application/pdf"), by=owner)
-    CampaignMember.objects.create(campaign=campaign, lead=lead)
+    CampaignMember.objects.create(campaign=campaign, member=lead)
     stage = PipelineStage.objects.filter(is_active=True).order_by("order")[1]
     response = ApiClient(owner).post(f"/leads/{lead.pk}/convert", {
         "opportunity_name": "Renovación de flota", "amount": "48000000", "currency": "CLP", "stage": stage.pk,

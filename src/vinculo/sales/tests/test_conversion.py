@@ -57,7 +57,7 @@ def rich_lead(org):
     document = Document(lead=lead, title="Requerimientos")
     account_services.add_document_version(
         document, SimpleUploadedFile("req.pdf", b"%PDF-1.4\n% req\n%%EOF\n", content_type="application/pdf"), by=owner)
-    CampaignMember.objects.create(campaign=campaign, lead=lead, response=CampaignMember.Response.ATTENDED)
+    CampaignMember.objects.create(campaign=campaign, member=lead, response=CampaignMember.Response.ATTENDED)
     return lead
 
 
@@ -268,7 +268,7 @@ def test_a_company_only_lead_becomes_an_account_alone_and_keeps_its_memberships(
     campaign = CampaignFactory(owner=org.vendedor_norte)
     lead = create_record(Lead(company="Pesquera Austral Ltda", owner=org.vendedor_norte, campaign=campaign),
                          by=org.vendedor_norte)
-    CampaignMember.objects.create(campaign=campaign, lead=lead)
+    CampaignMember.objects.create(campaign=campaign, member=lead)
     result = convert_lead(lead, by=org.vendedor_norte)
     assert result.contact is None and result.account.legal_name == "Pesquera Austral Ltda"
     assert result.opportunity.contacts.count() == 0

@@ -667,7 +667,7 @@ def test_a_membership_merged_on_conversion_keeps_the_furthest_response_but_an_un
     campaign = CampaignFactory(owner=org.vendedor_norte)
     lead = make_lead(org.vendedor_norte)
     CampaignMember.objects.create(campaign=campaign, contact=contact, response=contact_had)
-    CampaignMember.objects.create(campaign=campaign, lead=lead, response=lead_had)
+    CampaignMember.objects.create(campaign=campaign, member=lead, response=lead_had)
     convert_lead(lead, by=org.vendedor_norte, contact=contact)
     assert list(CampaignMember.objects.filter(campaign=campaign).values_list("contact", "lead", "response")) == [
         (contact.pk, None, kept)]
@@ -678,8 +678,8 @@ def test_a_membership_in_another_campaign_moves_to_the_contact_unchanged(org):
     shared, only_lead = CampaignFactory(owner=org.vendedor_norte), CampaignFactory(owner=org.vendedor_norte)
     lead = make_lead(org.vendedor_norte)
     CampaignMember.objects.create(campaign=shared, contact=contact, response=R.SENT)
-    CampaignMember.objects.create(campaign=shared, lead=lead, response=R.RESPONDED)
-    CampaignMember.objects.create(campaign=only_lead, lead=lead, response=R.PLANNED)
+    CampaignMember.objects.create(campaign=shared, member=lead, response=R.RESPONDED)
+    CampaignMember.objects.create(campaign=only_lead, member=lead, response=R.PLANNED)
     convert_lead(lead, by=org.vendedor_norte, contact=contact)
     assert sorted(CampaignMember.objects.filter(contact=contact).values_list("campaign", "response")) == sorted([
         (shared.pk, R.RESPONDED), (only_lead.pk, R.PLANNED)])

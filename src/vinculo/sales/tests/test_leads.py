@@ -296,7 +296,7 @@ def test_detail_query_count_is_bounded(client, org, lead, django_assert_max_num_
             create_record(Note(lead=lead, body=f"Nota {n}"), by=org.vendedor_norte)
             create_record(Document(lead=lead, title=f"Archivo {n}"), by=org.vendedor_norte)
 
-    CampaignMember.objects.create(campaign=campaign, lead=lead)
+    CampaignMember.objects.create(campaign=campaign, member=lead)
     lead.campaign = campaign
     lead.save()
     add(1)
