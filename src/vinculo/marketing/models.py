@@ -72,9 +72,9 @@ class CampaignMember(models.Model):
     `core.subjects.register`), through the generic `member` link: its attribution, carried from lead to
     contact on conversion (`services.move_memberships`).
 
-    The subject's model declares the reverse side, `SubjectRelation(CampaignMember, content_type_field=
-    "member_type", object_id_field="member_id", related_query_name=...)`: deleting the subject deletes its
-    memberships, and `CampaignMember.objects.filter(lead=lead)` reads the link."""
+    The subject's model declares the reverse side, `SubjectRelation("marketing.CampaignMember",
+    content_type_field="member_type", object_id_field="member_id", related_query_name=...)`: deleting the
+    subject deletes its memberships, and `CampaignMember.objects.filter(lead=lead)` reads the link."""
 
     class Response(models.TextChoices):
         PLANNED = "planned", _("Planned")
@@ -125,4 +125,3 @@ class CampaignMember(models.Model):
 
     def __str__(self):
         return f"{self.campaign}: {self.contact or self.member}"
-
