@@ -13,6 +13,7 @@ which is harmless; files are never changed in place (each upload gets a new name
 """
 
 import hashlib
+import io
 import json
 import os
 import posixpath
@@ -76,12 +77,16 @@ def _vendor(connection) -> str:
     return connection.vendor
 
 
-def _sha256_of(path: Path) -> str:
+def _sha256(stream) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for chunk in iter(lambda: stream.read(CHUNK), b""):
-            digest.update(chunk)
+    for chunk in iter(lambda: stream.read(CHUNK), b""):
+        digest.update(chunk)
     return digest.hexdigest()
+
+
+def _sha256_of(path: Path) -> str:
+    with open(path, "rb") as stream:
+        return _sha256(stream)
 
 
 # --- The uploaded files, through the storage API (a local folder, or object storage) ----------------------
@@ -104,11 +109,8 @@ def storage_files(storage=None) -> list[str]:
 
 
 def storage_checksum(name: str, storage=None) -> str:
-    digest = hashlib.sha256()
     with (storage or default_storage).open(name, "rb") as stream:
-        for chunk in iter(lambda: stream.read(CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return _sha256(stream)
 
 
 def _copy(source, target) -> str:
@@ -135,12 +137,12 @@ def create_backup(target: Path, using: str = DEFAULT_DB_ALIAS) -> Outcome:
     """Write a snapshot of the database and the uploaded files to `target` (a new .tar.gz file)."""
     connection = connections[using]
     vendor = _vendor(connection)
-    target = Path(target).absolute()
+    target = Path(target).resolve()
     if target.exists():
         raise BackupError(f"{target} already exists; name a new file or a folder.")
     if not target.parent.is_dir():
         raise BackupError(f"The folder {target.parent} does not exist.")
-    if isinstance(default_storage, FileSystemStorage) and target.is_relative_to(Path(default_storage.location).absolute()):
+    if isinstance(default_storage, FileSystemStorage) and target.is_relative_to(Path(default_storage.location).resolve()):
         # A restore removes every file of the storage the snapshot lacks: the archive itself among them.
         raise BackupError("Write the backup outside the uploaded files' folder (MEDIA_ROOT).")
     created_at = clock.now()
@@ -170,22 +172,12 @@ def create_backup(target: Path, using: str = DEFAULT_DB_ALIAS) -> Outcome:
                 body = json.dumps(manifest, indent=1, ensure_ascii=False).encode()
                 info = tarfile.TarInfo(MANIFEST)
                 info.size, info.mtime, info.mode = len(body), int(created_at.timestamp()), 0o644
-                archive.addfile(info, _BytesReader(body))
+                archive.addfile(info, io.BytesIO(body))
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
     return Outcome(path=target, vendor=vendor, database_bytes=manifest["database"]["size"], files=len(entries),
                    files_bytes=sum(entry["size"] for entry in entries), created_at=manifest["created_at"])
-
-
-class _BytesReader:
-    def __init__(self, data: bytes):
-        self.data, self.offset = data, 0
-
-    def read(self, size=-1):
-        end = len(self.data) if size is None or size < 0 else self.offset + size
-        chunk, self.offset = self.data[self.offset:end], min(end, len(self.data))
-        return chunk
 
 
 def _add_stored_file(archive: tarfile.TarFile, name: str) -> dict:
