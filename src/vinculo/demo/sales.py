@@ -22,12 +22,13 @@ from zoneinfo import ZoneInfo
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import F
 
-from vinculo.accounts.models import Account, AccountTeamMember, Industry, Note
+from vinculo.accounts.models import Account, AccountTeamMember, Industry
 from vinculo.activities.models import Activity
 from vinculo.contacts.models import Contact
 from vinculo.core import clock, search
 from vinculo.core.models import ChangeLog, SearchEntry
 from vinculo.core.money import quantize
+from vinculo.customer360.models import Note
 from vinculo.marketing.models import Campaign, CampaignMember
 from vinculo.org.models import Territory
 from vinculo.sales.models import (

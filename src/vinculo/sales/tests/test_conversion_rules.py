@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from vinculo.accounts.models import Account, Document, Note
+from vinculo.accounts.models import Account
 from vinculo.accounts.tests.factories import AccountFactory, IndustryFactory
 from vinculo.activities.models import Activity
 from vinculo.activities.services import log_activity
@@ -18,6 +18,7 @@ from vinculo.contacts.models import Contact
 from vinculo.contacts.tests.factories import ContactFactory
 from vinculo.core.models import ChangeLog
 from vinculo.core.services import create_record, soft_delete
+from vinculo.customer360.models import Document, Note
 from vinculo.marketing.models import CampaignMember
 from vinculo.org.tests.factories import TerritoryFactory
 from vinculo.sales.conversion import company_key, conversion_candidates, convert_lead

@@ -10,12 +10,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from vinculo.accounts.models import Document, Note
 from vinculo.activities.models import Activity
 from vinculo.core.access import get_for_user
 from vinculo.core.lists import Column, RecordListView, mark_visible
 from vinculo.core.validators import format_tax_id
 from vinculo.core.views import edit_page, move_to_recycle_bin, visible_history
+from vinculo.customer360.models import Document, Note
 from vinculo.marketing.models import CampaignMember
 
 from ..conversion import conversion_candidates, convert_lead, refuse_if_converted
