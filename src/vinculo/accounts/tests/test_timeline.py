@@ -10,7 +10,7 @@ from vinculo.accounts.models import AccountTeamMember
 from vinculo.activities.models import Activity
 from vinculo.activities.sections import TIMELINE_PAGE_SIZE
 from vinculo.contacts.tests.factories import ContactFactory
-from vinculo.core import clock
+from vinculo.core import clock, services
 from vinculo.customer360.models import Note
 
 pytestmark = pytest.mark.django_db
@@ -168,3 +168,40 @@ def test_empty_timeline_says_so(client, org):
     html = timeline_html(client, org.vendedor_norte, org.north_account)
     assert "No activity yet" in html
     assert "Nothing of this kind yet" in timeline_html(client, org.vendedor_norte, org.north_account, kind="email")
+
+
+def page_timeline(client, user, account, **params):
+    client.force_login(user)
+    html = client.get(reverse("accounts:detail", args=[account.pk]), params).content.decode()
+    return html[html.index('id="timeline"'):html.index('id="contacts"')]
+
+
+def test_the_page_counts_its_own_activities_and_notes_and_leaves_out_deleted_ones(client, org):
+    account, rep = org.north_account, org.vendedor_norte
+    activity("Llamada uno", rep, account, hours_ago=1)
+    gone = activity("Llamada borrada", rep, account, hours_ago=2)
+    services.soft_delete(gone, by=rep)
+    activity("Visita uno", rep, account, hours_ago=3, kind=Activity.Kind.VISIT)
+    note("Nota uno", account, hours_ago=4, by=rep)
+    activity("Llamada de otra cuenta", rep, org.south_account, hours_ago=1)
+
+    timeline = page_timeline(client, rep, account)
+    assert "(3)" in timeline  # two activities and a note; not the deleted one, not the other account's
+    assert "Llamada borrada" not in timeline and "Llamada de otra cuenta" not in timeline
+    visits = page_timeline(client, rep, account, kind="visit")
+    assert "(1)" in visits and "Visita uno" in visits and "Llamada uno" not in visits
+
+
+def test_the_page_shows_activities_that_reach_the_account_through_its_contacts_as_their_reader_may(client, org):
+    account = org.north_account
+    activity("Llamada propia", org.vendedor_norte, account, hours_ago=3)
+    activity("Visita en la obra de Sur", org.vendedor_norte, org.south_account, hours_ago=1,
+             contacts=[org.north_contact])
+    activity("Visita privada del sur", org.vendedor_sur, org.south_account, hours_ago=2,
+             contacts=[org.north_contact])
+
+    rep = page_timeline(client, org.vendedor_norte, account)
+    assert "Llamada propia" in rep and "Visita en la obra de Sur" in rep and "Visita privada del sur" not in rep
+    assert "(2)" in rep
+    director = page_timeline(client, org.director, account)
+    assert "Visita privada del sur" in director and "(3)" in director
