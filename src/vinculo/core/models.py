@@ -6,7 +6,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .access import RecordQuerySet
+from .access import RecordQuerySet, has_policy
 from .policy import Policy
 
 
@@ -76,6 +76,19 @@ class TrackedModel(models.Model):
         ).select_related("user")
 
 
+def mention(text, model, pk) -> dict:
+    """One part of a history value that names a record ("Araya (Decision maker)" names contact 5): kept with
+    the change so that `core.views.visible_history` can show it only to readers who may see the record."""
+    return {"text": str(text), "model": model._meta.label_lower, "id": pk}
+
+
+def mentions(items) -> list[dict]:
+    """[(text, record or None), …] as the parts of a history value; a part about no record (None) or
+    about a type without an access policy (a product, a user) is plain text, always shown."""
+    return [mention(text, type(record), record.pk) if record is not None and has_policy(type(record))
+            else {"text": str(text)} for text, record in items]
+
+
 class ChangeLog(models.Model):
     class Action(models.TextChoices):
         CREATE = "create", _("Created")
@@ -91,7 +104,9 @@ class ChangeLog(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
     at = models.DateTimeField(_("when"), db_index=True)
-    # [{"field": name, "label": verbose name, "old": text, "new": text}, ...]
+    # [{"field": name, "label": verbose name, "old": text, "new": text}, ...]; a value naming records has
+    # them as well, in "old_parts"/"new_parts" ([{"text": …, "model": "app.model", "id": pk}, …], see
+    # `mention`), so a reader who may not see one of them is shown a placeholder instead of its name.
     changes = models.JSONField(_("changes"), default=list, blank=True)
     record_label = models.CharField(_("record"), max_length=300, blank=True)
 

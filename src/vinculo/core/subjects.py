@@ -36,7 +36,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import clock, events, policy
 from .access import RecordQuerySet
-from .models import AllRecordsManager, ChangeLog, LiveManager
+from .models import AllRecordsManager, ChangeLog, LiveManager, mentions
 from .policy import content_type_ref
 
 # `account_field` of the subject type that is the account roll-up itself.
@@ -302,10 +302,14 @@ def readable_changes(stored: Regarding, record: Regarding, changes: list[dict]) 
     before, after = stored.regarding, record.regarding
     kinds = {type(subject) for subject in (before, after) if subject is not None}
     label = kinds.pop()._meta.verbose_name if len(kinds) == 1 else record._meta.get_field("regarding_id").verbose_name
-    return [change for change in changes if change["field"] not in link] + [{
-        "field": "regarding", "label": str(label),
-        "old": str(before) if before is not None else "", "new": str(after) if after is not None else "",
-    }]
+    change = {"field": "regarding", "label": str(label),
+              "old": str(before) if before is not None else "", "new": str(after) if after is not None else ""}
+    for key, subject in (("old", before), ("new", after)):
+        if subject is not None:
+            parts = mentions([(change[key], subject)])
+            if "id" in parts[0]:
+                change[f"{key}_parts"] = parts
+    return [change for change in changes if change["field"] not in link] + [change]
 
 
 def attach(record: Regarding, subject) -> None:

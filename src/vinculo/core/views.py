@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import services
-from .access import get_for_user
+from .access import HIDDEN_RECORD, get_for_user, visible_ids
 from .money import Currency
 from .records import record_types
 from .search import search
@@ -22,8 +24,10 @@ RECYCLE_BIN_SIZE = 50
 
 
 def visible_history(record, user, hidden_fields=None):
-    """The record's latest changes, without the values of fields the user may not see: by default those
-    of the field groups the record's access policy keeps from them (core.policy)."""
+    """The record's latest changes, without the values of fields the user may not see (by default those
+    of the field groups the record's access policy keeps from them, core.policy), and with every related
+    record the user may not see (a contact replaced on a deal, the new account of a contact) named by a
+    placeholder: one query per type of related record named."""
     hidden = set(type(record).policy.hidden_fields(user) if hidden_fields is None else hidden_fields)
     entries = []
     for entry in record.history()[:HISTORY_SHOWN]:
@@ -33,6 +37,38 @@ def visible_history(record, user, hidden_fields=None):
                 continue
             entry.changes = changes
         entries.append(entry)
+    return hide_unseen_mentions(entries, user)
+
+
+def hide_unseen_mentions(entries, user):
+    """Rewrite the values of `entries`' changes that name records (core.models.mention): each part whose
+    record `user` may not see reads "a record you cannot see"."""
+    from django.apps import apps
+
+    wanted = defaultdict(set)
+    for entry in entries:
+        for change in entry.changes:
+            for key in ("old_parts", "new_parts"):
+                for part in change.get(key) or ():
+                    if "id" in part:
+                        wanted[part["model"]].add(part["id"])
+    if not wanted:
+        return entries
+    seen = {}
+    for label, ids in wanted.items():
+        try:
+            model = apps.get_model(label)
+        except LookupError:
+            model = None
+        seen[label] = visible_ids(user, model, ids) if model is not None else set()
+    for entry in entries:
+        for change in entry.changes:
+            for key in ("old", "new"):
+                parts = change.get(f"{key}_parts")
+                if parts and any("id" in part and part["id"] not in seen[part["model"]] for part in parts):
+                    change[key] = ", ".join(
+                        part["text"] if "id" not in part or part["id"] in seen[part["model"]] else str(HIDDEN_RECORD)
+                        for part in parts)
     return entries
 
 
