@@ -9,6 +9,8 @@ from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.throttling import AnonRateThrottle
 
+from vinculo.org.signin import client_ip, is_locked_out, lockout_message
+
 from .models import ApiToken
 
 
@@ -60,13 +62,25 @@ class Message(Schema):
     detail: str
 
 
+class ClientThrottle(AnonRateThrottle):
+    """Per client address as `org.signin.client_ip` finds it: X-Forwarded-For counts only from our proxies."""
+
+    def get_ident(self, request):
+        return client_ip(request)
+
+
 @router.post(
-    "/token", auth=None, response={200: TokenOut, 401: Message},
-    throttle=[AnonRateThrottle("30/m")],
+    "/token", auth=None, response={200: TokenOut, 401: Message, 429: Message},
+    throttle=[ClientThrottle("30/m")],
     summary="Exchange a username and password for a bearer token",
+    description="After too many failed attempts for a username or from an address, both are locked for a "
+                "while (429, with a message saying until when); an administrator can unlock them sooner.",
 )
 def issue_token(request, credentials: Credentials):
+    # The request goes along so that django-axes counts failures by username and by address.
     user = authenticate(request, username=credentials.username, password=credentials.password)
+    if user is None and is_locked_out(request):
+        return Status(429, {"detail": lockout_message()})
     if user is None:
         raise HttpError(401, _("Wrong username or password."))
     _token, key = ApiToken.issue(user)

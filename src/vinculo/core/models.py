@@ -89,6 +89,20 @@ def mentions(items) -> list[dict]:
             else {"text": str(text)} for text, record in items]
 
 
+def split_mentions(changes) -> tuple[list[dict], dict]:
+    """Changes as the services build them, which may carry "old_parts"/"new_parts" (see `mention`): the
+    changes as stored, and their parts apart, keyed "<index>.old" / "<index>.new" (`ChangeLog.mentions`)."""
+    stored, named = [], {}
+    for index, change in enumerate(changes):
+        change = dict(change)
+        for key in ("old", "new"):
+            parts = change.pop(f"{key}_parts", None)
+            if parts and any("id" in part for part in parts):
+                named[f"{index}.{key}"] = parts
+        stored.append(change)
+    return stored, named
+
+
 class ChangeLog(models.Model):
     class Action(models.TextChoices):
         CREATE = "create", _("Created")
@@ -104,10 +118,12 @@ class ChangeLog(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
     at = models.DateTimeField(_("when"), db_index=True)
-    # [{"field": name, "label": verbose name, "old": text, "new": text}, ...]; a value naming records has
-    # them as well, in "old_parts"/"new_parts" ([{"text": …, "model": "app.model", "id": pk}, …], see
-    # `mention`), so a reader who may not see one of them is shown a placeholder instead of its name.
+    # [{"field": name, "label": verbose name, "old": text, "new": text}, ...]
     changes = models.JSONField(_("changes"), default=list, blank=True)
+    # The records a change's value names, so a reader who may not see one is shown a placeholder instead of
+    # its name (core.views.visible_history): {"<change index>.old"|".new": [{"text": …, "model": "app.model",
+    # "id": pk} or {"text": …}, …]}, the parts whose texts, joined by ", ", make the value (see `mention`).
+    mentions = models.JSONField(_("records named"), default=dict, blank=True, editable=False)
     record_label = models.CharField(_("record"), max_length=300, blank=True)
 
     class Meta:

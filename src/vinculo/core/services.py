@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from . import clock, events
 from .access import has_policy
-from .models import ChangeLog, TrackedModel, mention, mentions
+from .models import ChangeLog, TrackedModel, mention, mentions, split_mentions
 from .subjects import Regarding, readable_changes
 
 
@@ -74,13 +74,15 @@ def _content_type(model):
 
 
 def _log(record, action, user, changes=()):
+    changes, named = split_mentions(changes)
     ChangeLog.objects.create(
         content_type=_content_type(type(record)),
         object_id=record.pk,
         action=action,
         user=user if user and user.is_authenticated else None,
         at=clock.now(),
-        changes=list(changes),
+        changes=changes,
+        mentions=named,
         record_label=str(record)[:300],
     )
 
@@ -95,8 +97,7 @@ def log_change(record: TrackedModel, by, label: str, old="", new="") -> None:
         if isinstance(value, list | tuple):
             parts = mentions(value)
             change[key] = ", ".join(part["text"] for part in parts)
-            if any("id" in part for part in parts):
-                change[f"{key}_parts"] = parts
+            change[f"{key}_parts"] = parts
         else:
             change[key] = str(value)
     _log(record, ChangeLog.Action.UPDATE, by, [change])
@@ -271,12 +272,13 @@ def bulk_update(records: models.QuerySet | Iterable[TrackedModel], values: dict[
     content_type = _content_type(model)
     history, emitted = [], []
     for record, old in zip(changed, olds, strict=True):
+        changes, named = split_mentions(
+            _with_parts({"field": name, "label": str(fields[name].verbose_name), "old": shown(name, old[name]),
+                         "new": shown(name, raw[name], new=True)}, fields[name], old[name], raw[name])
+            for name in old)
         history.append(ChangeLog(
             content_type=content_type, object_id=record.pk, action=ChangeLog.Action.UPDATE, user=user, at=now,
-            record_label=str(record)[:300],
-            changes=[_with_parts({"field": name, "label": str(fields[name].verbose_name), "old": shown(name, old[name]),
-                                  "new": shown(name, raw[name], new=True)}, fields[name], old[name], raw[name])
-                     for name in old],
+            record_label=str(record)[:300], changes=changes, mentions=named,
         ))
         emitted.append(_event(record, events.Kind.UPDATED, by, [
             events.Change(name, events.plain(old[name]), events.plain(raw[name])) for name in old

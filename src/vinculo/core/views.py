@@ -29,46 +29,47 @@ def visible_history(record, user, hidden_fields=None):
     record the user may not see (a contact replaced on a deal, the new account of a contact) named by a
     placeholder: one query per type of related record named."""
     hidden = set(type(record).policy.hidden_fields(user) if hidden_fields is None else hidden_fields)
-    entries = []
-    for entry in record.history()[:HISTORY_SHOWN]:
-        if hidden:
-            changes = [change for change in entry.changes if change.get("field") not in hidden]
-            if entry.changes and not changes:
-                continue
-            entry.changes = changes
-        entries.append(entry)
-    return hide_unseen_mentions(entries, user)
+    entries = hide_unseen_mentions(list(record.history()[:HISTORY_SHOWN]), user)
+    if not hidden:
+        return entries
+    shown = []
+    for entry in entries:
+        changes = [change for change in entry.changes if change.get("field") not in hidden]
+        if entry.changes and not changes:
+            continue
+        entry.changes = changes
+        shown.append(entry)
+    return shown
 
 
 def hide_unseen_mentions(entries, user):
-    """Rewrite the values of `entries`' changes that name records (core.models.mention): each part whose
+    """Rewrite the values of `entries`' changes that name records (ChangeLog.mentions): each part whose
     record `user` may not see reads "a record you cannot see"."""
     from django.apps import apps
 
     wanted = defaultdict(set)
     for entry in entries:
-        for change in entry.changes:
-            for key in ("old_parts", "new_parts"):
-                for part in change.get(key) or ():
-                    if "id" in part:
-                        wanted[part["model"]].add(part["id"])
+        for parts in entry.mentions.values():
+            for part in parts:
+                if "id" in part:
+                    wanted[part["model"]].add(part["id"])
     if not wanted:
         return entries
     seen = {}
     for label, ids in wanted.items():
         try:
-            model = apps.get_model(label)
+            seen[label] = visible_ids(user, apps.get_model(label), ids)
         except LookupError:
-            model = None
-        seen[label] = visible_ids(user, model, ids) if model is not None else set()
+            seen[label] = set()
+
+    def text(part):
+        return part["text"] if "id" not in part or part["id"] in seen[part["model"]] else str(HIDDEN_RECORD)
+
     for entry in entries:
-        for change in entry.changes:
-            for key in ("old", "new"):
-                parts = change.get(f"{key}_parts")
-                if parts and any("id" in part and part["id"] not in seen[part["model"]] for part in parts):
-                    change[key] = ", ".join(
-                        part["text"] if "id" not in part or part["id"] in seen[part["model"]] else str(HIDDEN_RECORD)
-                        for part in parts)
+        for key, parts in entry.mentions.items():
+            index, side = key.split(".")
+            if int(index) < len(entry.changes) and any(text(part) != part["text"] for part in parts):
+                entry.changes[int(index)][side] = ", ".join(text(part) for part in parts)
     return entries
 
 
