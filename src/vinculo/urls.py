@@ -22,6 +22,7 @@ urlpatterns = [
     path("sales/", include("vinculo.sales.urls")),
     path("marketing/", include("vinculo.marketing.urls")),
     path("org/", include("vinculo.org.urls")),
+    path("account/tokens/", include("vinculo.api.page_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
