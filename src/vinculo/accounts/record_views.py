@@ -68,7 +68,11 @@ class AccountRecordListView(RecordListView):
         return context
 
     def decorate(self, records: list) -> list:
-        """Set what the rows show beyond the record's fields (one query for the whole page at most)."""
+        """Set what the rows show beyond the record's fields (one query for the whole page at most). A
+        record about another subject (a note about a deal shared through a sales team) may be visible
+        while its account is not: its account is named only when visible."""
+        if issubclass(self.model, Regarding):
+            return mark_visible(records, self.request.user, "account", "account_visible")
         return records
 
 
@@ -139,6 +143,10 @@ class RecordPages:
         record = get_for_user(queryset, user, pk)
         if self.contact_field:
             mark_visible([record], user, self.contact_field, "contact_visible")
+        if self.for_leads and record.account_id:  # about any subject: its account may be out of sight
+            mark_visible([record], user, "account", "account_visible")
+        else:
+            record.account_visible = record.account_id is not None
         return record
 
     def hidden_fields(self, user) -> tuple[str, ...]:
@@ -156,7 +164,7 @@ class RecordPages:
         record = self.get_record(user, pk)
         context = {
             "record": record,
-            "account": record.account,
+            "account": record.account if record.account_visible else None,
             "lead": getattr(record, "lead", None),
             "pages": self,
             "history": visible_history(record, user, self.hidden_fields(user)),

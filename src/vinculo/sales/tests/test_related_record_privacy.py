@@ -154,3 +154,26 @@ def test_the_deal_form_does_not_name_an_account_the_editor_cannot_see(client, or
     client.force_login(org.vendedor_sur)
     page = client.get(reverse("sales:opportunity_edit", args=[shared.deal.pk])).content.decode()
     assert "Minera Norte Grande SpA" not in page and PLACEHOLDER in page
+
+
+# ---------- Notes and files about the deal ----------
+
+def test_a_note_about_the_deal_does_not_name_its_account_in_the_list_or_on_its_page(client, org, shared):
+    from vinculo.accounts.tests.record_factories import NoteFactory
+    from vinculo.core import subjects
+
+    note = NoteFactory.build(account=None, title="Llamar por la flota")
+    subjects.attach(note, shared.deal)
+    note.save()
+    client.force_login(org.vendedor_sur)
+    listed = client.get(reverse("accounts:note_list")).content.decode()
+    assert "Llamar por la flota" in listed and "Minera Norte Grande SpA" not in listed
+    page = client.get(reverse("accounts:note_detail", args=[note.pk])).content.decode()
+    assert "Llamar por la flota" in page and "Minera Norte Grande SpA" not in page
+    client.force_login(org.vendedor_norte)
+    assert "Minera Norte Grande SpA" in client.get(reverse("accounts:note_list")).content.decode()
+    # The API: the note is listed and read, its account null for the team member, named for the owner.
+    api = ApiClient(org.vendedor_sur)
+    assert [(item["id"], item["account"]) for item in api.get("/notes").json()["items"]] == [(note.pk, None)]
+    assert api.get(f"/notes/{note.pk}").json()["account"] is None
+    assert ApiClient(org.vendedor_norte).get(f"/notes/{note.pk}").json()["account"]["id"] == org.north_account.pk
