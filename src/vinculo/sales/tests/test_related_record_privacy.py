@@ -177,3 +177,19 @@ def test_a_note_about_the_deal_does_not_name_its_account_in_the_list_or_on_its_p
     assert [(item["id"], item["account"]) for item in api.get("/notes").json()["items"]] == [(note.pk, None)]
     assert api.get(f"/notes/{note.pk}").json()["account"] is None
     assert ApiClient(org.vendedor_norte).get(f"/notes/{note.pk}").json()["account"]["id"] == org.north_account.pk
+
+
+def test_an_activity_about_the_deal_does_not_name_its_account_on_its_pages_or_in_its_form(client, org, shared):
+    import datetime
+
+    from vinculo.activities.models import Activity
+
+    call = Activity.objects.create(
+        subject="Revisión de la propuesta", owner=org.vendedor_norte, account=org.north_account,
+        opportunity=shared.deal, occurred_at=datetime.datetime(2026, 3, 2, 10, tzinfo=datetime.timezone.utc))
+    client.force_login(org.vendedor_sur)
+    for url in (reverse("activities:detail", args=[call.pk]), reverse("activities:edit", args=[call.pk]),
+                reverse("activities:list")):
+        page = client.get(url).content.decode()
+        assert "Revisión de la propuesta" in page or "Flota 2026" in page, url
+        assert "Minera Norte Grande SpA" not in page, url
