@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from vinculo.core import clock, subjects
 from vinculo.core.access import get_for_user
-from vinculo.core.lists import Column, RecordListView, mark_visible
+from vinculo.core.lists import Column, RecordListView, mark_visible, with_visibility
 from vinculo.core.services import soft_delete
 from vinculo.core.subjects import Regarding
 from vinculo.core.views import visible_history
@@ -140,12 +140,12 @@ class RecordPages:
         queryset = self.model.objects.select_related(*self.detail_related).annotate(
             editable=Exists(self.model.objects.editable_by(user).filter(pk=OuterRef("pk"))),
         )
+        if self.for_leads:  # about any subject (a deal shared through a team): its account may be out of sight
+            queryset = with_visibility(queryset, user, "account", "account_visible")
         record = get_for_user(queryset, user, pk)
         if self.contact_field:
             mark_visible([record], user, self.contact_field, "contact_visible")
-        if self.for_leads and record.account_id:  # about any subject: its account may be out of sight
-            mark_visible([record], user, "account", "account_visible")
-        else:
+        if not self.for_leads:
             record.account_visible = record.account_id is not None
         return record
 
