@@ -42,6 +42,9 @@ def pytest_configure(config):
     # Event handlers (the search index) run inside the writing test's transaction, which never commits;
     # core/tests/test_events.py turns this off to check delivery after commit through each task backend.
     settings.VINCULO_EVENTS = {**settings.VINCULO_EVENTS, "EAGER": True}
+    # Sign-in lockout (django-axes) stays on but out of reach of tests that fail a few sign-ins on purpose
+    # (the token endpoint's rate limit); org/tests/test_signin_protection.py sets the limit it checks.
+    settings.AXES_FAILURE_LIMIT = 1000
 
 
 @pytest.fixture(scope="session")

@@ -180,3 +180,28 @@ VINCULO = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
+
+# --- Sign-in protection and API tokens (harden-auth) -------------------------------------------------------
+# django-axes counts failed sign-ins on every channel that calls `authenticate(request, …)` (the login page,
+# the admin's, the API's POST /token) and locks by username and, separately, by client address after
+# VINCULO_LOGIN_FAILURE_LIMIT failures, for VINCULO_LOGIN_COOLOFF_MINUTES (0: until an administrator unlocks,
+# in /admin/ → Access attempts, or `vinculo axes_reset_username NAME` / `axes_reset_ip ADDRESS`).
+from datetime import timedelta  # noqa: E402
+
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as django-axes asks: it turns a lockout into the answer
+AUTHENTICATION_BACKENDS = ["vinculo.org.signin.SignInGuard", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(os.environ.get("VINCULO_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("VINCULO_LOGIN_COOLOFF_MINUTES", "30"))) or None
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
+AXES_RESET_ON_SUCCESS = True  # a successful sign-in below the limit forgets the earlier failures
+AXES_LOCKOUT_CALLABLE = "vinculo.org.signin.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "vinculo.org.signin.client_ip"
+AXES_HTTP_RESPONSE_CODE = 429
+# The proxies (addresses or networks, comma-separated) whose X-Forwarded-For is believed. None by default: the
+# client is the peer address (REMOTE_ADDR), whatever a header says.
+VINCULO_TRUSTED_PROXIES = env_list("VINCULO_TRUSTED_PROXIES")
+# The lifetime of a new API token, unless its creator chooses another (1 to API_TOKEN_MAX_DAYS days).
+VINCULO_API_TOKEN_DAYS = int(os.environ.get("VINCULO_API_TOKEN_DAYS", "90"))
+VINCULO_API_TOKEN_MAX_DAYS = 366
+# --- end of sign-in protection and API tokens ----------------------------------------------------------------

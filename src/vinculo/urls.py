@@ -5,10 +5,12 @@ from django.urls import include, path
 from vinculo.api.urls import api
 from vinculo.core import views as core_views
 from vinculo.home import home
+from vinculo.org.signin import LoginForm
 
 urlpatterns = [
     path("", home, name="home"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=LoginForm),
+         name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", core_views.set_language, name="set_language"),
     path("currency/", core_views.set_currency, name="set_currency"),
@@ -20,6 +22,7 @@ urlpatterns = [
     path("sales/", include("vinculo.sales.urls")),
     path("marketing/", include("vinculo.marketing.urls")),
     path("org/", include("vinculo.org.urls")),
+    path("account/tokens/", include("vinculo.api.page_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -10,7 +10,7 @@ from vinculo.accounts.models import Account
 from vinculo.contacts.forms import contact_choices
 from vinculo.contacts.models import Contact
 from vinculo.core import clock, subjects
-from vinculo.core.forms import DateInput, RecordChooser, RecordForm, active_users
+from vinculo.core.forms import DateInput, RecordChooser, RecordForm, active_users, label_unseen_choice
 from vinculo.core.lists import ListFilterForm
 from vinculo.core.services import update_record
 from vinculo.org.models import User
@@ -63,6 +63,7 @@ class ActivityForm(RecordForm):
         if instance.account_id:
             accounts = accounts | Account.objects.filter(pk=instance.account_id)
         self.fields["account"].queryset = accounts
+        label_unseen_choice(self.fields["account"], user, instance.account_id)
         # Offered beyond the account's contacts: the current ones, or the one the form was opened from.
         keep = instance.contacts.values_list("pk", flat=True) if instance.pk else self.initial.get("contacts") or []
         self.fields["contacts"].queryset = contact_choices(user, self.chosen_account_id(), keep)
@@ -77,6 +78,7 @@ class ActivityForm(RecordForm):
         if instance.opportunity_id:
             deals = deals | deal_model.objects.filter(pk=instance.opportunity_id)
         self.fields["opportunity"].queryset = deals.order_by("-created_at")
+        label_unseen_choice(self.fields["opportunity"], user, instance.opportunity_id)
         self.fields["opportunity"].help_text = _("A deal of the account chosen above, if the activity is about one.")
         self.initial.setdefault("opportunity", instance.opportunity_id)
         if not instance.pk:

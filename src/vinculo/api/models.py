@@ -5,6 +5,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -27,34 +28,68 @@ class ApiToken(models.Model):
     prefix = models.CharField(
         _("prefix"), max_length=8, editable=False, help_text=_("The first characters of the token, to recognise it.")
     )
+    name = models.CharField(_("name"), max_length=100, blank=True,
+                            help_text=_("What the token is for, to recognise it in the list."))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
+        indexes = [
+            # A user's token list.
+            models.Index(fields=["user", "-created_at"], name="apitoken_user_idx"),
+        ]
 
     def __str__(self):
         return f"{self.prefix}… ({self.user})"
 
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= clock.now()
+
+    @staticmethod
+    def lifetime_days(days) -> int:
+        """`days` (None: the default, settings.VINCULO_API_TOKEN_DAYS) checked against 1…the maximum."""
+        if days is None:
+            return settings.VINCULO_API_TOKEN_DAYS
+        maximum = settings.VINCULO_API_TOKEN_MAX_DAYS
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= maximum:
+            raise ValidationError({"expires_in_days": _("Give a whole number of days from 1 to %(max)d.")
+                                   % {"max": maximum}})
+        return days
+
     @classmethod
-    def issue(cls, user) -> tuple["ApiToken", str]:
-        """Create a token for `user`; returns it with the clear key, which is never stored."""
+    def issue(cls, user, *, days: int | None = None, name: str = "") -> tuple["ApiToken", str]:
+        """Create a token for `user`, valid `days` days (the default lifetime when None); returns it with
+        the clear key, which is never stored."""
+        expires_at = clock.now() + timedelta(days=cls.lifetime_days(days))
         key = secrets.token_urlsafe(32)
-        return cls.objects.create(user=user, key_hash=hash_key(key), prefix=key[:8]), key
+        token = cls.objects.create(user=user, key_hash=hash_key(key), prefix=key[:8], name=name.strip()[:100],
+                                   expires_at=expires_at)
+        return token, key
 
     @classmethod
     def find(cls, key: str) -> "ApiToken | None":
-        """The token matching `key` if its user is active, noting when it was used: one query, plus a
-        write at most once a minute. The user's role comes along because every access check reads it."""
+        """The unexpired token matching `key` if its user is active, noting when it was used: one query, plus
+        a write at most once a minute. The user's role comes along because every access check reads it."""
         if not key:
             return None
         tokens = cls.objects.select_related("user", "user__role").filter(user__is_active=True)
-        token = tokens.filter(key_hash=hash_key(key)).first()
+        token = tokens.filter(key_hash=hash_key(key), expires_at__gt=clock.now()).first()
         if token is not None:
             now = clock.now()
             if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
                 cls.objects.filter(pk=token.pk).update(last_used_at=now)
                 token.last_used_at = now
         return token
+
+    @classmethod
+    def expiry_of_expired(cls, key: str):
+        """When the token matching `key` expired, if it has (one query): to tell its caller why it is refused."""
+        if not key:
+            return None
+        return (cls.objects.filter(key_hash=hash_key(key), expires_at__lte=clock.now(), user__is_active=True)
+                .values_list("expires_at", flat=True).first())

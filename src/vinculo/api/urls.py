@@ -13,7 +13,7 @@ from ninja.errors import ValidationError as RequestValidationError
 from vinculo.core.api import routers
 from vinculo.core.services import ConflictError
 
-from .auth import BearerAuth, SessionAuth
+from .auth import BearerAuth, ExpiredToken, SessionAuth, tokens_router
 from .auth import router as auth_router
 
 logger = logging.getLogger(__name__)
@@ -51,6 +51,8 @@ def not_found(request, exc):
 
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request, exc):
+    if isinstance(exc, ExpiredToken):
+        return _json(request, 401, exc.detail())
     return _json(request, 401, _("Authentication required: send “Authorization: Bearer <token>”."))
 
 
@@ -95,6 +97,7 @@ def server_error(request, exc):
 
 
 api.add_router("/auth", auth_router)
+api.add_router("/tokens", tokens_router)
 # Each app registers its routers in its AppConfig.ready() (vinculo.core.api.routers), in their order.
 for mount in routers:
     api.add_router(mount.prefix, mount.router)

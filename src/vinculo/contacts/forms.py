@@ -4,7 +4,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.accounts.models import Account
-from vinculo.core.forms import CountryField, RecordChooser, RecordForm, active_users
+from vinculo.core.forms import CountryField, RecordChooser, RecordForm, active_users, label_unseen_choice
 from vinculo.core.lists import ListFilterForm
 
 from .models import Contact, ContactAccountLink
@@ -51,6 +51,7 @@ class ContactForm(RecordForm):
             # The current account stays acceptable even if the editor can no longer see it.
             visible = visible | Account.objects.filter(pk=self.instance.account_id)
         self.fields["account"].queryset = visible
+        label_unseen_choice(self.fields["account"], user, self.instance.account_id)
         if not self.instance.pk:
             self.fields["owner"].initial = user.pk
         else:

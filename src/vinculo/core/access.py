@@ -10,6 +10,7 @@ import contextvars
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 
 class AccessLevel(models.TextChoices):
@@ -149,6 +150,38 @@ def require_edit(user, record) -> None:
 
     if not can_edit(user, record):
         raise PermissionDenied(_("You may read this record but not change it."))
+
+
+# What every channel prints in place of a related record its reader may not see (a history line, a PDF,
+# a form choice kept from an earlier edit).
+HIDDEN_RECORD = gettext_lazy("a record you cannot see")
+
+
+def has_policy(model) -> bool:
+    """Whether `model`'s records are guarded by an access policy (users, stages, products… are not)."""
+    from .policy import registry
+
+    return model._meta.concrete_model in registry
+
+
+def visible_ids(user, model, ids) -> set:
+    """The ids among `ids` of `model`'s records that `user` may see, records in the recycle bin included
+    (their name may be shown where the live ones' would be): one query, none for an admin or a type
+    without a policy (for which every id counts as visible)."""
+    ids = {pk for pk in ids if pk is not None}
+    if not ids or not has_policy(model) or is_admin(user):
+        return ids
+    manager = getattr(model, "all_objects", model._default_manager)
+    return set(manager.visible_to(user, per_row=True).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def may_see(user, record) -> bool:
+    """Whether `user` may see `record`, a related record about to be rendered (a quote's account or
+    contact in its PDF): the question every rendering of a record reached through another asks. One
+    query at most; False for None."""
+    if record is None:
+        return False
+    return record.pk in visible_ids(user, type(record), [record.pk])
 
 
 def get_for_user(queryset_or_model, user, pk, write: bool = False):

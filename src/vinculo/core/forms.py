@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from .access import HIDDEN_RECORD, may_see
 from .services import ConflictError, create_record, update_record
 
 # Countries Vínculo's customers are in come first in the country select.
@@ -33,6 +34,26 @@ def active_users(keep=None):
     owner has left does not force a change of owner."""
     users = get_user_model().objects
     return users.filter(Q(is_active=True) | Q(pk=keep)) if keep else users.filter(is_active=True)
+
+
+def label_unseen_choice(field: forms.ModelChoiceField, user, keep) -> None:
+    """A choice field whose queryset keeps the record `keep` (an id: the one the instance already links
+    to, so an edit does not force a change) though `user` may not see it: that choice reads "a record you
+    cannot see" instead of its name (asked when the choices are drawn, one query)."""
+    if not keep:
+        return
+    named = field.label_from_instance
+    shown = {}
+
+    def label_from_instance(record):
+        if record.pk == keep:
+            if "kept" not in shown:
+                shown["kept"] = may_see(user, record)
+            if not shown["kept"]:
+                return str(HIDDEN_RECORD)
+        return named(record)
+
+    field.label_from_instance = label_from_instance
 
 
 class DateInput(forms.DateInput):
@@ -69,7 +90,8 @@ class RecordChooser(forms.Widget):
         if value not in (None, ""):
             queryset = getattr(self.choices, "queryset", None)
             record = queryset.filter(pk=value).first() if queryset is not None and str(value).isdigit() else None
-            label = str(record) if record is not None else ""
+            field = getattr(self.choices, "field", None)
+            label = "" if record is None else field.label_from_instance(record) if field is not None else str(record)
         context["widget"].update(url=reverse(self.url_name), label=label)
         return context
 

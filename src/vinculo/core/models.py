@@ -6,7 +6,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .access import RecordQuerySet
+from .access import RecordQuerySet, has_policy
 from .policy import Policy
 
 
@@ -76,6 +76,33 @@ class TrackedModel(models.Model):
         ).select_related("user")
 
 
+def mention(text, model, pk) -> dict:
+    """One part of a history value that names a record ("Araya (Decision maker)" names contact 5): kept with
+    the change so that `core.views.visible_history` can show it only to readers who may see the record."""
+    return {"text": str(text), "model": model._meta.label_lower, "id": pk}
+
+
+def mentions(items) -> list[dict]:
+    """[(text, record or None), …] as the parts of a history value; a part about no record (None) or
+    about a type without an access policy (a product, a user) is plain text, always shown."""
+    return [mention(text, type(record), record.pk) if record is not None and has_policy(type(record))
+            else {"text": str(text)} for text, record in items]
+
+
+def split_mentions(changes) -> tuple[list[dict], dict]:
+    """Changes as the services build them, which may carry "old_parts"/"new_parts" (see `mention`): the
+    changes as stored, and their parts apart, keyed "<index>.old" / "<index>.new" (`ChangeLog.mentions`)."""
+    stored, named = [], {}
+    for index, change in enumerate(changes):
+        change = dict(change)
+        for key in ("old", "new"):
+            parts = change.pop(f"{key}_parts", None)
+            if parts and any("id" in part for part in parts):
+                named[f"{index}.{key}"] = parts
+        stored.append(change)
+    return stored, named
+
+
 class ChangeLog(models.Model):
     class Action(models.TextChoices):
         CREATE = "create", _("Created")
@@ -93,6 +120,10 @@ class ChangeLog(models.Model):
     at = models.DateTimeField(_("when"), db_index=True)
     # [{"field": name, "label": verbose name, "old": text, "new": text}, ...]
     changes = models.JSONField(_("changes"), default=list, blank=True)
+    # The records a change's value names, so a reader who may not see one is shown a placeholder instead of
+    # its name (core.views.visible_history): {"<change index>.old"|".new": [{"text": …, "model": "app.model",
+    # "id": pk} or {"text": …}, …]}, the parts whose texts, joined by ", ", make the value (see `mention`).
+    mentions = models.JSONField(_("records named"), default=dict, blank=True, editable=False)
     record_label = models.CharField(_("record"), max_length=300, blank=True)
 
     class Meta:

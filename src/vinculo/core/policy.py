@@ -213,7 +213,20 @@ class PermissionGrant(Clause):
         return EVERYONE if user.has_perm(self.permission) else NO_ONE
 
     def users(self, record, write):
-        return models.Q(pk__in=get_user_model().objects.with_perm(self.permission).values("pk"))
+        users = get_user_model().objects.with_perm(self.permission, backend=permission_backend())
+        return models.Q(pk__in=users.values("pk"))
+
+
+def permission_backend() -> str:
+    """The authentication backend that answers "who holds this permission" (ModelBackend): Django asks
+    which one when several are configured (the sign-in guard comes first)."""
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    for path in settings.AUTHENTICATION_BACKENDS:
+        if hasattr(import_string(path), "with_perm"):
+            return path
+    raise LookupError("No authentication backend answers with_perm.")
 
 
 @dataclass

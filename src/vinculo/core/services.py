@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import clock, events
-from .models import ChangeLog, TrackedModel
+from .access import has_policy
+from .models import ChangeLog, TrackedModel, mention, mentions, split_mentions
 from .subjects import Regarding, readable_changes
 
 
@@ -48,6 +49,16 @@ def _display(record, field, value):
     return str(value)
 
 
+def _with_parts(change: dict, field, old, new) -> dict:
+    """`change` of a foreign key to a record type with an access policy, naming the records it points to
+    (core.models.mention) so that history shows their names only to those who may see them."""
+    if isinstance(field, models.ForeignKey) and has_policy(field.related_model):
+        for key, value in (("old", old), ("new", new)):
+            if value is not None:
+                change[f"{key}_parts"] = [mention(change[key], field.related_model, value)]
+    return change
+
+
 def _snapshot(record: TrackedModel) -> dict:
     return {
         field.name: field.value_from_object(record)
@@ -63,21 +74,33 @@ def _content_type(model):
 
 
 def _log(record, action, user, changes=()):
+    changes, named = split_mentions(changes)
     ChangeLog.objects.create(
         content_type=_content_type(type(record)),
         object_id=record.pk,
         action=action,
         user=user if user and user.is_authenticated else None,
         at=clock.now(),
-        changes=list(changes),
+        changes=changes,
+        mentions=named,
         record_label=str(record)[:300],
     )
 
 
-def log_change(record: TrackedModel, by, label: str, old: str = "", new: str = "") -> None:
+def log_change(record: TrackedModel, by, label: str, old="", new="") -> None:
     """Record in `record`'s history a change that is not one of its own fields (a price, a contact's
-    role on a deal, a competitor's contact)."""
-    _log(record, ChangeLog.Action.UPDATE, by, [{"field": "", "label": str(label), "old": str(old), "new": str(new)}])
+    role on a deal, a competitor's contact). `old` and `new` are text, or lists of (text, record) naming
+    related records ("Contacts replaced": each contact with its role): the history then shows each text
+    only to readers who may see its record (core.models.mentions)."""
+    change = {"field": "", "label": str(label)}
+    for key, value in (("old", old), ("new", new)):
+        if isinstance(value, list | tuple):
+            parts = mentions(value)
+            change[key] = ", ".join(part["text"] for part in parts)
+            change[f"{key}_parts"] = parts
+        else:
+            change[key] = str(value)
+    _log(record, ChangeLog.Action.UPDATE, by, [change])
 
 
 def _actor_id(by) -> int | None:
@@ -140,12 +163,12 @@ def update_record(record: TrackedModel, by, expected_version: int | None = None,
     before, after = _snapshot(stored), _snapshot(record)
     changed = [name for name in after if before[name] != after[name]]
     changes = [
-        {
+        _with_parts({
             "field": name,
             "label": str(record._meta.get_field(name).verbose_name),
             "old": _display(record, record._meta.get_field(name), before[name]),
             "new": _display(record, record._meta.get_field(name), after[name]),
-        }
+        }, record._meta.get_field(name), before[name], after[name])
         for name in changed
     ]
     if isinstance(record, Regarding):
@@ -249,11 +272,13 @@ def bulk_update(records: models.QuerySet | Iterable[TrackedModel], values: dict[
     content_type = _content_type(model)
     history, emitted = [], []
     for record, old in zip(changed, olds, strict=True):
+        changes, named = split_mentions(
+            _with_parts({"field": name, "label": str(fields[name].verbose_name), "old": shown(name, old[name]),
+                         "new": shown(name, raw[name], new=True)}, fields[name], old[name], raw[name])
+            for name in old)
         history.append(ChangeLog(
             content_type=content_type, object_id=record.pk, action=ChangeLog.Action.UPDATE, user=user, at=now,
-            record_label=str(record)[:300],
-            changes=[{"field": name, "label": str(fields[name].verbose_name), "old": shown(name, old[name]),
-                      "new": shown(name, raw[name], new=True)} for name in old],
+            record_label=str(record)[:300], changes=changes, mentions=named,
         ))
         emitted.append(_event(record, events.Kind.UPDATED, by, [
             events.Change(name, events.plain(old[name]), events.plain(raw[name])) for name in old

@@ -36,7 +36,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import clock, events, policy
 from .access import RecordQuerySet
-from .models import AllRecordsManager, ChangeLog, LiveManager
+from .models import AllRecordsManager, ChangeLog, LiveManager, mentions, split_mentions
 from .policy import content_type_ref
 
 # `account_field` of the subject type that is the account roll-up itself.
@@ -302,10 +302,12 @@ def readable_changes(stored: Regarding, record: Regarding, changes: list[dict]) 
     before, after = stored.regarding, record.regarding
     kinds = {type(subject) for subject in (before, after) if subject is not None}
     label = kinds.pop()._meta.verbose_name if len(kinds) == 1 else record._meta.get_field("regarding_id").verbose_name
-    return [change for change in changes if change["field"] not in link] + [{
-        "field": "regarding", "label": str(label),
-        "old": str(before) if before is not None else "", "new": str(after) if after is not None else "",
-    }]
+    change = {"field": "regarding", "label": str(label),
+              "old": str(before) if before is not None else "", "new": str(after) if after is not None else ""}
+    for key, subject in (("old", before), ("new", after)):
+        if subject is not None:
+            change[f"{key}_parts"] = mentions([(change[key], subject)])
+    return [change for change in changes if change["field"] not in link] + [change]
 
 
 def attach(record: Regarding, subject) -> None:
@@ -452,14 +454,16 @@ def move(model, source, target, handover: Handover, extra: dict | None = None) -
     source_subject = registry.of(type(source))
     name = source_subject.alias if source_subject and source_subject.alias else "regarding"
     account_label = str(model._meta.get_field("account").verbose_name)
-    changes = [
-        {"field": name, "label": str(type(source)._meta.verbose_name), "old": str(source), "new": ""},
-        {"field": "account", "label": account_label, "old": "", "new": str(handover.account)},
-    ]
+    changes, named = split_mentions([
+        {"field": name, "label": str(type(source)._meta.verbose_name), "old": str(source), "new": "",
+         "old_parts": mentions([(str(source), source)])},
+        {"field": "account", "label": account_label, "old": "", "new": str(handover.account),
+         "new_parts": mentions([(str(handover.account), handover.account)])},
+    ])
     content_type = content_type_id(model)
     ChangeLog.objects.bulk_create(
         ChangeLog(content_type_id=content_type, object_id=record.pk, action=ChangeLog.Action.UPDATE, user=by, at=at,
-                  changes=changes, record_label=str(record)[:300])
+                  changes=changes, mentions=named, record_label=str(record)[:300])
         for record in records
     )
     events.emit(*(

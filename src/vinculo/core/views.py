@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import services
-from .access import get_for_user
+from .access import HIDDEN_RECORD, get_for_user, visible_ids
 from .money import Currency
 from .records import record_types
 from .search import search
@@ -22,17 +24,52 @@ RECYCLE_BIN_SIZE = 50
 
 
 def visible_history(record, user, hidden_fields=None):
-    """The record's latest changes, without the values of fields the user may not see: by default those
-    of the field groups the record's access policy keeps from them (core.policy)."""
+    """The record's latest changes, without the values of fields the user may not see (by default those
+    of the field groups the record's access policy keeps from them, core.policy), and with every related
+    record the user may not see (a contact replaced on a deal, the new account of a contact) named by a
+    placeholder: one query per type of related record named."""
     hidden = set(type(record).policy.hidden_fields(user) if hidden_fields is None else hidden_fields)
-    entries = []
-    for entry in record.history()[:HISTORY_SHOWN]:
-        if hidden:
-            changes = [change for change in entry.changes if change.get("field") not in hidden]
-            if entry.changes and not changes:
-                continue
-            entry.changes = changes
-        entries.append(entry)
+    entries = hide_unseen_mentions(list(record.history()[:HISTORY_SHOWN]), user)
+    if not hidden:
+        return entries
+    shown = []
+    for entry in entries:
+        changes = [change for change in entry.changes if change.get("field") not in hidden]
+        if entry.changes and not changes:
+            continue
+        entry.changes = changes
+        shown.append(entry)
+    return shown
+
+
+def hide_unseen_mentions(entries, user):
+    """Rewrite the values of `entries`' changes that name records (ChangeLog.mentions): each part whose
+    record `user` may not see reads "a record you cannot see"."""
+    from django.apps import apps
+
+    wanted = defaultdict(set)
+    for entry in entries:
+        for parts in entry.mentions.values():
+            for part in parts:
+                if "id" in part:
+                    wanted[part["model"]].add(part["id"])
+    if not wanted:
+        return entries
+    seen = {}
+    for label, ids in wanted.items():
+        try:
+            seen[label] = visible_ids(user, apps.get_model(label), ids)
+        except LookupError:
+            seen[label] = set()
+
+    def text(part):
+        return part["text"] if "id" not in part or part["id"] in seen[part["model"]] else str(HIDDEN_RECORD)
+
+    for entry in entries:
+        for key, parts in entry.mentions.items():
+            index, side = key.split(".")
+            if int(index) < len(entry.changes) and any(text(part) != part["text"] for part in parts):
+                entry.changes[int(index)][side] = ", ".join(text(part) for part in parts)
     return entries
 
 

@@ -359,7 +359,8 @@ class PaymentAPI(AccountRecordAPI):
 
 # Notes
 
-LEAD_RECORD = "Null for a lead's record (before the lead is converted): see `lead`."
+LEAD_RECORD = ("Null for a lead's record (before the lead is converted): see `lead`; null also when you may not "
+               "see the account (a note about a deal shared with you through a sales team).")
 
 
 class NoteOut(RecordOut):
@@ -371,6 +372,7 @@ class NoteOut(RecordOut):
     created_by: Ref | None
 
     resolve_contact = shown_if_visible("contact")
+    resolve_account = shown_if_visible("account")
 
 
 class NoteIn(InputSchema):
@@ -400,6 +402,7 @@ class NoteAPI(AccountRecordAPI):
     name, singular, plural = "note", "a note", "notes"
     Out, Create, Patch, Filters = NoteOut, NoteCreate, NotePatch, NoteFilters
     related = ("created_by", "lead")
+    guarded = ("contact", "account")
     lookups = {
         "account": "account_id", "contact": "contact_id",
         "created_from": "created_at__date__gte", "created_to": "created_at__date__lte",
@@ -507,6 +510,8 @@ class DocumentOut(RecordOut):
     current_version: VersionOut | None
     version_count: int
 
+    resolve_account = shown_if_visible("account")
+
     @staticmethod
     def resolve_current_version(document):
         return document.file_versions[0] if document.file_versions else None
@@ -544,7 +549,7 @@ class DocumentAPI(AccountRecordAPI):
     name, singular, plural = "file", "a file", "files"
     Out, Create, Patch, Filters = DocumentOut, None, DocumentPatch, DocumentFilters
     related = ("lead",)
-    guarded = ()
+    guarded = ("account",)
     lookups = {"account": "account_id", "updated_from": "updated_at__date__gte", "updated_to": "updated_at__date__lte"}
     ordering = ("id", "title", "created_at", "updated_at")
     search_fields = ("title", "description")

@@ -13,7 +13,7 @@ from vinculo.accounts import services as account_services
 from vinculo.accounts.models import Account, Invoice, Payment, amounts_hidden_from
 from vinculo.contacts.models import Contact
 from vinculo.core import clock
-from vinculo.core.forms import DateInput, RecordForm, active_users
+from vinculo.core.forms import DateInput, RecordForm, active_users, label_unseen_choice
 from vinculo.core.lists import ListFilterForm
 from vinculo.core.money import Currency
 
@@ -58,8 +58,9 @@ class AccountRecordForm(RecordForm):
             if name in self.fields and self.instance.account_id is None:
                 del self.fields[name]  # a lead's record (note, file): a lead has no contacts yet
             elif name in self.fields:
-                self.fields[name].queryset = account_contacts(
-                    self.instance.account, user, keep=getattr(self.instance, f"{name}_id"))
+                keep = getattr(self.instance, f"{name}_id")
+                self.fields[name].queryset = account_contacts(self.instance.account, user, keep=keep)
+                label_unseen_choice(self.fields[name], user, keep)
 
 
 ASSET_FIELDSETS = (

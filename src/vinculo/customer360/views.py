@@ -22,7 +22,7 @@ from vinculo.accounts import services as account_services
 from vinculo.accounts.models import Account, Invoice, Payment, amounts_hidden_from
 from vinculo.core import clock, subjects
 from vinculo.core.access import get_for_user
-from vinculo.core.lists import Column, RecordListView, mark_visible
+from vinculo.core.lists import Column, RecordListView, mark_visible, with_visibility
 from vinculo.core.services import soft_delete
 from vinculo.core.subjects import Regarding
 from vinculo.core.views import visible_history
@@ -58,7 +58,11 @@ class AccountRecordListView(RecordListView):
         return context
 
     def decorate(self, records: list) -> list:
-        """Set what the rows show beyond the record's fields (one query for the whole page at most)."""
+        """Set what the rows show beyond the record's fields (one query for the whole page at most). A
+        record about another subject (a note about a deal shared through a sales team) may be visible
+        while its account is not: its account is named only when visible."""
+        if issubclass(self.model, Regarding):
+            return mark_visible(records, self.request.user, "account", "account_visible")
         return records
 
 
@@ -126,9 +130,13 @@ class RecordPages:
         queryset = self.model.objects.select_related(*self.detail_related).annotate(
             editable=Exists(self.model.objects.editable_by(user).filter(pk=OuterRef("pk"))),
         )
+        if self.for_leads:  # about any subject (a deal shared through a team): its account may be out of sight
+            queryset = with_visibility(queryset, user, "account", "account_visible")
         record = get_for_user(queryset, user, pk)
         if self.contact_field:
             mark_visible([record], user, self.contact_field, "contact_visible")
+        if not self.for_leads:
+            record.account_visible = record.account_id is not None
         return record
 
     def hidden_fields(self, user) -> tuple[str, ...]:
@@ -146,7 +154,7 @@ class RecordPages:
         record = self.get_record(user, pk)
         context = {
             "record": record,
-            "account": record.account,
+            "account": record.account if record.account_visible else None,
             "lead": getattr(record, "lead", None),
             "pages": self,
             "history": visible_history(record, user, self.hidden_fields(user)),

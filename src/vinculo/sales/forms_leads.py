@@ -5,7 +5,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.accounts.models import Account
-from vinculo.core.forms import CountryField, DateInput, RecordForm, active_users
+from vinculo.core.forms import CountryField, DateInput, RecordForm, active_users, label_unseen_choice
 from vinculo.core.lists import ListFilterForm
 from vinculo.core.money import Currency
 from vinculo.core.validators import format_tax_id
@@ -52,6 +52,7 @@ class LeadForm(RecordForm):
         instance = self.instance
         self.fields["owner"].queryset = active_users(keep=instance.owner_id)
         self.fields["campaign"].queryset = visible_campaigns(user, keep=instance.campaign_id)
+        label_unseen_choice(self.fields["campaign"], user, instance.campaign_id)
         if instance.is_converted:
             # A converted lead stays converted: its status is not offered.
             del self.fields["status"]

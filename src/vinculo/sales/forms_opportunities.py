@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from vinculo.accounts.models import Account
 from vinculo.contacts.forms import contact_choices
 from vinculo.core import search
-from vinculo.core.forms import DateInput, RecordChooser, RecordForm, active_users
+from vinculo.core.forms import DateInput, RecordChooser, RecordForm, active_users, label_unseen_choice
 from vinculo.core.lists import ListFilterForm
 from vinculo.marketing.models import Campaign
 from vinculo.org.forms import TerritoryFilterField, in_territory
@@ -69,6 +69,8 @@ class OpportunityForm(RecordForm):
         self.fields["sales_team"].queryset = SalesTeam.objects.all()
         self.fields["business_unit"].queryset = BusinessUnit.objects.all()
         self.fields["campaign"].queryset = _keeping(Campaign.objects.visible_to(user), instance.campaign_id)
+        label_unseen_choice(self.fields["account"], user, instance.account_id)
+        label_unseen_choice(self.fields["campaign"], user, instance.campaign_id)
         probability = self.fields["probability"]
         probability.required = False
         probability.help_text = _("Leave empty to use the stage's probability.")

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vinculo.contacts.models import Contact
 from vinculo.core import clock
-from vinculo.core.forms import DateInput, RecordChooser, RecordForm, active_users
+from vinculo.core.forms import DateInput, RecordChooser, RecordForm, active_users, label_unseen_choice
 from vinculo.core.lists import ListFilterForm
 from vinculo.core.money import Currency
 from vinculo.org.models import CompanyProfile
@@ -61,6 +61,7 @@ class QuoteForm(RecordForm):
         super().__init__(*args, user=user, **kwargs)
         quote = self.instance
         self.fields["contact"].queryset = quote_contacts(quote.opportunity, user, keep=quote.contact_id)
+        label_unseen_choice(self.fields["contact"], user, quote.contact_id)
         self.fields["price_list"].queryset = usable_price_lists(keep=quote.price_list_id)
         if quote.pk:
             self.initial["currency"] = quote.currency

@@ -20,6 +20,7 @@ from reportlab.pdfbase.pdfmetrics import registerFontFamily
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from vinculo.core.access import HIDDEN_RECORD, may_see
 from vinculo.core.money import current_locale, format_money
 from vinculo.core.validators import format_phone, format_tax_id
 
@@ -112,16 +113,24 @@ def _quote_block(quote, styles) -> list:
     return [Paragraph(_text(title), styles.title), Spacer(1, 3 * mm), table]
 
 
-def _customer_block(quote, billing_address, styles) -> list:
+def _customer_block(quote, billing_address, styles, account_shown: bool, contact_shown: bool) -> list:
+    """The customer: the deal's account and the contact addressed, each only when the reader may see it
+    (a placeholder otherwise: a deal shared through a sales team does not reveal its account)."""
     account = quote.opportunity.account
-    lines = [Paragraph(_text(_("Customer")), styles.heading),
-             Paragraph(f"<b>{_text(account.legal_name)}</b>", styles.body)]
-    if account.tax_id:
-        lines.append(Paragraph(_text(f"{_('Tax id')}: {format_tax_id(account.tax_id, account.country)}"), styles.body))
-    if billing_address:
-        lines.append(Paragraph(_text(billing_address), styles.body))
+    lines = [Paragraph(_text(_("Customer")), styles.heading)]
+    if not account_shown:
+        lines.append(Paragraph(_text(HIDDEN_RECORD), styles.body))
+    else:
+        lines.append(Paragraph(f"<b>{_text(account.legal_name)}</b>", styles.body))
+        if account.tax_id:
+            lines.append(Paragraph(_text(f"{_('Tax id')}: {format_tax_id(account.tax_id, account.country)}"),
+                                   styles.body))
+        if billing_address:
+            lines.append(Paragraph(_text(billing_address), styles.body))
     contact = quote.contact
-    if contact is not None:
+    if contact is not None and not contact_shown:
+        lines.append(Paragraph(_text(f"{_('Attention')}: {HIDDEN_RECORD}"), styles.body))
+    elif contact is not None:
         reach = " · ".join(filter(None, [contact.email, format_phone(contact.phone) if contact.phone else ""]))
         name = " ".join(filter(None, [contact.first_name, contact.last_name]))
         lines.append(Paragraph(_text(f"{_('Attention')}: {name}" + (f", {contact.title}" if contact.title else "")),
@@ -191,9 +200,11 @@ def _totals_table(quote, lines, styles) -> Table:
     return table
 
 
-def render_quote(quote, language: str | None = None) -> bytes:
-    """The quote as PDF bytes, in `language` (the active one by default). Reads the company profile,
-    the lines with their products and the customer's billing address (three queries)."""
+def render_quote(quote, language: str | None = None, *, reader) -> bytes:
+    """The quote as PDF bytes for `reader` (who may see the quote), in `language` (the active one by
+    default). The account and the contact are printed only if `reader` may see them too (core.access:
+    a query each). Reads the company profile, the lines with their products and the customer's billing
+    address (three queries)."""
     from vinculo.accounts.models import Address
     from vinculo.org.models import CompanyProfile
 
@@ -201,7 +212,10 @@ def render_quote(quote, language: str | None = None) -> bytes:
         styles = _Styles()
         company = CompanyProfile.current()
         lines = list(quote.lines.select_related("product").order_by("position", "id"))
-        address = Address.objects.filter(account_id=quote.opportunity.account_id).order_by("kind", "id").first()
+        account_shown = may_see(reader, quote.opportunity.account)
+        contact_shown = quote.contact_id is not None and may_see(reader, quote.contact)
+        address = (Address.objects.filter(account_id=quote.opportunity.account_id).order_by("kind", "id").first()
+                   if account_shown else None)
         buffer = io.BytesIO()
         document = SimpleDocTemplate(
             buffer, pagesize=A4, leftMargin=16 * mm, rightMargin=16 * mm, topMargin=16 * mm, bottomMargin=18 * mm,
@@ -212,7 +226,7 @@ def render_quote(quote, language: str | None = None) -> bytes:
                        colWidths=[width - 75 * mm, 75 * mm])
         header.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
                                     ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
-        story = [header, Spacer(1, 6 * mm), *_customer_block(quote, address, styles), Spacer(1, 5 * mm)]
+        story = [header, Spacer(1, 6 * mm), *_customer_block(quote, address, styles, account_shown, contact_shown), Spacer(1, 5 * mm)]
         if lines:
             story.append(_lines_table(quote, lines, styles, width))
         else:

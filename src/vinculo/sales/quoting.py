@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from vinculo.core import clock
-from vinculo.core.access import is_admin, require_edit
+from vinculo.core.access import is_admin, may_see, require_edit
 from vinculo.core.models import TrackedModel
 from vinculo.core.money import MINOR_DIGITS, MissingRate, convert, quantize
 from vinculo.core.services import create_record, log_change, soft_delete, update_record
@@ -245,7 +245,8 @@ def create_quote(
     issued_on = issued_on or clock.today()
     if contact is None:
         primary = opportunity.contact_roles.filter(is_primary=True).select_related("contact").first()
-        contact = primary.contact if primary else None
+        # Addressed by default to the deal's primary contact, unless the author may not see it.
+        contact = primary.contact if primary and may_see(by, primary.contact) else None
     quote = Quote(
         opportunity=opportunity, owner=by, price_list=price_list, currency=currency, contact=contact,
         issued_on=issued_on, valid_until=valid_until or issued_on + datetime.timedelta(days=VALIDITY_DAYS),

@@ -89,16 +89,17 @@ def set_contact_role(opportunity: Opportunity, contact, role: str, by, is_primar
     )
     if is_primary:
         opportunity.contact_roles.exclude(pk=entry.pk).filter(is_primary=True).update(is_primary=False)
-    log_change(opportunity, by, _("Contact added") if created else _("Contact's role changed"), new=str(entry))
+    log_change(opportunity, by, _("Contact added") if created else _("Contact's role changed"),
+               new=[(str(entry), entry.contact)])
     return entry
 
 
 @transaction.atomic
 def remove_contact(opportunity: Opportunity, entry: OpportunityContact, by) -> None:
     require_edit(by, opportunity)
-    label = str(entry)
+    label, contact = str(entry), entry.contact
     entry.delete()
-    log_change(opportunity, by, _("Contact removed"), old=label)
+    log_change(opportunity, by, _("Contact removed"), old=[(label, contact)])
 
 
 @transaction.atomic
@@ -152,7 +153,7 @@ def replace_contacts(opportunity: Opportunity, roles: list[OpportunityContact], 
     for role in roles:
         role.opportunity = opportunity
     OpportunityContact.objects.bulk_create(roles)
-    log_change(opportunity, by, _("Contacts replaced"), new=", ".join(str(role) for role in roles))
+    log_change(opportunity, by, _("Contacts replaced"), new=[(str(role), role.contact) for role in roles])
 
 
 @transaction.atomic

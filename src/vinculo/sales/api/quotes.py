@@ -326,7 +326,7 @@ class QuoteAPI(RecordAPI):
         def quote_pdf(request, quote_id: int):
             quote = get_for_user(Quote.objects.select_related("opportunity__account", "contact", "owner"),
                                  request.auth, quote_id)
-            response = HttpResponse(pdf.render_quote(quote), content_type="application/pdf")
+            response = HttpResponse(pdf.render_quote(quote, reader=request.auth), content_type="application/pdf")
             response["Content-Disposition"] = f'attachment; filename="{pdf.filename(quote)}"'
             return response
 

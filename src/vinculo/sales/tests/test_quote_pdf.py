@@ -43,7 +43,7 @@ def test_the_pdf_names_the_company_the_customer_the_lines_and_the_total(org, dea
     AddressFactory(account=org.north_account, street="Camino a Chuquicamata 1200", city="Calama")
     quote = make_quote(deal, org.vendedor_norte, catalogue, contact=org.north_contact, notes="Entrega en faena.",
                        lines=[("pump", 2, 10), ("service", 16, 0)])
-    data = pdf.render_quote(quote, language="es")
+    data = pdf.render_quote(quote, language="es", reader=org.vendedor_norte)
     assert data.startswith(b"%PDF")
     text = text_of(data)
     assert "COT-2026-00001" in text
@@ -67,8 +67,8 @@ def test_the_pdf_follows_the_language_and_the_currency(org, deal, company, froze
     PriceListItemFactory(price_list=euros, product=product, unit_price=Decimal("1234.5"))
     quote = quoting.create_quote(deal, org.vendedor_norte, euros)
     quoting.add_line(quote, org.vendedor_norte, product=product, quantity=Decimal(1))
-    english = text_of(pdf.render_quote(quote, language="en")).replace("\xa0", " ")
-    spanish = text_of(pdf.render_quote(quote, language="es")).replace("\xa0", " ")
+    english = text_of(pdf.render_quote(quote, language="en", reader=org.vendedor_norte)).replace("\xa0", " ")
+    spanish = text_of(pdf.render_quote(quote, language="es", reader=org.vendedor_norte)).replace("\xa0", " ")
     # 1,234.50 + 21% (259.25) = 1,493.75.
     assert "€1,493.75" in english.replace("€ ", "€") and "Total" in english
     assert "1.493,75" in spanish
@@ -77,7 +77,7 @@ def test_the_pdf_follows_the_language_and_the_currency(org, deal, company, froze
 
 def test_a_draft_says_it_is_a_draft_and_a_quote_without_lines_still_renders(org, deal, company, frozen):
     quote = quoting.create_quote(deal, org.vendedor_norte)
-    text = text_of(pdf.render_quote(quote, language="en"))
+    text = text_of(pdf.render_quote(quote, language="en", reader=org.vendedor_norte))
     assert "DRAFT" in text and "no lines" in text
 
 

@@ -140,7 +140,7 @@ def quote_edit(request, pk):
 @login_required
 def quote_pdf(request, pk):
     quote = get_for_user(Quote.objects.select_related("opportunity__account", "contact", "owner"), request.user, pk)
-    response = HttpResponse(pdf.render_quote(quote), content_type="application/pdf")
+    response = HttpResponse(pdf.render_quote(quote, reader=request.user), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{pdf.filename(quote)}"'
     return response
 
