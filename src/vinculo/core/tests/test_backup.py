@@ -18,9 +18,10 @@ from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
-from vinculo.accounts.models import Account, DocumentVersion
+from vinculo.accounts.models import Account
 from vinculo.core import backup
 from vinculo.core.access import AccessLevel
+from vinculo.customer360.models import DocumentVersion
 from vinculo.demo.builders import SIZES, delete_records, load_demo
 from vinculo.org.models import OrgDefault, User
 from vinculo.org.tests.factories import UserFactory
