@@ -134,23 +134,23 @@ def org(db):
 CHROMIUM = "/usr/bin/chromium"
 
 
-def env_skips_browser() -> bool:
-    return os.environ.get("VINCULO_SKIP_BROWSER", "").strip().lower() in {"1", "true", "yes", "on"}
+def require_chromium(path: str) -> None:
+    """Skip a browser test when VINCULO_SKIP_BROWSER is set; fail it when the browser is missing. A missing
+    browser must not pass quietly: a green `make test` means the browser tests ran (README, Quick start)."""
+    import shutil
+
+    if os.environ.get("VINCULO_SKIP_BROWSER", "").strip().lower() in {"1", "true", "yes", "on"}:
+        pytest.skip("VINCULO_SKIP_BROWSER is set")
+    if not shutil.which(path):
+        pytest.fail(f"{path} is missing, so the browser tests cannot run: install it with "
+                    f"`apt-get install chromium`, or set VINCULO_SKIP_BROWSER=1 to skip them on purpose.",
+                    pytrace=False)
 
 
 @pytest.fixture
 def browser_page(live_server, transactional_db, monkeypatch):
     """A Playwright page in Debian's chromium, pointed at the live server. CI must have chromium."""
-    import shutil
-
-    # A missing browser fails the run rather than skipping quietly: a green `make test` must mean the browser
-    # tests ran. VINCULO_SKIP_BROWSER=1 skips them on purpose (README, "Tests").
-    if env_skips_browser():
-        pytest.skip("VINCULO_SKIP_BROWSER is set")
-    if not shutil.which(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing, so the browser tests cannot run: install it with "
-                    f"`apt-get install chromium`, or set VINCULO_SKIP_BROWSER=1 to skip them on purpose.",
-                    pytrace=False)
+    require_chromium(CHROMIUM)
     # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test are safe.
     # (Only during this test: later tests must still be told when they call the ORM from async code.)
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -1,5 +1,6 @@
 """Vínculo settings: one file, driven by environment variables, SQLite by default."""
 
+import json
 import os
 from pathlib import Path
 
@@ -171,8 +172,14 @@ SESSION_COOKIE_HTTPONLY = True
 # and compressed; WhiteNoise serves them. With DEBUG on (`make run`) the unhashed source files are served; the
 # tests use plain storage too (conftest.py), as nothing collects for them.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Uploaded files go through Django's storage API, in MEDIA_ROOT by default. Several app servers share them
+# through object storage instead, e.g. VINCULO_FILE_STORAGE=storages.backends.s3.S3Storage (django-storages)
+# with VINCULO_FILE_STORAGE_OPTIONS='{"bucket_name": "vinculo-files"}' (JSON, the backend's options).
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": os.environ.get("VINCULO_FILE_STORAGE") or "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": json.loads(os.environ.get("VINCULO_FILE_STORAGE_OPTIONS") or "{}"),
+    },
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG else "whitenoise.storage.CompressedManifestStaticFilesStorage"

@@ -266,3 +266,12 @@ def test_vinculo_workers_must_be_a_positive_whole_number(db, monkeypatch, settin
     monkeypatch.setenv("VINCULO_WORKERS", "0")
     with pytest.raises(CommandError, match="VINCULO_WORKERS must be a whole number of at least 1, not '0'"):
         call_command("serve", "--no-collectstatic", verbosity=0)
+
+
+def test_uploaded_files_go_to_the_storage_backend_the_environment_names(data_dir):
+    env = environment(data_dir, VINCULO_FILE_STORAGE="django.core.files.storage.InMemoryStorage",
+                      VINCULO_FILE_STORAGE_OPTIONS='{"base_url": "/files/"}')
+    result = vinculo("shell", "-c", "from django.core.files.storage import storages; "
+                     "print(type(storages['default']).__name__, storages['default'].base_url)", env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "InMemoryStorage /files/"
