@@ -169,8 +169,8 @@ SESSION_COOKIE_HTTPONLY = True
 
 # ---- Serving profile: static files, HTTPS and security headers (README "Production") ----
 # `vinculo serve` collects the static files into STATIC_ROOT, under hashed names (cached for ever by browsers)
-# and compressed; WhiteNoise serves them. With DEBUG on (`make run`) the unhashed source files are served; the
-# tests use plain storage too (conftest.py), as nothing collects for them.
+# and compressed (core/staticfiles.py); WhiteNoise serves them. With DEBUG on (`make run`) the unhashed source
+# files are served; the test process uses plain storage too (conftest.py), as nothing collects for it.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Uploaded files go through Django's storage API, in MEDIA_ROOT by default. Several app servers share them
 # through object storage instead, e.g. VINCULO_FILE_STORAGE=storages.backends.s3.S3Storage (django-storages)
@@ -182,7 +182,7 @@ STORAGES = {
     },
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if DEBUG else "vinculo.core.staticfiles.StaticFilesStorage"
     },
 }
 # Behind a proxy that ends TLS: VINCULO_HTTPS=1 redirects plain HTTP to HTTPS, sends HSTS and marks the

@@ -4,7 +4,6 @@ a fresh SQLite database, with DEBUG off; `vinculo check --deploy` is run with th
 import gzip
 import os
 import re
-import secrets
 import socket
 import subprocess
 import sys
@@ -19,7 +18,8 @@ from vinculo.core.management.commands import serve
 
 SRC = Path(__file__).resolve().parents[3]
 STATIC_SOURCE = SRC / "vinculo" / "static"
-A_KEY = secrets.token_urlsafe(50)
+# Strong by Django's measure (50+ characters, varied); fixed, so parallel workers collect the same test ids.
+A_KEY = "tests-only-Qm7vX2pL9wK4sR8tY1uB5nC3zJ6hD0fG2aE6iO9rT"
 # Variables the machine or the test run may have set that would change what is measured.
 NOT_INHERITED = {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "TASKS_USE_RQ", "ALLOWED_HOSTS",
                  "CSRF_TRUSTED_ORIGINS", "SECURE_COOKIES", "GUNICORN_CMD_ARGS", "FORWARDED_ALLOW_IPS"}
@@ -188,11 +188,12 @@ def test_serve_exits_with_a_clear_message_without_a_secret_key(data_dir):
 
 
 @pytest.mark.parametrize(("key", "debug", "message"), [
-    ("dev-insecure-key-change-me", False, "SECRET_KEY is the development key"),
-    ("x" * 60, False, "SECRET_KEY is too weak"),  # long, but 1 distinct character
-    ("a1b2c" * 9 + "d", False, "SECRET_KEY is too weak"),  # 6 distinct, but 46 characters
-    ("django-insecure-" + A_KEY, False, "SECRET_KEY is too weak"),  # Django's mark of a generated dev key
-    (A_KEY, True, "DEBUG is on"),
+    pytest.param("dev-insecure-key-change-me", False, "SECRET_KEY is the development key", id="development-key"),
+    pytest.param("x" * 60, False, "SECRET_KEY is too weak", id="one-character-repeated"),
+    pytest.param("a1b2c" * 9 + "d", False, "SECRET_KEY is too weak", id="46-characters"),
+    # Django marks the keys startproject generates for development with this prefix.
+    pytest.param("django-insecure-" + A_KEY, False, "SECRET_KEY is too weak", id="django-insecure-prefix"),
+    pytest.param(A_KEY, True, "DEBUG is on", id="debug-on"),
 ])
 def test_serve_refuses_a_weak_or_development_key_and_debug(db, monkeypatch, settings, key, debug, message):
     from django.core.management import CommandError, call_command
@@ -275,3 +276,19 @@ def test_uploaded_files_go_to_the_storage_backend_the_environment_names(data_dir
                      "print(type(storages['default']).__name__, storages['default'].base_url)", env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "InMemoryStorage /files/"
+
+
+def test_static_names_are_hashed_from_the_manifest_and_plain_before_anything_is_collected(tmp_path):
+    import json
+
+    from vinculo.core.staticfiles import StaticFilesStorage
+
+    storage = StaticFilesStorage(location=tmp_path, base_url="/static/")
+    assert storage.url("vinculo/app.css") == "/static/vinculo/app.css"
+
+    (tmp_path / "staticfiles.json").write_text(
+        json.dumps({"version": "1.1", "hash": "x", "paths": {"vinculo/app.css": "vinculo/app.0123456789ab.css"}}))
+    storage = StaticFilesStorage(location=tmp_path, base_url="/static/")
+    assert storage.url("vinculo/app.css") == "/static/vinculo/app.0123456789ab.css"
+    with pytest.raises(ValueError, match="Missing staticfiles manifest entry for 'vinculo/new.css'"):
+        storage.url("vinculo/new.css")
