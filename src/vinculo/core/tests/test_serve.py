@@ -292,3 +292,10 @@ def test_static_names_are_hashed_from_the_manifest_and_plain_before_anything_is_
     assert storage.url("vinculo/app.css") == "/static/vinculo/app.0123456789ab.css"
     with pytest.raises(ValueError, match="Missing staticfiles manifest entry for 'vinculo/new.css'"):
         storage.url("vinculo/new.css")
+
+
+def test_other_gunicorn_settings_come_from_gunicorn_cmd_args(monkeypatch):
+    monkeypatch.setenv("GUNICORN_CMD_ARGS", "--access-logfile - --timeout 60")
+    app = serve.VinculoGunicorn({"bind": ["127.0.0.1:9999"], "workers": 3, "forwarded_allow_ips": "10.0.0.0/8"})
+    assert (app.cfg.accesslog, app.cfg.timeout, app.cfg.workers, app.cfg.bind) == ("-", 60, 3, ["127.0.0.1:9999"])
+    assert app.cfg.forwarded_allow_ips == ["10.0.0.0/8"]
