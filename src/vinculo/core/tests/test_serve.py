@@ -2,6 +2,7 @@
 a fresh SQLite database, with DEBUG off; `vinculo check --deploy` is run with the documented environment."""
 
 import gzip
+import http.cookiejar
 import os
 import re
 import socket
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -21,6 +23,7 @@ STATIC_SOURCE = SRC / "vinculo" / "static"
 # Strong by Django's measure (50+ characters, varied); fixed, so parallel workers collect the same test ids.
 A_KEY = "tests-only-Qm7vX2pL9wK4sR8tY1uB5nC3zJ6hD0fG2aE6iO9rT"
 # Variables the machine or the test run may have set that would change what is measured.
+PASSWORD = "a-long-password-for-the-served-site"
 NOT_INHERITED = {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "TASKS_USE_RQ", "ALLOWED_HOSTS",
                  "CSRF_TRUSTED_ORIGINS", "SECURE_COOKIES", "GUNICORN_CMD_ARGS", "FORWARDED_ALLOW_IPS"}
 
@@ -79,6 +82,16 @@ class Server:
         except urllib.error.HTTPError as error:
             return error.code, error.headers, error.read()
 
+    def sign_in(self, username: str, password: str) -> urllib.request.OpenerDirector:
+        """A browser-like client (cookies kept) signed in through the login form, CSRF token included."""
+        client = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        form = client.open(f"http://127.0.0.1:{self.port}/login/", timeout=30).read().decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+        data = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": username, "password": password})
+        with client.open(f"http://127.0.0.1:{self.port}/login/", data=data.encode(), timeout=30) as response:
+            assert response.url == f"http://127.0.0.1:{self.port}/", "the login did not land on the home page"
+        return client
+
     def stop(self):
         self.process.terminate()
         try:
@@ -98,6 +111,9 @@ def data_dir(tmp_path_factory):
     """A data directory with a migrated SQLite database of its own (not the test database)."""
     path = tmp_path_factory.mktemp("served")
     result = vinculo("migrate", "--no-input", "-v0", env=environment(path))
+    assert result.returncode == 0, result.stderr
+    result = vinculo("createsuperuser", "--no-input", "--username", "admin", "--email", "admin@example.cl",
+                     env=environment(path, DJANGO_SUPERUSER_PASSWORD=PASSWORD))
     assert result.returncode == 0, result.stderr
     return path
 
@@ -148,6 +164,13 @@ def test_serve_with_debug_off_serves_the_pages_and_their_hashed_compressed_stati
     assert status == 200
     assert headers["Content-Encoding"] == "gzip"
     assert gzip.decompress(body) == (STATIC_SOURCE / "vinculo" / "app.js").read_bytes()
+
+    # A signed-in page, reached through the login form (its CSRF check included).
+    client = site.sign_in("admin", PASSWORD)
+    with client.open(f"http://127.0.0.1:{site.port}/accounts/", timeout=30) as response:
+        assert response.status == 200
+        assert_security_headers(response.headers)
+        assert b'id="global-search"' in response.read()
 
     # DEBUG is off: a missing page is the plain 404, not Django's debug page listing the URLs.
     status, headers, body = site.get("/no-such-page/")
