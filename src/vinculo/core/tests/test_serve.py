@@ -72,9 +72,9 @@ class Server:
                     pytest.fail(f"vinculo serve did not listen within 120 s:\n{self.log.read_text()}")
                 time.sleep(0.2)
 
-    def get(self, path: str, **headers: str):
+    def get(self, path: str, method: str = "GET", **headers: str):
         """(status, headers, body) of a GET; redirects are not followed."""
-        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", headers=headers)
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", headers=headers, method=method)
         opener = urllib.request.build_opener(NoRedirect)
         try:
             with opener.open(request, timeout=30) as response:
@@ -172,10 +172,16 @@ def test_serve_with_debug_off_serves_the_pages_and_their_hashed_compressed_stati
         assert_security_headers(response.headers)
         assert b'id="global-search"' in response.read()
 
+    # HEAD (a proxy's health check) answers the headers alone, and leaves nothing in the log.
+    status, headers, body = site.get("/login/", method="HEAD")
+    assert (status, body) == (200, b"")
+    assert_security_headers(headers)
+
     # DEBUG is off: a missing page is the plain 404, not Django's debug page listing the URLs.
     status, headers, body = site.get("/no-such-page/")
     assert status == 404
     assert b"URLconf" not in body and b"Traceback" not in body
+    assert "no-body response" not in site.log.read_text()
 
 
 def test_with_https_on_plain_http_is_redirected_and_https_gets_hsts_and_secure_cookies(server):

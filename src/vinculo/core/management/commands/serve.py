@@ -143,4 +143,21 @@ class VinculoGunicorn(BaseApplication):
     def load(self):
         from django.core.wsgi import get_wsgi_application
 
-        return get_wsgi_application()
+        return without_head_bodies(get_wsgi_application())
+
+
+def without_head_bodies(application):
+    """Django answers HEAD with the GET body, which HTTP forbids; gunicorn drops it and logs a warning for
+    each such response, so a proxy's HEAD health checks would fill the log. Drop it here instead (as
+    Django's development server does), closing the response so Django's request-finished work still runs."""
+
+    def wsgi(environ, start_response):
+        result = application(environ, start_response)
+        if environ.get("REQUEST_METHOD") != "HEAD":
+            return result
+        close = getattr(result, "close", None)
+        if close:
+            close()
+        return []
+
+    return wsgi
