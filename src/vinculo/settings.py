@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "vinculo.org",
     "vinculo.accounts",
     "vinculo.contacts",
+    "vinculo.customer360",
     "vinculo.activities",
     "vinculo.marketing",
     "vinculo.sales",

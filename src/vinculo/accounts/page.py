@@ -13,26 +13,13 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Case, Exists, F, Func, OuterRef, QuerySet, Subquery, When
+from django.db.models import Func, OuterRef, QuerySet, Subquery
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
 
-from .models import (
-    Account,
-    ContentDelivery,
-    Contract,
-    CustomerAsset,
-    Document,
-    DocumentVersion,
-    Invoice,
-    Note,
-    Payment,
-)
+from .models import Account
 from .sales import SalesSummary, account_ids, sales_summary
 
 PAGE_SIZE = 10
-ALERT_WINDOW_DAYS = 60
-RENEWAL_ALERTS_SHOWN = 5  # the alerts template slices to the same number
 
 
 @dataclass
@@ -107,6 +94,7 @@ class Section:
     order: int = 100
     column: str = "main"  # "main" or "side"
     fragment_url_name: str = "accounts:related"
+    alerts_template: str = ""  # shows `alerts` at the top of the page (e.g. the contracts to renew)
 
     def prepare(self, account: Account, user):
         """Anything `count` and `page` both need, computed once per request (a queryset)."""
@@ -119,6 +107,11 @@ class Section:
     def page(self, account: Account, user, number: int, today: date, total: int | None, params: Mapping,
              prepared) -> "RelatedPage":
         raise NotImplementedError
+
+    def alerts(self, account: Account, today: date, page: "RelatedPage") -> list:
+        """What the section warns about at the top of the account page, given the page of it shown (its
+        `alerts_template` shows them); nothing by default."""
+        return []
 
     def contacts(self, page: "RelatedPage") -> list:
         """The contacts the page's rows name, whose visibility `mark_contacts` sets."""
@@ -186,71 +179,6 @@ def register_contact_visibility(visible_ids: Callable) -> None:
     _contact_visibility = visible_ids
 
 
-def _contract_rows(account, today):
-    # Renewals due first (so the alerts come from the first page), then the other current contracts by
-    # expiry, then the expired ones, latest first.
-    due = Contract.objects.renewals_due(today, within_days=ALERT_WINDOW_DAYS).filter(pk=OuterRef("pk"))
-    return (
-        Contract.objects.filter(account=account).select_related("contact")
-        .annotate(
-            renewal_due=Exists(due),
-            expired=Case(When(end_date__lt=today, then=True), default=False),
-            current_end=Case(When(end_date__gte=today, then=F("end_date"))),
-        )
-        .order_by(
-            "-renewal_due", "expired", F("current_end").asc(nulls_last=True), F("end_date").desc(nulls_last=True),
-            "-pk",
-        )
-    )
-
-
-def _decorate_contract(contract, today):
-    contract.days_left = contract.days_to_expiry(today)
-    contract.is_expired = contract.status == Contract.Status.EXPIRED or (
-        contract.days_left is not None and contract.days_left < 0
-    )
-
-
-def _decorate_invoice(invoice, today):
-    invoice.overdue = invoice.is_overdue(today)
-    invoice.days_overdue = (today - invoice.due_date).days if invoice.overdue else 0
-
-
-def _document_rows(account, today):
-    versions = DocumentVersion.objects.filter(document=OuterRef("pk")).order_by("-number")
-    return (
-        Document.objects.filter(account=account).select_related("updated_by")
-        .annotate(
-            current_version_id=Subquery(versions.values("pk")[:1]),
-            current_version_number=Subquery(versions.values("number")[:1]),
-            current_version_size=Subquery(versions.values("size")[:1]),
-        )
-        .order_by("-updated_at", "-pk")
-    )
-
-
-def register_own_sections() -> None:
-    """The account's own records (accounts' AppConfig.ready() calls this)."""
-    for section in (
-        RelatedList("contracts", Contract, _contract_rows, _("Contracts"), order=50, decorate=_decorate_contract,
-                    has_contact=True),
-        RelatedList("invoices", Invoice, lambda account, today: Invoice.objects.filter(account=account)
-                    .order_by("-issue_date", "-pk"), _("Invoices"), order=60, decorate=_decorate_invoice),
-        RelatedList("payments", Payment, lambda account, today: Payment.objects.filter(account=account)
-                    .select_related("invoice"), _("Payments"), order=70),
-        RelatedList("assets", CustomerAsset, lambda account, today: CustomerAsset.objects.filter(account=account)
-                    .select_related("contact"), _("Assets"), order=80, has_contact=True),
-        RelatedList("notes", Note, lambda account, today: Note.objects.filter(account=account)
-                    .select_related("created_by", "contact"), _("Notes"), order=10, column="side",
-                    has_contact=True),
-        RelatedList("documents", Document, _document_rows, _("Files"), order=20, column="side"),
-        RelatedList("deliveries", ContentDelivery, lambda account, today: ContentDelivery.objects
-                    .filter(account=account).select_related("contact", "delivered_by"), _("Deliveries"),
-                    order=30, column="side", has_contact=True),
-    ):
-        register(section)
-
-
 def count_of(queryset):
     """`queryset`'s row count as an expression for the page's one counts query (a section's `count`)."""
     return Subquery(queryset.order_by().values(n=Func("pk", function="COUNT")))
@@ -312,18 +240,11 @@ def mark_contacts(pages: dict[str, RelatedPage], account: Account, user) -> None
         SECTIONS[key].contacts_marked(page)
 
 
-def renewal_alerts(account: Account, today: date, contracts: RelatedPage) -> list[Contract]:
-    """The contracts to renew within the alert window (one more than shown, to tell whether there are more).
-    They lead the first page of the contracts list, so only another page needs a query."""
-    if contracts.number == 1:
-        return [contract for contract in contracts.rows if contract.renewal_due][:RENEWAL_ALERTS_SHOWN + 1]
-    due = list(
-        Contract.objects.renewals_due(today, within_days=ALERT_WINDOW_DAYS).filter(account=account)
-        .order_by("end_date", "pk")[:RENEWAL_ALERTS_SHOWN + 1]
-    )
-    for contract in due:
-        _decorate_contract(contract, today)
-    return due
+def alerts(account: Account, today: date, pages: Mapping[str, RelatedPage]) -> list[tuple[str, list]]:
+    """The alerts of every section shown (template, what it warns about), in the sections' order."""
+    found = [(section.alerts_template, section.alerts(account, today, pages[section.key]))
+             for section in sections() if section.alerts_template and section.key in pages]
+    return [(template, items) for template, items in found if items]
 
 
 @dataclass

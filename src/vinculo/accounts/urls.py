@@ -1,6 +1,6 @@
-from django.urls import include, path
+from django.urls import path
 
-from . import views
+from . import routes, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -15,5 +15,5 @@ urlpatterns = [
     path("<int:pk>/timeline/", views.account_section, {"name": "timeline"}, name="timeline"),
     path("<int:pk>/sales/", views.account_sales, name="sales"),
     path("<int:pk>/lists/<slug:name>/", views.account_section, name="related"),
-    path("", include("vinculo.accounts.record_urls")),
+    *routes.patterns(),
 ]

@@ -103,7 +103,7 @@ def account_detail(request, pk):
         "has_children": bool(children),
         "team": account.team.select_related("user"),
         "sales": sales,
-        "renewals": page.renewal_alerts(account, today, lists["contracts"]),
+        "alerts": page.alerts(account, today, lists),
         # The alerts are about this account alone, whatever the sales panel rolls up.
         "own_sales": sales_summary([account.pk], today, account.currency) if rollup else sales.summary,
         "history": visible_history(account, user),

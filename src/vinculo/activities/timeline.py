@@ -11,7 +11,8 @@ from django.db import connections
 from django.db.models import F, Value
 from django.db.models.fields import CharField
 
-from vinculo.accounts.models import Account, Note
+from vinculo.accounts.models import Account
+from vinculo.customer360.models import Note
 
 from .models import Activity
 

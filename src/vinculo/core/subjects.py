@@ -353,7 +353,8 @@ def settle(record: Regarding) -> None:
 class SubjectRelation(GenericRelation):
     """Declared on a subject's model for the records about it: `lead.activities.all()` and, with
     `related_query_name`, `Activity.objects.filter(lead=lead)`. Deleting the subject deletes its records when
-    `cascade` (a lead's), else leaves them on their account (a deal's)."""
+    `cascade` (a lead's), else leaves them on their account (a deal's). A generic link other than `regarding`
+    names its two columns (`content_type_field="member_type", object_id_field="member_id"`: campaign members)."""
 
     def __init__(self, to, cascade: bool = True, **kwargs):
         kwargs.setdefault("content_type_field", "regarding_type")

@@ -16,11 +16,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 
-from vinculo.accounts.models import Account, AccountTeamMember, Address, DocumentVersion, Industry, Invoice
+from vinculo.accounts.models import Account, AccountTeamMember, Address, Industry, Invoice
 from vinculo.activities.models import Activity
 from vinculo.contacts.models import Contact, ContactAccountLink
 from vinculo.core import clock, search
 from vinculo.core.models import ChangeLog, SearchEntry, TrackedModel
+from vinculo.customer360.models import DocumentVersion
 from vinculo.marketing.models import Campaign, CampaignMember
 from vinculo.org.models import User
 from vinculo.sales.models import (

@@ -5,8 +5,8 @@ product, the country's words for a purchase order or a delivery), so millions of
 a sales team wrote them without calling Faker per row.
 """
 
-from vinculo.accounts.models import ContentDelivery, Contract
 from vinculo.activities.models import Activity
+from vinculo.customer360.models import ContentDelivery, Contract
 
 # The words that differ between a Chilean and a Spanish seller.
 VOCABULARY = {

@@ -18,22 +18,19 @@ from zoneinfo import ZoneInfo
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 
-from vinculo.accounts.models import (
-    Account,
-    AccountTeamMember,
+from vinculo.accounts.models import Account, AccountTeamMember, Invoice, Payment
+from vinculo.activities.models import Activity
+from vinculo.contacts.models import Contact, ContactAccountLink
+from vinculo.core import clock
+from vinculo.core.models import ChangeLog
+from vinculo.customer360.models import (
     ContentDelivery,
     Contract,
     CustomerAsset,
     Document,
     DocumentVersion,
-    Invoice,
     Note,
-    Payment,
 )
-from vinculo.activities.models import Activity
-from vinculo.contacts.models import Contact, ContactAccountLink
-from vinculo.core import clock
-from vinculo.core.models import ChangeLog
 
 from . import files, phrases
 from .generators import Weighted, spread, weighted

@@ -22,12 +22,13 @@ from zoneinfo import ZoneInfo
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import F
 
-from vinculo.accounts.models import Account, AccountTeamMember, Industry, Note
+from vinculo.accounts.models import Account, AccountTeamMember, Industry
 from vinculo.activities.models import Activity
 from vinculo.contacts.models import Contact
 from vinculo.core import clock, search
 from vinculo.core.models import ChangeLog, SearchEntry
 from vinculo.core.money import quantize
+from vinculo.customer360.models import Note
 from vinculo.marketing.models import Campaign, CampaignMember
 from vinculo.org.models import Territory
 from vinculo.sales.models import (
@@ -862,7 +863,7 @@ class SalesBuilder:
                 if converted:
                     member.contact_id = plan.contact.pk
                 else:
-                    member.lead_id = lead.pk
+                    member.member = lead
                 members.append(member)
         with given_timestamps(Activity, Note):
             Activity.objects.bulk_create(built.records[Activity], batch_size=1000)

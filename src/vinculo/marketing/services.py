@@ -19,17 +19,17 @@ def merged_response(first: str, second: str) -> str:
 
 
 def move_memberships(handover: subjects.Handover, model) -> None:
-    """Mover (core.subjects): the contact a lead became is the member from now on (merged if it already was
-    one). A lead without a person (no contact) keeps its memberships: a membership needs a lead or a contact."""
+    """Mover (core.subjects): the contact a subject (a lead) became is the member from now on (merged if it
+    already was one). A subject handed over without a person (no contact) keeps its memberships: a
+    membership needs a contact or another member."""
     contact = handover.targets.get("contact")
-    lead_model = model._meta.get_field("lead").related_model
-    if contact is None or not isinstance(handover.source, lead_model):
+    if contact is None:
         return
-    for membership in model.objects.select_for_update().filter(lead_id=handover.source.pk):
+    for membership in model.objects.select_for_update().of_member(handover.source):
         existing = model.objects.filter(campaign_id=membership.campaign_id, contact=contact).first()
         if existing is None:
-            membership.lead, membership.contact = None, contact
-            membership.save(update_fields=["lead", "contact"])
+            membership.member_type, membership.member_id, membership.contact = None, None, contact
+            membership.save(update_fields=["member_type", "member_id", "contact"])
             continue
         existing.response = merged_response(existing.response, membership.response)
         existing.save(update_fields=["response"])

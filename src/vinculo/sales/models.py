@@ -100,8 +100,11 @@ class Lead(TrackedModel):
     )
     # What was recorded about the lead (moved to the account, contact and deal on conversion).
     activities = SubjectRelation("activities.Activity", related_query_name="lead")
-    notes = SubjectRelation("accounts.Note", related_query_name="lead")
-    documents = SubjectRelation("accounts.Document", related_query_name="lead")
+    notes = SubjectRelation("customer360.Note", related_query_name="lead")
+    documents = SubjectRelation("customer360.Document", related_query_name="lead")
+    # The campaigns that reached the lead (moved to its contact on conversion, deleted with the lead).
+    campaign_memberships = SubjectRelation("marketing.CampaignMember", content_type_field="member_type",
+                                           object_id_field="member_id", related_query_name="lead")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.db.models.manager
-import vinculo.accounts.models
+import vinculo.customer360.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('number', models.PositiveIntegerField(verbose_name='version')),
-                ('file', models.FileField(max_length=300, upload_to=vinculo.accounts.models._version_path, verbose_name='file')),
+                ('file', models.FileField(max_length=300, upload_to=vinculo.customer360.models._version_path, verbose_name='file')),
                 ('original_name', models.CharField(max_length=255, verbose_name='file name')),
                 ('size', models.PositiveBigIntegerField(verbose_name='size (bytes)')),
                 ('content_type', models.CharField(max_length=100, verbose_name='content type')),

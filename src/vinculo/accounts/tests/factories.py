@@ -1,8 +1,11 @@
+import datetime
+from decimal import Decimal
+
 import factory
 from factory.django import DjangoModelFactory
 from stdnum.cl import rut
 
-from vinculo.accounts.models import Account, AccountTeamMember, Address, Industry
+from vinculo.accounts.models import Account, AccountTeamMember, Address, Industry, Invoice
 from vinculo.org.tests.factories import UserFactory
 
 
@@ -46,3 +49,19 @@ class AccountTeamMemberFactory(DjangoModelFactory):
 
     account = factory.SubFactory(AccountFactory)
     user = factory.SubFactory(UserFactory)
+
+
+class InvoiceFactory(DjangoModelFactory):
+    """Invoices start unpaid (balance = amount), as `services.create_invoice` leaves them; payments go
+    through the services."""
+
+    class Meta:
+        model = Invoice
+
+    account = factory.SubFactory(AccountFactory)
+    number = factory.Sequence(lambda n: f"F-{50000 + n}")
+    issue_date = datetime.date(2025, 1, 10)
+    due_date = datetime.date(2025, 2, 10)
+    amount = Decimal("1000000")
+    balance = factory.SelfAttribute("amount")
+    currency = "CLP"

@@ -11,25 +11,25 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from vinculo.accounts.models import (
-    AccountTeamMember,
-    ContentDelivery,
-    Contract,
-    CustomerAsset,
-    Document,
-    DocumentVersion,
-    Invoice,
-    Note,
-    Payment,
-)
+from vinculo.accounts.models import AccountTeamMember, Invoice, Payment
 from vinculo.accounts.sales import sales_summary
 from vinculo.accounts.tests.factories import AccountFactory
-from vinculo.accounts.tests.record_factories import ContractFactory, InvoiceFactory
 from vinculo.activities.models import Activity
 from vinculo.contacts.models import Contact, ContactAccountLink
 from vinculo.contacts.tests.factories import ContactFactory
 from vinculo.core import clock
 from vinculo.core.templatetags.vinculo import money
+from vinculo.customer360.models import (
+    ContentDelivery,
+    Contract,
+    CustomerAsset,
+    Document,
+    DocumentVersion,
+    Note,
+)
+from vinculo.customer360.tests.factories import ContractFactory
+
+from .factories import InvoiceFactory
 
 pytestmark = pytest.mark.django_db
 

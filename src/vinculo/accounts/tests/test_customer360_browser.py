@@ -7,7 +7,8 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from vinculo.accounts.models import Account, Document
+from vinculo.accounts.models import Account
+from vinculo.customer360.models import Document
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -19,12 +19,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 
-from vinculo.accounts.models import Contract, Invoice
+from vinculo.accounts.models import Invoice
 from vinculo.accounts.sales import sales_summary
 from vinculo.core import clock
 from vinculo.core.tests.api_client import ApiClient
+from vinculo.customer360.models import Contract
+from vinculo.customer360.tests.factories import ContractFactory
 
-from .record_factories import ContractFactory, InvoiceFactory
+from .factories import InvoiceFactory
 
 pytestmark = pytest.mark.django_db
 

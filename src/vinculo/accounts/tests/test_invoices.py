@@ -10,7 +10,7 @@ from django.urls import reverse
 from vinculo.accounts import services
 from vinculo.accounts.models import AccountTeamMember, Invoice, Payment
 
-from .record_factories import InvoiceFactory
+from .factories import InvoiceFactory
 
 pytestmark = pytest.mark.django_db
 

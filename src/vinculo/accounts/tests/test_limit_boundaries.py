@@ -16,12 +16,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from vinculo.accounts import services
-from vinculo.accounts.models import Contract, CustomerAsset, Document, DocumentVersion, Invoice, Note, Payment
+from vinculo.accounts.models import Invoice, Payment
 from vinculo.accounts.tests.factories import AccountFactory
 from vinculo.core import clock
 from vinculo.core.tests.api_client import BASE, ApiClient, error_fields
+from vinculo.customer360 import services as customer360_services
+from vinculo.customer360.models import Contract, CustomerAsset, Document, DocumentVersion, Note
+from vinculo.customer360.tests.factories import ContractFactory
 
-from .record_factories import ContractFactory, InvoiceFactory
+from .factories import InvoiceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -144,10 +147,10 @@ def test_a_file_of_exactly_the_upload_limit_is_accepted_one_byte_more_is_not(org
     settings.VINCULO = {**settings.VINCULO, "MAX_UPLOAD_MB": 1}
     document = Document(account=org.north_account, title="Informe")
     if accepted:
-        assert services.add_document_version(document, pdf_of(size), by=org.vendedor_norte).size == size
+        assert customer360_services.add_document_version(document, pdf_of(size), by=org.vendedor_norte).size == size
     else:
         with pytest.raises(ValidationError) as refused:
-            services.add_document_version(document, pdf_of(size), by=org.vendedor_norte)
+            customer360_services.add_document_version(document, pdf_of(size), by=org.vendedor_norte)
         assert list(refused.value.message_dict) == ["file"]
         assert (Document.all_objects.count(), DocumentVersion.objects.count()) == (0, 0)
 

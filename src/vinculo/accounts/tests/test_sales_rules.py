@@ -22,8 +22,7 @@ from vinculo.accounts.models import Invoice
 from vinculo.accounts.sales import account_ids, sales_summary
 from vinculo.org.models import ExchangeRate
 
-from .factories import AccountFactory
-from .record_factories import InvoiceFactory
+from .factories import AccountFactory, InvoiceFactory
 
 pytestmark = pytest.mark.django_db
 

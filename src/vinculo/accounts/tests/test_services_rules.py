@@ -19,11 +19,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError
 
 from vinculo.accounts import services
-from vinculo.accounts.models import Document, DocumentVersion, Invoice, Payment
+from vinculo.accounts.models import Invoice, Payment
 from vinculo.core.models import ChangeLog
 from vinculo.core.services import ConflictError
-
-from .record_factories import DocumentFactory
+from vinculo.customer360 import services as customer360_services
+from vinculo.customer360.models import Document, DocumentVersion
+from vinculo.customer360.tests.factories import DocumentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -239,7 +240,7 @@ def pdf_of_size(size, name="plano.pdf"):
 
 def upload(org, upload_file, document=None, comment=""):
     document = document or Document(account=org.north_account, title="Planos")
-    return services.add_document_version(document, upload_file, by=org.vendedor_norte, comment=comment)
+    return customer360_services.add_document_version(document, upload_file, by=org.vendedor_norte, comment=comment)
 
 
 def test_the_upload_limit_is_one_mebibyte_per_mb_that_byte_included(org, media):

@@ -6,11 +6,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from vinculo.accounts.models import AccountTeamMember, Note
+from vinculo.accounts.models import AccountTeamMember
 from vinculo.activities.models import Activity
 from vinculo.activities.sections import TIMELINE_PAGE_SIZE
 from vinculo.contacts.tests.factories import ContactFactory
 from vinculo.core import clock
+from vinculo.customer360.models import Note
 
 pytestmark = pytest.mark.django_db
 

@@ -5,13 +5,14 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from vinculo.accounts.models import AccountTeamMember, Note
+from vinculo.accounts.models import AccountTeamMember
 from vinculo.accounts.tests.factories import AccountFactory
 from vinculo.activities.models import Activity
 from vinculo.activities.services import log_activity
 from vinculo.contacts.tests.factories import ContactFactory
 from vinculo.core.models import ChangeLog
 from vinculo.core.tests.api_client import ApiClient, error_fields
+from vinculo.customer360.models import Note
 
 pytestmark = pytest.mark.django_db
 

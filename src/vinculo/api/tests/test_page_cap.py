@@ -9,10 +9,11 @@ import pytest
 from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
 
-from vinculo.accounts.models import Account, Note
+from vinculo.accounts.models import Account
 from vinculo.accounts.tests.factories import AccountFactory
 from vinculo.core.api import PageParams, capped_limit, page
 from vinculo.core.tests.api_client import ApiClient
+from vinculo.customer360.models import Note
 from vinculo.org.models import ExchangeRate, Territory
 
 pytestmark = pytest.mark.django_db

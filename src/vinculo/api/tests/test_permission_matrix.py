@@ -16,15 +16,7 @@ import pytest
 from django.urls import reverse
 
 from vinculo.accounts.models import Payment
-from vinculo.accounts.tests.factories import AccountFactory, AddressFactory
-from vinculo.accounts.tests.record_factories import (
-    ContentDeliveryFactory,
-    ContractFactory,
-    CustomerAssetFactory,
-    DocumentFactory,
-    InvoiceFactory,
-    NoteFactory,
-)
+from vinculo.accounts.tests.factories import AccountFactory, AddressFactory, InvoiceFactory
 from vinculo.activities.models import Activity
 from vinculo.contacts.tests.factories import ContactFactory
 from vinculo.core import search
@@ -32,6 +24,13 @@ from vinculo.core.access import AccessLevel
 from vinculo.core.policy import registry
 from vinculo.core.records import record_types
 from vinculo.core.tests.api_client import ApiClient
+from vinculo.customer360.tests.factories import (
+    ContentDeliveryFactory,
+    ContractFactory,
+    CustomerAssetFactory,
+    DocumentFactory,
+    NoteFactory,
+)
 from vinculo.org.models import OrgDefault, Territory
 from vinculo.org.tests.factories import SalesTeamFactory, UserFactory
 from vinculo.sales.tests.factories import (
@@ -57,13 +56,13 @@ EXPECTED = {
     "accounts.account": ACCOUNT_LINE,
     "contacts.contact": ACCOUNT_LINE,
     "accounts.address": ACCOUNT_LINE,
-    "accounts.customerasset": ACCOUNT_LINE,
-    "accounts.contract": ACCOUNT_LINE,
+    "customer360.customerasset": ACCOUNT_LINE,
+    "customer360.contract": ACCOUNT_LINE,
     "accounts.invoice": ACCOUNT_LINE,
     "accounts.payment": ACCOUNT_LINE,
-    "accounts.note": ACCOUNT_LINE,
-    "accounts.contentdelivery": ACCOUNT_LINE,
-    "accounts.document": ACCOUNT_LINE,
+    "customer360.note": ACCOUNT_LINE,
+    "customer360.contentdelivery": ACCOUNT_LINE,
+    "customer360.document": ACCOUNT_LINE,
     "sales.lead": ACCOUNT_LINE,  # owner's line and the territory
     "sales.opportunity": DEAL_LINE,
     "sales.quote": DEAL_LINE,
@@ -75,14 +74,14 @@ EXPECTED = {
 }
 
 API = {
-    "accounts.account": "/accounts", "contacts.contact": "/contacts", "accounts.customerasset": "/assets",
-    "accounts.contract": "/contracts", "accounts.invoice": "/invoices", "accounts.payment": "/payments",
-    "accounts.note": "/notes", "accounts.document": "/files", "accounts.contentdelivery": "/content-deliveries",
+    "accounts.account": "/accounts", "contacts.contact": "/contacts", "customer360.customerasset": "/assets",
+    "customer360.contract": "/contracts", "accounts.invoice": "/invoices", "accounts.payment": "/payments",
+    "customer360.note": "/notes", "customer360.document": "/files", "customer360.contentdelivery": "/content-deliveries",
     "activities.activity": "/activities", "sales.lead": "/leads", "sales.opportunity": "/opportunities",
     "sales.quote": "/quotes", "marketing.campaign": "/campaigns", "sales.product": "/products",
     "sales.pricelist": "/price-lists", "sales.competitor": "/competitors",
 }
-TIMELINE = {"activities.activity": "activity", "accounts.note": "note"}  # the timeline entry's type
+TIMELINE = {"activities.activity": "activity", "customer360.note": "note"}  # the timeline entry's type
 # Record type → its group in the global search's page context.
 SEARCHABLE = {record_type.model._meta.label_lower: record_type.search.name for record_type in record_types.searchable()}
 
@@ -116,14 +115,14 @@ def matrix(org):
         "accounts.account": account,
         "contacts.contact": ContactFactory(account=account, owner=owner, last_name="Zafirova"),
         "accounts.address": AddressFactory(account=account),
-        "accounts.customerasset": CustomerAssetFactory(account=account),
-        "accounts.contract": ContractFactory(account=account),
+        "customer360.customerasset": CustomerAssetFactory(account=account),
+        "customer360.contract": ContractFactory(account=account),
         "accounts.invoice": invoice,
         "accounts.payment": Payment.objects.create(account=account, invoice=invoice, paid_on=datetime.date(2025, 2, 1),
                                                    amount=Decimal("1000")),
-        "accounts.note": NoteFactory(account=account),
-        "accounts.contentdelivery": ContentDeliveryFactory(account=account),
-        "accounts.document": DocumentFactory(account=account),
+        "customer360.note": NoteFactory(account=account),
+        "customer360.contentdelivery": ContentDeliveryFactory(account=account),
+        "customer360.document": DocumentFactory(account=account),
         "sales.lead": LeadFactory(owner=owner, territory=antofagasta, company="Zafiro Norte Ltda"),
         "sales.opportunity": deal,
         "sales.quote": QuoteFactory(opportunity=deal, owner=owner),

@@ -3,10 +3,11 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from vinculo.accounts.models import Account, Address, DocumentVersion
+from vinculo.accounts.models import Account, Address
 from vinculo.activities.models import Activity
 from vinculo.contacts.models import Contact
 from vinculo.core.models import ChangeLog, SearchEntry
+from vinculo.customer360.models import DocumentVersion
 from vinculo.demo.records import MODELS as RECORD_MODELS
 from vinculo.marketing.models import Campaign, CampaignMember
 from vinculo.org.models import CompanyProfile, ExchangeRate, OrgDefault, User

@@ -8,19 +8,7 @@ from django.db.models import Count, Min, Sum
 from stdnum.cl import rut
 from stdnum.es import cif
 
-from vinculo.accounts.filetypes import detect_content_type
-from vinculo.accounts.models import (
-    Account,
-    AccountTeamMember,
-    Address,
-    ContentDelivery,
-    Contract,
-    CustomerAsset,
-    DocumentVersion,
-    Invoice,
-    Note,
-    Payment,
-)
+from vinculo.accounts.models import Account, AccountTeamMember, Address, Invoice, Payment
 from vinculo.accounts.services import register_payment
 from vinculo.activities.models import Activity
 from vinculo.activities.timeline import timeline
@@ -28,6 +16,8 @@ from vinculo.contacts.models import Contact, ContactAccountLink
 from vinculo.core import clock
 from vinculo.core.access import AccessLevel
 from vinculo.core.search import search
+from vinculo.customer360.filetypes import detect_content_type
+from vinculo.customer360.models import ContentDelivery, Contract, CustomerAsset, DocumentVersion, Note
 from vinculo.demo import phrases
 from vinculo.demo.builders import SIZES, load_demo
 from vinculo.demo.records import ACCOUNT_FIELDS, AccountContext, People, RecordBuilder

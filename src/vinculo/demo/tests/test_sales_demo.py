@@ -8,12 +8,13 @@ from django.db.models import Count
 from stdnum.cl import rut
 from stdnum.es import cif
 
-from vinculo.accounts.models import Account, AccountTeamMember, Document, Note
+from vinculo.accounts.models import Account, AccountTeamMember
 from vinculo.activities.models import Activity
 from vinculo.contacts.models import Contact
 from vinculo.core import clock
 from vinculo.core.money import quantize
 from vinculo.core.search import search
+from vinculo.customer360.models import Document, Note
 from vinculo.demo import phrases
 from vinculo.demo.catalogue import PRODUCTS
 from vinculo.marketing.models import Campaign, CampaignMember

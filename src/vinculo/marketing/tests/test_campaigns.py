@@ -113,8 +113,8 @@ def test_detail_shows_only_the_leads_and_members_the_user_may_see(client, org, c
                                         defaults={"access": AccessLevel.PUBLIC_READ})
     mine = LeadFactory(owner=org.vendedor_norte, last_name="Propio", campaign=campaign)
     theirs = LeadFactory(owner=org.vendedor_sur, last_name="Ajeno", campaign=campaign)
-    CampaignMember.objects.create(campaign=campaign, lead=mine)
-    CampaignMember.objects.create(campaign=campaign, lead=theirs)
+    CampaignMember.objects.create(campaign=campaign, member=mine)
+    CampaignMember.objects.create(campaign=campaign, member=theirs)
     CampaignMember.objects.create(campaign=campaign, contact=org.north_contact)
     CampaignMember.objects.create(campaign=campaign, contact=org.south_contact)
     client.force_login(org.vendedor_norte)
@@ -131,7 +131,7 @@ def test_detail_query_count_is_bounded(client, org, campaign, django_assert_max_
     def add_members(count):
         for _n in range(count):
             lead = LeadFactory(owner=org.vendedor_norte, campaign=campaign)
-            CampaignMember.objects.create(campaign=campaign, lead=lead)
+            CampaignMember.objects.create(campaign=campaign, member=lead)
             CampaignMember.objects.create(campaign=campaign, contact=ContactFactory(account=org.north_account))
 
     add_members(1)

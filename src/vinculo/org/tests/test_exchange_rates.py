@@ -11,8 +11,7 @@ from django.urls import reverse
 
 from vinculo.accounts.models import Invoice
 from vinculo.accounts.sales import sales_summary
-from vinculo.accounts.tests.factories import AccountFactory
-from vinculo.accounts.tests.record_factories import InvoiceFactory
+from vinculo.accounts.tests.factories import AccountFactory, InvoiceFactory
 from vinculo.core.tests.api_client import BASE, ApiClient, error_fields
 from vinculo.org.models import ExchangeRate
 from vinculo.org.services import RateImportError, import_rates, parse_decimal

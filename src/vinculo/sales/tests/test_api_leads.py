@@ -3,13 +3,14 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from vinculo.accounts import services as account_services
-from vinculo.accounts.models import Account, Document, Note
+from vinculo.accounts.models import Account
 from vinculo.accounts.tests.factories import AccountFactory
 from vinculo.contacts.tests.factories import ContactFactory
 from vinculo.core.access import AccessLevel
 from vinculo.core.services import create_record
 from vinculo.core.tests.api_client import ApiClient, error_fields
+from vinculo.customer360 import services as customer360_services
+from vinculo.customer360.models import Document, Note
 from vinculo.marketing.models import CampaignMember
 from vinculo.org.models import OrgDefault
 from vinculo.org.tests.factories import TerritoryFactory
@@ -146,10 +147,10 @@ def test_convert_moves_everything_and_answers_the_new_ids(org):
     campaign = CampaignFactory(owner=owner)
     lead = new_lead(owner, campaign=campaign)
     create_record(Note(lead=lead, body="Quiere renovar la flota."), by=owner)
-    account_services.add_document_version(
+    customer360_services.add_document_version(
         Document(lead=lead, title="Flota"),
         SimpleUploadedFile("flota.pdf", b"%PDF-1.4\n% f\n%%EOF\n", content_type="application/pdf"), by=owner)
-    CampaignMember.objects.create(campaign=campaign, lead=lead)
+    CampaignMember.objects.create(campaign=campaign, member=lead)
     stage = PipelineStage.objects.filter(is_active=True).order_by("order")[1]
     response = ApiClient(owner).post(f"/leads/{lead.pk}/convert", {
         "opportunity_name": "Renovación de flota", "amount": "48000000", "currency": "CLP", "stage": stage.pk,

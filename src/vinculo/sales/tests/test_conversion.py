@@ -10,8 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
-from vinculo.accounts import services as account_services
-from vinculo.accounts.models import Account, AccountTeamMember, Document, Note
+from vinculo.accounts.models import Account, AccountTeamMember
 from vinculo.accounts.tests.factories import AccountFactory
 from vinculo.activities.models import Activity
 from vinculo.activities.services import log_activity
@@ -20,6 +19,8 @@ from vinculo.contacts.models import Contact
 from vinculo.contacts.tests.factories import ContactFactory
 from vinculo.core.models import ChangeLog
 from vinculo.core.services import create_record, soft_delete
+from vinculo.customer360 import services as customer360_services
+from vinculo.customer360.models import Document, Note
 from vinculo.marketing.models import CampaignMember
 from vinculo.sales.conversion import company_key, conversion_candidates, convert_lead
 from vinculo.sales.models import Lead, Opportunity, PipelineStage
@@ -55,9 +56,9 @@ def rich_lead(org):
     for body in ("Interesados en arriendo de equipos.", "Presupuesto aprobado para Q3."):
         create_record(Note(lead=lead, body=body), by=owner)
     document = Document(lead=lead, title="Requerimientos")
-    account_services.add_document_version(
+    customer360_services.add_document_version(
         document, SimpleUploadedFile("req.pdf", b"%PDF-1.4\n% req\n%%EOF\n", content_type="application/pdf"), by=owner)
-    CampaignMember.objects.create(campaign=campaign, lead=lead, response=CampaignMember.Response.ATTENDED)
+    CampaignMember.objects.create(campaign=campaign, member=lead, response=CampaignMember.Response.ATTENDED)
     return lead
 
 
@@ -268,7 +269,7 @@ def test_a_company_only_lead_becomes_an_account_alone_and_keeps_its_memberships(
     campaign = CampaignFactory(owner=org.vendedor_norte)
     lead = create_record(Lead(company="Pesquera Austral Ltda", owner=org.vendedor_norte, campaign=campaign),
                          by=org.vendedor_norte)
-    CampaignMember.objects.create(campaign=campaign, lead=lead)
+    CampaignMember.objects.create(campaign=campaign, member=lead)
     result = convert_lead(lead, by=org.vendedor_norte)
     assert result.contact is None and result.account.legal_name == "Pesquera Austral Ltda"
     assert result.opportunity.contacts.count() == 0

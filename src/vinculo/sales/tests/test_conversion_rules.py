@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from vinculo.accounts.models import Account, Document, Note
+from vinculo.accounts.models import Account
 from vinculo.accounts.tests.factories import AccountFactory, IndustryFactory
 from vinculo.activities.models import Activity
 from vinculo.activities.services import log_activity
@@ -18,6 +18,7 @@ from vinculo.contacts.models import Contact
 from vinculo.contacts.tests.factories import ContactFactory
 from vinculo.core.models import ChangeLog
 from vinculo.core.services import create_record, soft_delete
+from vinculo.customer360.models import Document, Note
 from vinculo.marketing.models import CampaignMember
 from vinculo.org.tests.factories import TerritoryFactory
 from vinculo.sales.conversion import company_key, conversion_candidates, convert_lead
@@ -667,7 +668,7 @@ def test_a_membership_merged_on_conversion_keeps_the_furthest_response_but_an_un
     campaign = CampaignFactory(owner=org.vendedor_norte)
     lead = make_lead(org.vendedor_norte)
     CampaignMember.objects.create(campaign=campaign, contact=contact, response=contact_had)
-    CampaignMember.objects.create(campaign=campaign, lead=lead, response=lead_had)
+    CampaignMember.objects.create(campaign=campaign, member=lead, response=lead_had)
     convert_lead(lead, by=org.vendedor_norte, contact=contact)
     assert list(CampaignMember.objects.filter(campaign=campaign).values_list("contact", "lead", "response")) == [
         (contact.pk, None, kept)]
@@ -678,8 +679,8 @@ def test_a_membership_in_another_campaign_moves_to_the_contact_unchanged(org):
     shared, only_lead = CampaignFactory(owner=org.vendedor_norte), CampaignFactory(owner=org.vendedor_norte)
     lead = make_lead(org.vendedor_norte)
     CampaignMember.objects.create(campaign=shared, contact=contact, response=R.SENT)
-    CampaignMember.objects.create(campaign=shared, lead=lead, response=R.RESPONDED)
-    CampaignMember.objects.create(campaign=only_lead, lead=lead, response=R.PLANNED)
+    CampaignMember.objects.create(campaign=shared, member=lead, response=R.RESPONDED)
+    CampaignMember.objects.create(campaign=only_lead, member=lead, response=R.PLANNED)
     convert_lead(lead, by=org.vendedor_norte, contact=contact)
     assert sorted(CampaignMember.objects.filter(contact=contact).values_list("campaign", "response")) == sorted([
         (shared.pk, R.RESPONDED), (only_lead.pk, R.PLANNED)])

@@ -7,11 +7,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from vinculo.accounts.models import Account, Document, Note
+from vinculo.accounts.models import Account
 from vinculo.accounts.tests.factories import AccountFactory
 from vinculo.activities.models import Activity
 from vinculo.core.access import AccessLevel
 from vinculo.core.services import create_record
+from vinculo.customer360.models import Document, Note
 from vinculo.marketing.models import CampaignMember
 from vinculo.org.models import OrgDefault
 from vinculo.org.tests.factories import TerritoryFactory
@@ -296,7 +297,7 @@ def test_detail_query_count_is_bounded(client, org, lead, django_assert_max_num_
             create_record(Note(lead=lead, body=f"Nota {n}"), by=org.vendedor_norte)
             create_record(Document(lead=lead, title=f"Archivo {n}"), by=org.vendedor_norte)
 
-    CampaignMember.objects.create(campaign=campaign, lead=lead)
+    CampaignMember.objects.create(campaign=campaign, member=lead)
     lead.campaign = campaign
     lead.save()
     add(1)

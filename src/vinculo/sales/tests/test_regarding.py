@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from vinculo.accounts import models as account_models
 from vinculo.accounts import services as account_services
-from vinculo.accounts.models import Account, Document, Note
+from vinculo.accounts.models import Account
 from vinculo.activities import models as activity_models
 from vinculo.activities import services as activity_services
 from vinculo.activities import timeline as activity_timeline
@@ -23,6 +23,9 @@ from vinculo.core.access import AccessLevel
 from vinculo.core.models import ChangeLog
 from vinculo.core.services import create_record, update_record
 from vinculo.core.tests.api_client import ApiClient
+from vinculo.customer360 import models as customer360_models
+from vinculo.customer360 import services as customer360_services
+from vinculo.customer360.models import Document, Note
 from vinculo.marketing.models import Campaign, CampaignMember
 from vinculo.org.models import OrgDefault, SalesTeam, SalesTeamMember
 from vinculo.sales.conversion import convert_lead
@@ -130,7 +133,8 @@ def test_subject_types_are_registered_by_their_own_apps_and_lower_apps_do_not_na
     assert subjects.registry.of(Quote).account_field == "opportunity__account"
     # Quotes and campaigns are subjects without any line in activities or accounts: each app registers its
     # own types from its AppConfig.ready(); the records about them know only `regarding`.
-    for module in (activity_models, activity_services, activity_timeline, account_models, account_services):
+    for module in (activity_models, activity_services, activity_timeline, account_models, account_services,
+                   customer360_models, customer360_services):
         source = inspect.getsource(module)
         for name in ("vinculo.sales", "vinculo.marketing", '"sales.', "Quote", "Campaign", "Lead", "Opportunity"):
             assert name not in source, (module.__name__, name)
@@ -174,7 +178,7 @@ def test_conversion_moves_activities_notes_and_files_through_the_registered_move
     document = create_record(Document(lead=lead, title="Requerimientos"), by=org.vendedor_norte)
     movers = dict(subjects.registry.movers())
     assert (movers[Activity], movers[Note], movers[Document], movers[CampaignMember].__module__) == (
-        activity_services.move_activities, account_services.move_notes, subjects.move_to_account,
+        activity_services.move_activities, customer360_services.move_notes, subjects.move_to_account,
         "vinculo.marketing.services")
     calls = []
     registered = dict(subjects.registry._movers)
@@ -253,7 +257,7 @@ def test_moved_records_emit_one_update_event_each(org, monkeypatch):
     emitted.clear()
     result = convert_lead(lead, by=org.vendedor_norte)
     moved = {(event.record_type, event.record_id): event for event in emitted
-             if event.record_type in ("activities.activity", "accounts.note")}
-    assert set(moved) == {("activities.activity", activity.pk), ("accounts.note", note.pk)}
+             if event.record_type in ("activities.activity", "customer360.note")}
+    assert set(moved) == {("activities.activity", activity.pk), ("customer360.note", note.pk)}
     assert moved["activities.activity", activity.pk].changes[1].new == result.opportunity.pk
     assert {event.actor_id for event in moved.values()} == {org.vendedor_norte.pk}

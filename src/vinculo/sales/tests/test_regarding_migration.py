@@ -7,8 +7,9 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from vinculo.accounts.models import Account, Document, Note
+from vinculo.accounts.models import Account
 from vinculo.activities.models import Activity
+from vinculo.customer360.models import Document, Note
 from vinculo.sales.models import Lead, Opportunity
 
 BEFORE = [("activities", "0003_regarding"), ("accounts", "0006_regarding")]

@@ -10,12 +10,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from vinculo.accounts.models import Document, Note
 from vinculo.activities.models import Activity
 from vinculo.core.access import get_for_user
 from vinculo.core.lists import Column, RecordListView, mark_visible
 from vinculo.core.validators import format_tax_id
 from vinculo.core.views import edit_page, move_to_recycle_bin, visible_history
+from vinculo.customer360.models import Document, Note
+from vinculo.marketing.models import CampaignMember
 
 from ..conversion import conversion_candidates, convert_lead, refuse_if_converted
 from ..forms_leads import ConvertForm, LeadFilterForm, LeadForm
@@ -81,7 +82,7 @@ def lead_detail(request, pk):
     user = request.user
     lead = _lead_for_page(user, pk)
     activities = Activity.objects.regarding(lead).select_related("owner").order_by("-occurred_at", "-pk")
-    memberships = mark_visible(lead.campaign_memberships.select_related("campaign"), user, "campaign",
+    memberships = mark_visible(CampaignMember.objects.of_member(lead).select_related("campaign"), user, "campaign",
                                "campaign_visible")
     return render(request, "sales/leads/lead_detail.html", {
         "lead": lead,

@@ -1,8 +1,8 @@
-"""Routes of an account's related records, included by accounts/urls.py (names in the "accounts" namespace)."""
+"""Routes of an account's related records, served under /accounts/ in the "accounts" namespace (accounts.routes)."""
 
 from django.urls import path
 
-from . import record_views as views
+from . import views
 
 urlpatterns = [
     *views.assets.urls(),

@@ -12,6 +12,8 @@ from django.http import FileResponse, Http404
 from django.urls import reverse
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 
+from vinculo.accounts import services as account_services
+from vinculo.accounts.models import Account, Invoice, Payment
 from vinculo.core import clock
 from vinculo.core.access import can_edit, get_for_user
 from vinculo.core.api import (
@@ -32,17 +34,7 @@ from vinculo.core.api import (
 )
 
 from . import services
-from .models import (
-    Account,
-    ContentDelivery,
-    Contract,
-    CustomerAsset,
-    Document,
-    DocumentVersion,
-    Invoice,
-    Note,
-    Payment,
-)
+from .models import ContentDelivery, Contract, CustomerAsset, Document, DocumentVersion, Note
 
 ACCOUNT = "An account id you can see and edit."
 CONTACT = "A contact id you can see."
@@ -298,12 +290,12 @@ class InvoiceAPI(AccountRecordAPI):
         return queryset
 
     def create(self, data, user):
-        return services.create_invoice(Invoice(**data), by=user)
+        return account_services.create_invoice(Invoice(**data), by=user)
 
     def update(self, record, data, user, version):
         for field, value in data.items():
             setattr(record, field, value)
-        services.update_invoice(record, by=user, expected_version=version)
+        account_services.update_invoice(record, by=user, expected_version=version)
 
 
 # Payments
@@ -359,10 +351,10 @@ class PaymentAPI(AccountRecordAPI):
 
     def create(self, data, user):
         data.setdefault("paid_on", clock.today())
-        return services.register_payment(Payment(**data), by=user)
+        return account_services.register_payment(Payment(**data), by=user)
 
     def delete(self, record, user):
-        services.remove_payment(record, by=user)
+        account_services.remove_payment(record, by=user)
 
 
 # Notes

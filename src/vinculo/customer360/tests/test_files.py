@@ -9,11 +9,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from vinculo.accounts import services
-from vinculo.accounts.models import AccountTeamMember, Document, DocumentVersion
+from vinculo.accounts.models import AccountTeamMember
 from vinculo.core.services import soft_delete
+from vinculo.customer360.models import Document, DocumentVersion
 
-from .record_factories import DocumentFactory
+from .. import services
+from .factories import DocumentFactory
 
 pytestmark = pytest.mark.django_db
 

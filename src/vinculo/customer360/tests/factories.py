@@ -1,15 +1,13 @@
-"""Factories of an account's related records. Invoices start unpaid (balance = amount), as
-`services.create_invoice` leaves them; payments and file versions go through the services."""
+"""Factories of the Customer 360 records (invoices: accounts.tests.factories). File versions go through
+`services.add_document_version`."""
 
 import datetime
-from decimal import Decimal
 
 import factory
 from factory.django import DjangoModelFactory
 
-from vinculo.accounts.models import ContentDelivery, Contract, CustomerAsset, Document, Invoice, Note
-
-from .factories import AccountFactory
+from vinculo.accounts.tests.factories import AccountFactory
+from vinculo.customer360.models import ContentDelivery, Contract, CustomerAsset, Document, Note
 
 
 class CustomerAssetFactory(DjangoModelFactory):
@@ -30,19 +28,6 @@ class ContractFactory(DjangoModelFactory):
     number = factory.Sequence(lambda n: f"CT-{1000 + n}")
     start_date = datetime.date(2024, 1, 1)
     end_date = datetime.date(2026, 12, 31)
-
-
-class InvoiceFactory(DjangoModelFactory):
-    class Meta:
-        model = Invoice
-
-    account = factory.SubFactory(AccountFactory)
-    number = factory.Sequence(lambda n: f"F-{50000 + n}")
-    issue_date = datetime.date(2025, 1, 10)
-    due_date = datetime.date(2025, 2, 10)
-    amount = Decimal("1000000")
-    balance = factory.SelfAttribute("amount")
-    currency = "CLP"
 
 
 class NoteFactory(DjangoModelFactory):

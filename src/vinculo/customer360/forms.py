@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from vinculo.accounts import services as account_services
+from vinculo.accounts.models import Account, Invoice, Payment, amounts_hidden_from
 from vinculo.contacts.models import Contact
 from vinculo.core import clock
 from vinculo.core.forms import DateInput, RecordForm, active_users
@@ -16,17 +18,7 @@ from vinculo.core.lists import ListFilterForm
 from vinculo.core.money import Currency
 
 from . import services
-from .models import (
-    Account,
-    ContentDelivery,
-    Contract,
-    CustomerAsset,
-    Document,
-    Invoice,
-    Note,
-    Payment,
-    amounts_hidden_from,
-)
+from .models import ContentDelivery, Contract, CustomerAsset, Document, Note
 
 
 def _formfield(model_field, **kwargs):
@@ -137,9 +129,9 @@ class InvoiceForm(AccountRecordForm):
 
     def write(self) -> None:
         if self.instance.pk is None:
-            services.create_invoice(self.instance, by=self.user)
+            account_services.create_invoice(self.instance, by=self.user)
         else:
-            services.update_invoice(self.instance, by=self.user, expected_version=self.cleaned_data["version"])
+            account_services.update_invoice(self.instance, by=self.user, expected_version=self.cleaned_data["version"])
 
 
 class PaymentForm(AccountRecordForm):
@@ -156,7 +148,7 @@ class PaymentForm(AccountRecordForm):
         self.initial.update(paid_on=clock.today(), amount=self.instance.invoice.balance)
 
     def write(self) -> None:
-        services.register_payment(self.instance, by=self.user)
+        account_services.register_payment(self.instance, by=self.user)
 
 
 NOTE_FIELDSETS = ((_("Note"), ("title", "contact", "body")),)
@@ -194,7 +186,7 @@ class DeliveryForm(AccountRecordForm):
 
 class DocumentForm(AccountRecordForm):
     """Title and description; a new file also takes the upload of its first version, stored through
-    accounts.services (size and content checked, nothing kept on refusal)."""
+    customer360.services (size and content checked, nothing kept on refusal)."""
 
     fieldsets = (
         (_("File"), ("title", "description")),

@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from vinculo.accounts import services as account_services
+from vinculo.accounts.models import Account, Invoice, Payment, amounts_hidden_from
 from vinculo.core import clock, subjects
 from vinculo.core.access import get_for_user
 from vinculo.core.lists import Column, RecordListView, mark_visible
@@ -25,20 +27,8 @@ from vinculo.core.services import soft_delete
 from vinculo.core.subjects import Regarding
 from vinculo.core.views import visible_history
 
-from . import record_forms as forms
-from . import services
-from .models import (
-    Account,
-    ContentDelivery,
-    Contract,
-    CustomerAsset,
-    Document,
-    DocumentVersion,
-    Invoice,
-    Note,
-    Payment,
-    amounts_hidden_from,
-)
+from . import forms, services
+from .models import ContentDelivery, Contract, CustomerAsset, Document, DocumentVersion, Note
 
 # Contracts expiring within this many days are flagged in lists and on their page.
 RENEWAL_WINDOW_DAYS = 60
@@ -51,7 +41,7 @@ def _label(model, name):
 class AccountRecordListView(RecordListView):
     """A list of one type of account record; `?account=<pk>` narrows it to one account (a chip)."""
 
-    template_name = "accounts/records/record_list.html"
+    template_name = "customer360/records/record_list.html"
     select_related = ("account",)
     pages = None  # the type's RecordPages, given by RecordPages.urls()
 
@@ -183,7 +173,7 @@ class RecordPages:
         if request.method == "POST" and form.save_record():
             messages.success(request, _("“%(name)s” was created.") % {"name": form.instance})
             return redirect(form.instance)
-        return render(request, "accounts/records/record_form.html", {
+        return render(request, "customer360/records/record_form.html", {
             "form": form, "pages": self, "account": account, "lead": lead, "heading": self.new_label,
             "cancel_url": (account or lead).get_absolute_url(),
         })
@@ -194,7 +184,7 @@ class RecordPages:
         if request.method == "POST" and form.save_record():
             messages.success(request, _("Changes to “%(name)s” saved.") % {"name": record})
             return redirect(record)
-        return render(request, "accounts/records/record_form.html", {
+        return render(request, "customer360/records/record_form.html", {
             "form": form, "pages": self, "account": record.account, "lead": getattr(record, "lead", None),
             "record": record, "heading": self.edit_label,
             "cancel_url": record.get_absolute_url(), "reload_url": reverse(self.url_name("edit"), args=[record.pk]),
@@ -212,7 +202,7 @@ class RecordPages:
 
 class AssetListView(NamesContactMixin, AccountRecordListView):
     model = CustomerAsset
-    fragment_template_name = "accounts/records/_asset_table.html"
+    fragment_template_name = "customer360/records/_asset_table.html"
     filter_form_class = forms.AssetFilterForm
     list_key = "assets"
     select_related = ("account", "contact")
@@ -234,7 +224,7 @@ class AssetPages(RecordPages):
     form_class = forms.AssetForm
     list_view = AssetListView
     segment = "assets"
-    detail_template = "accounts/records/asset_detail.html"
+    detail_template = "customer360/records/asset_detail.html"
     detail_related = ("account", "contact")
     new_label = gettext_lazy("New customer asset")
     edit_label = gettext_lazy("Edit customer asset")
@@ -256,7 +246,7 @@ def _flag_renewals(contracts, today):
 
 class ContractListView(AccountRecordListView):
     model = Contract
-    fragment_template_name = "accounts/records/_contract_table.html"
+    fragment_template_name = "customer360/records/_contract_table.html"
     filter_form_class = forms.ContractFilterForm
     list_key = "contracts"
     default_sort = "end_date"
@@ -281,7 +271,7 @@ class ContractPages(RecordPages):
     form_class = forms.ContractForm
     list_view = ContractListView
     segment = "contracts"
-    detail_template = "accounts/records/contract_detail.html"
+    detail_template = "customer360/records/contract_detail.html"
     detail_related = ("account", "contact")
     new_label = gettext_lazy("New contract")
     edit_label = gettext_lazy("Edit contract")
@@ -298,7 +288,7 @@ contracts = ContractPages()
 
 class InvoiceListView(AccountRecordListView):
     model = Invoice
-    fragment_template_name = "accounts/records/_invoice_table.html"
+    fragment_template_name = "customer360/records/_invoice_table.html"
     filter_form_class = forms.InvoiceFilterForm
     list_key = "invoices"
     default_sort = "-issue_date"
@@ -333,7 +323,7 @@ class InvoicePages(RecordPages):
     form_class = forms.InvoiceForm
     list_view = InvoiceListView
     segment = "invoices"
-    detail_template = "accounts/records/invoice_detail.html"
+    detail_template = "customer360/records/invoice_detail.html"
     contact_field = ""
     new_label = gettext_lazy("New invoice")
     edit_label = gettext_lazy("Edit invoice")
@@ -377,7 +367,7 @@ def payment_delete(request, pk):
     payment = get_for_user(Payment, request.user, pk, write=True)
     if amounts_hidden_from(request.user):
         raise PermissionDenied
-    services.remove_payment(payment, by=request.user)
+    account_services.remove_payment(payment, by=request.user)
     messages.success(request, _("Payment removed; the invoice's balance was restored."))
     return redirect(payment)
 
@@ -386,7 +376,7 @@ def payment_delete(request, pk):
 
 class NoteListView(NamesContactMixin, AccountRecordListView):
     model = Note
-    fragment_template_name = "accounts/records/_note_table.html"
+    fragment_template_name = "customer360/records/_note_table.html"
     filter_form_class = forms.NoteFilterForm
     list_key = "notes"
     select_related = ("account", "contact", "created_by")
@@ -406,7 +396,7 @@ class NotePages(RecordPages):
     form_class = forms.NoteForm
     list_view = NoteListView
     segment = "notes"
-    detail_template = "accounts/records/note_detail.html"
+    detail_template = "customer360/records/note_detail.html"
     detail_related = ("account", "lead", "contact", "created_by")
     new_label = gettext_lazy("New note")
     edit_label = gettext_lazy("Edit note")
@@ -419,7 +409,7 @@ notes = NotePages()
 
 class DeliveryListView(NamesContactMixin, AccountRecordListView):
     model = ContentDelivery
-    fragment_template_name = "accounts/records/_delivery_table.html"
+    fragment_template_name = "customer360/records/_delivery_table.html"
     filter_form_class = forms.DeliveryFilterForm
     list_key = "deliveries"
     select_related = ("account", "contact", "delivered_by")
@@ -441,7 +431,7 @@ class DeliveryPages(RecordPages):
     form_class = forms.DeliveryForm
     list_view = DeliveryListView
     segment = "deliveries"
-    detail_template = "accounts/records/delivery_detail.html"
+    detail_template = "customer360/records/delivery_detail.html"
     detail_related = ("account", "contact", "delivered_by")
     new_label = gettext_lazy("New content delivery")
     edit_label = gettext_lazy("Edit content delivery")
@@ -454,7 +444,7 @@ deliveries = DeliveryPages()
 
 class DocumentListView(AccountRecordListView):
     model = Document
-    fragment_template_name = "accounts/records/_document_table.html"
+    fragment_template_name = "customer360/records/_document_table.html"
     filter_form_class = forms.DocumentFilterForm
     list_key = "documents"
     select_related = ("account", "created_by")
@@ -477,7 +467,7 @@ class DocumentPages(RecordPages):
     form_class = forms.DocumentForm
     list_view = DocumentListView
     segment = "files"
-    detail_template = "accounts/records/document_detail.html"
+    detail_template = "customer360/records/document_detail.html"
     detail_related = ("account", "lead")
     contact_field = ""
     new_label = gettext_lazy("New file")

@@ -13,27 +13,18 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from vinculo.accounts import services
-from vinculo.accounts.models import (
-    AccountTeamMember,
-    ContentDelivery,
-    Contract,
-    CustomerAsset,
-    Document,
-    Invoice,
-    Note,
-    Payment,
-)
-from vinculo.accounts.tests.factories import AccountFactory
+from vinculo.accounts.models import AccountTeamMember, Invoice, Payment
+from vinculo.accounts.tests.factories import AccountFactory, InvoiceFactory
 from vinculo.contacts.tests.factories import ContactFactory
 from vinculo.core.models import ChangeLog
 from vinculo.core.services import update_record
+from vinculo.customer360.models import ContentDelivery, Contract, CustomerAsset, Document, Note
 
-from .record_factories import (
+from .factories import (
     ContentDeliveryFactory,
     ContractFactory,
     CustomerAssetFactory,
     DocumentFactory,
-    InvoiceFactory,
     NoteFactory,
 )
 

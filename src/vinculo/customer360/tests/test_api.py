@@ -9,21 +9,20 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from vinculo.accounts import services
-from vinculo.accounts.models import (
-    AccountTeamMember,
+from vinculo.accounts.models import AccountTeamMember, Invoice, Payment
+from vinculo.accounts.tests.factories import AccountFactory
+from vinculo.contacts.tests.factories import ContactFactory
+from vinculo.core.models import ChangeLog
+from vinculo.core.tests.api_client import BASE, ApiClient, error_fields
+from vinculo.customer360 import services as customer360_services
+from vinculo.customer360.models import (
     ContentDelivery,
     Contract,
     CustomerAsset,
     Document,
     DocumentVersion,
-    Invoice,
     Note,
-    Payment,
 )
-from vinculo.accounts.tests.factories import AccountFactory
-from vinculo.contacts.tests.factories import ContactFactory
-from vinculo.core.models import ChangeLog
-from vinculo.core.tests.api_client import BASE, ApiClient, error_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +82,7 @@ def upload(name="propuesta.pdf", content=PDF, content_type="application/pdf"):
 
 
 def make_file(account):
-    return services.add_document_version(Document(account=account, title="Propuesta"), upload(), by=None).document
+    return customer360_services.add_document_version(Document(account=account, title="Propuesta"), upload(), by=None).document
 
 
 # path → (make a record under an account, a valid creation payload under the north account, a change)

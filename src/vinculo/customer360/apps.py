@@ -1,0 +1,31 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class Customer360Config(AppConfig):
+    name = "vinculo.customer360"
+    verbose_name = _("Customer 360")
+
+    def ready(self):
+        from vinculo.accounts import routes
+        from vinculo.core import records, subjects
+        from vinculo.core.api import routers
+
+        from . import api, services, urls
+        from . import page as sections
+        from .models import ContentDelivery, Contract, CustomerAsset, Document, Note
+
+        subjects.register_mover(Note, services.move_notes)
+        # Invoices are in the recycle bin too (order 60): accounts registers them, with their model.
+        for key, model, order in (("asset", CustomerAsset, 40), ("contract", Contract, 50), ("note", Note, 70),
+                                  ("delivery", ContentDelivery, 80), ("document", Document, 90)):
+            records.register(key, model, order=order)
+        sections.register_sections()
+        routes.register(urls.urlpatterns)
+        for prefix, router, order in (
+            ("/assets", api.assets, 40), ("/contracts", api.contracts, 50),
+            ("/invoices", api.invoices, 60), ("/payments", api.payments, 70),
+            ("/notes", api.notes, 80), ("/files", api.files, 90),
+            ("/content-deliveries", api.content_deliveries, 100),
+        ):
+            routers.register(prefix, router, order=order)
