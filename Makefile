@@ -70,9 +70,11 @@ demo-large: install
 	$(BENCH_ENV) $(VINCULO) migrate --no-input -v0
 	$(BENCH_ENV) $(VINCULO) demo --size large
 
+# DEBUG is off, as in production: the pages name the collected (hashed) static files.
 bench: install
 	@$(MAKE) --no-print-directory demo-large
 	$(BENCH_ENV) $(VINCULO) migrate --no-input -v0
+	$(BENCH_ENV) $(VINCULO) collectstatic --no-input -v0
 	$(BENCH_ENV) $(BIN)/python bench/run.py
 
 # Mutation testing of the rule modules listed under [tool.mutmut] in pyproject.toml (minutes, not in CI):

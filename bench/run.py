@@ -10,7 +10,7 @@ on that account's deal with the most activities. A page whose URL name does not 
 yet) is skipped.
 
 `--http URL` times the requests over the network against a server already running on the same database
-(e.g. `DEBUG=0 gunicorn -w 2 vinculo.wsgi` on var/bench), signed in with the demo password; the query
+(e.g. `VINCULO_DATA_DIR=var/bench SECRET_KEY=… vinculo serve --workers 2`), signed in with the demo password; the query
 counts still come from one in-process request.
 
 `--cpu` measures this process's CPU time instead of the elapsed time: steadier on a busy machine (SQLite

@@ -45,6 +45,9 @@ def pytest_configure(config):
     # Sign-in lockout (django-axes) stays on but out of reach of tests that fail a few sign-ins on purpose
     # (the token endpoint's rate limit); org/tests/test_signin_protection.py sets the limit it checks.
     settings.AXES_FAILURE_LIMIT = 1000
+    # Nothing collects the static files for the tests: plain URLs, served from the apps' static folders.
+    settings.STORAGES = {**settings.STORAGES,
+                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 
 
 @pytest.fixture(scope="session")
@@ -134,15 +137,23 @@ def org(db):
 CHROMIUM = "/usr/bin/chromium"
 
 
+def require_chromium(path: str) -> None:
+    """Skip a browser test when VINCULO_SKIP_BROWSER is set; fail it when the browser is missing. A missing
+    browser must not pass quietly: a green `make test` means the browser tests ran (README, Quick start)."""
+    import shutil
+
+    if os.environ.get("VINCULO_SKIP_BROWSER", "").strip().lower() in {"1", "true", "yes", "on"}:
+        pytest.skip("VINCULO_SKIP_BROWSER is set")
+    if not shutil.which(path):
+        pytest.fail(f"{path} is missing, so the browser tests cannot run: install it with "
+                    f"`apt-get install chromium`, or set VINCULO_SKIP_BROWSER=1 to skip them on purpose.",
+                    pytrace=False)
+
+
 @pytest.fixture
 def browser_page(live_server, transactional_db, monkeypatch):
     """A Playwright page in Debian's chromium, pointed at the live server. CI must have chromium."""
-    import shutil
-
-    if not shutil.which(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium")
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    require_chromium(CHROMIUM)
     # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test are safe.
     # (Only during this test: later tests must still be told when they call the ORM from async code.)
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -1,5 +1,6 @@
 """Vínculo settings: one file, driven by environment variables, SQLite by default."""
 
+import json
 import os
 from pathlib import Path
 
@@ -21,8 +22,12 @@ def env_list(name: str, default: str = "") -> list[str]:
 DATA_DIR = Path(os.environ.get("VINCULO_DATA_DIR", PROJECT_DIR / "var"))
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 DEBUG = env_bool("DEBUG", False)
-# The fallback key is for development and demo only; README says to set SECRET_KEY in production.
-SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-insecure-key-change-me"
+# ---- Serving profile: the secret key (README "Production") ----
+# The fallback key is for development, the demo and the tests only: `vinculo serve` refuses to start with it
+# (core/management/commands/serve.py).
+DEV_SECRET_KEY = "dev-insecure-key-change-me"
+SECRET_KEY = os.environ.get("SECRET_KEY") or DEV_SECRET_KEY
+# ---- end serving profile ----
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -53,6 +58,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serving profile: static files straight from STATIC_ROOT (before sessions and the rest: nothing else runs
+    # for them), then the Content-Security-Policy header on every other response.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Reads the org-wide access defaults once per request and builds each access rule once per user
     # (core.access.access_scope).
     "vinculo.core.access.AccessScopeMiddleware",
@@ -158,8 +167,63 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.conso
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "vinculo@localhost")
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+
+# ---- Serving profile: static files, HTTPS and security headers (README "Production") ----
+# `vinculo serve` collects the static files into STATIC_ROOT, under hashed names (cached for ever by browsers)
+# and compressed (core/staticfiles.py); WhiteNoise serves them. With DEBUG on (`make run`) the unhashed source
+# files are served; the test process uses plain storage too (conftest.py), as nothing collects for it.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Uploaded files go through Django's storage API, in MEDIA_ROOT by default. Several app servers share them
+# through object storage instead, e.g. VINCULO_FILE_STORAGE=storages.backends.s3.S3Storage (django-storages)
+# with VINCULO_FILE_STORAGE_OPTIONS='{"bucket_name": "vinculo-files"}' (JSON, the backend's options).
+STORAGES = {
+    "default": {
+        "BACKEND": os.environ.get("VINCULO_FILE_STORAGE") or "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": json.loads(os.environ.get("VINCULO_FILE_STORAGE_OPTIONS") or "{}"),
+    },
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG else "vinculo.core.staticfiles.StaticFilesStorage"
+    },
+}
+# Behind a proxy that ends TLS: VINCULO_HTTPS=1 redirects plain HTTP to HTTPS, sends HSTS and marks the
+# cookies Secure. Whether a request came over HTTPS is told by gunicorn, which believes X-Forwarded-Proto only
+# from VINCULO_TRUSTED_PROXIES (`vinculo serve`), so SECURE_PROXY_SSL_HEADER, which would believe anyone, stays
+# unset.
+VINCULO_HTTPS = env_bool("VINCULO_HTTPS", False)
+SECURE_SSL_REDIRECT = VINCULO_HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("VINCULO_HSTS_SECONDS", "31536000")) if VINCULO_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = VINCULO_HTTPS
+SECURE_HSTS_PRELOAD = VINCULO_HTTPS and env_bool("VINCULO_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", VINCULO_HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SILENCED_SYSTEM_CHECKS = [
+    # security.W021 asks for HSTS preload. Preloading is the domain owner's decision, it binds every
+    # subdomain of the registrable domain for months and browsers only take it from the apex domain, which
+    # a CRM at crm.example.com does not serve: opt in with VINCULO_HSTS_PRELOAD=1.
+    "security.W021",
+]
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files, no inline script
+# or style, no eval (htmx is told so in base.html's htmx-config). data: images are the stylesheets' icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# ---- end serving profile ----
 
 LOGGING = {
     "version": 1,

@@ -69,12 +69,13 @@ print(json.dumps({{
 
 
 def start_server(port: int, env: dict, log) -> subprocess.Popen:
-    """One app server on `port`: the one place that says how a server is started (gunicorn on the site's WSGI
-    application, one worker process)."""
+    """One app server on `port`: the one place that says how a server is started (`vinculo serve`, the
+    production server, with one gunicorn worker process). The servers share one VINCULO_DATA_DIR here, so the
+    static files are collected once before they start (README, Production)."""
     return subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "vinculo.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-         "--graceful-timeout", "5"],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "vinculo", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1",
+         "--no-collectstatic"],
+        env={**env, "GUNICORN_CMD_ARGS": "--graceful-timeout 5"}, stdout=log, stderr=subprocess.STDOUT,
     )
 
 
@@ -209,6 +210,9 @@ def site(site_database, redis_reachable, tmp_path):
                            text=True, timeout=120)
     assert setup.returncode == 0, setup.stderr[-3000:]
     people = json.loads(setup.stdout.strip().splitlines()[-1])
+    collect = subprocess.run([sys.executable, "-m", "vinculo", "collectstatic", "--no-input", "-v0"], env=env,
+                             capture_output=True, text=True, timeout=120)
+    assert collect.returncode == 0, collect.stderr[-3000:]
     processes, servers = [], []
     try:
         for letter in "ab":

@@ -119,6 +119,17 @@
     if (summary) summary.focus();
   });
 
+  // A tree's rows are indented by their level: data-depth sets --depth (a style="" attribute would be refused
+  // by the Content-Security-Policy; setting the property from a script is allowed).
+  function applyDepths(root) {
+    var rows = Array.from(root.querySelectorAll("[data-depth]"));
+    if (root.matches && root.matches("[data-depth]")) rows.push(root);
+    rows.forEach(function (el) { el.style.setProperty("--depth", el.dataset.depth); });
+  }
+  document.addEventListener("DOMContentLoaded", function () { applyDepths(document); });
+  // Content htmx brings in later (a list's fragment).
+  document.addEventListener("htmx:load", function (event) { applyDepths(event.target); });
+
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
     var input = target && target.id && document.querySelector('[aria-controls="' + target.id + '"]');
