@@ -11,9 +11,10 @@ from pypdf import PdfReader
 
 from vinculo.accounts.tests.factories import AccountFactory, AddressFactory
 from vinculo.contacts.tests.factories import ContactFactory
-from vinculo.core import services
+from vinculo.core import services, subjects
 from vinculo.core.access import HIDDEN_RECORD, may_see
 from vinculo.core.tests.api_client import ApiClient
+from vinculo.customer360.tests.factories import NoteFactory
 from vinculo.org.models import SalesTeam, SalesTeamMember
 from vinculo.sales import quoting, services_opportunities
 from vinculo.sales.models import OpportunityContact
@@ -159,8 +160,6 @@ def test_the_deal_form_does_not_name_an_account_the_editor_cannot_see(client, or
 # ---------- Notes and files about the deal ----------
 
 def test_a_note_about_the_deal_does_not_name_its_account_in_the_list_or_on_its_page(client, org, shared):
-    from vinculo.accounts.tests.record_factories import NoteFactory
-    from vinculo.core import subjects
 
     note = NoteFactory.build(account=None, title="Llamar por la flota")
     subjects.attach(note, shared.deal)
