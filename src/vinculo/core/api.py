@@ -6,6 +6,7 @@ its routers known in `AppConfig.ready()` so the shell's API mounts them without 
     api.routers.register("/accounts", router, order=10)
 """
 
+import datetime
 import operator
 import re
 import types
@@ -45,6 +46,7 @@ MAX_OFFSET = 2**62
 # Fields that name a record: leading and trailing spaces are dropped, and a required one may not be empty.
 NAME_FIELDS = frozenset({"name", "legal_name", "title", "subject", "first_name", "last_name"})
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_NUMBER = re.compile(r"[-+]?\d+(\.\d*)?([eE][-+]?\d+)?")
 
 
 class Ref(Schema):
@@ -94,13 +96,22 @@ def _types(annotation) -> set:
 
 def plain_value(value, admits: set, field: str):
     """`value` as sent, refused with a message naming what is wrong where pydantic's lax mode would
-    read it as something else or the database could not store it: `true` for a number (read as 1), text
-    with a lone surrogate (not Unicode text; no database stores it). Names lose surrounding spaces."""
+    read it as something else or the database could not store it: `true` for a number (read as 1), a
+    number for a yes/no (0 read as false) or for a date (0 read as 1970-01-01), text with a lone surrogate
+    (not Unicode text; no database stores it). Names lose surrounding spaces."""
     if isinstance(value, list):
         return [plain_value(item, admits, field) for item in value]
+    numbers = admits & {int, float, Decimal}
+    dates = not numbers and admits & {datetime.date, datetime.datetime}
     if isinstance(value, bool):
-        if bool not in admits and admits & {int, float, Decimal}:
+        if bool not in admits and numbers:
             raise ValueError(_("Expected a number, not true or false."))
+    elif isinstance(value, (int, float)) and not numbers and (bool in admits or dates):
+        # Lax pydantic reads 0 as false and as 1 January 1970.
+        raise ValueError(_("Expected true or false, not a number.") if bool in admits
+                         else _("Expected a date such as 2026-11-23, not a number."))
+    elif isinstance(value, str) and dates and _NUMBER.fullmatch(value.strip()):
+        raise ValueError(_("Expected a date such as 2026-11-23, not a number."))
     elif isinstance(value, str):
         if _SURROGATE.search(value):
             raise ValueError(_("This text has a character that is not valid Unicode (a lone surrogate)."))
@@ -110,8 +121,9 @@ def plain_value(value, admits: set, field: str):
 
 
 class PlainValues:
-    """Refuse `true` for a number, text that is not Unicode, a blank required name and integers beyond 64
-    bits, in every field of a payload or of a set of query parameters, naming the field (see `plain_value`)."""
+    """Refuse `true` for a number, a number for a yes/no or a date, text that is not Unicode, a blank
+    required name and integers beyond 64 bits, in every field of a payload or of a set of query
+    parameters, naming the field (see `plain_value`)."""
 
     @field_validator("*", mode="before")
     @classmethod

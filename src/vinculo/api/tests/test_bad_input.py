@@ -205,3 +205,17 @@ def test_a_file_upload_is_unaffected(org):
     upload = SimpleUploadedFile("acta.txt", b"hola", content_type="text/plain")
     response = api.client.post(f"{BASE}/files", {"account": org.north_account.pk, "file": upload})
     assert response.status_code == 201
+
+
+def test_a_number_is_not_read_as_a_date_or_as_false(org):
+    api = ApiClient(org.admin)
+    # Lax parsing read 0 as 1 January 1970 and as false.
+    assert fields_and_status(api.get("/contracts", start_date_to=0)) == (422, {"start_date_to"})
+    assert fields_and_status(api.get("/invoices", issue_date_to="1700000000")) == (422, {"issue_date_to"})
+    assert api.get("/contracts", start_date_to="2026-11-23").status_code == 200
+    response = api.post("/territories/apply-rules", {"only_unassigned": 0, "target": "both"})
+    assert fields_and_status(response) == (422, {"only_unassigned"})
+    note = {"account": org.north_account.pk, "title": "Visita", "body": "x"}
+    contract = {"account": org.north_account.pk, "number": "C-9", "start_date": 0}
+    assert fields_and_status(api.post("/contracts", contract)) == (422, {"start_date"})
+    assert api.post("/notes", note).status_code == 201
