@@ -79,6 +79,7 @@ ERRORS = {400: Message, 401: Message, 403: Message, 404: Message, 409: Message, 
 record that is not there or carry a bad value."""
 ALWAYS_POSSIBLE = {400: Message, 401: Message, 404: Message, 422: FieldErrors}
 
+
 def _types(annotation) -> set:
     """The plain types an annotation admits: int | None → {int, NoneType}; list[int] → {list, int}."""
     origin = typing.get_origin(annotation)
