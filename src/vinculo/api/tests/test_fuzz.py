@@ -9,8 +9,8 @@ documented schema, or a success to data the document says is invalid. The demo i
 (per xdist worker) in a transaction that is rolled back at the end, and each operation's requests run in a
 savepoint of it, so DELETEs and other writes never reach another test. About 2 minutes on 2 cores.
 
-Run one operation as one user by its test id:
-    pytest -m fuzz "src/vinculo/api/tests/test_fuzz.py::test_every_operation_answers_as_documented[GET /api/v1/accounts][admin]"
+Run one operation as one user (its name ends "[GET /api/v1/accounts][admin]"):
+    pytest -m fuzz src/vinculo/api/tests/test_fuzz.py -k "GET and /api/v1/accounts][admin"
 """
 
 import json
