@@ -15,6 +15,7 @@ from vinculo.core import clock
 from vinculo.core.access import get_for_user
 from vinculo.core.api import (
     ERRORS,
+    FilterSchema,
     Gated,
     InputSchema,
     RecordAPI,
@@ -24,6 +25,7 @@ from vinculo.core.api import (
     choice,
     shown_if_visible,
 )
+from vinculo.core.money import Currency
 from vinculo.core.validators import normalize_tax_id
 from vinculo.org.models import BusinessUnit, Office, SalesTeam, Territory
 
@@ -115,7 +117,7 @@ class AccountIn(InputSchema):
     purchase_methods: list[choice(Account.PurchaseMethod)] = []
     buying_frequency: choice(Account.Frequency, blank=True) = ""
     preferred_channel: choice(Account.Channel, blank=True) = ""
-    currency: str = "CLP"
+    currency: Currency = Currency.CLP
     credit_limit: Decimal | None = None
     discount_level: Decimal | None = None
     payment_behaviour: choice(Account.PaymentBehaviour, blank=True) = ""
@@ -140,7 +142,7 @@ class AccountPatch(AccountIn, Versioned):
     pass
 
 
-class AccountFilters(Schema):
+class AccountFilters(FilterSchema):
     account_type: str | None = None
     owner: int | None = None
     territory: int | None = Field(None, description="The territory and the ones below it.")

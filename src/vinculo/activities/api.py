@@ -16,6 +16,7 @@ from vinculo.core import clock, subjects
 from vinculo.core.access import get_for_user
 from vinculo.core.api import (
     ERRORS,
+    FilterSchema,
     InputSchema,
     PageParams,
     RecordAPI,
@@ -93,7 +94,7 @@ class ActivityPatch(ActivityIn, Versioned):
     pass
 
 
-class ActivityFilters(Schema):
+class ActivityFilters(FilterSchema):
     account: int | None = None
     contact: int | None = None
     owner: int | None = None

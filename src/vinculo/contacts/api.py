@@ -6,7 +6,16 @@ from datetime import datetime
 from django.db.models import Prefetch
 from ninja import Field, Schema
 
-from vinculo.core.api import InputSchema, RecordAPI, Ref, Versioned, active_users, choice, shown_if_visible
+from vinculo.core.api import (
+    FilterSchema,
+    InputSchema,
+    RecordAPI,
+    Ref,
+    Versioned,
+    active_users,
+    choice,
+    shown_if_visible,
+)
 from vinculo.core.policy import Parent
 
 from .models import Contact, ContactAccountLink
@@ -91,7 +100,7 @@ class ContactPatch(ContactIn, Versioned):
     pass
 
 
-class ContactFilters(Schema):
+class ContactFilters(FilterSchema):
     account: int | None = None
     owner: int | None = None
     email: str | None = None

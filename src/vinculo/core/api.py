@@ -6,10 +6,15 @@ its routers known in `AppConfig.ready()` so the shell's API mounts them without 
     api.routers.register("/accounts", router, order=10)
 """
 
+import datetime
 import operator
+import re
+import types
+import typing
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import reduce
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -18,14 +23,30 @@ from django.db import models
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
-from pydantic import ConfigDict, SerializationInfo, create_model, model_serializer
+from pydantic import (
+    ConfigDict,
+    SerializationInfo,
+    ValidationInfo,
+    create_model,
+    field_validator,
+    model_serializer,
+)
 
 from vinculo.core.access import get_for_user
 from vinculo.core.lists import with_visibility
 from vinculo.core.search import matching_ids
 from vinculo.core.services import create_record, soft_delete, update_record
+from vinculo.core.validators import TEXT_MAX_LENGTH
 
 MAX_LIMIT = 200
+# The largest value of the integer columns of every database Vínculo runs on (SQLite and PostgreSQL
+# bigint): an id or a number beyond it can match nothing and would not even reach the database.
+MAX_INT = 2**63 - 1
+MAX_OFFSET = 2**62
+# Fields that name a record: leading and trailing spaces are dropped, and a required one may not be empty.
+NAME_FIELDS = frozenset({"name", "legal_name", "title", "subject", "first_name", "last_name"})
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_NUMBER = re.compile(r"[-+]?\d+(\.\d*)?([eE][-+]?\d+)?")
 
 
 class Ref(Schema):
@@ -52,12 +73,88 @@ class FieldErrors(Schema):
     detail: list[FieldError]
 
 
-ERRORS = {401: Message, 403: Message, 404: Message, 409: Message, 422: FieldErrors}
+ERRORS = {400: Message, 401: Message, 403: Message, 404: Message, 409: Message, 422: FieldErrors}
+"""The error answers an operation may give; every operation of the API documents at least
+`ALWAYS_POSSIBLE` (see vinculo.api.urls), since any request can be malformed, unauthenticated, sent to a
+record that is not there or carry a bad value."""
+ALWAYS_POSSIBLE = {400: Message, 401: Message, 404: Message, 422: FieldErrors}
 
 
-class InputSchema(Schema):
-    # A misspelt or read-only key is refused rather than silently dropped.
-    model_config = ConfigDict(extra="forbid")
+def _types(annotation) -> set:
+    """The plain types an annotation admits: int | None → {int, NoneType}; list[int] → {list, int}."""
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return _types(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType, list, tuple, set, frozenset):
+        found = {origin} if origin in (list, tuple, set, frozenset) else set()
+        for arg in typing.get_args(annotation):
+            found |= _types(arg)
+        return found
+    if origin is Literal:
+        return {type(value) for value in typing.get_args(annotation)}
+    return {annotation}
+
+
+def plain_value(value, admits: set, field: str):
+    """`value` as sent, refused with a message naming what is wrong where pydantic's lax mode would
+    read it as something else or the database could not store it: `true` for a number (read as 1), a
+    number for a yes/no (0 read as false) or for a date (0 read as 1970-01-01), text with a lone surrogate
+    (not Unicode text; no database stores it). Names lose surrounding spaces."""
+    if isinstance(value, list):
+        return [plain_value(item, admits, field) for item in value]
+    numbers = admits & {int, float, Decimal}
+    dates = not numbers and admits & {datetime.date, datetime.datetime}
+    if isinstance(value, bool):
+        if bool not in admits and numbers:
+            raise ValueError(_("Expected a number, not true or false."))
+    elif isinstance(value, (int, float)) and not numbers and (bool in admits or dates):
+        # Lax pydantic reads 0 as false and as 1 January 1970.
+        raise ValueError(_("Expected true or false, not a number.") if bool in admits
+                         else _("Expected a date such as 2026-11-23, not a number."))
+    elif isinstance(value, str) and dates and _NUMBER.fullmatch(value.strip()):
+        raise ValueError(_("Expected a date such as 2026-11-23, not a number."))
+    elif isinstance(value, str):
+        if _SURROGATE.search(value):
+            raise ValueError(_("This text has a character that is not valid Unicode (a lone surrogate)."))
+        if field in NAME_FIELDS:
+            value = value.strip()
+    return value
+
+
+class PlainValues:
+    """Refuse `true` for a number, a number for a yes/no or a date, text that is not Unicode, a blank
+    required name and integers beyond 64 bits, in every field of a payload or of a set of query
+    parameters, naming the field (see `plain_value`)."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _plain_values(cls, value, info: ValidationInfo):
+        field = cls.model_fields[info.field_name]
+        value = plain_value(value, _types(field.annotation), info.field_name)
+        if info.field_name in NAME_FIELDS and value == "" and field.is_required():
+            raise ValueError(_("This field cannot be blank."))
+        return value
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _in_range(cls, value):
+        # After conversion: a query string's "123…" is an int only now.
+        for number in value if isinstance(value, list) else [value]:
+            if isinstance(number, int) and not -MAX_INT - 1 <= number <= MAX_INT:
+                raise ValueError(_("This number is too large."))
+        return value
+
+
+class InputSchema(PlainValues, Schema):
+    # A misspelt or read-only key is refused rather than silently dropped. Text has a documented length
+    # limit: TEXT_MAX_LENGTH unless the field says less (a CharField's own max_length is checked by the model).
+    model_config = ConfigDict(extra="forbid", str_max_length=TEXT_MAX_LENGTH)
+
+
+class FilterSchema(PlainValues, Schema):
+    """The filters of a list (query parameters)."""
+
+    model_config = ConfigDict(str_max_length=TEXT_MAX_LENGTH)
 
 
 def choice(choices: type[models.TextChoices], blank: bool = False):
@@ -108,9 +205,9 @@ def shown_if_visible(field: str):
     return staticmethod(lambda record: getattr(record, field) if getattr(record, f"{field}_visible") else None)
 
 
-class PageParams(Schema):
+class PageParams(FilterSchema):
     limit: int = Field(settings.VINCULO["PAGE_SIZE"], ge=1, description=f"Page size, at most {MAX_LIMIT}.")
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class ListParams(PageParams):
@@ -326,7 +423,7 @@ class RecordAPI:
 
     def id_param(self):
         """The record's id: `record_id` in the view, `id_name` in the URL and the OpenAPI document."""
-        return Path(..., alias=self.id_name, title=self.id_name.replace("_", " ").title())
+        return Path(..., alias=self.id_name, title=self.id_name.replace("_", " ").title(), le=MAX_INT)
 
     def add_list_route(self, router: Router) -> None:
         api = self

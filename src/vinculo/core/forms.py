@@ -6,6 +6,7 @@ from babel import Locale, UnknownLocaleError
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .access import HIDDEN_RECORD, may_see
 from .services import ConflictError, create_record, update_record
+from .validators import TEXT_MAX_LENGTH
 
 # Countries Vínculo's customers are in come first in the country select.
 MAIN_COUNTRIES = ("CL", "ES")
@@ -119,6 +121,11 @@ class RecordForm(forms.ModelForm):
                 field.empty_label = "—"
             elif isinstance(field, forms.TypedChoiceField) and field.choices and field.choices[0][0] == "":
                 field.choices = [("", "—"), *field.choices[1:]]
+            elif type(field) is forms.CharField and field.max_length is None:
+                # A TextField has no length of its own: the same limit as the API's.
+                field.max_length = TEXT_MAX_LENGTH
+                field.validators.append(MaxLengthValidator(TEXT_MAX_LENGTH))
+                field.widget.attrs.setdefault("maxlength", str(TEXT_MAX_LENGTH))
         if self.instance.pk:
             self.fields["version"].required = True
             self.fields["version"].initial = self.instance.version

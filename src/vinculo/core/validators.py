@@ -1,4 +1,5 @@
-"""Tax ids and phone numbers: parsed and validated by python-stdnum and phonenumbers, stored normalised."""
+"""Tax ids and phone numbers: parsed and validated by python-stdnum and phonenumbers, stored normalised;
+the length limit of long text."""
 
 import phonenumbers
 from django.conf import settings
@@ -6,6 +7,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.util import get_cc_module
+
+# The longest text a field without a length of its own (a TextField: a note, a description) takes, in the
+# forms and the API alike: a few pages of text, not a 10 MB paste.
+TEXT_MAX_LENGTH = 20_000
 
 # Spain: a company has a CIF, a person a DNI or NIE; stdnum's `es.vat` accepts all of them.
 _TAX_MODULES = {"es": "vat", "cl": "rut"}

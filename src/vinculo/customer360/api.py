@@ -18,6 +18,7 @@ from vinculo.core import clock
 from vinculo.core.access import can_edit, get_for_user
 from vinculo.core.api import (
     ERRORS,
+    FilterSchema,
     Gated,
     InputSchema,
     Message,
@@ -32,6 +33,7 @@ from vinculo.core.api import (
     resolve_references,
     shown_if_visible,
 )
+from vinculo.core.money import Currency
 
 from . import services
 from .models import ContentDelivery, Contract, CustomerAsset, Document, DocumentVersion, Note
@@ -106,7 +108,7 @@ class AssetPatch(AssetIn, Versioned):
     pass
 
 
-class AssetFilters(Schema):
+class AssetFilters(FilterSchema):
     account: int | None = None
     status: choice(CustomerAsset.Status) | None = None
     contact: int | None = None
@@ -162,7 +164,7 @@ class ContractIn(InputSchema):
     notice_days: int = Field(30, ge=0, description="How long before expiry the renewal must be decided.")
     status: choice(Contract.Status) = Contract.Status.ACTIVE
     value: Decimal | None = None
-    currency: str = "CLP"
+    currency: Currency = Currency.CLP
 
 
 class ContractCreate(ContractIn):
@@ -175,14 +177,14 @@ class ContractPatch(ContractIn, Versioned):
     pass
 
 
-class ContractFilters(Schema):
+class ContractFilters(FilterSchema):
     account: int | None = None
     status: choice(Contract.Status) | None = None
     contract_type: choice(Contract.Type) | None = None
     renewal_type: choice(Contract.Renewal) | None = None
     contact: int | None = None
     expiring_within: int | None = Field(
-        None, ge=0, description="Active contracts expiring between today and this many days from today."
+        None, ge=0, le=36500, description="Active contracts expiring between today and this many days from today."
     )
     start_date_from: date | None = Field(None, description=FROM)
     start_date_to: date | None = Field(None, description=TO)
@@ -237,7 +239,7 @@ class InvoiceIn(InputSchema):
     issue_date: date | None = None
     due_date: date | None = None
     amount: Decimal | None = Field(None, description=AMOUNT)
-    currency: str = "CLP"
+    currency: Currency = Currency.CLP
     status: Literal["draft", "issued", "cancelled"] = Field(
         Invoice.Status.ISSUED, description="“paid” and “partially_paid” follow from the payments."
     )
@@ -256,7 +258,7 @@ class InvoicePatch(InvoiceIn, Versioned):
     pass
 
 
-class InvoiceFilters(Schema):
+class InvoiceFilters(FilterSchema):
     account: int | None = None
     status: choice(Invoice.Status) | None = None
     overdue: bool | None = Field(None, description="true: only overdue invoices; false: only the others.")
@@ -325,7 +327,7 @@ class PaymentPatch(PaymentIn, Versioned):
     """The amount and the invoice cannot change: delete the payment and register it again."""
 
 
-class PaymentFilters(Schema):
+class PaymentFilters(FilterSchema):
     account: int | None = None
     invoice: int | None = None
     method: choice(Payment.Method) | None = None
@@ -390,7 +392,7 @@ class NotePatch(NoteIn, Versioned):
     pass
 
 
-class NoteFilters(Schema):
+class NoteFilters(FilterSchema):
     account: int | None = None
     contact: int | None = None
     created_from: date | None = Field(None, description=FROM)
@@ -446,7 +448,7 @@ class DeliveryPatch(DeliveryIn, Versioned):
     pass
 
 
-class DeliveryFilters(Schema):
+class DeliveryFilters(FilterSchema):
     account: int | None = None
     kind: choice(ContentDelivery.Kind) | None = None
     channel: choice(ContentDelivery.Channel) | None = None
@@ -533,7 +535,7 @@ class DocumentPatch(Versioned):
     description: str = ""
 
 
-class DocumentFilters(Schema):
+class DocumentFilters(FilterSchema):
     account: int | None = None
     updated_from: date | None = Field(None, description=FROM)
     updated_to: date | None = Field(None, description=TO)

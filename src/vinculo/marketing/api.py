@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 from ninja import Field, Schema
 
-from vinculo.core.api import InputSchema, RecordAPI, Ref, Versioned, active_users, choice
+from vinculo.core.api import FilterSchema, InputSchema, RecordAPI, Ref, Versioned, active_users, choice
 
 from .models import Campaign
 
@@ -41,7 +41,7 @@ class CampaignPatch(CampaignIn, Versioned):
     pass
 
 
-class CampaignFilters(Schema):
+class CampaignFilters(FilterSchema):
     kind: choice(Campaign.Kind) | None = None
     status: choice(Campaign.Status) | None = None
     owner: int | None = None

@@ -18,6 +18,7 @@ from ninja.errors import HttpError
 from vinculo.core import clock
 from vinculo.core.api import (
     ERRORS,
+    FilterSchema,
     InputSchema,
     PageParams,
     Ref,
@@ -80,7 +81,7 @@ class TerritoryOut(Schema):
         return list(territory.users.all())
 
 
-class TerritoryFilters(Schema):
+class TerritoryFilters(FilterSchema):
     parent: int | None = Field(None, description="Only the direct sub-territories of this one.")
     within: int | None = Field(None, description="This territory and every one below it.")
     kind: choice(Territory.Kind) | None = None
@@ -234,7 +235,7 @@ class SalesTeamCreate(SalesTeamIn):
     name: str
 
 
-class SalesTeamFilters(Schema):
+class SalesTeamFilters(FilterSchema):
     member: int | None = Field(None, description="Teams this user is in.")
     q: str | None = Field(None, description="Part of the name.")
 
@@ -328,7 +329,7 @@ class RateOut(Schema):
     source: str
 
 
-class RateFilters(Schema):
+class RateFilters(FilterSchema):
     currency: Currency | None = None
     date_from: datetime.date | None = Field(None, description="On or after this date.")
     date_to: datetime.date | None = Field(None, description="On or before this date.")
@@ -353,8 +354,8 @@ class ImportOut(Schema):
     updated: int
 
 
-class ConvertParams(Schema):
-    amount: Decimal
+class ConvertParams(FilterSchema):
+    amount: Decimal = Field(max_digits=24, decimal_places=6)
     from_currency: Currency = Field(alias="from")
     to: Currency
     on: datetime.date | None = Field(None, alias="date", description="Today when left out.")

@@ -213,6 +213,14 @@ def _header_columns(cells: list[str]) -> dict[str, int] | None:
     return None
 
 
+def _rows(reader):
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise RateImportError([(None, "file", _("The file is not a readable CSV (%(problem)s).")
+                                % {"problem": exc})]) from None
+
+
 def read_rates_csv(data: bytes | str) -> list[tuple[int, str, datetime.date, Decimal]]:
     """The rows of an exchange rate CSV (columns date, currency, rate; a header row is optional; comma or
     semicolon separated) as (row number, currency, date, rate); raises RateImportError listing every bad row."""
@@ -223,7 +231,9 @@ def read_rates_csv(data: bytes | str) -> list[tuple[int, str, datetime.date, Dec
     delimiter = ";" if ";" in first_line else "\t" if "\t" in first_line else ","
     columns = DEFAULT_COLUMNS
     rows, problems, seen, header_checked = [], [], {}, False
-    for number, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
+    # newline="": rows end with \n, \r\n or a lone \r (old Mac exports) alike.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    for number, row in enumerate(_rows(reader), start=1):
         cells = [cell.strip() for cell in row]
         if not any(cells):
             continue

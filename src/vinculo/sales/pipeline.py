@@ -61,6 +61,9 @@ def close_opportunity(
     require_edit(by, opportunity)
     if status not in (Opportunity.Status.WON, Opportunity.Status.LOST):
         raise ValidationError({"status": _("A deal is closed as won or lost.")})
+    if status == Opportunity.Status.WON and not Account.objects.filter(pk=opportunity.account_id).exists():
+        # Winning makes the account a customer: a deleted one would have to come back silently.
+        raise ValidationError(_("The deal's account is in the recycle bin: restore it before winning the deal."))
     opportunity.status = status
     opportunity.close_reason = reason
     opportunity.close_note = note

@@ -340,8 +340,25 @@ def _validate_line(line: QuoteLine) -> None:
         raise ValidationError(errors)
 
 
+def _largest(model, field: str) -> Decimal:
+    """The first amount a DecimalField can no longer store (10^integer digits)."""
+    definition = model._meta.get_field(field)
+    return Decimal(10) ** (definition.max_digits - definition.decimal_places)
+
+
+def _check_line_fits(line: QuoteLine, currency: str) -> None:
+    """Quantity and unit price each fit their columns, but their product may not fit the line's amounts."""
+    gross = line_gross(line.quantity, line.unit_price, currency)
+    if max(abs(gross), abs(line.total_amount)) >= _largest(QuoteLine, "total_amount"):
+        raise ValidationError({"quantity": _("Quantity × unit price is too large for a quote line: its amount must "
+                                             "stay under %(limit)s.") % {"limit": _largest(QuoteLine, "total_amount")}})
+
+
 def _store_totals(quote: Quote, by, expected_version: int | None) -> Quote:
     recompute_totals(quote)
+    if max(abs(quote.subtotal), abs(quote.total)) >= _largest(Quote, "total"):
+        raise ValidationError(_("The quote's total would be too large: it must stay under %(limit)s.")
+                              % {"limit": _largest(Quote, "total")})
     return update_record(quote, by, expected_version=expected_version)
 
 
@@ -371,6 +388,7 @@ def add_line(quote: Quote, by, *, expected_version: int | None = None, **fields)
         raise ValidationError({"unit_price": _("Enter a unit price.")})
     _validate_line(line)
     _price_line(line, stored.currency)
+    _check_line_fits(line, stored.currency)
     line.save()
     _store_totals(stored, by, expected_version)
     _refresh(quote, stored)
@@ -395,6 +413,7 @@ def update_line(line: QuoteLine, by, *, expected_version: int | None = None, **f
         _fill_from_product(line, stored, fields)
     _validate_line(line)
     _price_line(line, stored.currency)
+    _check_line_fits(line, stored.currency)
     line.save()
     _store_totals(stored, by, expected_version)
     _refresh(caller_quote, stored)

@@ -3,6 +3,14 @@ contract (`openapi_contract.json`, read off /api/v1/openapi.json) is still there
 for something it did not require before. New endpoints and fields are welcome; record them with
 
     python -m vinculo.api.tests.test_openapi_contract  (writes the file afresh; review the diff)
+
+The contract is read off the document with every $ref resolved, so it does not depend on component names:
+renaming a schema is no loss. One correction was recorded as a loss-looking change: until issue 9, the
+quote and deal line schemas were both named LineOut (and LineIn), one replaced the other in the document,
+and the recorded deal answers listed quote line fields (position, unit, tax_rate, tax_amount,
+total_amount) that the deal API never sent. The contract was re-recorded with the deal lines' true fields;
+api/tests/test_openapi_document.py now fails on any two schemas sharing a name, so the contract cannot
+record one type's fields for another again.
 """
 
 import json

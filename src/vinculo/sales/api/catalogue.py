@@ -12,7 +12,16 @@ from ninja import Field, Router, Schema, Status
 
 from vinculo.core import money
 from vinculo.core.access import get_for_user
-from vinculo.core.api import ERRORS, InputSchema, RecordAPI, Ref, Versioned, choice, resolve_references
+from vinculo.core.api import (
+    ERRORS,
+    FilterSchema,
+    InputSchema,
+    RecordAPI,
+    Ref,
+    Versioned,
+    choice,
+    resolve_references,
+)
 from vinculo.core.services import create_record
 
 from .. import quoting
@@ -71,7 +80,7 @@ class ProductPatch(ProductIn, Versioned):
     pass
 
 
-class ProductFilters(Schema):
+class ProductFilters(FilterSchema):
     family: str | None = None
     is_active: bool | None = None
     code: str | None = None
@@ -146,7 +155,7 @@ class PriceListPatch(PriceListIn, Versioned):
     pass
 
 
-class PriceListFilters(Schema):
+class PriceListFilters(FilterSchema):
     currency: Currency | None = None
     is_active: bool | None = None
 

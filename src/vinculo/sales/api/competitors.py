@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
 from vinculo.core.access import get_for_user
-from vinculo.core.api import ERRORS, InputSchema, RecordAPI, Ref, Versioned
+from vinculo.core.api import ERRORS, FilterSchema, InputSchema, RecordAPI, Ref, Versioned
 from vinculo.core.validators import normalize_phone
 
 from ..models import Competitor, CompetitorContact
@@ -77,7 +77,7 @@ class CompetitorPatch(CompetitorIn, Versioned):
     pass
 
 
-class CompetitorFilters(Schema):
+class CompetitorFilters(FilterSchema):
     country: str | None = None
 
 

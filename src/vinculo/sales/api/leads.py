@@ -14,6 +14,7 @@ from vinculo.contacts.models import Contact
 from vinculo.core.access import get_for_user
 from vinculo.core.api import (
     ERRORS,
+    FilterSchema,
     InputSchema,
     RecordAPI,
     Ref,
@@ -116,7 +117,7 @@ class LeadPatch(LeadIn, Versioned):
     pass
 
 
-class LeadFilters(Schema):
+class LeadFilters(FilterSchema):
     status: choice(Lead.Status) | None = None
     source: choice(Source) | None = None
     rating: choice(Lead.Rating) | None = None

@@ -18,6 +18,7 @@ from vinculo.core import money, search
 from vinculo.core.access import get_for_user, is_admin
 from vinculo.core.api import (
     ERRORS,
+    FilterSchema,
     InputSchema,
     RecordAPI,
     Ref,
@@ -59,7 +60,7 @@ class ContactRoleOut(Schema):
     is_primary: bool
 
 
-class LineOut(Schema):
+class OpportunityLineOut(Schema):
     id: int
     product: Ref | None
     description: str
@@ -100,7 +101,7 @@ class OpportunityOut(Schema):
     next_step: str
     description: str
     contacts: list[ContactRoleOut] = Field(description="The contacts on the deal that you can see, with their role.")
-    lines: list[LineOut]
+    lines: list[OpportunityLineOut]
     competitors: list[CompetitorEntryOut]
     created_at: datetime
     updated_at: datetime
@@ -127,7 +128,7 @@ class ContactRoleIn(InputSchema):
     is_primary: bool = False
 
 
-class LineIn(InputSchema):
+class OpportunityLineIn(InputSchema):
     product: int | None = Field(None, description="A product id of the catalogue.")
     description: str = Field("", description="Defaults to the product's name.")
     quantity: Decimal = Field(Decimal("1"), ge=0)
@@ -166,7 +167,7 @@ class OpportunityIn(InputSchema):
     next_step: str = ""
     description: str = ""
     contacts: list[ContactRoleIn] | None = Field(None, description="Replaces the contacts you can see.")
-    lines: list[LineIn] | None = Field(None, description="Replaces the product lines; the amount becomes their total.")
+    lines: list[OpportunityLineIn] | None = Field(None, description="Replaces the product lines; the amount becomes their total.")
     competitors: list[CompetitorEntryIn] | None = Field(None, description="Replaces the competitors on the deal.")
 
 
@@ -179,7 +180,7 @@ class OpportunityPatch(OpportunityIn, Versioned):
     pass
 
 
-class OpportunityFilters(Schema):
+class OpportunityFilters(FilterSchema):
     stage: int | None = None
     status: choice(Opportunity.Status) | None = None
     owner: int | None = None

@@ -15,6 +15,7 @@ from vinculo.contacts.models import Contact
 from vinculo.core.access import get_for_user
 from vinculo.core.api import (
     ERRORS,
+    FilterSchema,
     InputSchema,
     Message,
     RecordAPI,
@@ -40,7 +41,7 @@ def _money(field: str):
     return staticmethod(lambda quote: quantize(getattr(quote, field), quote.currency))
 
 
-class LineOut(Schema):
+class QuoteLineOut(Schema):
     id: int
     position: int
     product: Ref | None
@@ -100,7 +101,7 @@ class QuoteOut(Schema):
     sent_at: datetime | None
     decided_at: datetime | None
     decision_note: str
-    lines: list[LineOut]
+    lines: list[QuoteLineOut]
     created_at: datetime
     updated_at: datetime
 
@@ -145,7 +146,7 @@ class QuotePatch(QuoteIn, Versioned):
     pass
 
 
-class QuoteFilters(Schema):
+class QuoteFilters(FilterSchema):
     status: choice(Quote.Status) | None = Field(None, description="Superseded revisions are listed too unless "
                                                                   "you filter by status.")
     opportunity: int | None = None
@@ -156,7 +157,7 @@ class QuoteFilters(Schema):
     issued_to: date | None = Field(None, description="On or before this date.")
 
 
-class LineIn(InputSchema):
+class QuoteLineIn(InputSchema):
     product: int | None = Field(None, description="An active product id; brings its description, unit, tax rate and "
                                                   "its price in the quote's price list, unless given.")
     description: str | None = None
@@ -246,7 +247,7 @@ class QuoteAPI(RecordAPI):
         @router.post("/{int:quote_id}/lines", response={201: QuoteOut, **ERRORS}, summary="Add a line to a draft",
                      description="Answers the whole quote, with its new totals.", operation_id="quote_line_create",
                      url_name="quote_line_create")
-        def add_line(request, quote_id: int, payload: LineIn):
+        def add_line(request, quote_id: int, payload: QuoteLineIn):
             user = request.auth
             quote = get_for_user(Quote, user, quote_id, write=True)
             data, version = line_data(payload, user)
@@ -256,7 +257,7 @@ class QuoteAPI(RecordAPI):
         @router.patch("/{int:quote_id}/lines/{int:line_id}", response=answers, summary="Change a line of a draft",
                       description="Answers the whole quote, with its new totals.", operation_id="quote_line_update",
                       url_name="quote_line_update")
-        def change_line(request, quote_id: int, line_id: int, payload: LineIn):
+        def change_line(request, quote_id: int, line_id: int, payload: QuoteLineIn):
             user = request.auth
             quote = get_for_user(Quote, user, quote_id, write=True)
             line = get_object_or_404(QuoteLine.objects.select_related("quote"), pk=line_id, quote=quote)
