@@ -8,11 +8,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from vinculo.accounts.models import Account, Contract, Invoice, Note
-from vinculo.accounts.tests.record_factories import ContractFactory
+from vinculo.accounts.models import Account, Invoice
 from vinculo.contacts.models import Contact
 from vinculo.core.api import MAX_INT, MAX_OFFSET, TEXT_MAX_LENGTH
 from vinculo.core.tests.api_client import BASE, ApiClient, error_fields
+from vinculo.customer360.models import Contract, Note
+from vinculo.customer360.tests.factories import ContractFactory
 
 pytestmark = pytest.mark.django_db
 
