@@ -72,9 +72,14 @@ class RelatedPage:
         return self._links(self.number + 1) if self.number < self.num_pages else None
 
 
+# Far past any section's last page (each is clamped to its last), yet small enough that the offset it makes
+# fits the databases' 64-bit integers.
+MAX_PAGE_NUMBER = 2**31
+
+
 def page_number(value) -> int:
     try:
-        return max(1, int(value))
+        return min(max(1, int(value)), MAX_PAGE_NUMBER)
     except (TypeError, ValueError):
         return 1
 

@@ -502,3 +502,20 @@ def test_rep_pages_filters_and_rolls_up_without_leaving_the_page(browser_page, o
     assert this_month.inner_text() != before
     assert page.url.endswith(f"/accounts/{parent.pk}/?rollup=1")
     assert page.evaluate("window.notReloaded") is True
+
+
+@pytest.mark.parametrize("value", [str(2**31), str(2**63), str(10**30)])
+def test_a_page_number_past_any_end_shows_each_sections_last_page(client, org, value):
+    """Found by the probe of issue #9: 2^63 made an offset SQLite cannot hold (500)."""
+    account = org.north_account
+    for n in range(12):
+        Activity.objects.create(subject=f"Llamada {n:02d}", owner=org.vendedor_norte, account=account,
+                                kind=Activity.Kind.CALL, occurred_at=timezone.now() - datetime.timedelta(hours=n))
+    client.force_login(org.vendedor_norte)
+    page = client.get(reverse("accounts:detail", args=[account.pk]),
+                      {"timeline_page": value, "contacts_page": value, "invoices_page": value})
+    assert page.status_code == 200
+    timeline = page.content.decode()
+    assert "Llamada 11" in timeline and "Llamada 00" not in timeline  # the second page of two
+    fragment = client.get(reverse("accounts:timeline", args=[account.pk]), {"page": value}, HTTP_HX_REQUEST="true")
+    assert fragment.status_code == 200 and "Llamada 11" in fragment.content.decode()
