@@ -10,6 +10,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -85,7 +86,8 @@ def _company_block(company, styles) -> list:
     if company.legal_name and company.legal_name != company.name:
         lines.append(Paragraph(_text(company.legal_name), styles.body))
     if company.tax_id:
-        lines.append(Paragraph(_text(f"{_('Tax id')}: {format_tax_id(company.tax_id, company.country)}"), styles.body))
+        tax_id = format_tax_id(company.tax_id, company.country)
+        lines.append(Paragraph(_text(_("Tax id: %(tax_id)s") % {"tax_id": tax_id}), styles.body))
     details = [company.address, format_phone(company.phone) if company.phone else "", company.email, company.website]
     for detail in filter(None, details):
         lines.append(Paragraph(_text(detail), styles.small))
@@ -123,18 +125,18 @@ def _customer_block(quote, billing_address, styles, account_shown: bool, contact
     else:
         lines.append(Paragraph(f"<b>{_text(account.legal_name)}</b>", styles.body))
         if account.tax_id:
-            lines.append(Paragraph(_text(f"{_('Tax id')}: {format_tax_id(account.tax_id, account.country)}"),
-                                   styles.body))
+            tax_id = format_tax_id(account.tax_id, account.country)
+            lines.append(Paragraph(_text(_("Tax id: %(tax_id)s") % {"tax_id": tax_id}), styles.body))
         if billing_address:
             lines.append(Paragraph(_text(billing_address), styles.body))
     contact = quote.contact
     if contact is not None and not contact_shown:
-        lines.append(Paragraph(_text(f"{_('Attention')}: {HIDDEN_RECORD}"), styles.body))
+        lines.append(Paragraph(_text(_("Attention: %(name)s") % {"name": HIDDEN_RECORD}), styles.body))
     elif contact is not None:
         reach = " · ".join(filter(None, [contact.email, format_phone(contact.phone) if contact.phone else ""]))
         name = " ".join(filter(None, [contact.first_name, contact.last_name]))
-        lines.append(Paragraph(_text(f"{_('Attention')}: {name}" + (f", {contact.title}" if contact.title else "")),
-                               styles.body))
+        addressee = f"{name}, {contact.title}" if contact.title else name
+        lines.append(Paragraph(_text(_("Attention: %(name)s") % {"name": addressee}), styles.body))
         if reach:
             lines.append(Paragraph(_text(reach), styles.small))
     return lines
@@ -145,7 +147,8 @@ def _lines_table(quote, lines, styles, width) -> Table:
     header = [Paragraph(_text(label), style) for label, style in (
         (_("Code"), styles.head), (_("Description"), styles.head), (_("Qty"), styles.head_right),
         (_("Unit"), styles.head), (_("Unit price"), styles.head_right), (_("Disc. %"), styles.head_right),
-        (_("Tax %"), styles.head_right), (_("Net amount"), styles.head_right),
+        (pgettext("a narrow column of the quote PDF", "Tax %"), styles.head_right),
+        (_("Net amount"), styles.head_right),
     )]
     rows = [header]
     for line in lines:
@@ -159,7 +162,7 @@ def _lines_table(quote, lines, styles, width) -> Table:
             Paragraph(_text(_number(line.tax_rate)), styles.cell_right),
             Paragraph(_text(format_money(line.net_amount, currency)), styles.cell_right),
         ])
-    fixed = [20, None, 13, 15, 26, 15, 13, 28]
+    fixed = [20, None, 13, 15, 26, 15, 15, 28]
     rest = width - sum(w * mm for w in fixed if w)
     table = Table(rows, colWidths=[w * mm if w else rest for w in fixed], repeatRows=1)
     table.setStyle(TableStyle([
