@@ -269,6 +269,8 @@ def test_check_deploy_warns_when_https_is_off(data_dir):
 def test_workers_default_to_twice_the_cores_plus_one_and_follow_vinculo_workers(db, monkeypatch, settings):
     started = []
     monkeypatch.setattr(serve.VinculoGunicorn, "run", lambda app: started.append(app.options))
+    # Closing the connections before forking would end the test's transaction (PostgreSQL): nothing forks here.
+    monkeypatch.setattr(serve.connections, "close_all", lambda: None)
     monkeypatch.setattr(serve, "cpu_count", lambda: 3)
     monkeypatch.delenv("VINCULO_WORKERS", raising=False)
     monkeypatch.delenv("VINCULO_BIND", raising=False)
