@@ -151,3 +151,13 @@ class SearchEntry(models.Model):
 
     def __str__(self):
         return f"{self.kind}:{self.object_id}"
+
+
+class ScheduledRun(models.Model):
+    """When a scheduled job (core.schedule) last ran."""
+
+    name = models.CharField(max_length=100, unique=True)
+    last_run = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return self.name
