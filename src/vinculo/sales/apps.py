@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -9,14 +11,14 @@ class SalesConfig(AppConfig):
     def ready(self):
         from vinculo.accounts import page
         from vinculo.contacts import page as contact_page
-        from vinculo.core import nav, records, subjects
+        from vinculo.core import nav, records, schedule, subjects
         from vinculo.core.api import routers
         from vinculo.core.lists import mark_visible
         from vinculo.marketing import page as campaign_page
         from vinculo.org import teams as team_pages
         from vinculo.org import territories
 
-        from . import sections, teams
+        from . import quoting, sections, teams
         from . import territories as lead_territories
         from .api import catalogue, competitors, leads, opportunities, quotes
         from .models import Competitor, Lead, Opportunity, PriceList, Product, Quote
@@ -31,6 +33,8 @@ class SalesConfig(AppConfig):
         ))
         # Activities, notes and files may be about a lead, a deal or a quote. `alias`: the names of the
         # links they had before (activity.lead, Activity.objects.filter(opportunity=…)).
+        # Sent quotes past their validity expire (accepting one is refused already, before the job runs).
+        schedule.register("sales.expire_quotes", quoting.expire_quotes, every=timedelta(hours=1))
         subjects.register(Lead, alias="lead")
         subjects.register(Opportunity, account_field="account", alias="opportunity")
         subjects.register(Quote, account_field="opportunity__account")

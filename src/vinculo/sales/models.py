@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from vinculo.core import clock
 from vinculo.core.access import AccessLevel
 from vinculo.core.models import TrackedModel
 from vinculo.core.money import Currency
@@ -540,6 +541,7 @@ class Quote(TrackedModel):
         SENT = "sent", _("Sent")
         ACCEPTED = "accepted", _("Accepted")
         REJECTED = "rejected", _("Rejected")
+        EXPIRED = "expired", pgettext_lazy("quote status", "Expired")
         SUPERSEDED = "superseded", _("Superseded by a revision")
 
     opportunity = models.ForeignKey(
@@ -594,6 +596,12 @@ class Quote(TrackedModel):
 
     def __str__(self):
         return f"{self.number} rev. {self.revision}" if self.revision > 1 else self.number
+
+    @property
+    def past_validity(self) -> bool:
+        """Expired, or sent and past `valid_until` before the scheduled job (quoting.expire_quotes) marks it."""
+        return self.status == self.Status.EXPIRED or (
+            self.status == self.Status.SENT and self.valid_until < clock.today())
 
     def get_absolute_url(self):
         from django.urls import reverse

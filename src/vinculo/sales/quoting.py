@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.db.models.functions import Length
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -464,6 +465,30 @@ def _check_sent(stored: Quote, refusal: str) -> None:
         raise ValidationError(refusal % {"status": stored.get_status_display()})
 
 
+def _check_valid(stored: Quote) -> None:
+    """A quote past its validity cannot be accepted, even before the scheduled job marks it expired."""
+    if stored.past_validity:
+        raise ValidationError(_("This quote expired on %(date)s: revise it into a new revision with new dates "
+                                "to offer it again.") % {"date": date_format(stored.valid_until, "SHORT_DATE_FORMAT")})
+
+
+def expire_quotes() -> int:
+    """Sent quotes past their validity (the day after `valid_until`) become expired, each in its history;
+    the number expired. Idempotent: run by `vinculo worker` on a schedule (sales/apps.py)."""
+    today = clock.today()
+    expired = 0
+    for pk in Quote.objects.filter(status=Quote.Status.SENT, valid_until__lt=today).values_list("pk", flat=True):
+        with transaction.atomic():
+            stored = Quote.objects.select_for_update().filter(
+                pk=pk, status=Quote.Status.SENT, valid_until__lt=today).first()
+            if stored is None:  # accepted, revised or changed meanwhile
+                continue
+            stored.status = Quote.Status.EXPIRED
+            update_record(stored, None, validate=False)
+            expired += 1
+    return expired
+
+
 @transaction.atomic
 def accept_quote(quote: Quote, by, mark_won: bool = True, note: str = "",
                  expected_version: int | None = None) -> Quote:
@@ -474,6 +499,7 @@ def accept_quote(quote: Quote, by, mark_won: bool = True, note: str = "",
 
     require_edit(by, quote)
     stored = _locked(quote)
+    _check_valid(stored)
     _check_sent(stored, _("Only a sent quote can be accepted; this one is “%(status)s”."))
     stored.status = Quote.Status.ACCEPTED
     stored.decided_at = clock.now()
@@ -513,15 +539,15 @@ def _supersede_others(quote: Quote, by) -> None:
 
 @transaction.atomic
 def revise_quote(quote: Quote, by) -> Quote:
-    """A sent or rejected quote → a new draft revision with the same number and a copy of its lines,
-    dated today; the old revision becomes superseded."""
+    """A sent, rejected or expired quote → a new draft revision with the same number and a copy of its
+    lines, dated today and valid for as many days as the old one; the old revision becomes superseded."""
     require_edit(by, quote)
     revisions = list(Quote.all_objects.select_for_update().filter(number=quote.number).order_by("revision"))
     stored = next(revision for revision in revisions if revision.pk == quote.pk)
     if stored.deleted_at is not None:
         raise ValidationError(_("This quote is in the recycle bin."))
-    if stored.status not in (Quote.Status.SENT, Quote.Status.REJECTED):
-        raise ValidationError(_("Only a sent or rejected quote is revised; this one is “%(status)s”.")
+    if stored.status not in (Quote.Status.SENT, Quote.Status.REJECTED, Quote.Status.EXPIRED):
+        raise ValidationError(_("Only a sent, rejected or expired quote is revised; this one is “%(status)s”.")
                               % {"status": stored.get_status_display()})
     today = clock.today()
     validity = max((stored.valid_until - stored.issued_on).days, 1)

@@ -278,7 +278,7 @@ def test_only_a_sent_quote_is_accepted_or_rejected_naming_its_state(org, deal, c
     assert refused.value.messages == ["Only a sent quote can be rejected; this one is “Draft”."]
     with pytest.raises(ValidationError) as refused:
         quoting.revise_quote(quote, org.vendedor_norte)
-    assert refused.value.messages == ["Only a sent or rejected quote is revised; this one is “Draft”."]
+    assert refused.value.messages == ["Only a sent, rejected or expired quote is revised; this one is “Draft”."]
 
 
 def test_a_sent_quote_in_the_recycle_bin_is_neither_accepted_nor_revised(org, deal, catalogue, frozen):
