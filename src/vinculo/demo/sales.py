@@ -52,6 +52,7 @@ from .records import RICH_ACCOUNT, given_timestamps
 
 HORIZON_DAYS = 730
 CHUNK = 2000
+QUOTE_VALIDITY_DAYS = 30
 TIME_ZONES = {"CL": ZoneInfo("America/Santiago"), "ES": ZoneInfo("Europe/Madrid")}
 UNIT_NAMES = {"MIN": "Minería", "IND": "Industria", "RET": "Retail"}
 
@@ -739,11 +740,13 @@ class SalesBuilder:
                 decision = rng.choice(phrases.REJECTION_NOTES)
             elif not deal.story and deal.revisions == 1 and rng.random() < 0.15:
                 status, sent_at = Quote.Status.DRAFT, None
+            if status == Quote.Status.SENT and issued + timedelta(days=QUOTE_VALIDITY_DAYS) < self.today:
+                status = Quote.Status.EXPIRED  # what the scheduled job (sales.quoting.expire_quotes) makes of it
             issued_at = self._moment(account.country, issued)
             quote = Quote(
                 opportunity=opportunity, number=number, revision=revision, status=status, contact_id=contact_id,
                 owner_id=deal.owner_id, price_list=price_list, currency=currency, issued_on=issued,
-                valid_until=issued + timedelta(days=30), terms=self.catalogue.profile.quote_terms,
+                valid_until=issued + timedelta(days=QUOTE_VALIDITY_DAYS), terms=self.catalogue.profile.quote_terms,
                 notes=rng.choice(phrases.QUOTE_NOTES), sent_at=sent_at, decided_at=decided_at,
                 decision_note=decision, created_by_id=deal.owner_id, updated_by_id=deal.owner_id,
                 created_at=issued_at, updated_at=decided_at or sent_at or issued_at,

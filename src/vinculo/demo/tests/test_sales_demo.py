@@ -161,7 +161,10 @@ def test_quote_numbers_revisions_and_statuses_are_consistent(demo):
         assert all(quote.status == _Q.SUPERSEDED and quote.sent_at for quote in earlier), number
         assert [quote.issued_on for quote in revisions] == sorted(quote.issued_on for quote in revisions)
         deal = last.opportunity
-        expected = {_S.WON: {_Q.ACCEPTED}, _S.LOST: {_Q.REJECTED}}.get(deal.status, {_Q.SENT, _Q.DRAFT})
+        expected = {_S.WON: {_Q.ACCEPTED}, _S.LOST: {_Q.REJECTED}}.get(deal.status, {_Q.SENT, _Q.DRAFT, _Q.EXPIRED})
+        # Sent and past its validity: expired, as the scheduled job leaves it.
+        assert (last.status == _Q.EXPIRED) == (last.sent_at is not None and last.decided_at is None
+                                               and last.valid_until < clock.today()), last
         assert last.status in expected, last
         assert (last.sent_at is None) == (last.status == _Q.DRAFT)
         assert (last.decided_at is not None) == (last.status in (_Q.ACCEPTED, _Q.REJECTED))
