@@ -2,8 +2,9 @@
 (sales: quotes past their validity expire).
 
 Each job records when it last ran in the database (`ScheduledRun`), claimed under a row lock, so that
-several workers run a due job once; a job must be idempotent all the same, since it is also run by hand
-(`vinculo worker --burst`) and after a failure."""
+several workers run a due job once (SQLite has no row locks: there two workers may both run it); a job
+must be idempotent all the same, since it is also run by hand (`vinculo worker --burst`) and after a
+failure."""
 
 import logging
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from datetime import timedelta
 from django.db import transaction
 
 from . import clock
+from .models import ScheduledRun
 
 logger = logging.getLogger(__name__)
 
@@ -36,22 +38,31 @@ def register(name: str, run: Callable[[], object], every: timedelta) -> Job:
 
 def run_due() -> list[str]:
     """Run every job whose interval has passed since it last ran (or that never ran); the names run.
-    A job that fails is logged and tried again on the next call."""
-    from .models import ScheduledRun
-
+    A job is claimed in a short transaction and run outside it, so a long job holds no lock; one that
+    fails is logged, its claim is given back, and it runs again at the next call."""
     ran = []
     for job in JOBS.values():
-        now = clock.now()
+        previous = _claim(job)
+        if previous is False:
+            continue
         try:
-            with transaction.atomic():
-                state, _ = ScheduledRun.objects.select_for_update().get_or_create(name=job.name)
-                if state.last_run is not None and now - state.last_run < job.every:
-                    continue
-                job.run()
-                state.last_run = now
-                state.save(update_fields=["last_run"])
+            job.run()
         except Exception:
             logger.exception("Scheduled job %s failed; it runs again at the next check.", job.name)
+            ScheduledRun.objects.filter(name=job.name).update(last_run=previous)
             continue
         ran.append(job.name)
     return ran
+
+
+def _claim(job: Job):
+    """Mark `job` as run now if it is due, under a row lock (several workers: one wins); the time it last
+    ran before (None if never), or False when it is not due."""
+    now = clock.now()
+    with transaction.atomic():
+        state, _ = ScheduledRun.objects.select_for_update().get_or_create(name=job.name)
+        if state.last_run is not None and now - state.last_run < job.every:
+            return False
+        previous, state.last_run = state.last_run, now
+        state.save(update_fields=["last_run"])
+    return previous

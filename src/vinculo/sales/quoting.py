@@ -349,17 +349,18 @@ def _largest(model, field: str) -> Decimal:
 
 def _check_line_fits(line: QuoteLine, currency: str) -> None:
     """Quantity and unit price each fit their columns, but their product may not fit the line's amounts."""
-    gross = line_gross(line.quantity, line.unit_price, currency)
-    if max(abs(gross), abs(line.total_amount)) >= _largest(QuoteLine, "total_amount"):
+    gross, limit = line_gross(line.quantity, line.unit_price, currency), _largest(QuoteLine, "total_amount")
+    if max(abs(gross), abs(line.total_amount)) >= limit:
         raise ValidationError({"quantity": _("Quantity × unit price is too large for a quote line: its amount must "
-                                             "stay under %(limit)s.") % {"limit": _largest(QuoteLine, "total_amount")}})
+                                             "stay under %(limit)s.") % {"limit": limit}})
 
 
 def _store_totals(quote: Quote, by, expected_version: int | None) -> Quote:
     recompute_totals(quote)
-    if max(abs(quote.subtotal), abs(quote.total)) >= _largest(Quote, "total"):
+    limit = _largest(Quote, "total")
+    if max(abs(quote.subtotal), abs(quote.total)) >= limit:
         raise ValidationError(_("The quote's total would be too large: it must stay under %(limit)s.")
-                              % {"limit": _largest(Quote, "total")})
+                              % {"limit": limit})
     return update_record(quote, by, expected_version=expected_version)
 
 
