@@ -42,14 +42,16 @@ def run_due() -> list[str]:
     fails is logged, its claim is given back, and it runs again at the next call."""
     ran = []
     for job in JOBS.values():
-        previous = _claim(job)
-        if previous is False:
-            continue
+        previous = False
         try:
+            previous = _claim(job)
+            if previous is False:
+                continue
             job.run()
         except Exception:
             logger.exception("Scheduled job %s failed; it runs again at the next check.", job.name)
-            ScheduledRun.objects.filter(name=job.name).update(last_run=previous)
+            if previous is not False:
+                ScheduledRun.objects.filter(name=job.name).update(last_run=previous)
             continue
         ran.append(job.name)
     return ran

@@ -38,6 +38,8 @@ class Command(BaseCommand):
         queues = sorted(backend.queues)
         verbosity = options["verbosity"]
         say = self.stdout.write if verbosity else lambda text: None
+        if not name.startswith(("django_tasks_db.", "django_tasks_rq.")):
+            raise CommandError(f"The {name} task backend runs tasks without a worker.")
         if burst:
             schedule.run_due()
         else:
@@ -46,9 +48,7 @@ class Command(BaseCommand):
             say(f"Worker on the database backend, queues {', '.join(queues)}.")
             call_command("db_worker", queue_name=",".join(queues), batch=burst, reload=False,
                          startup_delay=not burst, verbosity=verbosity)
-        elif name.startswith("django_tasks_rq."):
+        else:
             say(f"Worker on RQ, queues {', '.join(queues)}.")
             call_command("rqworker", *queues, job_class="django_tasks_rq.Job", with_scheduler=True, burst=burst,
                          verbosity=verbosity)
-        else:
-            raise CommandError(f"The {name} task backend runs tasks without a worker.")
