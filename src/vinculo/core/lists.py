@@ -40,11 +40,12 @@ class ListFilterForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
 
-    def apply(self, queryset):
+    def apply(self, queryset, skip=()):
+        """`queryset` narrowed by every valid filter, less those named in `skip`."""
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
         for name, value in data.items():
-            if value in (None, "", []):
+            if value in (None, "", []) or name in skip:
                 continue
             custom = getattr(self, f"filter_{name}", None)
             queryset = custom(queryset, value) if custom else queryset.filter(**{name: value})
