@@ -81,7 +81,7 @@ class LeadFilterForm(ListFilterForm):
                              choices=[("", _("All leads I can see")), ("1", _("My leads"))])
     # The list opens on the leads still to work: no status chosen means open ones; "all" shows every lead.
     status = forms.ChoiceField(label=capfirst(_("status")), required=False, choices=[
-        ("", _("Open (not converted or unqualified)")), (ALL, _("Any status")), *Lead.Status.choices])
+        ("", _("Open leads")), (ALL, _("Any status")), *Lead.Status.choices])
     rating = forms.ChoiceField(label=capfirst(_("rating")), required=False,
                                choices=_any(_("Any rating"), Lead.Rating.choices))
     source = forms.ChoiceField(label=capfirst(_("source")), required=False, choices=_any(_("Any source"), Source.choices))
