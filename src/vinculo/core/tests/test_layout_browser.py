@@ -77,6 +77,12 @@ def test_a_phone_shows_lists_as_cards_and_the_account_timeline_in_one_tap(browse
         expect(filters).to_be_visible()
         assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"], url_name
 
+    # Forms take one column: every field starts at the same left edge.
+    page.goto(reverse("accounts:create"))
+    lefts = page.evaluate("[...document.querySelectorAll('.form-grid > .field')].map(f => f.getBoundingClientRect().left)")
+    assert len(lefts) > 5 and len(set(lefts)) == 1
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
+
     account = Account.objects.get(legal_name="Minera Atacama SpA")
     page.goto(account.get_absolute_url())
     jump = page.locator(".section-nav a[href='#timeline']")
