@@ -86,7 +86,8 @@
       if (!listbox.parentElement.contains(event.target)) closeListbox(listbox);
     });
     document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {
-      if (!menu.contains(event.target)) menu.removeAttribute("open");
+      // A tap on the menu element itself is a tap on the dimmed page behind the menu panel (its ::before).
+      if (!menu.contains(event.target) || event.target === menu) menu.removeAttribute("open");
     });
   });
 
