@@ -10,7 +10,14 @@ from vinculo.accounts.models import Account
 from vinculo.contacts.forms import contact_choices
 from vinculo.contacts.models import Contact
 from vinculo.core import clock, subjects
-from vinculo.core.forms import DateInput, MultiChoice, RecordChooser, RecordForm, active_users, label_unseen_choice
+from vinculo.core.forms import (
+    DateInput,
+    MultiChoice,
+    RecordChooser,
+    RecordForm,
+    active_users,
+    label_unseen_choice,
+)
 from vinculo.core.lists import ListFilterForm
 from vinculo.core.services import update_record
 from vinculo.org.models import User

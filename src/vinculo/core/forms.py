@@ -4,7 +4,6 @@ choice with search, the browser's date picker and the users a record can be give
 
 import json
 
-
 from babel import Locale, UnknownLocaleError
 from django import forms
 from django.contrib.auth import get_user_model
@@ -12,8 +11,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db.models import Q
 from django.urls import reverse
-from django.utils.translation import get_language
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from .access import HIDDEN_RECORD, may_see

@@ -94,7 +94,8 @@
       setActive(null);
     }
 
-    function filter() {
+    // `typed`: the search text changed, so the first match is highlighted (Enter takes it).
+    function filter(typed) {
       var words = fold(input.value.trim()).split(/\s+/).filter(Boolean);
       items.forEach(function (item) {
         var text = fold(item.textContent);
@@ -103,7 +104,7 @@
       var shown = visibleItems();
       empty.hidden = listbox.hidden || shown.length > 0;
       listbox.classList.toggle("is-empty", !shown.length);
-      if (active === -1 || items[active].hidden) setActive(words.length ? shown[0] : null);
+      if (typed || active === -1 || items[active].hidden) setActive(words.length ? shown[0] : null);
     }
 
     function render() {
@@ -131,7 +132,8 @@
 
     input.addEventListener("focus", open);
     input.addEventListener("input", function () {
-      if (listbox.hidden) open(); else filter();
+      if (listbox.hidden) open();
+      filter(true);
     });
     input.addEventListener("keydown", function (event) {
       var shown = visibleItems();
