@@ -51,6 +51,11 @@
     var box = make("div", { "class": "multichoice-box" });
     box.append(input, listbox, empty);
     wrap.append(chosen, box, hint, status);
+    if (select.required) {
+      // A hidden control cannot show the browser's "fill this in": the box says it, the server checks it.
+      input.setAttribute("aria-required", "true");
+      select.required = false;
+    }
     select.hidden = true;
     select.tabIndex = -1;
     if (label) label.htmlFor = input.id;
