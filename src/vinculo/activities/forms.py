@@ -10,7 +10,14 @@ from vinculo.accounts.models import Account
 from vinculo.contacts.forms import contact_choices
 from vinculo.contacts.models import Contact
 from vinculo.core import clock, subjects
-from vinculo.core.forms import DateInput, RecordChooser, RecordForm, active_users, label_unseen_choice
+from vinculo.core.forms import (
+    DateInput,
+    MultiChoice,
+    RecordChooser,
+    RecordForm,
+    active_users,
+    label_unseen_choice,
+)
 from vinculo.core.lists import ListFilterForm
 from vinculo.core.services import update_record
 from vinculo.org.models import User
@@ -48,12 +55,12 @@ class ActivityForm(RecordForm):
         widgets = {
             "account": RecordChooser("accounts:autocomplete"),
             "occurred_at": DateTimeInput(),
-            "contacts": forms.CheckboxSelectMultiple,
-            "participants": forms.SelectMultiple(attrs={"size": 5}),
+            "contacts": MultiChoice(attrs={"size": 6}),
+            "participants": MultiChoice(attrs={"size": 6}),
             "description": forms.Textarea(attrs={"rows": 4}),
         }
         help_texts = {
-            "participants": _("Colleagues who took part. Ctrl+click to choose several."),
+            "participants": _("Colleagues who took part."),
         }
 
     def __init__(self, *args, user, **kwargs):
