@@ -68,7 +68,7 @@ def test_vcard_3_0_from_ios_with_item_groups_and_a_photo():
     assert (camila["Organization"], camila["Department"], camila["Job title"]) == (
         "Viña Los Andes SpA", "Ventas", "Jefa de ventas")
     assert (camila["City"], camila["Country"], camila["Photo"]) == ("Las Condes", "Chile", "1")
-    assert rows[1][2]["Mobile"] == "+56 9 1111 2222"
+    assert rows[1][2]["Mobile"] == "+56 9 4321 8765"
 
 
 def test_vcard_4_0_with_uri_phones_and_pref_numbers():
