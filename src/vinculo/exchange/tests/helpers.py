@@ -23,10 +23,10 @@ def outcomes(job) -> list[tuple[int, str]]:
     return list(job.rows.order_by("number").values_list("number", "outcome"))
 
 
-def csv_bytes(rows: list[list[str]], delimiter: str = ",", encoding: str = "utf-8") -> bytes:
+def csv_bytes(rows: list[list[str]], delimiter: str = ",", encoding: str = "utf-8", errors: str = "strict") -> bytes:
     import csv
     import io
 
     buffer = io.StringIO()
     csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
-    return buffer.getvalue().encode(encoding)
+    return buffer.getvalue().encode(encoding, errors)
