@@ -96,7 +96,11 @@ class Cells:
         self.flags: list[str] = []
 
     def raw(self, name: str) -> str:
-        return (self.mapped.get(name) or "").strip()
+        value = (self.mapped.get(name) or "").strip()
+        # An apostrophe before = + - @ is how exports (ours included) keep a spreadsheet from running a cell.
+        if value[:1] == "'" and is_formula(value[1:]):
+            value = value[1:]
+        return value
 
     def label(self, name: str) -> str:
         try:
