@@ -6,3 +6,8 @@ class ExchangeConfig(AppConfig):
     name = "vinculo.exchange"
     label = "exchange"
     verbose_name = _("Import and export")
+
+    def ready(self):
+        from vinculo.core import nav
+
+        nav.register("exchange", _("Import and export"), "exchange:index", order=300, group=nav.MORE)

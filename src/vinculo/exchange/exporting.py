@@ -120,14 +120,14 @@ def _value(record, name: str, seen_accounts: set, typed: bool):
     return neutralise(value) if isinstance(value, str) else value
 
 
-class _Echo:
+class Echo:
     def write(self, value):
         return value
 
 
 def stream_csv(table: Iterable[list]) -> Iterator[str]:
     """CSV text, line by line, with a BOM so that Excel reads it as UTF-8."""
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
     yield "\ufeff"
     for row in table:
         yield writer.writerow(row)
