@@ -9,5 +9,10 @@ class ExchangeConfig(AppConfig):
 
     def ready(self):
         from vinculo.core import nav
+        from vinculo.core.api import routers
+
+        from . import api
 
         nav.register("exchange", _("Import and export"), "exchange:index", order=300, group=nav.MORE)
+        routers.register("/imports", api.router, order=400)
+        routers.register("/contacts", api.contacts_router, order=40)
