@@ -26,7 +26,7 @@ router = Router(tags=["imports"])
 contacts_router = Router(tags=["contacts"])
 
 
-class ImportIn(Schema):
+class ImportJobIn(Schema):
     kind: Literal["accounts", "contacts", "leads"]
     format: Literal["auto", "csv", "xlsx", "outlook", "google", "vcard"] = "auto"
     on_duplicate: Literal["skip", "fill_empty", "overwrite", "create"] = "skip"
@@ -37,12 +37,12 @@ class ImportIn(Schema):
     delimiter: Literal["", ",", ";", "\t", "|"] = ""
 
 
-class ImportCreated(Schema):
+class ImportJobCreated(Schema):
     id: int
     status: str
 
 
-class ImportOut(Schema):
+class ImportJobOut(Schema):
     id: int
     kind: str
     status: Literal["draft", "queued", "running", "done", "failed", "reverted"]
@@ -60,9 +60,9 @@ def _own(request, job_id: int) -> ImportJob:
     return get_object_or_404(ImportJob, pk=job_id, user=request.auth)
 
 
-@router.post("", response={201: ImportCreated, **ERRORS}, summary="Import a file in the background",
+@router.post("", response={201: ImportJobCreated, **ERRORS}, summary="Import a file in the background",
              operation_id="import_create", url_name="import_create")
-def create_import(request, data: Form[ImportIn], file: File[UploadedFile]):
+def create_import(request, data: Form[ImportJobIn], file: File[UploadedFile]):
     if file.size > MAX_UPLOAD:
         raise ValidationError({"file": f"The file is larger than {MAX_UPLOAD // 2**20} MB."})
     content = file.read()
@@ -91,7 +91,7 @@ def create_import(request, data: Form[ImportIn], file: File[UploadedFile]):
     return Status(201, {"id": job.pk, "status": job.status})
 
 
-@router.get("/{int:job_id}", response={200: ImportOut, **ERRORS}, summary="An import's status and counts",
+@router.get("/{int:job_id}", response={200: ImportJobOut, **ERRORS}, summary="An import's status and counts",
             operation_id="import_read", url_name="import_read")
 def read_import(request, job_id: int):
     return _own(request, job_id)
@@ -112,7 +112,7 @@ def rejected_rows(request, job_id: int):
     return HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
 
 
-@router.post("/{int:job_id}/revert", response={200: ImportOut, **ERRORS}, summary="Revert an import",
+@router.post("/{int:job_id}/revert", response={200: ImportJobOut, **ERRORS}, summary="Revert an import",
              description="What it created goes to the recycle bin; what it updated gets its prior values back.",
              operation_id="import_revert", url_name="import_revert")
 def revert_import(request, job_id: int):
