@@ -8,7 +8,7 @@ from .models import ImportJob, OnDuplicate
 # The largest file an import takes.
 MAX_UPLOAD = 50 * 1024 * 1024
 
-KIND_LABELS = {"accounts": _("Accounts"), "contacts": _("Contacts"), "leads": _("Leads")}
+KIND_LABELS = dict(ImportJob.Kind.choices)
 
 
 class UploadForm(forms.ModelForm):

@@ -56,7 +56,6 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "description": ("description", "notes", "descripcion", "notas", "comentarios"),
     },
 }
-KINDS = tuple(SYNONYMS)
 
 
 def header_key(header: str) -> str:

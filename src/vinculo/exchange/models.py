@@ -7,7 +7,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .mapping import KINDS
 
 
 class OnDuplicate(models.TextChoices):
@@ -34,7 +33,10 @@ class ImportJob(models.Model):
         GOOGLE = "google", _("Google Contacts CSV")
         VCARD = "vcard", "vCard"
 
-    Kind = models.TextChoices("Kind", [(kind, kind) for kind in KINDS])
+    class Kind(models.TextChoices):
+        ACCOUNTS = "accounts", _("Accounts")
+        CONTACTS = "contacts", _("Contacts")
+        LEADS = "leads", _("Leads")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("imported by"), on_delete=models.CASCADE,
                              related_name="import_jobs")
