@@ -496,7 +496,7 @@ class Run:
         """Write the rows' outcomes and add them to the job's counts (inside the batch's transaction)."""
         ImportRow.objects.bulk_create([
             ImportRow(job=self.job, number=result.number, outcome=result.outcome, flagged=result.flagged,
-                      message=result.message[:2000], values=result.values, prior=result.prior,
+                      message=result.message[:2000], values=_kept(result.values), prior=result.prior,
                       content_type=self.content_type if result.record is not None else None,
                       object_id=result.record.pk if result.record is not None else None)
             for result in results
@@ -509,6 +509,14 @@ class Run:
             rejected=F("rejected") + counts["rejected"],
             flagged=F("flagged") + sum(1 for result in results if result.flagged),
         )
+
+
+# A rejected row's cells are kept for its download up to this length each (a 1 MB cell is not stored whole).
+KEPT_CELL = 5000
+
+
+def _kept(values: dict) -> dict:
+    return {header: value[:KEPT_CELL] for header, value in values.items()}
 
 
 def _chunks(rows: Iterable, size: int):
@@ -541,7 +549,7 @@ def run(job: ImportJob, after_batch: Callable[[int], None] | None = None) -> Imp
         mapping = mapping_for(job, table.headers)
         if not job.total:
             job.total = sum(1 for _row in table_for(job).rows)
-            ImportJob.objects.filter(pk=job.pk).update(total=job.total)
+            ImportJob.objects.filter(pk=job.pk).update(total=job.total, headers=table.headers)
         pass_ = Run(job)
         rows = itertools.islice(table.rows, job.processed, None)
         for number, chunk in enumerate(_chunks(rows, BATCH_SIZE), start=1):

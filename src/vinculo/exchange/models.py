@@ -8,7 +8,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-
 class OnDuplicate(models.TextChoices):
     SKIP = "skip", _("Skip the row")
     FILL_EMPTY = "fill_empty", _("Fill the record's empty fields")
@@ -48,6 +47,9 @@ class ImportJob(models.Model):
                                 help_text=_("Leave empty to detect it."))
     delimiter = models.CharField(_("delimiter"), max_length=1, blank=True)
     mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    # The file's column headers in their order (a row's values are a JSON object, whose keys PostgreSQL
+    # does not keep in order): the rejected rows' download writes its columns in this order.
+    headers = models.JSONField(default=list, blank=True)
     on_duplicate = models.CharField(_("when a row matches a record"), max_length=12, choices=OnDuplicate.choices,
                                     default=OnDuplicate.SKIP)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)

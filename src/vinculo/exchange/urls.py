@@ -11,5 +11,6 @@ urlpatterns = [
     path("import/<int:pk>/", views.detail, name="detail"),
     path("import/<int:pk>/rejected.csv", views.rejected, name="rejected"),
     path("import/<int:pk>/revert/", views.revert, name="revert"),
+    path("import/<int:pk>/resume/", views.resume, name="resume"),
     path("export/<str:kind>.<str:fmt>", views.export, name="export"),
 ]

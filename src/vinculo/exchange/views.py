@@ -129,8 +129,7 @@ def rejected(request, pk):
 
     def lines():
         writer = csv.writer(exporting.Echo())
-        first = rows.exclude(values={}).first()
-        headers = list(first.values) if first is not None else []
+        headers = job.headers
         yield "\ufeff"
         yield writer.writerow([_("Row"), _("Reason"), *headers])
         for row in rows.iterator(chunk_size=1000):
@@ -151,6 +150,16 @@ def revert(request, pk):
     else:
         importing.revert(job, by=request.user)
         messages.success(request, _("The import was reverted."))
+    return redirect("exchange:detail", job.pk)
+
+
+@login_required
+@require_POST
+def resume(request, pk):
+    """Queue a failed import again: it goes on after its last committed batch."""
+    job = _job_for(request.user, pk)
+    if job.status == ImportJob.Status.FAILED:
+        start_import(job)
     return redirect("exchange:detail", job.pk)
 
 

@@ -117,3 +117,18 @@ def test_export_downloads_hold_only_what_the_user_may_see(client, org):
     assert xlsx["Content-Disposition"].startswith("attachment")
     assert client.get(reverse("exchange:export", args=["accounts", "vcard"])).status_code == 404
     assert client.get(reverse("exchange:export", args=["nothing", "csv"])).status_code == 404
+
+
+def test_a_failed_import_is_resumed_from_its_page(client, org, run_import, immediate_tasks,
+                                                  django_capture_on_commit_callbacks):
+    client.force_login(org.vendedor_norte)
+    job = run_import(org.vendedor_norte, "c.csv", fixture("outlook_en.csv"))
+    ImportJob.objects.filter(pk=job.pk).update(status="failed", error="Killed", processed=0, created=0, skipped=0,
+                                               rejected=0)
+    job.rows.all().delete()
+    assert b"Go on from the last saved batch" in client.get(reverse("exchange:detail", args=[job.pk])).content
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("exchange:resume", args=[job.pk]))
+    job.refresh_from_db()
+    # The contacts the first run created are there: matched now, nothing created twice.
+    assert (job.status, job.processed, job.created, job.skipped, job.rejected) == ("done", 6, 0, 4, 2)
