@@ -106,6 +106,14 @@ def test_pages_query_counts_stay_bounded(client, org, run_import, django_assert_
         assert client.get(reverse("exchange:index")).status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get(reverse("exchange:detail", args=[job.pk])).status_code == 200
+    # The mapping page's preview checks its rows against the database in a few queries, not one per row.
+    upload(client, "outlook_en.csv", fixture("outlook_en.csv") + b"\r\n".join(
+        f'"","Ana","","Soto{n}","","","","","","","","","","","","ana{n}@x.cl","","",""'.encode()
+        for n in range(20)))
+    draft = ImportJob.objects.get(status="draft")
+    with django_assert_max_num_queries(16):
+        page = client.get(reverse("exchange:mapping", args=[draft.pk]))
+    assert len(page.context["preview"]) == 10
 
 
 def test_export_downloads_hold_only_what_the_user_may_see(client, org):
