@@ -457,8 +457,7 @@ class Run:
             reason = self.spec.unusable(ready)
             if reason:
                 return Result(row.number, ImportRow.Outcome.REJECTED, reason, values=row.values)
-            return self.write(row, ready, ImportRow.Outcome.CREATED,
-                              lambda: create_record(self.spec.model(**ready.values), by=self.job.user))
+            return self.write(row, ready, ImportRow.Outcome.CREATED, lambda: self.create(ready.values))
         if on_duplicate == OnDuplicate.SKIP:
             return Result(row.number, ImportRow.Outcome.SKIPPED, _("Matches an existing record."))
         changes = changes_for(record, ready.values, on_duplicate)
@@ -479,6 +478,16 @@ class Run:
         else:
             record.refresh_from_db()  # the refused values must not match the file's next rows
         return result
+
+    def create(self, values: dict) -> models.Model:
+        """A new record owned by the importer. Its relations are the importer and records found through
+        `visible_to`, so validation leaves them out (it would check each one's existence with a query
+        per row); every other field, the model's `clean` and its constraints are checked as usual."""
+        record = self.spec.model(**values, owner=self.job.user)
+        relations = [field.name for field in record._meta.concrete_fields if field.is_relation]
+        record.full_clean(exclude=relations, validate_constraints=False)
+        record.validate_constraints()
+        return create_record(record, by=self.job.user, validate=False)
 
     def write(self, row: readers.Row, ready: Prepared, outcome: str, save: Callable[[], models.Model]) -> Result:
         """Run `save` in a savepoint: a row the model or the database refuses is rejected alone."""
