@@ -90,5 +90,6 @@ class AccountLinkForm(forms.ModelForm):
     def __init__(self, *args, contact, user, **kwargs):
         kwargs.setdefault("prefix", "link")
         kwargs.setdefault("label_suffix", "")
+        kwargs.setdefault("instance", ContactAccountLink(contact=contact))
         super().__init__(*args, **kwargs)
         self.fields["account"].queryset = Account.objects.visible_to(user).exclude(pk=contact.account_id)
