@@ -7,8 +7,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Field, Schema
+from ninja import Field, Query, Schema, Status
 from ninja.errors import HttpError
 
 from vinculo.core import clock
@@ -18,18 +19,23 @@ from vinculo.core.api import (
     FilterSchema,
     Gated,
     InputSchema,
+    PageParams,
     RecordAPI,
     Ref,
     Versioned,
     active_users,
     choice,
+    page,
+    page_of,
+    resolve_references,
     shown_if_visible,
 )
 from vinculo.core.money import Currency
 from vinculo.core.validators import normalize_tax_id
 from vinculo.org.models import BusinessUnit, Office, SalesTeam, Territory
 
-from .models import Account, Industry, amounts_hidden_from
+from . import services
+from .models import Account, AccountTeamMember, Address, Industry, amounts_hidden_from
 from .sales import account_ids, sales_summary
 
 FINANCIAL = "Present only for users with the “view financial data” permission."
@@ -263,3 +269,125 @@ def account_sales(request, account_id: int, rollup: bool = False):
         "year_over_year": None if year_over_year is None else year_over_year.quantize(Decimal("0.1")),
         "last_12_months": [{"month": month, "total": total.quantize(CENTS)} for month, total in summary.last_12_months],
     }
+
+
+# ---------- The account's team and addresses ----------
+
+class AccountTeamMemberOut(Schema):
+    id: int
+    user: Ref
+    role: str
+    access: str = Field(description="“read”, or “edit”: members with edit access may change the account.")
+
+
+class AccountTeamMemberIn(InputSchema):
+    user: int = Field(description="An active user's id.")
+    role: choice(AccountTeamMember.Role) = AccountTeamMember.Role.SALES_REP
+    access: choice(AccountTeamMember.Access) = AccountTeamMember.Access.READ
+
+
+class AccountAddressOut(Schema):
+    id: int
+    kind: str
+    street: str
+    municipality: str = Field(description="Comuna in Chile, municipio in Spain.")
+    city: str
+    province: str
+    region: str = Field(description="Región in Chile, comunidad autónoma in Spain.")
+    postal_code: str
+    country: str
+    text: str = Field(description="The address on one line.")
+
+    @staticmethod
+    def resolve_text(address):
+        return str(address)
+
+
+class AccountAddressIn(InputSchema):
+    kind: choice(Address.Kind) = Address.Kind.BILLING
+    street: str
+    municipality: str = Field("", description="Comuna in Chile, municipio in Spain: needed there.")
+    city: str = ""
+    province: str = Field("", description="Provincia: needed in Spain.")
+    region: str = Field("", description="Región in Chile (needed there), comunidad autónoma in Spain.")
+    postal_code: str = Field("", description="Needed in Spain: five digits.")
+    country: str = Field("CL", description="ISO code, e.g. CL, ES.")
+
+
+TEAM_WRITERS = ("Only the account's owner, the users above the owner in the role hierarchy and administrators "
+                "may change the team (403 for others who can see the account).")
+
+
+def _conflict(exc: services.AlreadyThere):
+    return HttpError(409, " ".join(exc.messages))
+
+
+@router.get("/{int:account_id}/team", response={200: page_of(AccountTeamMemberOut), **ERRORS},
+            summary="List an account's team", operation_id="account_team_list", url_name="account_team_list")
+def team_list(request, account_id: int, params: Query[PageParams]):
+    account = get_for_user(Account, request.auth, account_id)
+    return page(account.team.select_related("user").order_by("role", "pk"), params)
+
+
+@router.post("/{int:account_id}/team", response={201: AccountTeamMemberOut, **ERRORS},
+             summary="Add a user to an account's team",
+             description="Membership grants the account and its records to the user. " + TEAM_WRITERS
+                         + " A user already on the team: 409.",
+             operation_id="account_team_add", url_name="account_team_add")
+def team_add(request, account_id: int, payload: AccountTeamMemberIn):
+    user = request.auth
+    account = get_for_user(Account, user, account_id)
+    services.require_team_manager(user, account)
+    data = resolve_references(payload.dict(), {"user": active_users()})
+    try:
+        member = services.add_team_member(account, AccountTeamMember(**data), by=user)
+    except services.AlreadyThere as exc:
+        raise _conflict(exc) from None
+    return Status(201, member)
+
+
+@router.delete("/{int:account_id}/team/{int:item_id}", response={204: None, **ERRORS},
+               summary="Remove a user from an account's team",
+               description="The access the membership granted goes with it. " + TEAM_WRITERS,
+               operation_id="account_team_remove", url_name="account_team_remove")
+def team_remove(request, account_id: int, item_id: int):
+    user = request.auth
+    account = get_for_user(Account, user, account_id)
+    member = AccountTeamMember.objects.select_related("user").filter(account=account, pk=item_id).first()
+    if member is None:
+        raise Http404
+    services.remove_team_member(account, member, by=user)
+    return Status(204, None)
+
+
+@router.get("/{int:account_id}/addresses", response={200: page_of(AccountAddressOut), **ERRORS},
+            summary="List an account's addresses", operation_id="account_address_list",
+            url_name="account_address_list")
+def address_list(request, account_id: int, params: Query[PageParams]):
+    account = get_for_user(Account, request.auth, account_id)
+    return page(Address.objects.filter(account=account).order_by("kind", "pk"), params)
+
+
+@router.post("/{int:account_id}/addresses", response={201: AccountAddressOut, **ERRORS},
+             summary="Add an address to an account",
+             description="For whoever may change the account. A Chilean address needs its comuna "
+                         "(`municipality`) and región; a Spanish one its municipio, provincia and postal code.",
+             operation_id="account_address_add", url_name="account_address_add")
+def address_add(request, account_id: int, payload: AccountAddressIn):
+    user = request.auth
+    account = get_for_user(Account, user, account_id, write=True)
+    return Status(201, services.add_address(account, Address(**payload.dict()), by=user))
+
+
+@router.delete("/{int:account_id}/addresses/{int:item_id}", response={204: None, **ERRORS},
+               summary="Remove an address of an account",
+               description="It goes to the recycle bin, from which it can be restored.",
+               operation_id="account_address_remove", url_name="account_address_remove")
+def address_remove(request, account_id: int, item_id: int):
+    user = request.auth
+    account = get_for_user(Account, user, account_id, write=True)
+    address = Address.objects.filter(account=account, pk=item_id).first()
+    if address is None:
+        raise Http404
+    services.remove_address(address, by=user)
+    return Status(204, None)

@@ -13,7 +13,7 @@ class AccountsConfig(AppConfig):
         from vinculo.org import territories
 
         from . import api, services, teams
-        from .models import Account, Industry, Invoice
+        from .models import Account, Address, Industry, Invoice
 
         records.register("account", Account, order=10, search=records.SearchSpec(
             "accounts", _("Accounts"), "accounts/_search_result.html",
@@ -24,6 +24,8 @@ class AccountsConfig(AppConfig):
         # Payments are left out of the recycle bin: removing one changes its invoice's balance, which a
         # plain restore would not undo.
         records.register("invoice", Invoice, order=60)
+        # A removed address waits in the recycle bin, from which its account's editors may restore it.
+        records.register("address", Address, order=15)
         nav.register("accounts", _("Accounts"), "accounts:list", order=10)
         team_pages.sections.register("accounts", "accounts/_team_accounts.html", load=teams.team_accounts, order=10,
                                      annotate_list=teams.annotate_teams)

@@ -7,7 +7,7 @@ from vinculo.core.lists import ListFilterForm
 from vinculo.core.money import Currency
 from vinculo.org.forms import TerritoryChoiceField, TerritoryFilterField, in_territory
 
-from .models import Account
+from .models import Account, AccountTeamMember, Address
 
 FIELDSETS = (
     (_("Responsibility"), ("owner", "business_unit", "office", "supervisor", "support_user", "sales_team")),
@@ -83,3 +83,30 @@ class AccountFilterForm(ListFilterForm):
 
     def filter_group_by_territory(self, queryset, value):
         return queryset  # a way of showing the list, not a filter
+
+
+class TeamMemberForm(forms.ModelForm):
+    """Add a user to the account's team: the choices are the active users."""
+
+    class Meta:
+        model = AccountTeamMember
+        fields = ["user", "role", "access"]
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "team")
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = active_users().order_by("first_name", "last_name", "username")
+
+
+class AddressForm(forms.ModelForm):
+    country = CountryField(label=capfirst(_("country")), initial="CL")
+
+    class Meta:
+        model = Address
+        fields = ["kind", "street", "municipality", "city", "province", "region", "postal_code", "country"]
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "address")
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)

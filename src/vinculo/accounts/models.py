@@ -1,6 +1,9 @@
 """Accounts: the companies we sell to, with every field group of the Customer 360 page, their addresses,
 team, invoices and payments. The records that may name a contact (and files) are in vinculo.customer360."""
 
+import re
+
+from babel import Locale
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -339,6 +342,9 @@ class SubjectRecord(Regarding, AccountRecord):
 
 
 class Address(AccountRecord):
+    """One of the account's addresses. Chile's administrative levels are comuna › provincia › región, Spain's
+    municipio › provincia (› comunidad autónoma): `municipality` holds the comuna or municipio."""
+
     class Kind(models.TextChoices):
         BILLING = "billing", _("Billing")
         SHIPPING = "shipping", _("Shipping")
@@ -347,10 +353,17 @@ class Address(AccountRecord):
     account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="addresses")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.BILLING)
     street = models.CharField(_("street"), max_length=200)
+    municipality = models.CharField(_("municipality"), max_length=100, blank=True,
+                                    help_text=_("Comuna in Chile, municipio in Spain."))
     city = models.CharField(_("city"), max_length=100, blank=True)
-    region = models.CharField(_("region"), max_length=100, blank=True)
+    province = models.CharField(_("province"), max_length=100, blank=True)
+    region = models.CharField(_("region"), max_length=100, blank=True,
+                              help_text=_("Región in Chile, comunidad autónoma in Spain."))
     postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
     country = models.CharField(_("country"), max_length=2, default="CL")
+
+    # What an address needs in each country, besides its street: {country: (field, ...)}.
+    REQUIRED_BY_COUNTRY = {"CL": ("municipality", "region"), "ES": ("municipality", "province", "postal_code")}
 
     class Meta:
         ordering = ["kind", "id"]
@@ -358,7 +371,32 @@ class Address(AccountRecord):
         verbose_name_plural = _("addresses")
 
     def __str__(self):
-        return ", ".join(filter(None, [self.street, self.city, self.region, self.country]))
+        city = self.city if self.city and self.city != self.municipality else ""
+        if self.country == "ES":
+            place = " ".join(filter(None, [self.postal_code, self.municipality]))
+            return ", ".join(filter(None, [self.street, place, city, self.province, self.region, self.country]))
+        return ", ".join(filter(None, [self.street, self.municipality, city, self.province, self.region, self.country]))
+
+    def clean(self):
+        super().clean()
+        self.country = (self.country or "CL").strip().upper()
+        errors = {}
+        if self.country not in country_codes():
+            errors["country"] = [_("Give the country as its two-letter ISO code, e.g. CL or ES.")]
+        for name in self.REQUIRED_BY_COUNTRY.get(self.country, ()):
+            if not getattr(self, name).strip():
+                errors[name] = [_("An address in %(country)s needs its %(field)s.") % {
+                    "country": self.country, "field": self._meta.get_field(name).verbose_name}]
+        if self.country == "ES" and self.postal_code and not re.fullmatch(r"(0[1-9]|[1-4]\d|5[0-2])\d{3}",
+                                                                          self.postal_code.strip()):
+            errors["postal_code"] = [_("A Spanish postal code has five digits, starting with 01 to 52.")]
+        if errors:
+            raise ValidationError(errors)
+
+
+def country_codes() -> frozenset[str]:
+    """The two-letter ISO codes of the countries an address may be in."""
+    return frozenset(code for code in Locale("en").territories if len(code) == 2 and code.isalpha())
 
 
 class AccountTeamMember(models.Model):

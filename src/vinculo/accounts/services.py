@@ -1,16 +1,18 @@
-"""Writes on an account that go beyond a plain save (becoming a customer), and on its invoices and their
-payments, which touch several rows."""
+"""Writes on an account that go beyond a plain save (becoming a customer, its team and addresses), and on its
+invoices and their payments, which touch several rows."""
 
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Sum
 from django.utils.translation import gettext as _
 
-from vinculo.core.services import create_record, soft_delete, update_record
+from vinculo.core.access import is_admin, require_edit
+from vinculo.core.policy import Owner
+from vinculo.core.services import create_record, log_change, soft_delete, update_record
 
-from .models import Account, Address, Invoice, Payment
+from .models import Account, AccountTeamMember, Address, Invoice, Payment
 
 CENT = Decimal("0.01")
 
@@ -22,6 +24,84 @@ def make_customer(account: Account, by) -> Account:
     if account.relationship_status == Account.Relationship.NEW:
         account.relationship_status = Account.Relationship.ACTIVE
     return update_record(account, by)
+
+
+class AlreadyThere(ValidationError):
+    """What is being added is there already (a team member, a linked account): the API answers 409."""
+
+
+# ---------- The account team: membership grants access, so only the owner's line changes it ----------
+
+def team_managers_q(user):
+    """A filter on accounts: those whose team `user` may change, the owner and the users above the owner in
+    the role hierarchy (not the team itself, nor a sales team or territory grant)."""
+    return Owner("owner").q(user, write=True, per_row=True)
+
+
+def may_manage_team(user, account: Account) -> bool:
+    """One query (none for an admin): whether `user` may add people to the account's team or remove them."""
+    if is_admin(user):
+        return True
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return Account.objects.filter(pk=account.pk).filter(team_managers_q(user)).exists()
+
+
+def require_team_manager(user, account: Account) -> None:
+    if not may_manage_team(user, account):
+        raise PermissionDenied(_("Only the account's owner, their managers or an administrator may change its team."))
+
+
+@transaction.atomic
+def add_team_member(account: Account, member: AccountTeamMember, by) -> AccountTeamMember:
+    """Put `member.user` on the account's team with their role and access, which grants them the account and
+    its records; recorded in the account's history."""
+    require_team_manager(by, account)
+    member.account = account
+    member.full_clean(exclude=["account"], validate_unique=False, validate_constraints=False)
+    if not member.user.is_active:
+        raise ValidationError({"user": _("Choose an active user.")})
+    if AccountTeamMember.objects.filter(account=account, user=member.user_id).exists():
+        raise AlreadyThere({"user": _("%(user)s is already on this account's team.") % {"user": member.user}})
+    try:
+        with transaction.atomic():
+            member.save()
+    except IntegrityError:  # added meanwhile by someone else
+        raise AlreadyThere({"user": _("%(user)s is already on this account's team.") % {"user": member.user}}) from None
+    log_change(account, by, _("Team member added"), new=_team_label(member))
+    return member
+
+
+@transaction.atomic
+def remove_team_member(account: Account, member: AccountTeamMember, by) -> None:
+    """Take `member` off the team: the access it granted goes with it. Recorded in the account's history."""
+    require_team_manager(by, account)
+    member.delete()
+    log_change(account, by, _("Team member removed"), old=_team_label(member))
+
+
+def _team_label(member: AccountTeamMember) -> str:
+    return f"{member.user} — {member.get_role_display()} · {member.get_access_display()}"
+
+
+# ---------- Addresses: whoever may edit the account ----------
+
+@transaction.atomic
+def add_address(account: Account, address: Address, by) -> Address:
+    require_edit(by, account)
+    address.account = account
+    create_record(address, by=by)
+    log_change(account, by, _("Address added"), new=f"{address.get_kind_display()}: {address}")
+    return address
+
+
+@transaction.atomic
+def remove_address(address: Address, by) -> None:
+    """Move the address to the recycle bin (it can be restored from there); recorded in the account's history."""
+    account = address.account
+    require_edit(by, account)
+    soft_delete(address, by=by)
+    log_change(account, by, _("Address removed"), old=f"{address.get_kind_display()}: {address}")
 
 
 def territory_facts(account: Account) -> dict[str, str]:

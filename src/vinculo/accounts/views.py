@@ -1,8 +1,9 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Exists, OuterRef
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef, Value
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -10,14 +11,14 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import push_url
 
 from vinculo.core import clock, search
-from vinculo.core.access import get_for_user
+from vinculo.core.access import get_for_user, is_admin
 from vinculo.core.lists import Column, RecordListView
 from vinculo.core.views import edit_page, move_to_recycle_bin, visible_history
 from vinculo.org.forms import territory_groups
 
-from . import page
-from .forms import AccountFilterForm, AccountForm
-from .models import Account, amounts_hidden_from
+from . import page, services
+from .forms import AccountFilterForm, AccountForm, AddressForm, TeamMemberForm
+from .models import Account, AccountTeamMember, Address, amounts_hidden_from
 from .sales import sales_summary
 from .services import make_customer
 
@@ -63,12 +64,15 @@ account_list = AccountListView.as_view()
 
 def _account_for_page(user, pk):
     """The account with what its page shows in the same query: related names, whether the user
-    may edit it and whether they may open its parent."""
+    may edit it, change its team and open its parent."""
+    manages_team = (Value(True) if is_admin(user)
+                    else Exists(Account.objects.filter(pk=OuterRef("pk")).filter(services.team_managers_q(user))))
     queryset = Account.objects.select_related(
         "owner", "business_unit", "office", "supervisor", "support_user", "sales_team", "industry", "territory",
         "parent",
     ).annotate(
         editable=Exists(Account.objects.editable_by(user).filter(pk=OuterRef("pk"))),
+        team_manageable=manages_team,
         parent_visible=Exists(Account.objects.visible_to(user).filter(pk=OuterRef("parent_id"))),
     )
     return get_for_user(queryset, user, pk)
@@ -97,11 +101,11 @@ def account_detail(request, pk):
         "main_sections": [(section, lists[section.key]) for section in page.sections("main")],
         "side_sections": [(section, lists[section.key]) for section in page.sections("side")],
         "can_view_financial": can_view_financial,
-        "addresses": account.addresses.all(),
+        **_team_context(account),
+        **_addresses_context(account),
         "children": children[:CHILDREN_SHOWN],
         "more_children": len(children) > CHILDREN_SHOWN,
         "has_children": bool(children),
-        "team": account.team.select_related("user"),
         "sales": sales,
         "alerts": page.alerts(account, today, lists),
         # The alerts are about this account alone, whatever the sales panel rolls up.
@@ -178,3 +182,106 @@ def account_autocomplete(request):
     query = request.GET.get("q", "").strip()[:200]
     results = search.search(Account, request.user, query)[:10] if query else []
     return render(request, "accounts/_account_choices.html", {"results": results, "query": query})
+
+
+# ---------- The account team and addresses (sections of the account page, changed in place with htmx) ----------
+
+def _team_context(account, form=None) -> dict:
+    return {
+        "team": account.team.select_related("user").order_by("role", "user__first_name", "user__last_name", "pk"),
+        "team_form": (form or TeamMemberForm()) if account.team_manageable else None,
+    }
+
+
+def _addresses_context(account, form=None) -> dict:
+    return {
+        "addresses": account.addresses.all(),
+        "address_form": (form or AddressForm()) if account.editable else None,
+    }
+
+
+def _part_response(request, account, template, context, anchor, done=None, refused=None):
+    """The section again (htmx), or back to the account page with a message."""
+    if request.htmx:
+        return render(request, template, {"account": account, **context})
+    if refused:
+        messages.error(request, refused)
+    elif done:
+        messages.success(request, done)
+    return redirect(f"{account.get_absolute_url()}#{anchor}")
+
+
+def _put_back(form, exc: ValidationError) -> str:
+    """The refusal's messages on `form`'s fields; their text, for a page without htmx."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+    return " ".join(exc.messages)
+
+
+@login_required
+@require_POST
+def team_add(request, pk):
+    user = request.user
+    account = _account_for_page(user, pk)
+    services.require_team_manager(user, account)
+    form = TeamMemberForm(request.POST)
+    refused = done = None
+    if form.is_valid():
+        try:
+            member = services.add_team_member(account, form.save(commit=False), by=user)
+        except ValidationError as exc:
+            refused = _put_back(form, exc)
+        else:
+            done = _("%(user)s joined the account's team.") % {"user": member.user}
+            form = None
+    else:
+        refused = " ".join(message for errors in form.errors.values() for message in errors)
+    return _part_response(request, account, "accounts/_team.html", _team_context(account, form), "team",
+                          done, refused)
+
+
+@login_required
+@require_POST
+def team_remove(request, pk, member_pk):
+    user = request.user
+    account = _account_for_page(user, pk)
+    member = get_object_or_404(AccountTeamMember.objects.select_related("user"), pk=member_pk, account=account)
+    services.remove_team_member(account, member, by=user)
+    return _part_response(request, account, "accounts/_team.html", _team_context(account), "team",
+                          _("%(user)s left the account's team.") % {"user": member.user})
+
+
+@login_required
+@require_POST
+def address_add(request, pk):
+    user = request.user
+    account = _account_for_page(user, pk)
+    if not account.editable:
+        raise PermissionDenied
+    form = AddressForm(request.POST)
+    refused = done = None
+    if form.is_valid():
+        try:
+            services.add_address(account, form.save(commit=False), by=user)
+        except ValidationError as exc:
+            refused = _put_back(form, exc)
+        else:
+            done, form = _("Address added."), None
+    else:
+        refused = " ".join(message for errors in form.errors.values() for message in errors)
+    return _part_response(request, account, "accounts/_addresses.html", _addresses_context(account, form),
+                          "addresses", done, refused)
+
+
+@login_required
+@require_POST
+def address_remove(request, pk, address_pk):
+    user = request.user
+    account = _account_for_page(user, pk)
+    address = get_object_or_404(Address, pk=address_pk, account=account)
+    services.remove_address(address, by=user)
+    return _part_response(request, account, "accounts/_addresses.html", _addresses_context(account), "addresses",
+                          _("Address moved to the recycle bin."))

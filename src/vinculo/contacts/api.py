@@ -4,20 +4,31 @@
 from datetime import datetime
 
 from django.db.models import Prefetch
-from ninja import Field, Schema
+from django.http import Http404
+from ninja import Field, Query, Schema, Status
+from ninja.errors import HttpError
 
+from vinculo.accounts.models import Account
+from vinculo.accounts.services import AlreadyThere
+from vinculo.core.access import get_for_user
 from vinculo.core.api import (
+    ERRORS,
     FilterSchema,
     InputSchema,
+    PageParams,
     RecordAPI,
     Ref,
     Versioned,
     active_users,
     choice,
+    page,
+    page_of,
+    resolve_references,
     shown_if_visible,
 )
 from vinculo.core.policy import Parent
 
+from . import services
 from .models import Contact, ContactAccountLink
 
 # A link to an account the user may see, checked row by row (an EXISTS on the account).
@@ -145,3 +156,57 @@ class ContactAPI(RecordAPI):
 
 
 router = ContactAPI().router("contacts")
+
+
+# ---------- The contact's other accounts ----------
+
+class ContactAccountLinkOut(Schema):
+    id: int
+    account: Ref
+    role: str
+
+
+class ContactAccountLinkIn(InputSchema):
+    account: int = Field(description="An account id you can see, other than the contact's main account.")
+    role: str = Field("", max_length=100, description="The contact's role there, e.g. “External auditor”.")
+
+
+def _visible_links(contact, user):
+    return (contact.account_links.filter(VISIBLE_ACCOUNT.q(user, write=False, per_row=True))
+            .select_related("account"))
+
+
+@router.get("/{int:contact_id}/accounts", response={200: page_of(ContactAccountLinkOut), **ERRORS},
+            summary="List a contact's other accounts", description="Those you can see.",
+            operation_id="contact_account_list", url_name="contact_account_list")
+def account_links(request, contact_id: int, params: Query[PageParams]):
+    contact = get_for_user(Contact, request.auth, contact_id)
+    return page(_visible_links(contact, request.auth).order_by("pk"), params)
+
+
+@router.post("/{int:contact_id}/accounts", response={201: ContactAccountLinkOut, **ERRORS},
+             summary="Link a contact to another account",
+             description="For whoever may change the contact, with an account they can see. An account already "
+                         "linked: 409.", operation_id="contact_account_add", url_name="contact_account_add")
+def account_link_add(request, contact_id: int, payload: ContactAccountLinkIn):
+    user = request.auth
+    contact = get_for_user(Contact, user, contact_id, write=True)
+    data = resolve_references(payload.dict(), {"account": Account.objects.visible_to(user)})
+    try:
+        link = services.link_account(ContactAccountLink(contact=contact, **data), by=user)
+    except AlreadyThere as exc:
+        raise HttpError(409, " ".join(exc.messages)) from None
+    return Status(201, link)
+
+
+@router.delete("/{int:contact_id}/accounts/{int:item_id}", response={204: None, **ERRORS},
+               summary="Unlink a contact from another account", operation_id="contact_account_remove",
+               url_name="contact_account_remove")
+def account_link_remove(request, contact_id: int, item_id: int):
+    user = request.auth
+    contact = get_for_user(Contact, user, contact_id, write=True)
+    link = _visible_links(contact, user).filter(pk=item_id).first()
+    if link is None:
+        raise Http404
+    services.unlink_account(link, by=user)
+    return Status(204, None)

@@ -77,3 +77,19 @@ class ContactFilterForm(ListFilterForm):
         """The account's contacts, including those linked to it as another account."""
         linked = account.contact_links.values("contact_id")
         return queryset.filter(Q(account=account) | Q(pk__in=linked))
+
+
+class AccountLinkForm(forms.ModelForm):
+    """Link the contact to another account: the choices are the accounts the user may see, but its main one."""
+
+    class Meta:
+        model = ContactAccountLink
+        fields = ["account", "role"]
+        widgets = {"account": RecordChooser("accounts:autocomplete")}
+
+    def __init__(self, *args, contact, user, **kwargs):
+        kwargs.setdefault("prefix", "link")
+        kwargs.setdefault("label_suffix", "")
+        kwargs.setdefault("instance", ContactAccountLink(contact=contact))
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = Account.objects.visible_to(user).exclude(pk=contact.account_id)

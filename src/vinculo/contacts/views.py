@@ -1,8 +1,9 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,8 +15,8 @@ from vinculo.core.lists import Column, RecordListView, mark_visible
 from vinculo.core.policy import Parent
 from vinculo.core.views import edit_page, move_to_recycle_bin, visible_history
 
-from . import page
-from .forms import ContactFilterForm, ContactForm
+from . import page, services
+from .forms import AccountLinkForm, ContactFilterForm, ContactForm
 from .models import Contact
 
 # A link to an account the user may see, checked row by row (an EXISTS on the account).
@@ -98,11 +99,8 @@ def _contact_for_page(user, pk):
 def contact_detail(request, pk):
     user = request.user
     contact = _contact_for_page(user, pk)
-    other_accounts = (contact.account_links.filter(VISIBLE_ACCOUNT.q(user, write=False, per_row=True))
-                      .select_related("account"))
     return render(request, "contacts/contact_detail.html", {
-        "contact": contact,
-        "other_accounts": other_accounts,
+        **_accounts_context(contact, user),
         "sections": list(page.sections),
         "history": visible_history(contact, user),
     })
@@ -146,3 +144,61 @@ def contact_delete(request, pk):
     contact = get_for_user(Contact, request.user, pk, write=True)
     move_to_recycle_bin(request, contact)
     return redirect("contacts:list")
+
+
+# ---------- The contact's other accounts (a section of its page, changed in place with htmx) ----------
+
+def _visible_links(contact, user):
+    return (contact.account_links.filter(VISIBLE_ACCOUNT.q(user, write=False, per_row=True))
+            .select_related("account").order_by("account__legal_name", "pk"))
+
+
+def _accounts_context(contact, user, form=None) -> dict:
+    return {
+        "contact": contact,
+        "other_accounts": _visible_links(contact, user),
+        "link_form": (form or AccountLinkForm(contact=contact, user=user)) if contact.editable else None,
+    }
+
+
+def _accounts_response(request, contact, form=None, done=None, refused=None):
+    if request.htmx:
+        return render(request, "contacts/_accounts.html", _accounts_context(contact, request.user, form))
+    if refused:
+        messages.error(request, refused)
+    elif done:
+        messages.success(request, done)
+    return redirect(f"{contact.get_absolute_url()}#accounts")
+
+
+@login_required
+@require_POST
+def account_link_add(request, pk):
+    user = request.user
+    contact = _contact_for_page(user, pk)
+    if not contact.editable:
+        raise PermissionDenied
+    form = AccountLinkForm(request.POST, contact=contact, user=user)
+    refused = done = None
+    if form.is_valid():
+        try:
+            link = services.link_account(form.save(commit=False), by=user)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+            refused = " ".join(exc.messages)
+        else:
+            done, form = _("Linked to %(account)s.") % {"account": link.account}, None
+    else:
+        refused = " ".join(message for errors in form.errors.values() for message in errors)
+    return _accounts_response(request, contact, form, done, refused)
+
+
+@login_required
+@require_POST
+def account_link_remove(request, pk, link_pk):
+    user = request.user
+    contact = _contact_for_page(user, pk)
+    link = get_object_or_404(_visible_links(contact, user), pk=link_pk)
+    services.unlink_account(link, by=user)
+    return _accounts_response(request, contact, done=_("No longer linked to %(account)s.") % {"account": link.account})

@@ -141,6 +141,8 @@ class ContractOut(RecordOut):
     renewal_type: str
     notice_days: int
     renewal_decision_date: date | None = Field(description="The expiry less the notice period.")
+    renewal_due: bool = Field(description="Whether the renewal is alerted today: an active contract, from 30 days "
+                                          "before its decision date up to its expiry.")
     days_to_expiry: int | None = Field(description="Negative once expired; null without an expiry.")
     status: str
     value: Decimal | None
@@ -151,6 +153,10 @@ class ContractOut(RecordOut):
     @staticmethod
     def resolve_days_to_expiry(contract):
         return contract.days_to_expiry(clock.today())
+
+    @staticmethod
+    def resolve_renewal_due(contract):
+        return contract.renewal_due_on(clock.today())
 
 
 class ContractIn(InputSchema):
@@ -186,6 +192,8 @@ class ContractFilters(FilterSchema):
     expiring_within: int | None = Field(
         None, ge=0, le=36500, description="Active contracts expiring between today and this many days from today."
     )
+    renewal_due: bool | None = Field(None, description="Active contracts whose renewal is alerted today (true), or "
+                                                       "the others (false); see `renewal_due` in the answer.")
     start_date_from: date | None = Field(None, description=FROM)
     start_date_to: date | None = Field(None, description=TO)
     end_date_from: date | None = Field(None, description=FROM)
@@ -209,7 +217,10 @@ class ContractAPI(AccountRecordAPI):
     def filter(self, queryset, filters):
         queryset = super().filter(queryset, filters)
         if filters.expiring_within is not None:
-            queryset = queryset.renewals_due(clock.today(), within_days=filters.expiring_within)
+            queryset = queryset.expiring_within(clock.today(), filters.expiring_within)
+        if filters.renewal_due is not None:
+            due = Contract.objects.renewals_due(clock.today()).values("pk")
+            queryset = queryset.filter(pk__in=due) if filters.renewal_due else queryset.exclude(pk__in=due)
         return queryset
 
 

@@ -272,7 +272,7 @@ class ContractFilterForm(AccountRecordFilterForm):
     )
 
     def filter_expiring(self, queryset, days):
-        return queryset.renewals_due(clock.today(), within_days=days)
+        return queryset.expiring_within(clock.today(), days)
 
 
 class InvoiceFilterForm(AccountRecordFilterForm):

@@ -55,12 +55,39 @@ class CustomerAsset(AccountRecord):
         return f"{self.product_name} ({self.serial_number})" if self.serial_number else self.product_name
 
 
+# The renewal alert opens this many days before a contract's decision date (its expiry less its notice
+# period), so that the renewal can still be prepared: with the usual 30 days' notice, 60 days before expiry.
+RENEWAL_ALERT_LEAD_DAYS = 30
+
+
+class DaysBefore(models.Func):
+    """`date` less `days` days (an integer expression), computed by the database: the decision date of each
+    contract in a filter. PostgreSQL subtracts an integer from a date; SQLite has its date modifiers."""
+
+    output_field = models.DateField()
+    arity = 2
+    template = "(%(expressions)s)"
+    arg_joiner = " - "
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="date(%(expressions)s || ' days')",
+                           arg_joiner=", '-' || ", **extra_context)
+
+
 class ContractQuerySet(RecordQuerySet):
-    def renewals_due(self, today, within_days: int = 60):
-        """Active contracts whose expiry falls between today and `within_days` from today."""
+    def expiring_within(self, today, days: int):
+        """Active contracts whose expiry falls between today and `days` from today (both included)."""
         return self.filter(
-            status=Contract.Status.ACTIVE, end_date__gte=today, end_date__lte=today + timedelta(days=within_days)
+            status=Contract.Status.ACTIVE, end_date__gte=today, end_date__lte=today + timedelta(days=days)
         )
+
+    def renewals_due(self, today):
+        """Active contracts whose renewal alert is open today: from RENEWAL_ALERT_LEAD_DAYS days before their
+        decision date (expiry less notice period) up to their expiry, both included (see
+        `Contract.renewal_due_on`). Open-ended contracts have nothing to renew."""
+        alert_from = DaysBefore("end_date", models.F("notice_days") + RENEWAL_ALERT_LEAD_DAYS)
+        return self.filter(status=Contract.Status.ACTIVE, end_date__gte=today).alias(
+            renewal_alert_from=alert_from).filter(renewal_alert_from__lte=today)
 
 
 class Contract(AccountRecord):
@@ -131,6 +158,18 @@ class Contract(AccountRecord):
     @property
     def renewal_decision_date(self):
         return self.end_date - timedelta(days=self.notice_days) if self.end_date else None
+
+    @property
+    def renewal_alert_from(self):
+        """The first day the renewal is alerted: RENEWAL_ALERT_LEAD_DAYS before the decision date."""
+        decision = self.renewal_decision_date
+        return decision - timedelta(days=RENEWAL_ALERT_LEAD_DAYS) if decision else None
+
+    def renewal_due_on(self, today) -> bool:
+        """Whether the renewal is alerted on `today`: an active contract, from its alert date to its expiry
+        (the same rule as `Contract.objects.renewals_due`)."""
+        return (self.status == self.Status.ACTIVE and self.end_date is not None
+                and self.renewal_alert_from <= today <= self.end_date)
 
 
 class Note(SubjectRecord):

@@ -9,26 +9,26 @@ from django.utils.translation import gettext_lazy as _
 from vinculo.accounts.models import Account, Invoice, Payment
 from vinculo.accounts.page import RelatedList, RelatedPage, register
 
-from .models import ContentDelivery, Contract, CustomerAsset, Document, DocumentVersion, Note
+from .models import ContentDelivery, Contract, CustomerAsset, DaysBefore, Document, DocumentVersion, Note
 
-ALERT_WINDOW_DAYS = 60
 RENEWAL_ALERTS_SHOWN = 5  # the alerts template slices to the same number
 
 
 def _contract_rows(account, today):
-    # Renewals due first (so the alerts come from the first page), then the other current contracts by
-    # expiry, then the expired ones, latest first.
-    due = Contract.objects.renewals_due(today, within_days=ALERT_WINDOW_DAYS).filter(pk=OuterRef("pk"))
+    # Renewals due first, the soonest decision first (so the alerts come from the first page), then the other
+    # current contracts by expiry, then the expired ones, latest first.
+    due = Contract.objects.renewals_due(today).filter(pk=OuterRef("pk"))
     return (
         Contract.objects.filter(account=account).select_related("contact")
         .annotate(
             renewal_due=Exists(due),
             expired=Case(When(end_date__lt=today, then=True), default=False),
             current_end=Case(When(end_date__gte=today, then=F("end_date"))),
+            decide_by=Case(When(renewal_due=True, then=DaysBefore("end_date", F("notice_days")))),
         )
         .order_by(
-            "-renewal_due", "expired", F("current_end").asc(nulls_last=True), F("end_date").desc(nulls_last=True),
-            "-pk",
+            "-renewal_due", F("decide_by").asc(nulls_last=True), "expired", F("current_end").asc(nulls_last=True),
+            F("end_date").desc(nulls_last=True), "-pk",
         )
     )
 
@@ -64,13 +64,13 @@ class ContractList(RelatedList):
     alerts_template = "customer360/_renewal_alerts.html"
 
     def alerts(self, account: Account, today: date, page: RelatedPage) -> list[Contract]:
-        """The contracts to renew within the alert window (one more than shown, to tell whether there are more).
+        """The contracts whose renewal alert is open (one more than shown, to tell whether there are more).
         They lead the first page of the contracts list, so only another page needs a query."""
         if page.number == 1:
             return [contract for contract in page.rows if contract.renewal_due][:RENEWAL_ALERTS_SHOWN + 1]
         due = list(
-            Contract.objects.renewals_due(today, within_days=ALERT_WINDOW_DAYS).filter(account=account)
-            .order_by("end_date", "pk")[:RENEWAL_ALERTS_SHOWN + 1]
+            Contract.objects.renewals_due(today).filter(account=account)
+            .order_by(DaysBefore("end_date", F("notice_days")), "end_date", "pk")[:RENEWAL_ALERTS_SHOWN + 1]
         )
         for contract in due:
             _decorate_contract(contract, today)

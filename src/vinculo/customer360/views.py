@@ -29,9 +29,6 @@ from vinculo.core.views import move_to_recycle_bin, visible_history
 from . import forms, services
 from .models import ContentDelivery, Contract, CustomerAsset, Document, DocumentVersion, Note
 
-# Contracts expiring within this many days are flagged in lists and on their page.
-RENEWAL_WINDOW_DAYS = 60
-
 
 def _label(model, name):
     return capfirst(model._meta.get_field(name).verbose_name)
@@ -244,8 +241,7 @@ def _flag_renewals(contracts, today):
     for contract in contracts:
         days = contract.days_to_expiry(today)
         contract.days_left = days
-        contract.renewal_due = (contract.status == Contract.Status.ACTIVE and days is not None
-                                and 0 <= days <= RENEWAL_WINDOW_DAYS)
+        contract.renewal_due = contract.renewal_due_on(today)
     return contracts
 
 

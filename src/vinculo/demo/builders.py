@@ -360,7 +360,7 @@ class _Builder:
         return [
             Address(
                 account=account, kind=kind, street=self.pools.street(city.country), city=city.name,
-                region=city.region, postal_code=self.pools.postal_code(city), country=city.country,
+                municipality=city.name, province=city.province, region=city.region, postal_code=self.pools.postal_code(city), country=city.country,
                 created_by=account.owner, updated_by=account.owner,
             )
             for kind in kinds

@@ -29,41 +29,42 @@ class City:
     area_code: str
     postal_prefix: str = ""
     country: str = "CL"
+    province: str = ""  # the provincia (both countries have them); the comuna or municipio is the city
 
 
 CITIES = {
     "norte": [
-        City("Antofagasta", "Región de Antofagasta", "Antofagasta", "55"),
-        City("Calama", "Región de Antofagasta", "Antofagasta", "55"),
-        City("Iquique", "Región de Tarapacá", "Arica y Tarapacá", "57"),
-        City("Arica", "Región de Arica y Parinacota", "Arica y Tarapacá", "58"),
-        City("Copiapó", "Región de Atacama", "Atacama y Coquimbo", "52"),
-        City("La Serena", "Región de Coquimbo", "Atacama y Coquimbo", "51"),
+        City("Antofagasta", "Región de Antofagasta", "Antofagasta", "55", province="Antofagasta"),
+        City("Calama", "Región de Antofagasta", "Antofagasta", "55", province="El Loa"),
+        City("Iquique", "Región de Tarapacá", "Arica y Tarapacá", "57", province="Iquique"),
+        City("Arica", "Región de Arica y Parinacota", "Arica y Tarapacá", "58", province="Arica"),
+        City("Copiapó", "Región de Atacama", "Atacama y Coquimbo", "52", province="Copiapó"),
+        City("La Serena", "Región de Coquimbo", "Atacama y Coquimbo", "51", province="Elqui"),
     ],
     "centro": [
-        City("Santiago", "Región Metropolitana", "Metropolitana", "2"),
-        City("Santiago", "Región Metropolitana", "Metropolitana", "2"),
-        City("Valparaíso", "Región de Valparaíso", "Valparaíso", "32"),
-        City("Viña del Mar", "Región de Valparaíso", "Valparaíso", "32"),
-        City("Rancagua", "Región de O'Higgins", "O'Higgins y Maule", "72"),
-        City("Talca", "Región del Maule", "O'Higgins y Maule", "71"),
+        City("Santiago", "Región Metropolitana", "Metropolitana", "2", province="Santiago"),
+        City("Santiago", "Región Metropolitana", "Metropolitana", "2", province="Santiago"),
+        City("Valparaíso", "Región de Valparaíso", "Valparaíso", "32", province="Valparaíso"),
+        City("Viña del Mar", "Región de Valparaíso", "Valparaíso", "32", province="Valparaíso"),
+        City("Rancagua", "Región de O'Higgins", "O'Higgins y Maule", "72", province="Cachapoal"),
+        City("Talca", "Región del Maule", "O'Higgins y Maule", "71", province="Talca"),
     ],
     "sur": [
-        City("Concepción", "Región del Biobío", "Biobío y Ñuble", "41"),
-        City("Chillán", "Región de Ñuble", "Biobío y Ñuble", "42"),
-        City("Temuco", "Región de La Araucanía", "Araucanía y Los Ríos", "45"),
-        City("Valdivia", "Región de Los Ríos", "Araucanía y Los Ríos", "63"),
-        City("Puerto Montt", "Región de Los Lagos", "Los Lagos y Magallanes", "65"),
-        City("Punta Arenas", "Región de Magallanes", "Los Lagos y Magallanes", "61"),
+        City("Concepción", "Región del Biobío", "Biobío y Ñuble", "41", province="Concepción"),
+        City("Chillán", "Región de Ñuble", "Biobío y Ñuble", "42", province="Diguillín"),
+        City("Temuco", "Región de La Araucanía", "Araucanía y Los Ríos", "45", province="Cautín"),
+        City("Valdivia", "Región de Los Ríos", "Araucanía y Los Ríos", "63", province="Valdivia"),
+        City("Puerto Montt", "Región de Los Lagos", "Los Lagos y Magallanes", "65", province="Llanquihue"),
+        City("Punta Arenas", "Región de Magallanes", "Los Lagos y Magallanes", "61", province="Magallanes"),
     ],
     "espana": [
-        City("Madrid", "Comunidad de Madrid", "Madrid", "91", "28", "ES"),
-        City("Madrid", "Comunidad de Madrid", "Madrid", "91", "28", "ES"),
-        City("Barcelona", "Cataluña", "Cataluña", "93", "08", "ES"),
-        City("Sevilla", "Andalucía", "Andalucía", "95", "41", "ES"),
-        City("Málaga", "Andalucía", "Andalucía", "95", "29", "ES"),
-        City("Valencia", "Comunitat Valenciana", "Comunidad Valenciana", "96", "46", "ES"),
-        City("Bilbao", "País Vasco", "País Vasco", "94", "48", "ES"),
+        City("Madrid", "Comunidad de Madrid", "Madrid", "91", "28", "ES", province="Madrid"),
+        City("Madrid", "Comunidad de Madrid", "Madrid", "91", "28", "ES", province="Madrid"),
+        City("Barcelona", "Cataluña", "Cataluña", "93", "08", "ES", province="Barcelona"),
+        City("Sevilla", "Andalucía", "Andalucía", "95", "41", "ES", province="Sevilla"),
+        City("Málaga", "Andalucía", "Andalucía", "95", "29", "ES", province="Málaga"),
+        City("Valencia", "Comunitat Valenciana", "Comunidad Valenciana", "96", "46", "ES", province="Valencia"),
+        City("Bilbao", "País Vasco", "País Vasco", "94", "48", "ES", province="Bizkaia"),
     ],
 }
 

@@ -275,7 +275,7 @@ class RecordBuilder:
             for _ in range(contract_count):
                 records[Contract] += self._contracts(context)
             if plan.rich:
-                records[Contract].append(self._expiring_contract(context))
+                records[Contract] += self._expiring_contracts(context)
             invoices = self._invoices(context, plan)
             if plan.rich:
                 _leave_unpaid(invoices, self.today)
@@ -369,19 +369,30 @@ class RecordBuilder:
             contract.status = Contract.Status.RENEWED
             start = end + timedelta(days=1)
 
-    def _expiring_contract(self, context) -> Contract:
-        """The renewal the rich account's page alerts about: it expires in about a month."""
-        end = self.today + timedelta(days=30)
-        start = end - timedelta(days=2 * 365 - 1)
+    def _expiring_contracts(self, context) -> list[Contract]:
+        """The renewals the rich account's page alerts about, one per kind of notice period: a maintenance
+        contract expiring in about a month (45 days' notice: its decision date has passed) and a supply
+        agreement expiring in 100 days with 90 days' notice, alerted for its own decision date in 10 days
+        (a fixed 60-day window would not show it yet)."""
         contact = context.people.contact(self.rng, BUYING_DEPARTMENTS)
-        contract = Contract(
-            account_id=context.pk, contract_type=Contract.Type.MAINTENANCE, start_date=start, end_date=end,
-            number=f"CT-{start.year}-{self._next('contract'):05d}", status=Contract.Status.ACTIVE,
-            description="Mantención preventiva de bombas de pulpa, planta concentradora",
-            renewal_type=Contract.Renewal.MANUAL, notice_days=45, contact_id=contact.pk if contact else None,
-            value=context.money(context.yearly_spend * Decimal("0.8")), currency=context.currency,
-        )
-        return self._stamp(contract, context, self._moment(context, start))
+        contracts = []
+        for days_left, notice, contract_type, description, share in (
+            (30, 45, Contract.Type.MAINTENANCE, "Mantención preventiva de bombas de pulpa, planta concentradora",
+             Decimal("0.8")),
+            (100, 90, Contract.Type.SUPPLY, "Suministro de repuestos críticos, contrato marco de tres años",
+             Decimal("1.5")),
+        ):
+            end = self.today + timedelta(days=days_left)
+            start = end - timedelta(days=2 * 365 - 1)
+            contract = Contract(
+                account_id=context.pk, contract_type=contract_type, start_date=start, end_date=end,
+                number=f"CT-{start.year}-{self._next('contract'):05d}", status=Contract.Status.ACTIVE,
+                description=description, renewal_type=Contract.Renewal.MANUAL, notice_days=notice,
+                contact_id=contact.pk if contact else None,
+                value=context.money(context.yearly_spend * share), currency=context.currency,
+            )
+            contracts.append(self._stamp(contract, context, self._moment(context, start)))
+        return contracts
 
     def _invoices(self, context, plan: Plan) -> list[tuple[Invoice, list[Payment]]]:
         rng = self.rng

@@ -199,10 +199,13 @@ def test_accounts_without_children_offer_no_roll_up(client, org):
 
 # ---------- Alerts ----------
 
-def test_alerts_show_renewals_due_within_60_days_and_overdue_invoices(client, org):
+def test_alerts_show_renewals_by_notice_period_and_overdue_invoices(client, org):
     account = org.north_account
     ContractFactory(account=account, number="CT-SOON", end_date=TODAY + datetime.timedelta(days=30))
-    ContractFactory(account=account, number="CT-LATER", end_date=TODAY + datetime.timedelta(days=90))
+    # 30 days' notice: alerted from 60 days before expiry; 90 days' notice: from 120 days before.
+    ContractFactory(account=account, number="CT-LATER", end_date=TODAY + datetime.timedelta(days=90), notice_days=30)
+    ContractFactory(account=account, number="CT-NOTICE90", end_date=TODAY + datetime.timedelta(days=90),
+                    notice_days=90)
     InvoiceFactory(account=account, number="F-LATE", issue_date=datetime.date(2026, 3, 1),
                    due_date=datetime.date(2026, 4, 1), amount=Decimal("750000"))
     html = page_html(client, org.vendedor_norte, account)
@@ -210,6 +213,7 @@ def test_alerts_show_renewals_due_within_60_days_and_overdue_invoices(client, or
     assert "CT-SOON" in alerts
     assert "in 30 days" in alerts
     assert "CT-LATER" not in alerts
+    assert "CT-NOTICE90" in alerts and "in 90 days" in alerts
     assert "1 overdue invoice" in alerts
     assert en_money(Decimal("750000")) in alerts
 

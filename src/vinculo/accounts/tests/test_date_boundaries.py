@@ -1,14 +1,16 @@
 """Every day that decides a dated rule of accounts, on every channel that applies it.
 
 The rules, as users read them:
-- a renewal is due when an active contract expires today or within the next 60 days (day 60 included,
-  day 61 not, yesterday not);
+- a contract's renewal is alerted from 30 days before its decision date (its expiry less its notice period)
+  up to its expiry, while it is active: with the usual 30 days' notice from day 60 before expiry (day 60
+  included, day 61 not, yesterday not), with 90 days' notice from day 120, with none from day 30;
 - an invoice is overdue when it is issued, not fully paid, and its due date is before today (due today
   is not overdue yet);
 - a contract's renewal must be decided by its expiry less its notice period.
 
 "Today" is the local date of `core.clock`, frozen here at Friday 15 May 2026, noon in Santiago. Every date
-below is written out by hand: 15 May + 59 days = 13 July (16 days to 31 May, 30 in June, 13 in July).
+below is written out by hand: 15 May + 59 days = 13 July (16 days to 31 May, 30 in June, 13 in July);
+15 May + 120 days = 12 September (+ 31 in July, 31 in August, 12 in September).
 """
 
 import datetime
@@ -63,10 +65,10 @@ def alerts_of(html: str) -> str:
     return html[html.index('class="c360-alerts"'):html.index('class="section-nav"')]
 
 
-# ---------- Renewal window: today … today + 60 days ----------
+# ---------- Renewal window with the usual 30 days' notice: today … today + 60 days ----------
 
 RENEWALS = {
-    # number: (end date, status, due for renewal?)
+    # number: (end date, status, due for renewal?); the factory's notice period, 30 days
     "CT-YESTERDAY": (D(2026, 5, 14), Contract.Status.ACTIVE, False),  # expired yesterday
     "CT-TODAY": (D(2026, 5, 15), Contract.Status.ACTIVE, True),  # day 0
     "CT-IN59": (D(2026, 7, 13), Contract.Status.ACTIVE, True),
@@ -89,7 +91,7 @@ def contracts(org):
 def test_renewal_alerts_on_the_account_page_cover_day_0_to_day_60(client, org, contracts):
     html = get_html(client, org.vendedor_norte, org.north_account.get_absolute_url()).content.decode()
     alerts = alerts_of(html)
-    assert "Contract renewals due within 60 days" in alerts
+    assert "Contract renewals to decide" in alerts
     shown = [number for number in RENEWALS if number in alerts]
     assert shown == DUE
     assert "expires today" in alerts
@@ -135,6 +137,14 @@ def test_expiring_within_60_days_filter_and_api_include_day_0_and_day_60_only(cl
     assert sorted(Contract.objects.renewals_due(D(2026, 5, 15)).values_list("number", flat=True)) == sorted(DUE)
 
 
+def test_api_flags_and_filters_the_renewals_due(org, contracts):
+    api = ApiClient(org.vendedor_norte)
+    flags = {item["number"]: item["renewal_due"] for item in api.get("/contracts", limit=50).json()["items"]}
+    assert flags == {number: due for number, (_end, _status, due) in RENEWALS.items()}
+    assert sorted(item["number"] for item in api.get("/contracts", renewal_due="true").json()["items"]) == sorted(DUE)
+    assert len(api.get("/contracts", renewal_due="false").json()["items"]) == len(RENEWALS) - len(DUE)
+
+
 def test_api_days_to_expiry_counts_from_today(org, contracts):
     items = ApiClient(org.vendedor_norte).get("/contracts", limit=50).json()["items"]
     days = {item["number"]: item["days_to_expiry"] for item in items}
@@ -147,6 +157,78 @@ def test_the_window_moves_with_the_clock(client, org, monkeypatch):
     assert "CT-JULY15" not in alerts_of(get_html(client, org.vendedor_norte, url).content.decode())
     at(monkeypatch, datetime.datetime(2026, 5, 16, 9, 0, tzinfo=SANTIAGO))  # 15 July is now day 60
     assert "CT-JULY15" in alerts_of(get_html(client, org.vendedor_norte, url).content.decode())
+
+
+# ---------- Each contract's own notice period: alerted from 30 days before expiry − notice days ----------
+
+NOTICES = {
+    # number: (end date, notice days, due for renewal today?) — the alert opens on end − notice − 30 days.
+    "CT-N90-IN":  (D(2026, 9, 11), 90, True),  # decide by 13 June, alert from 14 May: inside
+    "CT-N90-AT":  (D(2026, 9, 12), 90, True),  # decide by 14 June, alert from 15 May: its first day
+    "CT-N90-OUT": (D(2026, 9, 13), 90, False),  # alert from 16 May: not yet
+    "CT-N90-IN90": (D(2026, 8, 13), 90, True),  # 90 days to expiry, decide by today: a 60-day window would miss it
+    "CT-N30-AT":  (D(2026, 7, 14), 30, True),  # decide by 14 June, alert from 15 May
+    "CT-N30-OUT": (D(2026, 7, 15), 30, False),  # a 90-day notice would alert it; 30 days do not yet
+    "CT-N0-AT":   (D(2026, 6, 14), 0, True),  # no notice: decide on the last day, alert from 15 May
+    "CT-N0-OUT":  (D(2026, 6, 15), 0, False),
+    "CT-N90-PAST": (D(2026, 6, 1), 90, True),  # decision date (3 March) passed: alerted until it expires
+}
+
+
+@pytest.fixture
+def notices(org):
+    return {
+        number: ContractFactory(account=org.north_account, number=number, start_date=D(2025, 1, 1), end_date=end,
+                                notice_days=notice)
+        for number, (end, notice, _due) in NOTICES.items()
+    }
+
+
+def test_each_contract_is_alerted_from_30_days_before_its_own_decision_date(org, notices):
+    today = D(2026, 5, 15)
+    due = sorted(number for number, (_end, _notice, due) in NOTICES.items() if due)
+    assert sorted(Contract.objects.renewals_due(today).values_list("number", flat=True)) == due
+    assert {number: contract.renewal_due_on(today) for number, contract in notices.items()} == {
+        number: due for number, (_end, _notice, due) in NOTICES.items()}
+
+
+def test_every_channel_alerts_the_renewals_by_notice_period(client, org, notices):
+    due = [number for number, (_end, _notice, due) in NOTICES.items() if due]
+    listing = get_html(client, org.vendedor_norte, reverse("accounts:contract_list"))
+    assert {contract.number: contract.renewal_due for contract in listing.context["object_list"]} == {
+        number: due for number, (_end, _notice, due) in NOTICES.items()}
+    items = ApiClient(org.vendedor_norte).get("/contracts", renewal_due="true", limit=50).json()["items"]
+    assert sorted(item["number"] for item in items) == sorted(due)
+    html = get_html(client, org.vendedor_norte, org.north_account.get_absolute_url()).content.decode()
+    section = html[html.index('id="contracts"'):html.index('id="invoices"')]
+    assert sorted(number for number in NOTICES if "row-warning" in row_of(section + "</tr>", f">{number}<")) == sorted(due)
+
+
+def test_the_alert_names_each_decision_date_soonest_first(client, org, notices):
+    response = get_html(client, org.vendedor_norte, org.north_account.get_absolute_url())
+    alerts = alerts_of(response.content.decode())
+    # Five shown of six, by decision date: 3 March (passed), 15 May (today), 13 June, then two of 14 June.
+    assert re.findall(r"CT-N[0-9A-Z-]+", alerts)[:3] == ["CT-N90-PAST", "CT-N90-IN90", "CT-N90-IN"]
+    assert "decision was due March 3, 2026" in alerts
+    assert "decide by May 15, 2026" in alerts and "decide by June 13, 2026" in alerts
+    assert "90 days notice" in alerts
+    assert "More renewals in the contracts list" in alerts
+
+
+@pytest.mark.parametrize("moment, due", [
+    (datetime.datetime(2026, 5, 14, 23, 59, tzinfo=SANTIAGO), False),  # the day before the alert opens
+    (datetime.datetime(2026, 5, 15, 0, 1, tzinfo=SANTIAGO), True),  # end − 90 − 30 days
+    (datetime.datetime(2026, 6, 14, 12, 0, tzinfo=SANTIAGO), True),  # the decision date
+    (datetime.datetime(2026, 9, 12, 12, 0, tzinfo=SANTIAGO), True),  # the expiry
+    (datetime.datetime(2026, 9, 13, 0, 1, tzinfo=SANTIAGO), False),  # expired
+])
+def test_a_90_day_notice_contract_is_alerted_from_120_days_before_expiry(client, org, monkeypatch, moment, due):
+    contract = ContractFactory(account=org.north_account, number="CT-N90", end_date=D(2026, 9, 12), notice_days=90)
+    at(monkeypatch, moment)
+    assert Contract.objects.renewals_due(clock.today()).filter(pk=contract.pk).exists() is due
+    assert ApiClient(org.vendedor_norte).get(f"/contracts/{contract.pk}").json()["renewal_due"] is due
+    html = get_html(client, org.vendedor_norte, org.north_account.get_absolute_url()).content.decode()
+    assert ("CT-N90" in alerts_of(html)) is due
 
 
 # ---------- Notice period: the renewal is decided by expiry − notice days ----------

@@ -148,8 +148,9 @@ def test_minera_atacama_is_the_richest_account_with_a_renewal_due_and_an_overdue
     minera = Account.objects.get(legal_name="Minera Atacama SpA")
     busiest = Activity.objects.values("account").annotate(n=Count("pk")).order_by("-n").first()
 
-    renewals = Contract.objects.renewals_due(today, within_days=60).filter(account=minera)
-    assert 30 in [contract.days_to_expiry(today) for contract in renewals]
+    renewals = Contract.objects.renewals_due(today).filter(account=minera)
+    # Both kinds of notice period: 45 days (expires in 30) and 90 days (expires in 100, decided in 10).
+    assert {(contract.days_to_expiry(today), contract.notice_days) for contract in renewals} >= {(30, 45), (100, 90)}
     assert Invoice.objects.overdue(today).filter(account=minera).exists()
     assert busiest["account"] == minera.pk and busiest["n"] >= 400
     assert minera.notes.count() >= 20 and minera.customerassets.count() >= 10
