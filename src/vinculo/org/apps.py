@@ -7,12 +7,16 @@ class OrgConfig(AppConfig):
     verbose_name = _("Organisation")
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in, user_logged_out
+
         from vinculo.core import access, money, nav
         from vinculo.core.api import routers
 
-        from . import api
+        from . import api, sessions
         from .models import ExchangeRate, OrgDefault
 
+        user_logged_in.connect(sessions.record_sign_in, dispatch_uid="org.record_sign_in")
+        user_logged_out.connect(sessions.record_sign_out, dispatch_uid="org.record_sign_out")
         access.org_defaults_source = OrgDefault.levels
         money.register_rate_table(ExchangeRate)
 
