@@ -12,10 +12,11 @@ class OrgConfig(AppConfig):
         from vinculo.core import access, money, nav
         from vinculo.core.api import routers
 
-        from . import api, sessions
+        from . import api, sessions, twofactor
         from .models import ExchangeRate, OrgDefault
 
         user_logged_in.connect(sessions.record_sign_in, dispatch_uid="org.record_sign_in")
+        user_logged_in.connect(twofactor.on_sign_in, dispatch_uid="org.second_factor_on_sign_in")
         user_logged_out.connect(sessions.record_sign_out, dispatch_uid="org.record_sign_out")
         access.org_defaults_source = OrgDefault.levels
         money.register_rate_table(ExchangeRate)
@@ -26,6 +27,8 @@ class OrgConfig(AppConfig):
             ("exchange_rates", _("Exchange rates"), "org:exchange_rate_list", 230),
         ):
             nav.register(key, label, url_name, order=order, group=nav.MORE, heading=_("Organisation"))
+        nav.register("org_settings", _("Organisation settings"), "org:settings", order=240, group=nav.MORE,
+                     heading=_("Organisation"), permission="org.administer_organisation")
         for prefix, router, order in (("/territories", api.territories, 190), ("/sales-teams", api.sales_teams, 200),
                                       ("/exchange-rates", api.exchange_rates, 210)):
             routers.register(prefix, router, order=order)

@@ -349,6 +349,33 @@ class CompanyProfile(models.Model):
         return profile or cls.objects.create()
 
 
+class OrgSettings(models.Model):
+    """Settings of the whole organisation. One row; `current()` creates it on first use."""
+
+    class SecondFactor(models.TextChoices):
+        OPTIONAL = "optional", _("Optional for everyone")
+        ADMINS = "admins", _("Required for administrators")
+        EVERYONE = "everyone", _("Required for everyone")
+
+    second_factor = models.CharField(
+        _("second factor at sign-in"), max_length=10, choices=SecondFactor.choices, default=SecondFactor.OPTIONAL,
+        help_text=_("Who must sign in with an authenticator app or a passkey besides their password. "
+                    "Administrators are superusers and users who may administer the organisation."))
+
+    class Meta:
+        verbose_name = _("organisation settings")
+        verbose_name_plural = _("organisation settings")
+        permissions = [("administer_organisation", _("Can administer the organisation"))]
+
+    def __str__(self):
+        return str(_("organisation settings"))
+
+    @classmethod
+    def current(cls) -> "OrgSettings":
+        settings_row = cls.objects.order_by("pk").first()
+        return settings_row or cls.objects.create()
+
+
 class ExchangeRate(models.Model):
     """How many units of the base currency (settings VINCULO["BASE_CURRENCY"], CLP) one unit of `currency`
     was worth on `date`. Conversions use the latest rate on or before the day asked for."""

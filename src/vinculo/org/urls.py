@@ -1,9 +1,10 @@
 from django.urls import path
 
-from . import views
+from . import admin_views, views
 
 app_name = "org"
 urlpatterns = [
+    path("settings/", admin_views.settings_page, name="settings"),
     path("territories/", views.territory_list, name="territory_list"),
     path("territories/new/", views.territory_create, name="territory_create"),
     path("territories/apply-rules/", views.territory_apply_rules, name="territory_apply_rules"),
