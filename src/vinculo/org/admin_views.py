@@ -5,12 +5,15 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from . import twofactor
-from .models import OrgSettings
+from . import people, twofactor
+from .admin_forms import ReassignForm, UserAdminForm
+from .models import OrgSettings, User
 
 
 def require_admin(user) -> None:
@@ -54,3 +57,76 @@ def settings_page(request):
         messages.success(request, text)
         return redirect("org:settings")
     return render(request, "org/admin/settings.html", {"form": form}, status=422 if form.errors else 200)
+
+
+# ---------- Users ----------
+
+USERS_PAGE_SIZE = 50
+
+
+def _users_list(query: str, show: str):
+    users = User.objects.select_related("role", "manager", "business_unit", "office")
+    if show != "all":
+        users = users.filter(is_active=show != "inactive")
+    for word in query.split():
+        users = users.filter(Q(username__icontains=word) | Q(first_name__icontains=word)
+                             | Q(last_name__icontains=word) | Q(email__icontains=word))
+    return users.order_by("first_name", "last_name", "username")
+
+
+@login_required
+def user_list(request):
+    require_admin(request.user)
+    query, show = request.GET.get("q", "").strip()[:100], request.GET.get("show", "active")
+    page = Paginator(_users_list(query, show), USERS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "org/admin/user_list.html", {"page": page, "q": query, "show": show})
+
+
+@login_required
+def user_invite(request):
+    require_admin(request.user)
+    form = UserAdminForm(request.POST or None, invite=True)
+    if request.method == "POST" and form.is_valid():
+        user = people.invite(request, form.save(commit=False), by=request.user,
+                             territories=form.cleaned_data["territories"], teams=form.cleaned_data["teams"])
+        messages.success(request, _("%(name)s was invited: an e-mail with a link to choose a password is on its "
+                                    "way to %(email)s.") % {"name": user, "email": user.email})
+        return redirect("org:user_edit", user.pk)
+    return render(request, "org/admin/user_form.html", {"form": form, "invite": True},
+                  status=422 if form.errors else 200)
+
+
+@login_required
+def user_edit(request, pk):
+    require_admin(request.user)
+    user = get_object_or_404(User, pk=pk)
+    form = UserAdminForm(request.POST or None, instance=user)
+    if request.method == "POST" and form.is_valid():
+        if user.pk == request.user.pk and not form.cleaned_data["is_active"]:
+            form.add_error("is_active", _("You cannot deactivate yourself."))
+        else:
+            people.save_user(form.save(commit=False), by=request.user,
+                             territories=form.cleaned_data["territories"], teams=form.cleaned_data["teams"])
+            messages.success(request, _("%(name)s was saved.") % {"name": user})
+            return redirect("org:user_edit", user.pk)
+    return render(request, "org/admin/user_form.html", {
+        "form": form, "person": user, "history": people.history(user),
+        "owned": people.owned_counts(user),
+    }, status=422 if form.errors else 200)
+
+
+@login_required
+def user_reassign(request, pk):
+    """Hand the records of the chosen types that a user owns to another user."""
+    require_admin(request.user)
+    user = get_object_or_404(User, pk=pk)
+    form = ReassignForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        moved = people.reassign(user, form.cleaned_data["to"], form.cleaned_data["kinds"], by=request.user)
+        messages.success(request, ngettext("%(count)d record moved to %(name)s.",
+                                           "%(count)d records moved to %(name)s.", sum(moved.values()))
+                         % {"count": sum(moved.values()), "name": form.cleaned_data["to"]})
+        return redirect("org:user_edit", user.pk)
+    return render(request, "org/admin/user_reassign.html", {
+        "form": form, "person": user, "owned": people.owned_counts(user),
+    }, status=422 if form.errors else 200)

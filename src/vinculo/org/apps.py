@@ -27,6 +27,8 @@ class OrgConfig(AppConfig):
             ("exchange_rates", _("Exchange rates"), "org:exchange_rate_list", 230),
         ):
             nav.register(key, label, url_name, order=order, group=nav.MORE, heading=_("Organisation"))
+        nav.register("org_users", _("Users"), "org:user_list", order=235, group=nav.MORE,
+                     heading=_("Organisation"), permission="org.administer_organisation")
         nav.register("org_settings", _("Organisation settings"), "org:settings", order=240, group=nav.MORE,
                      heading=_("Organisation"), permission="org.administer_organisation")
         for prefix, router, order in (("/territories", api.territories, 190), ("/sales-teams", api.sales_teams, 200),
