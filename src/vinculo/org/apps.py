@@ -12,7 +12,7 @@ class OrgConfig(AppConfig):
         from vinculo.core import access, money, nav
         from vinculo.core.api import routers
 
-        from . import api, sessions, twofactor
+        from . import api, people_api, sessions, twofactor
         from .models import ExchangeRate, OrgDefault
 
         user_logged_in.connect(sessions.record_sign_in, dispatch_uid="org.record_sign_in")
@@ -33,4 +33,10 @@ class OrgConfig(AppConfig):
                      heading=_("Organisation"), permission="org.administer_organisation")
         for prefix, router, order in (("/territories", api.territories, 190), ("/sales-teams", api.sales_teams, 200),
                                       ("/exchange-rates", api.exchange_rates, 210)):
+            routers.register(prefix, router, order=order)
+        for prefix, router, order in (("/me", people_api.me, 170), ("/users", people_api.users, 171),
+                                      ("/roles", people_api.roles, 172),
+                                      ("/business-units", people_api.business_units, 173),
+                                      ("/offices", people_api.offices, 174),
+                                      ("/org-defaults", people_api.org_defaults, 175)):
             routers.register(prefix, router, order=order)
