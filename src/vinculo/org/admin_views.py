@@ -8,10 +8,14 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 
-from . import people, twofactor
+from vinculo.core.access import AccessLevel
+
+from . import access_defaults, people, twofactor
 from .admin_forms import ReassignForm, UserAdminForm
 from .models import OrgSettings, User
 
@@ -130,3 +134,38 @@ def user_reassign(request, pk):
     return render(request, "org/admin/user_reassign.html", {
         "form": form, "person": user, "owned": people.owned_counts(user),
     }, status=422 if form.errors else 200)
+
+
+# ---------- Org-wide defaults ----------
+
+class AccessDefaultForm(forms.Form):
+    record_type = forms.CharField(widget=forms.HiddenInput)
+    access = forms.ChoiceField(label=_lazy("Access"), choices=AccessLevel.choices)
+
+    def clean_record_type(self):
+        row = access_defaults.row_for(self.cleaned_data["record_type"])
+        if row is None:
+            raise forms.ValidationError(_("This record type has no org-wide default."), code="unknown_type")
+        return row
+
+
+@login_required
+def access_defaults_page(request):
+    """The levels per record type; a change is first shown with how many records it touches, then applied
+    when confirmed."""
+    require_admin(request.user)
+    confirm = None
+    if request.method == "POST":
+        form = AccessDefaultForm(request.POST)
+        if form.is_valid():
+            row, level = form.cleaned_data["record_type"], form.cleaned_data["access"]
+            if request.POST.get("confirm") == "yes":
+                access_defaults.change(row, level, by=request.user)
+                messages.success(request, _("%(types)s: the org-wide default is now “%(level)s”.") % {
+                    "types": capfirst(row.label), "level": AccessLevel(level).label})
+                return redirect("org:access_defaults")
+            confirm = {"row": row, "level": level, "level_label": AccessLevel(level).label,
+                       "count": access_defaults.records_affected(row, level)}
+    return render(request, "org/admin/access_defaults.html", {
+        "rows": access_defaults.rows(), "levels": AccessLevel.choices, "confirm": confirm,
+    })

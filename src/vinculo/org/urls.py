@@ -5,6 +5,7 @@ from . import admin_views, views
 app_name = "org"
 urlpatterns = [
     path("settings/", admin_views.settings_page, name="settings"),
+    path("access-defaults/", admin_views.access_defaults_page, name="access_defaults"),
     path("users/", admin_views.user_list, name="user_list"),
     path("users/invite/", admin_views.user_invite, name="user_invite"),
     path("users/<int:pk>/", admin_views.user_edit, name="user_edit"),
