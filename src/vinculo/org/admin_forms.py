@@ -4,8 +4,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .forms import territory_label, tree_order
-from .models import SalesTeam, Territory, User
+from .forms import INDENT, territory_label, tree_order
+from .models import BusinessUnit, Office, Role, SalesTeam, Territory, User
 from .people import owned_types
 
 
@@ -69,3 +69,42 @@ class ReassignForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["to"].queryset = User.objects.filter(is_active=True).exclude(pk=user.pk)
         self.fields["kinds"].choices = [(kind.key, kind.model._meta.verbose_name_plural) for kind in owned_types()]
+
+
+class RoleForm(forms.ModelForm):
+    class Meta:
+        model = Role
+        fields = ["name", "parent"]
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        roles = Role.objects.exclude(path__startswith=self.instance.path) if self.instance.pk else Role.objects.all()
+        self.fields["parent"].queryset = roles
+        self.fields["parent"].label_from_instance = lambda role: INDENT * role.depth + role.name
+
+
+class BusinessUnitForm(forms.ModelForm):
+    class Meta:
+        model = BusinessUnit
+        fields = ["name", "code"]
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class OfficeForm(forms.ModelForm):
+    class Meta:
+        model = Office
+        fields = ["name", "city", "country", "business_unit"]
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def clean_country(self):
+        country = self.cleaned_data["country"].strip().upper()
+        if len(country) != 2 or not country.isalpha():
+            raise ValidationError(_("Give a two-letter country code, e.g. CL."), code="country")
+        return country

@@ -6,7 +6,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -16,8 +17,9 @@ from django.utils.translation import ngettext
 from vinculo.core.access import AccessLevel
 
 from . import access_defaults, people, twofactor
-from .admin_forms import ReassignForm, UserAdminForm
-from .models import OrgSettings, User
+from .admin_forms import BusinessUnitForm, OfficeForm, ReassignForm, RoleForm, UserAdminForm
+from .forms import tree_order
+from .models import BusinessUnit, Office, OrgSettings, Role, User
 
 
 def require_admin(user) -> None:
@@ -169,3 +171,34 @@ def access_defaults_page(request):
     return render(request, "org/admin/access_defaults.html", {
         "rows": access_defaults.rows(), "levels": AccessLevel.choices, "confirm": confirm,
     })
+
+
+# ---------- Roles, business units, offices ----------
+
+STRUCTURE_FORMS = {"role": (RoleForm, Role), "business_unit": (BusinessUnitForm, BusinessUnit),
+                   "office": (OfficeForm, Office)}
+
+
+@login_required
+def structure(request, kind=None, pk=None):
+    """The role hierarchy as a tree, the business units and the offices; each added or changed on this page
+    (`kind` and `pk` name the one being edited), every change in its history."""
+    require_admin(request.user)
+    forms_ = {key: form_class(prefix=key) for key, (form_class, _model) in STRUCTURE_FORMS.items()}
+    editing = None
+    if kind is not None:
+        if kind not in STRUCTURE_FORMS:
+            raise Http404
+        form_class, model = STRUCTURE_FORMS[kind]
+        editing = get_object_or_404(model, pk=pk) if pk is not None else None
+        forms_[kind] = form_class(request.POST or None, instance=editing, prefix=kind)
+        if request.method == "POST" and forms_[kind].is_valid():
+            people.save_structure(forms_[kind], by=request.user)
+            messages.success(request, _("“%(name)s” saved.") % {"name": forms_[kind].instance})
+            return redirect("org:structure")
+    roles = tree_order(Role.objects.annotate(user_count=Count("users")))
+    return render(request, "org/admin/structure.html", {
+        "roles": roles, "units": BusinessUnit.objects.all(),
+        "offices": Office.objects.select_related("business_unit"), "forms": forms_, "editing": editing,
+        "kind": kind,
+    }, status=422 if kind and request.method == "POST" else 200)

@@ -29,6 +29,8 @@ class OrgConfig(AppConfig):
             nav.register(key, label, url_name, order=order, group=nav.MORE, heading=_("Organisation"))
         nav.register("org_users", _("Users"), "org:user_list", order=235, group=nav.MORE,
                      heading=_("Organisation"), permission="org.administer_organisation")
+        nav.register("org_structure", _("Roles, units and offices"), "org:structure", order=236,
+                     group=nav.MORE, heading=_("Organisation"), permission="org.administer_organisation")
         nav.register("org_access_defaults", _("Org-wide access"), "org:access_defaults", order=237,
                      group=nav.MORE, heading=_("Organisation"), permission="org.administer_organisation")
         nav.register("org_settings", _("Organisation settings"), "org:settings", order=240, group=nav.MORE,

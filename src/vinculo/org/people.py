@@ -143,3 +143,17 @@ def reassign(user: User, to: User, keys: list[str], *, by) -> dict[str, int]:
         if kind.key in keys:
             moved[kind.key] = len(bulk_update(kind.model.objects.filter(owner=user), {"owner": to}, by=by))
     return moved
+
+
+@transaction.atomic
+def save_structure(form, *, by):
+    """Save a role, business unit or office form; one history entry says what changed."""
+    created = form.instance.pk is None
+    stored = None if created else type(form.instance).objects.get(pk=form.instance.pk)
+    changes = [] if created else [
+        {"field": name, "label": str(form.fields[name].label), "old": str(getattr(stored, name) or ""),
+         "new": str(getattr(form.instance, name) or "")} for name in form.changed_data]
+    record = form.save()
+    if created or changes:
+        record_history(record, by, ChangeLog.Action.CREATE if created else ChangeLog.Action.UPDATE, changes)
+    return record
