@@ -4,8 +4,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from vinculo.core.validators import normalize_phone, normalize_tax_id
+
 from .forms import INDENT, territory_label, tree_order
-from .models import BusinessUnit, Office, Role, SalesTeam, Territory, User
+from .models import BusinessUnit, CompanyProfile, Office, Role, SalesTeam, Territory, User
 from .people import owned_types
 
 
@@ -108,3 +110,33 @@ class OfficeForm(forms.ModelForm):
         if len(country) != 2 or not country.isalpha():
             raise ValidationError(_("Give a two-letter country code, e.g. CL."), code="country")
         return country
+
+
+class CompanyProfileForm(forms.ModelForm):
+    class Meta:
+        model = CompanyProfile
+        fields = ["name", "legal_name", "tax_id", "country", "address", "phone", "email", "website", "quote_terms"]
+        widgets = {"quote_terms": forms.Textarea(attrs={"rows": 5})}
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["website"].assume_scheme = "https"
+
+    def clean_country(self):
+        country = self.cleaned_data["country"].strip().upper()
+        if len(country) != 2 or not country.isalpha():
+            raise ValidationError(_("Give a two-letter country code, e.g. CL."), code="country")
+        return country
+
+    def clean(self):
+        # The tax id and the phone are read for the company's country, cleaned after them.
+        data = super().clean()
+        country = data.get("country") or "CL"
+        for name, normalize in (("tax_id", normalize_tax_id), ("phone", normalize_phone)):
+            if data.get(name):
+                try:
+                    data[name] = normalize(data[name], country)
+                except ValidationError as exc:
+                    self.add_error(name, exc)
+        return data

@@ -17,9 +17,16 @@ from django.utils.translation import ngettext
 from vinculo.core.access import AccessLevel
 
 from . import access_defaults, people, twofactor
-from .admin_forms import BusinessUnitForm, OfficeForm, ReassignForm, RoleForm, UserAdminForm
+from .admin_forms import (
+    BusinessUnitForm,
+    CompanyProfileForm,
+    OfficeForm,
+    ReassignForm,
+    RoleForm,
+    UserAdminForm,
+)
 from .forms import tree_order
-from .models import BusinessUnit, Office, OrgSettings, Role, User
+from .models import BusinessUnit, CompanyProfile, Office, OrgSettings, Role, User
 
 
 def require_admin(user) -> None:
@@ -202,3 +209,17 @@ def structure(request, kind=None, pk=None):
         "offices": Office.objects.select_related("business_unit"), "forms": forms_, "editing": editing,
         "kind": kind,
     }, status=422 if kind and request.method == "POST" else 200)
+
+
+@login_required
+def company_profile(request):
+    """Our company's details printed on quotes; every change in history."""
+    require_admin(request.user)
+    profile = CompanyProfile.current()
+    form = CompanyProfileForm(request.POST or None, instance=profile)
+    if request.method == "POST" and form.is_valid():
+        people.save_structure(form, by=request.user)
+        messages.success(request, _("The company profile was saved: new quotes print it."))
+        return redirect("org:company_profile")
+    return render(request, "org/admin/company_profile.html", {"form": form, "history": people.history(profile)},
+                  status=422 if form.errors else 200)

@@ -33,6 +33,8 @@ class OrgConfig(AppConfig):
                      group=nav.MORE, heading=_("Organisation"), permission="org.administer_organisation")
         nav.register("org_access_defaults", _("Org-wide access"), "org:access_defaults", order=237,
                      group=nav.MORE, heading=_("Organisation"), permission="org.administer_organisation")
+        nav.register("org_company", _("Company profile"), "org:company_profile", order=238, group=nav.MORE,
+                     heading=_("Organisation"), permission="org.administer_organisation")
         nav.register("org_settings", _("Organisation settings"), "org:settings", order=240, group=nav.MORE,
                      heading=_("Organisation"), permission="org.administer_organisation")
         for prefix, router, order in (("/territories", api.territories, 190), ("/sales-teams", api.sales_teams, 200),

@@ -6,6 +6,7 @@ app_name = "org"
 urlpatterns = [
     path("settings/", admin_views.settings_page, name="settings"),
     path("access-defaults/", admin_views.access_defaults_page, name="access_defaults"),
+    path("company/", admin_views.company_profile, name="company_profile"),
     path("structure/", admin_views.structure, name="structure"),
     path("structure/<str:kind>/new/", admin_views.structure, name="structure_add"),
     path("structure/<str:kind>/<int:pk>/", admin_views.structure, name="structure_edit"),
