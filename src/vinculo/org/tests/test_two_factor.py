@@ -227,3 +227,23 @@ def test_a_wrong_code_delays_the_next_try(clock, settings):
     client = password_step(maria)
     client.post(reverse("two_factor_verify"), {"code": "000000" if code(device, START) != "000000" else "111111"})
     assert client.post(reverse("two_factor_verify"), {"code": code(device, START)}).status_code == 422
+
+
+def test_a_session_owing_its_code_cannot_set_up_a_new_app_to_get_around_it(clock):
+    maria = user()
+    with_app(maria)
+    client = password_step(maria)
+    for name in ("two_factor_totp", "two_factor"):
+        response = client.get(reverse(name))
+        assert response["Location"].startswith(reverse("two_factor_verify"))
+    assert client.post(reverse("two_factor_totp"), {"device": "", "code": "123456"}).status_code == 302
+    assert TOTPDevice.objects.filter(user=maria).count() == 1
+    assert client.get(reverse("home")).status_code == 302
+
+
+def test_a_session_owing_its_code_cannot_register_a_passkey():
+    maria = user()
+    TOTPDevice.objects.create(user=maria, name="Phone", confirmed=True)
+    client = password_step(maria)
+    response = client.post(reverse("otp_webauthn:credential-registration-begin"), content_type="application/json")
+    assert response.status_code == 403
