@@ -44,6 +44,10 @@ INSTALLED_APPS = [
     "ninja",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "vinculo.core",
     "vinculo.org",
     "vinculo.accounts",
@@ -71,6 +75,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Two-factor sign-in (org/twofactor.py): django-otp marks a session that proved a second factor, then a
+    # session still owing one reaches only the pages that settle it.
+    "django_otp.middleware.OTPMiddleware",
+    "vinculo.org.middleware.SecondFactorMiddleware",
     "vinculo.org.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -125,6 +133,8 @@ LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "es"
@@ -207,6 +217,9 @@ SILENCED_SYSTEM_CHECKS = [
     # subdomain of the registrable domain for months and browsers only take it from the apex domain, which
     # a CRM at crm.example.com does not serve: opt in with VINCULO_HSTS_PRELOAD=1.
     "security.W021",
+    # django-otp-webauthn wants a fixed list of origins; ours come from its helper (org.twofactor.WebAuthnHelper):
+    # VINCULO_WEBAUTHN_ORIGINS, or the site the browser reached.
+    "otp_webauthn.E030",
 ]
 # Content-Security-Policy (django-csp): scripts and styles only from our own static files, no inline script
 # or style, no eval (htmx is told so in base.html's htmx-config). data: images are the stylesheets' icons.
@@ -269,4 +282,15 @@ VINCULO_TRUSTED_PROXIES = env_list("VINCULO_TRUSTED_PROXIES")
 # The lifetime of a new API token, unless its creator chooses another (1 to API_TOKEN_MAX_DAYS days).
 VINCULO_API_TOKEN_DAYS = int(os.environ.get("VINCULO_API_TOKEN_DAYS", "90"))
 VINCULO_API_TOKEN_MAX_DAYS = 366
+# Two-factor sign-in (org/twofactor.py, docs/two-factor.md). The authenticator app's entry is named after the
+# issuer; passkeys belong to the relying party, the host the browser reached unless VINCULO_WEBAUTHN_RP_ID fixes
+# it (e.g. "crm.example.com"), and are accepted from VINCULO_WEBAUTHN_ORIGINS (default: that same site).
+OTP_TOTP_ISSUER = "Vínculo"
+OTP_WEBAUTHN_RP_NAME = "Vínculo"
+OTP_WEBAUTHN_RP_ID_CALLABLE = "vinculo.org.twofactor.relying_party_id"
+OTP_WEBAUTHN_HELPER_CLASS = "vinculo.org.twofactor.WebAuthnHelper"
+# A passkey is a second factor after the password (counted by django-axes), never a way around it.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+VINCULO_WEBAUTHN_RP_ID = os.environ.get("VINCULO_WEBAUTHN_RP_ID", "")
+VINCULO_WEBAUTHN_ORIGINS = env_list("VINCULO_WEBAUTHN_ORIGINS")
 # --- end of sign-in protection and API tokens ----------------------------------------------------------------

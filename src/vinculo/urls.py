@@ -5,6 +5,7 @@ from django.urls import include, path
 from vinculo.api.urls import api
 from vinculo.core import views as core_views
 from vinculo.home import home
+from vinculo.org.account_forms import PasswordResetForm, SetPasswordForm
 from vinculo.org.signin import LoginForm
 
 urlpatterns = [
@@ -12,6 +13,14 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=LoginForm),
          name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Forgotten password: Django's signed, expiring, single-use link; the same answer whether or not the
+    # address belongs to someone. The e-mail is in the language of the user it goes to.
+    path("password-reset/", auth_views.PasswordResetView.as_view(form_class=PasswordResetForm),
+         name="password_reset"),
+    path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("password-reset/<uidb64>/<token>/",
+         auth_views.PasswordResetConfirmView.as_view(form_class=SetPasswordForm), name="password_reset_confirm"),
+    path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("language/", core_views.set_language, name="set_language"),
     path("currency/", core_views.set_currency, name="set_currency"),
     path("search/", core_views.global_search, name="search"),
@@ -24,6 +33,7 @@ urlpatterns = [
     path("exchange/", include("vinculo.exchange.urls")),
     path("org/", include("vinculo.org.urls")),
     path("account/tokens/", include("vinculo.api.page_urls")),
+    path("account/", include("vinculo.org.account_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

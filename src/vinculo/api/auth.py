@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.throttling import AnonRateThrottle
 
+from vinculo.org import twofactor
 from vinculo.org.signin import client_ip, is_locked_out, lockout_message
 
 from .models import ApiToken
@@ -75,6 +76,8 @@ class Credentials(Schema):
     expires_in_days: int | None = Field(
         None, ge=1, le=settings.VINCULO_API_TOKEN_MAX_DAYS,
         description=f"How long the token stays valid; {settings.VINCULO_API_TOKEN_DAYS} days by default.")
+    otp: str = Field("", max_length=20, description="For an account with two-factor sign-in: the code of its "
+                                                    "authenticator app, or one of its recovery codes.")
 
 
 class TokenOut(Schema):
@@ -95,11 +98,14 @@ class ClientThrottle(AnonRateThrottle):
 
 
 @router.post(
-    "/token", auth=None, response={200: TokenOut, 401: Message, 429: Message},
+    "/token", auth=None, response={200: TokenOut, 401: Message, 403: Message, 429: Message},
     throttle=[ClientThrottle("30/m")],
     summary="Exchange a username and password for a bearer token",
     description="After too many failed attempts for a username or from an address, both are locked for a "
-                "while (429, with a message saying until when); an administrator can unlock them sooner.",
+                "while (429, with a message saying until when); an administrator can unlock them sooner. An "
+                "account with two-factor sign-in also sends its code as `otp` (401 without it); one the "
+                "organisation requires a second factor from but that has none gets 403 until it sets one up "
+                "on the web.",
 )
 def issue_token(request, credentials: Credentials):
     # The request goes along so that django-axes counts failures by username and by address.
@@ -108,6 +114,10 @@ def issue_token(request, credentials: Credentials):
         return Status(429, {"detail": lockout_message()})
     if user is None:
         raise HttpError(401, _("Wrong username or password."))
+    _activate_preferences(user)
+    refused = twofactor.check_api_code(user, credentials.otp)
+    if refused is not None:
+        raise HttpError(*refused)
     token, key = ApiToken.issue(user, days=credentials.expires_in_days, name=credentials.name)
     return {"token": key, "id": token.pk, "expires_at": token.expires_at}
 

@@ -55,6 +55,9 @@ class RecordTypes:
     def _ordered(self) -> list[RecordType]:
         return sorted(self._types.values(), key=lambda record_type: record_type.order)
 
+    def all(self) -> list[RecordType]:
+        return self._ordered()
+
     def restorable(self) -> list[RecordType]:
         return [record_type for record_type in self._ordered() if record_type.restorable]
 

@@ -1,6 +1,10 @@
 """The organisation: users and their profile, roles, business units, offices, territories, sales teams."""
 
+import zoneinfo
+
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -158,6 +162,29 @@ class TerritoryRule(models.Model):
                 raise ValidationError({"value": _("Choose an existing industry.")})
 
 
+PHOTO_MAX_BYTES = 2 * 1024 * 1024
+PHOTO_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
+
+
+def validate_photo_size(photo) -> None:
+    if photo.size > PHOTO_MAX_BYTES:
+        raise ValidationError(_("The photo is larger than %(max)d MB: choose a smaller one.")
+                              % {"max": PHOTO_MAX_BYTES // (1024 * 1024)}, code="too_large")
+
+
+def validate_time_zone(name: str) -> None:
+    if name not in zoneinfo.available_timezones():
+        raise ValidationError(_("Choose a time zone from the list."), code="invalid_time_zone")
+
+
+class Notification(models.TextChoices):
+    """What a user may choose to be told by e-mail (User.notifications holds the keys switched on)."""
+
+    ASSIGNED = "assigned", _("A record is assigned to me")
+    TASK_DUE = "task_due", _("One of my tasks is due")
+    QUOTE_ANSWERED = "quote_answered", _("A customer accepts or rejects one of my quotes")
+
+
 class User(AbstractUser):
     class Language(models.TextChoices):
         SPANISH = "es", _("Spanish")
@@ -176,8 +203,15 @@ class User(AbstractUser):
     territories = models.ManyToManyField(Territory, verbose_name=_("territories"), blank=True, related_name="users")
     language = models.CharField(_("language"), max_length=5, choices=Language.choices, blank=True)
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.CLP)
-    time_zone = models.CharField(_("time zone"), max_length=60, default="America/Santiago")
+    time_zone = models.CharField(_("time zone"), max_length=60, default="America/Santiago",
+                                 validators=[validate_time_zone])
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    # Pillow checks the file is an image (ImageField); only raster formats, never SVG, which may carry script.
+    photo = models.ImageField(_("photo"), upload_to="users/photos/", blank=True,
+                              validators=[FileExtensionValidator(PHOTO_EXTENSIONS), validate_photo_size])
+    email_signature = models.TextField(_("e-mail signature"), max_length=2000, blank=True)
+    notifications = models.JSONField(_("notifications"), default=list, blank=True,
+                                     help_text=_("The Notification keys the user wants by e-mail."))
     list_preferences = models.JSONField(_("list preferences"), default=dict, blank=True)
 
     class Meta:
@@ -188,10 +222,36 @@ class User(AbstractUser):
     def __str__(self):
         return self.get_full_name() or self.username
 
+    def wants_notification(self, kind: str) -> bool:
+        return kind in (self.notifications or [])
+
     @property
     def can_view_financial_data(self) -> bool:
         """Whether a permission reveals the financial field group the record types' policies declare."""
         return any(self.has_perm(permission) for permission in group_permissions("financial"))
+
+
+class UserSession(models.Model):
+    """A signed-in session of a user, recorded when they sign in (org.sessions): Django's session table is
+    keyed by session only, so this is what lists a user's sessions and signs them out everywhere."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="signed_in_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(_("signed in at"))
+    ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        indexes = [
+            # A user's sessions on the profile page.
+            models.Index(fields=["user", "-created_at"], name="usersession_user_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class SalesTeam(models.Model):
@@ -287,6 +347,33 @@ class CompanyProfile(models.Model):
     def current(cls) -> "CompanyProfile":
         profile = cls.objects.order_by("pk").first()
         return profile or cls.objects.create()
+
+
+class OrgSettings(models.Model):
+    """Settings of the whole organisation. One row; `current()` creates it on first use."""
+
+    class SecondFactor(models.TextChoices):
+        OPTIONAL = "optional", _("Optional for everyone")
+        ADMINS = "admins", _("Required for administrators")
+        EVERYONE = "everyone", _("Required for everyone")
+
+    second_factor = models.CharField(
+        _("second factor at sign-in"), max_length=10, choices=SecondFactor.choices, default=SecondFactor.OPTIONAL,
+        help_text=_("Who must sign in with an authenticator app or a passkey besides their password. "
+                    "Administrators are superusers and users who may administer the organisation."))
+
+    class Meta:
+        verbose_name = _("organisation settings")
+        verbose_name_plural = _("organisation settings")
+        permissions = [("administer_organisation", _("Can administer the organisation"))]
+
+    def __str__(self):
+        return str(_("organisation settings"))
+
+    @classmethod
+    def current(cls) -> "OrgSettings":
+        settings_row = cls.objects.order_by("pk").first()
+        return settings_row or cls.objects.create()
 
 
 class ExchangeRate(models.Model):

@@ -71,13 +71,15 @@ def _batches(queryset):
         last = batch[-1].pk
 
 
-def assign_territories(queryset: models.QuerySet, by: User, only_unassigned: bool = True) -> Assignment:
+def assign_territories(queryset: models.QuerySet, by: User, only_unassigned: bool = True,
+                       preview: bool = False) -> Assignment:
     """Put each record of `queryset` (of a type registered in `org.territories`: accounts, leads) into the
     territory of the first territory rule it matches.
 
     With `only_unassigned`, records that already have a territory (e.g. set by hand) are left alone.
     Moves go through `core.services.bulk_update`, one call per territory and batch of BATCH_SIZE records:
-    each moved record gets its version bumped, a ChangeLog entry like an edit by `by` and an event."""
+    each moved record gets its version bumped, a ChangeLog entry like an edit by `by` and an event. With
+    `preview`, nothing moves: the result says what would."""
     model = queryset.model
     kind = territories.of_model(model)
     result = Assignment()
@@ -100,7 +102,8 @@ def assign_territories(queryset: models.QuerySet, by: User, only_unassigned: boo
                 else:
                     moves.setdefault(territory_id, []).append(record)
             for territory_id, records in moves.items():
-                bulk_update(records, {"territory": territory_by_id[territory_id]}, by=by)
+                if not preview:
+                    bulk_update(records, {"territory": territory_by_id[territory_id]}, by=by)
                 result.assigned += len(records)
                 result.per_territory[territory_id] = result.per_territory.get(territory_id, 0) + len(records)
     return result

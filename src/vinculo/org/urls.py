@@ -1,9 +1,19 @@
 from django.urls import path
 
-from . import views
+from . import admin_views, views
 
 app_name = "org"
 urlpatterns = [
+    path("settings/", admin_views.settings_page, name="settings"),
+    path("access-defaults/", admin_views.access_defaults_page, name="access_defaults"),
+    path("company/", admin_views.company_profile, name="company_profile"),
+    path("structure/", admin_views.structure, name="structure"),
+    path("structure/<str:kind>/new/", admin_views.structure, name="structure_add"),
+    path("structure/<str:kind>/<int:pk>/", admin_views.structure, name="structure_edit"),
+    path("users/", admin_views.user_list, name="user_list"),
+    path("users/invite/", admin_views.user_invite, name="user_invite"),
+    path("users/<int:pk>/", admin_views.user_edit, name="user_edit"),
+    path("users/<int:pk>/reassign/", admin_views.user_reassign, name="user_reassign"),
     path("territories/", views.territory_list, name="territory_list"),
     path("territories/new/", views.territory_create, name="territory_create"),
     path("territories/apply-rules/", views.territory_apply_rules, name="territory_apply_rules"),

@@ -201,13 +201,22 @@ def territory_apply_rules(request):
     if not TerritoryRule.objects.exists():
         messages.error(request, _("There are no territory rules yet: add rules on a territory's page first."))
         return redirect(target)
-    results = []
+    preview = request.POST.get("preview") == "yes"
+    results, previews = [], []
     for kind in territorial_types.types():
         if what in (ApplyRulesForm.ALL, kind.key):
             done = services.assign_territories(kind.model.objects.editable_by(user), by=user,
-                                               only_unassigned=only_unassigned)
+                                               only_unassigned=only_unassigned, preview=preview)
             results.append(_("%(records)s: %(assigned)s assigned, %(unchanged)s already there, %(unmatched)s "
                              "matched no rule.") % {"records": kind.label, **vars(done)})
+            previews.append((kind, done))
+    if preview:
+        names = Territory.objects.in_bulk([pk for _kind, done in previews for pk in done.per_territory])
+        return render(request, "org/territory_rules_preview.html", {
+            "previews": [(kind, done, [(names[pk], count) for pk, count in sorted(done.per_territory.items())])
+                         for kind, done in previews],
+            "form": form, "back": target, "territory_pk": back if back.isdigit() else "",
+        })
     messages.success(request, " ".join(results))
     return redirect(target)
 

@@ -369,3 +369,22 @@ def test_api_applies_rules(org, tree):
     response = ApiClient(org.admin).post("/territories/apply-rules", {"target": "accounts"})
     assert response.status_code == 200
     assert response.json() == {"accounts": {"assigned": 2, "unchanged": 0, "unmatched": 0}, "leads": None}
+
+
+def test_the_preview_says_what_the_rules_would_move_and_moves_nothing(client, org, tree):
+    TerritoryRule.objects.create(territory=tree.north, field="country", value="CL")
+    lead = LeadFactory(owner=org.vendedor_norte)
+    client.force_login(org.admin)
+    response = client.post(reverse("org:territory_apply_rules"),
+                           {"target": "both", "only_unassigned": "on", "preview": "yes"})
+    assert response.status_code == 200
+    # Both accounts and the lead are in Chile; nothing has a territory yet.
+    assert [(kind.key, done.assigned, moves) for kind, done, moves in response.context["previews"]] == [
+        ("accounts", 2, [(tree.north, 2)]), ("leads", 1, [(tree.north, 1)])]
+    org.north_account.refresh_from_db()
+    lead.refresh_from_db()
+    assert (org.north_account.territory, lead.territory) == (None, None)
+    assert client.post(reverse("org:territory_apply_rules"), {"target": "both", "only_unassigned": "on"}
+                       ).status_code == 302
+    lead.refresh_from_db()
+    assert lead.territory == tree.north

@@ -1,0 +1,361 @@
+"""API of the people and the organisation's structure: /me (the caller's own profile), /users, /roles,
+/business-units, /offices, /org-defaults. Every signed-in caller reads them; writes other than one's own
+profile need the *administer organisation* permission (org.administer_organisation; superusers have it),
+else 403 — as the pages (org.admin_views)."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import HttpError
+
+from vinculo.core.api import ERRORS, FilterSchema, InputSchema, PageParams, Ref, page, page_of
+
+from . import people, twofactor
+from .account_forms import ProfileForm
+from .admin_forms import UserAdminForm
+from .forms import tree_order
+from .models import BusinessUnit, Office, OrgDefault, Role, User
+
+
+def _require_admin(user) -> None:
+    if not twofactor.is_admin(user):
+        raise HttpError(403, _("Only users who may administer the organisation may change this."))
+
+
+def _form_errors(form) -> ValidationError:
+    return ValidationError({field: list(errors) for field, errors in form.errors.items()})
+
+
+def _form_data(instance, fields, changes: dict) -> dict:
+    """The form's data: the instance's current values with `changes` over them (a PATCH)."""
+    data = {}
+    for name in fields:
+        value = getattr(instance, f"{name}_id", None) if name in ("role", "manager", "business_unit", "office") \
+            else getattr(instance, name)
+        data[name] = value
+    data.update(changes)
+    return {name: value for name, value in data.items() if value is not None and value is not False}
+
+
+# ---------- /me ----------
+
+me = Router(tags=["people"])
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    first_name: str
+    last_name: str
+    name: str
+    email: str
+    phone: str
+    email_signature: str
+    language: str
+    currency: str
+    time_zone: str
+    notifications: list[str] = Field(description="What you are told by e-mail: assigned, task_due, "
+                                                  "quote_answered.")
+    role: Ref | None
+    manager: Ref | None
+    two_factor: bool = Field(description="Whether you sign in with a second factor.")
+
+    @staticmethod
+    def resolve_name(user):
+        return str(user)
+
+    @staticmethod
+    def resolve_two_factor(user):
+        return twofactor.has_second_factor(user)
+
+
+class MeIn(InputSchema):
+    first_name: str | None = Field(None, max_length=150)
+    last_name: str | None = Field(None, max_length=150)
+    email: str | None = Field(None, max_length=254)
+    phone: str | None = Field(None, max_length=40)
+    email_signature: str | None = Field(None, max_length=2000)
+    language: str | None = Field(None, max_length=5)
+    currency: str | None = Field(None, max_length=3)
+    time_zone: str | None = Field(None, max_length=60)
+    notifications: list[str] | None = None
+
+
+PROFILE_FIELDS = [name for name in ProfileForm.Meta.fields if name != "photo"]
+
+
+@me.get("", response={200: MeOut, **ERRORS}, summary="Your profile", operation_id="me_read", url_name="me")
+def me_read(request):
+    return User.objects.select_related("role", "manager").get(pk=request.auth.pk)
+
+
+@me.patch("", response={200: MeOut, **ERRORS}, summary="Change your profile",
+          description="Only the fields sent change; each is checked as on the profile page.",
+          operation_id="me_update", url_name="me_update")
+def me_update(request, payload: MeIn):
+    user = User.objects.get(pk=request.auth.pk)
+    form = ProfileForm(_form_data(user, PROFILE_FIELDS, payload.dict(exclude_unset=True)), instance=user)
+    del form.fields["photo"]
+    if not form.is_valid():
+        raise _form_errors(form)
+    form.save()
+    return User.objects.select_related("role", "manager").get(pk=user.pk)
+
+
+# ---------- /users ----------
+
+users = Router(tags=["people"])
+
+
+class UserOut(Schema):
+    id: int
+    username: str
+    name: str
+    manager: Ref | None
+    email: str
+    role: Ref | None
+    business_unit: Ref | None
+    office: Ref | None
+    language: str
+    is_active: bool
+
+    @staticmethod
+    def resolve_name(user):
+        return str(user)
+
+
+class UserFilters(FilterSchema):
+    q: str | None = Field(None, max_length=100, description="Part of the name, username or e-mail.")
+    active: bool | None = Field(True, description="Active users only (the default), deactivated ones (false).")
+
+
+class UserIn(InputSchema):
+    first_name: str | None = Field(None, max_length=150)
+    last_name: str | None = Field(None, max_length=150)
+    email: str | None = Field(None, max_length=254)
+    role: int | None = None
+    manager: int | None = None
+    business_unit: int | None = None
+    office: int | None = None
+    language: str | None = Field(None, max_length=5)
+    is_active: bool | None = None
+    territories: list[int] | None = Field(None, description="Territory ids: replaces them.")
+    teams: list[int] | None = Field(None, description="Sales team ids: replaces the user's memberships.")
+
+
+class UserInvite(UserIn):
+    username: str = Field(max_length=150)
+    email: str = Field(max_length=254)
+
+
+def _users():
+    return User.objects.select_related("role", "manager", "business_unit", "office")
+
+
+def _save_user_form(request, user, payload, *, invite: bool):
+    changes = payload.dict(exclude_unset=True)
+    fields = [name for name in UserAdminForm.Meta.fields if not (invite and name == "is_active")]
+    data = _form_data(user, fields, changes) if user.pk else {k: v for k, v in changes.items() if v is not None}
+    if user.pk:
+        data.setdefault("territories", list(user.territories.values_list("pk", flat=True)))
+        data.setdefault("teams", list(user.sales_teams.values_list("pk", flat=True)))
+        data["username"] = user.username
+    form = UserAdminForm(data, instance=user, invite=invite)
+    if not form.is_valid():
+        raise _form_errors(form)
+    if not invite and user.pk == request.auth.pk and not form.cleaned_data["is_active"]:
+        raise ValidationError({"is_active": _("You cannot deactivate yourself.")})
+    extra = {"territories": form.cleaned_data["territories"], "teams": form.cleaned_data["teams"]}
+    if invite:
+        return people.invite(request, form.save(commit=False), by=request.auth, **extra)
+    return people.save_user(form.save(commit=False), by=request.auth, **extra)
+
+
+@users.get("", response={200: page_of(UserOut), **ERRORS}, summary="List users", operation_id="user_list",
+           url_name="user_list")
+def user_list(request, filters: Query[UserFilters], params: Query[PageParams]):
+    queryset = _users().order_by("first_name", "last_name", "username")
+    if filters.active is not None:
+        queryset = queryset.filter(is_active=filters.active)
+    for word in (filters.q or "").split()[:8]:
+        queryset = queryset.filter(Q(username__icontains=word) | Q(first_name__icontains=word)
+                                   | Q(last_name__icontains=word) | Q(email__icontains=word))
+    return page(queryset, params)
+
+
+@users.get("/{int:user_id}", response={200: UserOut, **ERRORS}, summary="Read a user", operation_id="user_read",
+           url_name="user_detail")
+def user_read(request, user_id: int):
+    return get_object_or_404(_users(), pk=user_id)
+
+
+@users.post("", response={201: UserOut, **ERRORS}, summary="Invite a user",
+            description="The user is created without a password and e-mailed, in their language, a link to "
+                        "choose one. Administrators only.", operation_id="user_invite", url_name="user_invite")
+def user_invite(request, payload: UserInvite):
+    _require_admin(request.auth)
+    user = _save_user_form(request, User(), payload, invite=True)
+    return Status(201, _users().get(pk=user.pk))
+
+
+@users.patch("/{int:user_id}", response={200: UserOut, **ERRORS}, summary="Change a user",
+             description="Only the fields sent change; is_active false deactivates the user (signed out, "
+                         "records kept). Recorded in the user's history. Administrators only.",
+             operation_id="user_update", url_name="user_update")
+def user_update(request, user_id: int, payload: UserIn):
+    _require_admin(request.auth)
+    user = get_object_or_404(User, pk=user_id)
+    _save_user_form(request, user, payload, invite=False)
+    return _users().get(pk=user.pk)
+
+
+# ---------- /roles, /business-units, /offices ----------
+
+roles = Router(tags=["people"])
+
+
+class RoleOut(Schema):
+    id: int
+    name: str
+    parent: int | None = Field(description="The role it reports to; null at the top.")
+    depth: int
+
+    @staticmethod
+    def resolve_parent(role):
+        return role.parent_id
+
+
+class RoleIn(InputSchema):
+    name: str | None = Field(None, min_length=1, max_length=100)
+    parent: int | None = None
+
+
+class RoleCreate(RoleIn):
+    name: str = Field(min_length=1, max_length=100)
+
+
+@roles.get("", response={200: list[RoleOut], **ERRORS}, summary="The role hierarchy, in tree order",
+           operation_id="role_list", url_name="role_list")
+def role_list(request):
+    return tree_order(Role.objects.all())
+
+
+def _write_role(role: Role, payload: RoleIn) -> Role:
+    data = payload.dict(exclude_unset=True)
+    if "parent" in data and data["parent"] is not None:
+        parents = Role.objects.exclude(path__startswith=role.path) if role.pk else Role.objects.all()
+        parent = parents.filter(pk=data["parent"]).first()
+        if parent is None:
+            raise ValidationError({"parent": _("Choose a role that is not this one or below it.")})
+        data["parent"] = parent
+    for field, value in data.items():
+        setattr(role, field, value)
+    with transaction.atomic():
+        role.full_clean()
+        role.save()
+    return role
+
+
+@roles.post("", response={201: RoleOut, **ERRORS}, summary="Create a role", operation_id="role_create",
+            url_name="role_create")
+def role_create(request, payload: RoleCreate):
+    _require_admin(request.auth)
+    return Status(201, _write_role(Role(), payload))
+
+
+@roles.patch("/{int:role_id}", response={200: RoleOut, **ERRORS}, summary="Rename or move a role",
+             operation_id="role_update", url_name="role_update")
+def role_update(request, role_id: int, payload: RoleIn):
+    _require_admin(request.auth)
+    return _write_role(get_object_or_404(Role, pk=role_id), payload)
+
+
+business_units = Router(tags=["people"])
+
+
+class BusinessUnitOut(Schema):
+    id: int
+    name: str
+    code: str
+
+
+class BusinessUnitIn(InputSchema):
+    name: str = Field(min_length=1, max_length=100)
+    code: str = Field("", max_length=20)
+
+
+@business_units.get("", response={200: list[BusinessUnitOut], **ERRORS}, summary="List business units",
+                    operation_id="business_unit_list", url_name="business_unit_list")
+def business_unit_list(request):
+    return list(BusinessUnit.objects.all())
+
+
+@business_units.post("", response={201: BusinessUnitOut, **ERRORS}, summary="Create a business unit",
+                     operation_id="business_unit_create", url_name="business_unit_create")
+def business_unit_create(request, payload: BusinessUnitIn):
+    _require_admin(request.auth)
+    unit = BusinessUnit(**payload.dict())
+    unit.full_clean()
+    unit.save()
+    return Status(201, unit)
+
+
+offices = Router(tags=["people"])
+
+
+class OfficeOut(Schema):
+    id: int
+    name: str
+    city: str
+    country: str
+    business_unit: Ref | None
+
+
+class OfficeIn(InputSchema):
+    name: str = Field(min_length=1, max_length=100)
+    city: str = Field("", max_length=100)
+    country: str = Field("CL", min_length=2, max_length=2)
+    business_unit: int | None = None
+
+
+@offices.get("", response={200: list[OfficeOut], **ERRORS}, summary="List offices", operation_id="office_list",
+             url_name="office_list")
+def office_list(request):
+    return list(Office.objects.select_related("business_unit"))
+
+
+@offices.post("", response={201: OfficeOut, **ERRORS}, summary="Create an office", operation_id="office_create",
+              url_name="office_create")
+def office_create(request, payload: OfficeIn):
+    _require_admin(request.auth)
+    data = payload.dict()
+    if data["business_unit"] is not None:
+        data["business_unit"] = BusinessUnit.objects.filter(pk=data["business_unit"]).first()
+        if data["business_unit"] is None:
+            raise ValidationError({"business_unit": _("There is no business unit with this id.")})
+    office = Office(**{**data, "country": data["country"].upper()})
+    office.full_clean()
+    office.save()
+    return Status(201, Office.objects.select_related("business_unit").get(pk=office.pk))
+
+
+# ---------- /org-defaults ----------
+
+org_defaults = Router(tags=["people"])
+
+
+class OrgDefaultOut(Schema):
+    record_type: str = Field(description="app_label.model, e.g. accounts.account.")
+    access: str = Field(description="private, public_read or public_read_write: what everyone may do with a record of this "
+                                    "type beyond the owner, the hierarchy and the sharing grants.")
+
+
+@org_defaults.get("", response={200: list[OrgDefaultOut], **ERRORS},
+                  summary="The org-wide default access per record type",
+                  description="Types not listed are private.", operation_id="org_default_list",
+                  url_name="org_default_list")
+def org_default_list(request):
+    return list(OrgDefault.objects.order_by("record_type"))

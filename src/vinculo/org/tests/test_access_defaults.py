@@ -1,0 +1,75 @@
+"""The org-wide default access per record type, in the app: administrators only, a warning with the count of
+records a change touches before it applies, the change in history and at once in every channel."""
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client
+from django.urls import reverse
+
+from vinculo.api.models import ApiToken
+from vinculo.core.access import AccessLevel
+from vinculo.core.models import ChangeLog
+from vinculo.org.models import OrgDefault
+from vinculo.org.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+URL = reverse("org:access_defaults")
+
+
+@pytest.fixture
+def boss(db):
+    user = UserFactory(username="boss")
+    user.user_permissions.add(Permission.objects.get(codename="administer_organisation"))
+    return user
+
+
+def client_for(user) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("who, status", [("admin", 200), ("director", 403), ("rep", 403), ("outsider", 302)])
+def test_permission_matrix(org, boss, who, status):
+    client = client_for({"admin": boss, "director": org.director, "rep": org.vendedor_norte, "outsider": None}[who])
+    assert client.get(URL).status_code == status
+    response = client.post(URL, {"record_type": "accounts.account", "access": "public_read", "confirm": "yes"})
+    assert response.status_code == (302 if who in ("admin", "outsider") else 403)
+    if who != "admin":
+        assert OrgDefault.objects.get(record_type="accounts.account").access == AccessLevel.PRIVATE
+
+
+def test_a_change_first_shows_how_many_records_it_touches(org, boss):
+    response = client_for(boss).post(URL, {"record_type": "accounts.account", "access": "public_read"})
+    assert response.status_code == 200
+    # The org fixture has two accounts: both become visible to everyone.
+    assert response.context["confirm"]["count"] == 2
+    assert "2 records of accounts change visibility for everyone" in response.content.decode()
+    assert OrgDefault.objects.get(record_type="accounts.account").access == AccessLevel.PRIVATE
+
+
+def test_keeping_the_same_level_touches_no_record(org, boss):
+    response = client_for(boss).post(URL, {"record_type": "accounts.account", "access": "private"})
+    assert response.context["confirm"]["count"] == 0
+
+
+def test_an_unknown_record_type_changes_nothing(org, boss):
+    response = client_for(boss).post(URL, {"record_type": "org.user", "access": "public_read", "confirm": "yes"})
+    assert response.status_code == 200 and response.context["confirm"] is None
+    assert not OrgDefault.objects.filter(record_type="org.user").exists()
+
+
+def test_a_confirmed_change_applies_at_once_in_pages_and_api_and_is_in_history(org, boss):
+    rep = org.vendedor_norte
+    token = ApiToken.issue(rep)[1]
+    south = f"/api/v1/accounts/{org.south_account.pk}"
+    assert Client().get(south, headers={"Authorization": f"Bearer {token}"}).status_code == 404
+    assert client_for(rep).get(org.south_account.get_absolute_url()).status_code == 404
+    response = client_for(boss).post(URL, {"record_type": "accounts.account", "access": "public_read",
+                                           "confirm": "yes"})
+    assert response.status_code == 302
+    assert Client().get(south, headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert client_for(rep).get(org.south_account.get_absolute_url()).status_code == 200
+    entry = ChangeLog.objects.get(content_type__model="orgdefault", user=boss)
+    assert [(c["old"], c["new"]) for c in entry.changes] == [("Private", "Public read only")]
