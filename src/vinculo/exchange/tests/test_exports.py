@@ -3,10 +3,13 @@ importer (vCard 4.0 and Outlook CSV read back: nothing created, nothing updated)
 
 import openpyxl
 import pytest
+from django.utils import translation
 
 from vinculo.contacts.models import Contact
 from vinculo.contacts.tests.factories import ContactFactory
+from vinculo.core.tests.catalog import english_found_in
 from vinculo.exchange import exporting, readers
+from vinculo.sales.tests.factories import LeadFactory, OpportunityFactory
 
 from .helpers import rows_of
 
@@ -120,3 +123,18 @@ def test_export_memory_is_bounded_by_chunks(org, django_assert_max_num_queries):
     with django_assert_max_num_queries(12):
         lines = sum(1 for _line in exporting.stream_csv(exporting.rows("contacts", org.vendedor_norte)))
     assert lines == 1 + 1 + Model.objects.visible_to(org.vendedor_norte).count()  # the BOM, the header, rows
+
+
+@pytest.mark.parametrize("kind", exporting.KINDS)
+def test_a_spanish_export_holds_no_english_catalog_string(org, kind):
+    """Headers and choice labels come from the catalog: in Spanish, no English phrase of it is left."""
+    LeadFactory(owner=org.finance)
+    OpportunityFactory(account=org.north_account)
+    with translation.override("es"):
+        text = csv_text(kind, org.finance)
+        sheet = openpyxl.load_workbook(exporting.write_xlsx(exporting.rows(kind, org.finance, typed=True), kind)).active
+    cells = " | ".join(str(cell.value) for row in sheet.iter_rows() for cell in row if isinstance(cell.value, str))
+    assert english_found_in(text) == [] and english_found_in(cells) == []
+    with translation.override("en"):
+        english = csv_text(kind, org.finance).splitlines()[0]
+    assert english_found_in(english), "the English export shows the phrases the check looks for"

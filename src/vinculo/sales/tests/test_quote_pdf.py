@@ -2,17 +2,14 @@
 lines and the totals as the reader's language writes them."""
 
 import io
-import re
 from decimal import Decimal
-from pathlib import Path
 
-import polib
 import pytest
-from django.conf import settings
 from django.urls import reverse
 from pypdf import PdfReader
 
 from vinculo.accounts.tests.factories import AddressFactory
+from vinculo.core.tests.catalog import english_found_in
 from vinculo.org.models import CompanyProfile
 from vinculo.sales import pdf, quoting
 
@@ -97,31 +94,12 @@ def test_the_download_is_an_attachment_named_after_number_and_revision(client, o
 
 # ---------- A Spanish PDF has no English in it: every string it prints comes from the catalog ----------
 
-PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}")
-
-
-def english_phrases() -> set[str]:
-    """The English text of every catalog entry whose Spanish differs, cut at its placeholders: the pieces a
-    Spanish document would show if a string escaped translation."""
-    path = Path(settings.BASE_DIR) / "locale" / "es" / "LC_MESSAGES" / "django.po"
-    phrases = set()
-    for entry in polib.pofile(str(path)):
-        if entry.msgstr == entry.msgid or entry.obsolete:
-            continue
-        for piece in PLACEHOLDER.split(entry.msgid):
-            piece = piece.strip(" :·,.%()")
-            if len(piece) >= 3 and piece.lower() not in entry.msgstr.lower():
-                phrases.add(piece)
-    return phrases
-
-
 def test_a_spanish_quote_pdf_contains_no_english_catalog_string(org, deal, catalogue, company, frozen):
     AddressFactory(account=org.north_account, street="Camino a Chuquicamata 1200", city="Calama")
     quote = make_quote(deal, org.vendedor_norte, catalogue, contact=org.north_contact, notes="Entrega en faena.",
                        lines=[("pump", 2, 10), ("service", 16, 0)])
     text = text_of(pdf.render_quote(quote, language="es", reader=org.vendedor_norte))
-    found = sorted(phrase for phrase in english_phrases() if re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text))
-    assert found == []
+    assert english_found_in(text) == []
     assert "Id. fiscal:" in text and "Atención:" in text and "Imp. %" in text
 
 
