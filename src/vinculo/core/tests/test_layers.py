@@ -22,7 +22,7 @@ from pathlib import Path
 import vinculo
 
 PACKAGE = Path(vinculo.__file__).parent
-LAYERS = (("core",), ("org",), ("accounts",), ("contacts",), ("customer360",), ("activities",), ("marketing",),
+LAYERS = (("core",), ("org",), ("accounts",), ("contacts",), ("customer360",), ("plans",), ("activities",), ("marketing",),
           ("sales",), ("api", "demo", "shell"))
 SKIPPED_DIRS = {"tests", "migrations", "templates", "static", "locale", "__pycache__"}
 
