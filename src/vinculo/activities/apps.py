@@ -26,6 +26,7 @@ class ActivitiesConfig(AppConfig):
         page.register(sections.TimelineSection())
         metrics.register("activities", plan_measures.count_activities, choices=plan_measures.kinds)
         links.register("activities", Activity, _("Activities"), order=20, template="activities/_plan_activity.html",
-                       candidates_order=("-occurred_at", "-id"))
+                       candidates_order=("-occurred_at", "-id"), create_url_name="activities:create",
+                       create_label=_("Log follow-up activity"))
         contact_page.sections.register("activities", "activities/_contact_activities.html",
                                        load=sections.contact_activities, order=10)

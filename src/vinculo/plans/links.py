@@ -26,16 +26,19 @@ class LinkType:
     order: int = 100
     template: str = ""  # a row of the plan page's list; gets `record`
     candidates_order: tuple[str, ...] = ("-id",)
+    # The follow-up an objective offers: the record's create page, which takes ?account=&objective=.
+    create_url_name: str = ""
+    create_label: str = ""
 
 
 LINKS: dict[str, LinkType] = {}
 
 
 def register(key: str, model, label, order: int = 100, template: str = "",
-             candidates_order: tuple[str, ...] = ("-id",)) -> LinkType:
+             candidates_order: tuple[str, ...] = ("-id",), create_url_name: str = "", create_label="") -> LinkType:
     if key in LINKS:
         raise ImproperlyConfigured(f"A link type {key!r} is already registered.")
-    LINKS[key] = LinkType(key, model, label, order, template, candidates_order)
+    LINKS[key] = LinkType(key, model, label, order, template, candidates_order, create_url_name, create_label)
     return LINKS[key]
 
 

@@ -3,8 +3,9 @@ deals), so those apps register a measure for their metric from their `AppConfig.
 
     metrics.register("activities", count_activities)
 
-A measure receives a `Scope` and returns a number (money in `scope.currency`). Without a registered measure
-a metric has no progress (None)."""
+A measure receives a list of `Scope`s and returns a number for each (money in the scope's currency), in a
+number of queries that does not grow with the list: a page measures all its objectives at once. Without a
+registered measure a metric has no progress (None)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,14 +39,14 @@ class Scope:
 @dataclass(frozen=True)
 class Measure:
     key: str
-    measure: Callable[[Scope], Decimal]
+    measure: Callable[[list[Scope]], list[Decimal]]
     choices: Callable[[], list] = field(default=lambda: [])  # e.g. the activity kinds an objective may count
 
 
 MEASURES: dict[str, Measure] = {}
 
 
-def register(key: str, measure: Callable[[Scope], Decimal], choices: Callable[[], list] | None = None) -> Measure:
+def register(key: str, measure: Callable[[list[Scope]], list[Decimal]], choices: Callable[[], list] | None = None) -> Measure:
     if key in MEASURES:
         raise ImproperlyConfigured(f"A measure for {key!r} is already registered.")
     MEASURES[key] = Measure(key, measure, choices or (lambda: []))
@@ -55,13 +56,21 @@ def register(key: str, measure: Callable[[Scope], Decimal], choices: Callable[[]
 def measure(key: str, scope: Scope) -> Decimal | None:
     """The measure of `key` over `scope`; None when no app measures it or an amount has no exchange rate to
     convert it (core.money.MissingRate)."""
+    return measure_many(key, [scope])[0]
+
+
+def measure_many(key: str, scopes: list[Scope]) -> list[Decimal | None]:
+    """`measure` of each scope, together. A scope whose money has no exchange rate is measured on its own
+    to find which: None for it, the others still measured."""
     found = MEASURES.get(key)
-    if found is None:
-        return None
+    if found is None or not scopes:
+        return [None] * len(scopes)
     try:
-        return Decimal(found.measure(scope))
+        return [Decimal(value) for value in found.measure(scopes)]
     except MissingRate:
-        return None
+        if len(scopes) == 1:
+            return [None]
+        return [measure_many(key, [scope])[0] for scope in scopes]
 
 
 def activity_kinds() -> list[tuple[str, str]]:

@@ -156,6 +156,9 @@ class BusinessPlan(TrackedModel):
             ids.extend(frontier)
         return ids
 
+    def search_text(self) -> str:
+        return self.name
+
     @property
     def is_frozen(self) -> bool:
         """Submitted and approved plans keep their targets and goals."""
@@ -245,10 +248,15 @@ class Objective(TrackedModel):
     def __str__(self):
         return self.name
 
+    def search_text(self) -> str:
+        return self.name
+
     def get_absolute_url(self):
         from django.urls import reverse
 
-        return reverse("plans:objective", args=[self.pk])
+        if self.plan_id is None:
+            return f"{reverse('plans:global_objectives')}#objective-{self.pk}"
+        return f"{reverse('plans:detail', args=[self.plan_id])}#objective-{self.pk}"
 
     @property
     def is_global(self) -> bool:

@@ -50,7 +50,8 @@ class SalesConfig(AppConfig):
         page.register(sections.opportunities)
         metrics.register("revenue_won", plan_measures.revenue_won)
         metrics.register("opportunities_created", plan_measures.opportunities_created)
-        links.register("deals", Opportunity, _("Opportunities"), order=10, template="sales/opportunities/_plan_deal.html")
+        links.register("deals", Opportunity, _("Opportunities"), order=10, template="sales/opportunities/_plan_deal.html",
+                       create_url_name="sales:opportunity_create", create_label=_("Create follow-up deal"))
         contact_page.sections.register("deals", "sales/opportunities/_contact_deals.html", load=sections.contact_deals,
                                        order=20)
         campaign_page.sections.register("leads", "sales/leads/_campaign_leads.html", load=sections.campaign_leads,
