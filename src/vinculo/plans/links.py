@@ -47,8 +47,8 @@ def link_types() -> list[LinkType]:
 
 
 def check_link(record) -> None:
-    """A record's plan and objective must be of its account; an objective must be under a plan (then the
-    record's plan is that plan). Sets the plan from the objective. One query per link given."""
+    """A record's plan and objective must be of its account; an objective must be under a plan, the record's
+    plan (which it sets when the record has none). One query per link given."""
     errors = {}
     if record.objective_id is not None:
         objective = Objective.all_objects.select_related("plan").filter(pk=record.objective_id).first()
@@ -56,9 +56,11 @@ def check_link(record) -> None:
             errors["objective"] = _("Link to an objective of a business plan.")
         elif objective.plan.account_id != record.account_id:
             errors["objective"] = _("This objective's plan is for another account.")
-        else:
+        elif record.plan_id is None:
             record.plan_id = objective.plan_id
-    if record.plan_id is not None and "objective" not in errors:
+        elif record.plan_id != objective.plan_id:
+            errors["objective"] = _("This objective is under another plan than the one chosen.")
+    if record.plan_id is not None:
         account_id = BusinessPlan.all_objects.filter(pk=record.plan_id).values_list("account_id", flat=True).first()
         if account_id is None or account_id != record.account_id:
             errors["plan"] = _("This plan is for another account.")

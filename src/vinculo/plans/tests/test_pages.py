@@ -241,3 +241,17 @@ def test_global_objectives_page_and_creation_need_the_permission(client, org):
     assert response.status_code == 302
     assert Objective.objects.get(name="Dos contactos C-level").plan_id is None
     assert "Dos contactos C-level" in get(client, org.vendedor_sur, reverse("plans:global_objectives"))
+
+
+def test_objective_is_added_from_the_plan_page_and_frozen_once_submitted(client, org, plan):
+    url = reverse("plans:objective_create", args=[plan.pk])
+    assert 'name="activity_kind"' in get(client, org.vendedor_norte, url)
+    response = client.post(url, {"name": "3 reuniones", "metric": "activities", "activity_kind": "meeting",
+                                 "target": "3", "risk_margin": "10", "manual_progress": "0"})
+    assert response.status_code == 302
+    assert plan.objectives.filter(name="3 reuniones", activity_kind="meeting").exists()
+    services.submit_plan(plan, org.vendedor_norte)
+    response = client.post(url, {"name": "Otra", "metric": "manual", "target": "1", "risk_margin": "10",
+                                 "manual_progress": "0"})
+    assert "its objectives cannot change" in response.content.decode()
+    assert not plan.objectives.filter(name="Otra").exists()
