@@ -17,5 +17,6 @@ urlpatterns = [
     path("objectives/<int:pk>/edit/", views.objective_edit, name="objective_edit"),
     path("objectives/<int:pk>/delete/", views.objective_delete, name="objective_delete"),
     path("notifications/", views.notifications, name="notifications"),
+    path("notifications/badge/", views.notifications_badge, name="notifications_badge"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
 ]

@@ -274,6 +274,13 @@ def notifications(request):
 
 
 @login_required
+def notifications_badge(request):
+    """The top bar's bell: the number of unread notifications about plans the user may see (htmx, loaded after
+    the page so no page pays for it)."""
+    return render(request, "plans/_bell.html", {"unread": services.unread_notifications(request.user).count()})
+
+
+@login_required
 @require_POST
 def notifications_read(request):
     services.mark_read(request.user)
