@@ -248,9 +248,6 @@ class Objective(TrackedModel):
     def __str__(self):
         return self.name
 
-    def search_text(self) -> str:
-        return self.name
-
     def get_absolute_url(self):
         from django.urls import reverse
 
