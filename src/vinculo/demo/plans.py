@@ -12,6 +12,7 @@ from django.db.models import Sum
 
 from vinculo.accounts.models import Account, Industry
 from vinculo.activities.models import Activity
+from vinculo.activities.services import log_activity
 from vinculo.core import clock
 from vinculo.core.services import create_record
 from vinculo.org.models import Territory, User
@@ -54,10 +55,10 @@ def _objective(plan, by, name, metric, target, kind="", due=None, **scope) -> Ob
 
 def _visits(account, owner, objective, days: list[date], kind=Activity.Kind.VISIT, subject="Visita técnica a faena"):
     for day in days:
-        Activity.objects.create(
+        log_activity(Activity(
             account=account, owner=owner, kind=kind, status=Activity.Status.DONE, subject=subject,
-            occurred_at=datetime.combine(day, time(10), tzinfo=SANTIAGO), plan=objective.plan, objective=objective,
-            created_by=owner, updated_by=owner)
+            occurred_at=datetime.combine(day, time(10), tzinfo=SANTIAGO), plan=objective.plan, objective=objective),
+            by=owner)
 
 
 def _target(account, start: date, end: date, floor: Decimal) -> Decimal:
