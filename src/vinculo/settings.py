@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "vinculo.accounts",
     "vinculo.contacts",
     "vinculo.customer360",
+    "vinculo.plans",
     "vinculo.activities",
     "vinculo.marketing",
     "vinculo.sales",

@@ -27,6 +27,7 @@ urlpatterns = [
     path("recycle-bin/", include("vinculo.core.urls")),
     path("accounts/", include("vinculo.accounts.urls")),
     path("contacts/", include("vinculo.contacts.urls")),
+    path("plans/", include("vinculo.plans.urls")),
     path("activities/", include("vinculo.activities.urls")),
     path("sales/", include("vinculo.sales.urls")),
     path("marketing/", include("vinculo.marketing.urls")),

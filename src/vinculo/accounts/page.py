@@ -266,12 +266,38 @@ class Bar:
 
 
 @dataclass
+class SalesTarget:
+    amount: Decimal
+    currency: str
+    sources: list = field(default_factory=list)  # the records it comes from (the current approved plans)
+
+
+# Where the account's sales target comes from when an app knows better than the account's own field: the
+# plans app registers its current approved plans, so there is one source of truth.
+_sales_target_source: Callable | None = None
+
+
+def register_sales_target(source: Callable) -> None:
+    """`source(account, user, today)` → a SalesTarget, or None to fall back on the account's field."""
+    global _sales_target_source
+    _sales_target_source = source
+
+
+def sales_target(account: Account, user, today: date) -> SalesTarget | None:
+    found = _sales_target_source(account, user, today) if _sales_target_source else None
+    if found is None and account.sales_target is not None:
+        found = SalesTarget(account.sales_target, account.currency)
+    return found
+
+
+@dataclass
 class SalesPanel:
     summary: SalesSummary
     bars: list[Bar]
     rollup: bool
     accounts_included: int  # with the roll-up, the account and its children the user may see
     target_progress: Decimal | None  # this year's sales against the account's sales target, in percent
+    target: SalesTarget | None = None
 
     @property
     def has_sales(self) -> bool:
@@ -293,5 +319,6 @@ def sales_panel(account: Account, user, today: date, rollup: bool = False) -> Sa
         Bar(month, total, month == this_month, slot * 10 + 1.5, round(float(total / best * 100), 2) if best else 0.0)
         for slot, (month, total) in enumerate(summary.last_12_months)
     ]
-    progress = summary.year / account.sales_target * 100 if account.sales_target else None
-    return SalesPanel(summary, bars, rollup, len(ids), progress)
+    target = sales_target(account, user, today)
+    progress = summary.year / target.amount * 100 if target and target.amount else None
+    return SalesPanel(summary, bars, rollup, len(ids), progress, target)

@@ -49,10 +49,15 @@ class ActivityOut(Schema):
     account: Ref | None = Field(description="Null also when the account is not visible to you.")
     contacts: list[int] = Field(description="Ids of the contacts involved that you can see.")
     participants: list[int] = Field(description="Ids of the users who took part.")
+    plan: Ref | None = Field(description="The business plan it counts towards. Null also when not visible to you.")
+    objective: Ref | None = Field(description="The plan's objective it counts towards. Null also when not visible "
+                                              "to you.")
     created_at: datetime
     updated_at: datetime
 
     resolve_account = shown_if_visible("account")
+    resolve_plan = shown_if_visible("plan")
+    resolve_objective = shown_if_visible("objective")
 
     @staticmethod
     def resolve_contacts(activity):
@@ -76,6 +81,9 @@ class ActivityIn(InputSchema):
     contacts: list[int] | None = Field(None, description="Contact ids you can see. On a change the list replaces "
                                                          "the contacts you can see; others stay linked.")
     participants: list[int] | None = Field(None, description="User ids; on a change the list replaces them.")
+    plan: int | None = Field(None, description="A business plan of the activity's account.")
+    objective: int | None = Field(None, description="An objective of a plan of the activity's account (the plan "
+                                                    "follows).")
 
 
 class ActivityCreate(ActivityIn):
@@ -96,6 +104,8 @@ class ActivityPatch(ActivityIn, Versioned):
 
 class ActivityFilters(FilterSchema):
     account: int | None = None
+    plan: int | None = None
+    objective: int | None = None
     contact: int | None = None
     owner: int | None = None
     kind: choice(Activity.Kind) | None = None
@@ -110,8 +120,9 @@ class ActivityAPI(RecordAPI):
     name, singular, plural = "activity", "an activity", "activities"
     Out, Create, Patch, Filters = ActivityOut, ActivityCreate, ActivityPatch, ActivityFilters
     related = ("owner",)
-    guarded = ("account",)
+    guarded = ("account", "plan", "objective")
     lookups = {
+        "plan": "plan_id", "objective": "objective_id",
         "account": "account_id", "contact": "contacts", "owner": "owner_id", "kind": "kind", "status": "status",
         "outcome": "outcome", "occurred_from": "occurred_at__date__gte", "occurred_to": "occurred_at__date__lte",
     }

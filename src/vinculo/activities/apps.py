@@ -11,8 +11,10 @@ class ActivitiesConfig(AppConfig):
         from vinculo.contacts import page as contact_page
         from vinculo.core import nav, records, subjects
         from vinculo.core.api import routers
+        from vinculo.plans import links, metrics
 
         from . import api, sections, services
+        from . import plans as plan_measures
         from .models import Activity
 
         records.register("activity", Activity, order=30)
@@ -22,5 +24,9 @@ class ActivitiesConfig(AppConfig):
         routers.register("/accounts", api.timeline_router, order=20)
         routers.register("/activities", api.router, order=110)
         page.register(sections.TimelineSection())
+        metrics.register("activities", plan_measures.count_activities, choices=plan_measures.kinds)
+        links.register("activities", Activity, _("Activities"), order=20, template="activities/_plan_activity.html",
+                       candidates_order=("-occurred_at", "-id"), create_url_name="activities:create",
+                       create_label=_("Log follow-up activity"))
         contact_page.sections.register("activities", "activities/_contact_activities.html",
                                        load=sections.contact_activities, order=10)

@@ -21,6 +21,7 @@ from vinculo.core.forms import (
 from vinculo.core.lists import ListFilterForm
 from vinculo.core.services import update_record
 from vinculo.org.models import User
+from vinculo.plans.forms import plan_choices
 
 from .models import Activity
 from .services import log_activity
@@ -37,6 +38,7 @@ FIELDSETS = (
     (_("What happened"), ("kind", "subject", "occurred_at", "duration_minutes", "status", "direction", "outcome")),
     (_("With whom"), ("account", "opportunity", "contacts", "owner", "participants")),
     (_("Description"), ("description",)),
+    (_("Business plan"), ("plan", "objective")),
 )
 
 
@@ -90,9 +92,11 @@ class ActivityForm(RecordForm):
         self.initial.setdefault("opportunity", instance.opportunity_id)
         if not instance.pk:
             self.initial.update(owner=user.pk, occurred_at=clock.now().replace(second=0, microsecond=0))
+        plan_choices(self, user, self.chosen_account_id())
         if instance.lead_id and not instance.account_id:
-            # A lead's activity or task: no account or contacts until the lead is converted.
+            # A lead's activity or task: no account, contacts or plan until the lead is converted.
             del self.fields["account"], self.fields["contacts"], self.fields["opportunity"]
+            del self.fields["plan"], self.fields["objective"]
 
     def clean(self):
         cleaned = super().clean()

@@ -8,6 +8,7 @@ from vinculo.accounts.models import Account
 from vinculo.core.models import TrackedModel
 from vinculo.core.policy import Parent, Policy, Subject
 from vinculo.core.subjects import Regarding
+from vinculo.plans.links import check_link
 
 
 class Activity(Regarding, TrackedModel):
@@ -69,6 +70,11 @@ class Activity(Regarding, TrackedModel):
     participants = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("participants"), blank=True, related_name="+"
     )
+    # The business plan, or the plan's objective, the activity works towards (plans.links).
+    plan = models.ForeignKey("plans.BusinessPlan", verbose_name=_("business plan"), null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="activities")
+    objective = models.ForeignKey("plans.Objective", verbose_name=_("objective"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="activities")
 
     # An activity inherits the visibility of its account and of what it is about (a lead, a deal, a quote…:
     # core.subjects); its owner's line sees it too.
@@ -100,7 +106,13 @@ class Activity(Regarding, TrackedModel):
             models.Index(fields=["owner", "-occurred_at"], name="activity_owner_idx"),
             # A subject's interactions (a lead's, a deal's page) and the subject access rule.
             models.Index(fields=["regarding_type", "regarding_id", "-occurred_at"], name="activity_regarding_idx"),
+            # An objective's and a plan's progress and linked activities.
+            models.Index(fields=["objective", "kind", "occurred_at"], name="activity_objective_idx"),
+            models.Index(fields=["plan", "kind", "occurred_at"], name="activity_plan_idx"),
         ]
+
+    def clean(self):
+        check_link(self)
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.subject}"

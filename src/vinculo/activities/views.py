@@ -15,6 +15,8 @@ from vinculo.core import clock, subjects
 from vinculo.core.access import get_for_user
 from vinculo.core.lists import Column, RecordListView, mark_visible, nearest_first
 from vinculo.core.views import edit_page, move_to_recycle_bin, visible_history
+from vinculo.plans.forms import initial_links
+from vinculo.plans.models import BusinessPlan
 
 from .forms import ActivityFilterForm, ActivityForm
 from .models import Activity
@@ -68,8 +70,9 @@ activity_list = ActivityListView.as_view()
 
 
 def _activity_for_page(user, pk):
-    queryset = Activity.objects.select_related("owner", "account", "regarding_type").annotate(
+    queryset = Activity.objects.select_related("owner", "account", "regarding_type", "plan", "objective").annotate(
         editable=Exists(Activity.objects.editable_by(user).filter(pk=OuterRef("pk"))),
+        plan_visible=Exists(BusinessPlan.objects.visible_to(user, per_row=True).filter(pk=OuterRef("plan_id"))),
     )
     activity = get_for_user(queryset, user, pk)
     subjects.load_subjects([activity])
@@ -124,7 +127,7 @@ def _lead(request):
 @login_required
 def activity_create(request):
     lead = _lead(request)
-    initial = {} if lead else _initial_links(request)
+    initial = {} if lead else {**_initial_links(request), **initial_links(request)}
     if request.GET.get("kind") in Activity.Kind.values:
         initial["kind"] = request.GET["kind"]
         if initial["kind"] == Activity.Kind.TASK:

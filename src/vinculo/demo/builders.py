@@ -24,6 +24,7 @@ from vinculo.core.models import ChangeLog, SearchEntry, TrackedModel
 from vinculo.customer360.models import DocumentVersion
 from vinculo.marketing.models import Campaign, CampaignMember
 from vinculo.org.models import User
+from vinculo.plans.models import BusinessPlan, Notification, Objective, PlanTransition
 from vinculo.sales.models import (
     Competitor,
     Lead,
@@ -50,6 +51,7 @@ from .generators import (
     weighted,
 )
 from .organisation import ZONES, Organisation, load_organisation
+from .plans import build_plans
 from .records import MODELS as RECORD_MODELS
 from .records import RecordBuilder
 from .sales import SalesBuilder
@@ -168,32 +170,40 @@ def load_demo(size: Size, reset: bool = False, seed: int = 2, progress=None) -> 
         if build_sales or catalogue.created:
             for model in SEARCHABLE_SALES:
                 search.rebuild(model)
-    if build_companies or build_records or build_sales:
+    with transaction.atomic():
+        # Plans in the database, even in the recycle bin, mean this stage already ran.
+        build_plans_stage = Account.objects.exists() and not BusinessPlan.all_objects.exists()
+        if build_plans_stage:
+            build_plans(organisation.users)
+            search.rebuild(BusinessPlan)
+    if build_companies or build_records or build_sales or build_plans_stage:
         with connection.cursor() as cursor:
             # Fresh planner statistics: without them SQLite takes `deleted_at IS NULL` for a selective
             # index condition and reads all contacts to show one account's page (measured by bench/).
             cursor.execute("ANALYZE")
     return Result(
-        size=size, created=build_companies or build_records or build_sales or bool(catalogue.created),
+        size=size, created=build_companies or build_records or build_sales or build_plans_stage
+        or bool(catalogue.created),
         users=User.objects.count(),
         counts={"accounts": Account.all_objects.count(), "contacts": Contact.all_objects.count(),
                 "activities": Activity.all_objects.count(), "invoices": Invoice.all_objects.count(),
                 "leads": Lead.all_objects.count(), "opportunities": Opportunity.all_objects.count(),
-                "quotes": Quote.all_objects.count()},
+                "quotes": Quote.all_objects.count(), "plans": BusinessPlan.all_objects.count()},
         seconds=time.monotonic() - started,
     )
 
 
 def delete_records() -> None:
-    """Remove every account and contact with everything that hangs from them, leads and deals included
-    (for `--reset`); the catalogue, campaigns and exchange rates stay."""
-    models = (Account, Address, Contact, *RECORD_MODELS, Lead, Opportunity, Quote)
+    """Remove every account and contact with everything that hangs from them, leads, deals and business
+    plans included (global objectives too: the plans stage makes them again) (for `--reset`); the catalogue,
+    campaigns and exchange rates stay."""
+    models = (Account, Address, Contact, *RECORD_MODELS, Lead, Opportunity, Quote, BusinessPlan, Objective)
     ChangeLog.objects.filter(content_type__in=ContentType.objects.get_for_models(*models).values()).delete()
     SearchEntry.objects.filter(kind__in=[search.kind_of(m) for m in models]).delete()
     stored = list(DocumentVersion.objects.values_list("file", flat=True))
     # Plain DELETEs, children first: the ORM would load millions of activities to cascade by hand.
     for model in [Activity.contacts.through, Activity.participants.through, DocumentVersion,
-                  *reversed(RECORD_MODELS), *SALES_MODELS]:
+                  *reversed(RECORD_MODELS), *SALES_MODELS, Notification, PlanTransition, Objective, BusinessPlan]:
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
     transaction.on_commit(lambda: [default_storage.delete(name) for name in stored])

@@ -17,7 +17,9 @@ class SalesConfig(AppConfig):
         from vinculo.marketing import page as campaign_page
         from vinculo.org import teams as team_pages
         from vinculo.org import territories
+        from vinculo.plans import links, metrics
 
+        from . import plans as plan_measures
         from . import quoting, sections, teams
         from . import territories as lead_territories
         from .api import catalogue, competitors, leads, opportunities, quotes
@@ -46,6 +48,10 @@ class SalesConfig(AppConfig):
                              matched_on=_("their country, region, city and industry"))
 
         page.register(sections.opportunities)
+        metrics.register("revenue_won", plan_measures.revenue_won)
+        metrics.register("opportunities_created", plan_measures.opportunities_created)
+        links.register("deals", Opportunity, _("Opportunities"), order=10, template="sales/opportunities/_plan_deal.html",
+                       create_url_name="sales:opportunity_create", create_label=_("Create follow-up deal"))
         contact_page.sections.register("deals", "sales/opportunities/_contact_deals.html", load=sections.contact_deals,
                                        order=20)
         campaign_page.sections.register("leads", "sales/leads/_campaign_leads.html", load=sections.campaign_leads,

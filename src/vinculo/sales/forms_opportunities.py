@@ -14,6 +14,7 @@ from vinculo.core.lists import ListFilterForm
 from vinculo.marketing.models import Campaign
 from vinculo.org.forms import TerritoryFilterField, in_territory
 from vinculo.org.models import BusinessUnit, SalesTeam
+from vinculo.plans.forms import plan_choices
 
 from . import services_opportunities as services
 from .models import (
@@ -41,6 +42,7 @@ FIELDSETS = (
     (_("Responsibility"), ("owner", "sales_team", "business_unit")),
     (_("Origin"), ("source", "campaign")),
     (_("Description"), ("description",)),
+    (_("Business plan"), ("plan", "objective")),
 )
 
 
@@ -74,6 +76,8 @@ class OpportunityForm(RecordForm):
         self.fields["campaign"].queryset = _keeping(Campaign.objects.visible_to(user), instance.campaign_id)
         label_unseen_choice(self.fields["account"], user, instance.account_id)
         label_unseen_choice(self.fields["campaign"], user, instance.campaign_id)
+        account_id = self.data.get("account") if self.is_bound else self.initial.get("account", instance.account_id)
+        plan_choices(self, user, int(account_id) if str(account_id or "").isdigit() else None)
         probability = self.fields["probability"]
         probability.required = False
         probability.help_text = _("Leave empty to use the stage's probability.")

@@ -17,6 +17,7 @@ from vinculo.core.policy import Parent, PermissionGrant, Policy
 from vinculo.core.subjects import SubjectRelation
 from vinculo.core.validators import format_phone, normalize_phone
 from vinculo.org.access import SalesTeamGrant, TerritoryGrant
+from vinculo.plans.links import check_link
 
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 
@@ -237,6 +238,11 @@ class Opportunity(TrackedModel):
         "Competitor", through="OpportunityCompetitor", verbose_name=_("competitors"), blank=True,
         related_name="opportunities",
     )
+    # The business plan, or the plan's objective, the deal counts towards (plans.links).
+    plan = models.ForeignKey("plans.BusinessPlan", verbose_name=_("business plan"), null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="opportunities")
+    objective = models.ForeignKey("plans.Objective", verbose_name=_("objective"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="opportunities")
     # Interactions about the deal; deleting the deal leaves them on its account.
     activities = SubjectRelation("activities.Activity", cascade=False, related_query_name="opportunity")
 
@@ -266,6 +272,9 @@ class Opportunity(TrackedModel):
                                  "owner", "sales_team"], name="opp_account_totals_idx"),
             # The list sorted by amount: the biggest (open) deals first.
             models.Index(fields=["deleted_at", "status", "amount"], name="opp_status_amount_idx"),
+            # A plan's and an objective's revenue won and linked deals.
+            models.Index(fields=["plan", "status", "closed_on"], name="opp_plan_idx"),
+            models.Index(fields=["objective", "status", "closed_on"], name="opp_objective_idx"),
         ]
 
     def __str__(self):
@@ -292,6 +301,10 @@ class Opportunity(TrackedModel):
             errors["closed_on"] = [_("Give the date the deal was closed.")]
         if self.status == self.Status.OPEN and self.close_reason:
             errors["close_reason"] = [_("Only a won or lost deal has a reason.")]
+        try:
+            check_link(self)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
         if errors:
             raise ValidationError(errors)
 

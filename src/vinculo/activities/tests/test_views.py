@@ -274,7 +274,9 @@ def test_detail_page_runs_the_same_queries_with_one_or_many_contacts_participant
     one = _detail_queries(client, activity)
     _add_people_and_changes(org, activity, 12)
     assert _detail_queries(client, activity) == one
-    assert one <= 10  # the count today, from cold caches
+    # The count today, from cold caches: 10, plus the viewer's permissions (two queries), which the plan link's
+    # visibility asks (the approve-plans permission reads every plan).
+    assert one <= 12
 
 
 def test_logging_from_a_deal_links_the_activity_to_it_and_refuses_a_deal_of_another_account(client, org):

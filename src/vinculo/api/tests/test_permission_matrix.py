@@ -33,6 +33,7 @@ from vinculo.customer360.tests.factories import (
 )
 from vinculo.org.models import OrgDefault, Territory
 from vinculo.org.tests.factories import SalesTeamFactory, UserFactory
+from vinculo.plans.tests.factories import ObjectiveFactory, PlanFactory
 from vinculo.sales.tests.factories import (
     CampaignFactory,
     CompetitorFactory,
@@ -71,6 +72,8 @@ EXPECTED = {
     "sales.product": EVERYONE,
     "sales.pricelist": EVERYONE,
     "sales.competitor": EVERYONE,
+    "plans.businessplan": ACCOUNT_LINE,  # the owner's line and the account's
+    "plans.objective": ACCOUNT_LINE,  # an objective under the plan
 }
 
 API = {
@@ -79,7 +82,8 @@ API = {
     "customer360.note": "/notes", "customer360.document": "/files", "customer360.contentdelivery": "/content-deliveries",
     "activities.activity": "/activities", "sales.lead": "/leads", "sales.opportunity": "/opportunities",
     "sales.quote": "/quotes", "marketing.campaign": "/campaigns", "sales.product": "/products",
-    "sales.pricelist": "/price-lists", "sales.competitor": "/competitors",
+    "sales.pricelist": "/price-lists", "sales.competitor": "/competitors", "plans.businessplan": "/plans",
+    "plans.objective": "/objectives",
 }
 TIMELINE = {"activities.activity": "activity", "customer360.note": "note"}  # the timeline entry's type
 # Record type → its group in the global search's page context.
@@ -111,6 +115,7 @@ def matrix(org):
     account = AccountFactory(owner=owner, legal_name="Zafiro Minera SpA", territory=antofagasta)
     deal = OpportunityFactory(account=account, owner=owner, sales_team=team, name="Zafiro ampliación")
     invoice = InvoiceFactory(account=account)
+    plan = PlanFactory(account=account, owner=owner, name="Zafiro plan 2026")
     records = {
         "accounts.account": account,
         "contacts.contact": ContactFactory(account=account, owner=owner, last_name="Zafirova"),
@@ -134,6 +139,8 @@ def matrix(org):
         "sales.product": ProductFactory(),
         "sales.pricelist": PriceListFactory(),
         "sales.competitor": CompetitorFactory(name="Zafiro Rival SA"),
+        "plans.businessplan": plan,
+        "plans.objective": ObjectiveFactory(plan=plan, name="Zafiro: 4 visits"),
     }
     for record_type, record in records.items():
         if record_type in SEARCHABLE:  # indexed here, whenever the app reindexes (on save, or after commit)

@@ -23,8 +23,8 @@ from pathlib import Path
 import vinculo
 
 PACKAGE = Path(vinculo.__file__).parent
-LAYERS = (("core",), ("org",), ("accounts",), ("contacts",), ("customer360",), ("activities",), ("marketing",),
-          ("sales",), ("exchange",), ("api", "demo", "shell"))
+LAYERS = (("core",), ("org",), ("accounts",), ("contacts",), ("customer360",), ("plans",), ("activities",),
+          ("marketing",), ("sales",), ("exchange",), ("api", "demo", "shell"))
 SKIPPED_DIRS = {"tests", "migrations", "templates", "static", "locale", "__pycache__"}
 
 

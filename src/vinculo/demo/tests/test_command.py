@@ -11,6 +11,7 @@ from vinculo.customer360.models import DocumentVersion
 from vinculo.demo.records import MODELS as RECORD_MODELS
 from vinculo.marketing.models import Campaign, CampaignMember
 from vinculo.org.models import CompanyProfile, ExchangeRate, OrgDefault, User
+from vinculo.plans.models import BusinessPlan, Objective, PlanTransition
 from vinculo.sales.models import (
     Competitor,
     CompetitorContact,
@@ -27,14 +28,14 @@ from vinculo.sales.models import (
 )
 
 SALES_MODELS = (Lead, Opportunity, Quote, Product, PriceList, Competitor, Campaign)
-SEARCHABLE = ("Account", "Contact", "Lead", "Opportunity", "Quote", "Product", "Competitor", "Campaign")
+SEARCHABLE = ("Account", "Contact", "Lead", "Opportunity", "Quote", "Product", "Competitor", "Campaign", "BusinessPlan")
 
 
 def _counts():
     models = (User, Account, Address, Contact, ChangeLog, SearchEntry, OrgDefault, *RECORD_MODELS, DocumentVersion,
               Activity.contacts.through, Activity.participants.through, *SALES_MODELS, OpportunityLine,
               OpportunityContact, OpportunityCompetitor, QuoteLine, PriceListItem, CompetitorContact, CampaignMember,
-              ExchangeRate, CompanyProfile)
+              ExchangeRate, CompanyProfile, BusinessPlan, Objective, PlanTransition)
     return {model.__name__: model._base_manager.count() for model in models}
 
 
@@ -63,5 +64,7 @@ def test_demo_command_loads_the_small_set_and_a_second_run_changes_nothing(setti
     # Every record has its "created" history entry; prospects that won a deal, their change to customer.
     made_customers = [entry for entry in ChangeLog.objects.filter(action=ChangeLog.Action.UPDATE)
                       if [change["field"] for change in entry.changes] == ["account_type", "relationship_status"]]
-    created = ["Account", "Contact", *(model.__name__ for model in (*RECORD_MODELS, *SALES_MODELS))]
-    assert loaded["ChangeLog"] == sum(loaded[name] for name in created) + len(made_customers)
+    created = ["Account", "Contact", *(model.__name__ for model in (*RECORD_MODELS, *SALES_MODELS)), "BusinessPlan",
+               "Objective"]
+    # Plans are built through their services: each workflow transition is a change in the plan's history too.
+    assert loaded["ChangeLog"] == sum(loaded[name] for name in created) + len(made_customers) + loaded["PlanTransition"]

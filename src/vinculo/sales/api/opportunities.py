@@ -103,11 +103,16 @@ class OpportunityOut(Schema):
     contacts: list[ContactRoleOut] = Field(description="The contacts on the deal that you can see, with their role.")
     lines: list[OpportunityLineOut]
     competitors: list[CompetitorEntryOut]
+    plan: Ref | None = Field(description="The business plan it counts towards. Null also when not visible to you.")
+    objective: Ref | None = Field(description="The plan's objective it counts towards. Null also when not visible "
+                                              "to you.")
     created_at: datetime
     updated_at: datetime
 
     resolve_account = shown_if_visible("account")
     resolve_campaign = shown_if_visible("campaign")
+    resolve_plan = shown_if_visible("plan")
+    resolve_objective = shown_if_visible("objective")
 
     @staticmethod
     def resolve_contacts(opportunity):
@@ -169,6 +174,8 @@ class OpportunityIn(InputSchema):
     contacts: list[ContactRoleIn] | None = Field(None, description="Replaces the contacts you can see.")
     lines: list[OpportunityLineIn] | None = Field(None, description="Replaces the product lines; the amount becomes their total.")
     competitors: list[CompetitorEntryIn] | None = Field(None, description="Replaces the competitors on the deal.")
+    plan: int | None = Field(None, description="A business plan of the deal's account.")
+    objective: int | None = Field(None, description="An objective of a plan of the deal's account (the plan follows).")
 
 
 class OpportunityCreate(OpportunityIn):
@@ -181,6 +188,8 @@ class OpportunityPatch(OpportunityIn, Versioned):
 
 
 class OpportunityFilters(FilterSchema):
+    plan: int | None = None
+    objective: int | None = None
     stage: int | None = None
     status: choice(Opportunity.Status) | None = None
     owner: int | None = None
@@ -211,8 +220,9 @@ class OpportunityAPI(RecordAPI):
     id_name = "opportunity_id"
     indexed = True
     related = ("owner", "sales_team", "business_unit", "stage")
-    guarded = ("account", "campaign")
+    guarded = ("account", "campaign", "plan", "objective")
     lookups = {
+        "plan": "plan_id", "objective": "objective_id",
         "stage": "stage_id", "status": "status", "owner": "owner_id", "account": "account_id",
         "sales_team": "sales_team_id", "business_unit": "business_unit_id", "campaign": "campaign_id",
         "close_from": "expected_close_date__gte", "close_to": "expected_close_date__lte",

@@ -30,6 +30,8 @@ from vinculo.core.access import get_for_user
 from vinculo.core.lists import Column, RecordListView, mark_visible
 from vinculo.core.services import ConflictError
 from vinculo.core.views import edit_page, move_to_recycle_bin, visible_history
+from vinculo.plans.forms import initial_links
+from vinculo.plans.models import BusinessPlan
 
 from .. import pipeline
 from .. import services_opportunities as services
@@ -363,10 +365,11 @@ def opportunity_move(request, pk):
 def _opportunity_for_page(user, pk):
     queryset = _with_editable(
         Opportunity.objects.select_related(
-            "account", "owner", "stage", "sales_team", "business_unit", "campaign", "created_by",
+            "account", "owner", "stage", "sales_team", "business_unit", "campaign", "created_by", "plan", "objective",
         ), user,
     ).annotate(
         account_visible=Exists(Account.objects.visible_to(user, per_row=True).filter(pk=OuterRef("account_id"))),
+        plan_visible=Exists(BusinessPlan.objects.visible_to(user, per_row=True).filter(pk=OuterRef("plan_id"))),
     )
     return get_for_user(queryset, user, pk)
 
@@ -431,7 +434,7 @@ def opportunity_detail(request, pk):
 @login_required
 def opportunity_create(request):
     user = request.user
-    initial = {}
+    initial = initial_links(request)
     account_id = request.GET.get("account")
     if account_id:
         account = get_for_user(Account, user, account_id)

@@ -1,0 +1,33 @@
+from datetime import timedelta
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PlansConfig(AppConfig):
+    name = "vinculo.plans"
+    verbose_name = _("Business plans")
+
+    def ready(self):
+        from vinculo.accounts import page
+        from vinculo.core import nav, records, schedule
+        from vinculo.core.api import routers
+        from vinculo.core.lists import mark_visible
+
+        from . import api, metrics, progress, sections, services
+        from .models import BusinessPlan, Objective
+
+        records.register("plan", BusinessPlan, order=35, search=records.SearchSpec(
+            "plans", _("Business plans"), "plans/_search_result.html",
+            prepare=lambda found, user, limit: mark_visible(
+                found.select_related("account")[:limit], user, "account", "account_visible"),
+        ))
+        records.register("objective", Objective, order=36)
+        nav.register("plans", _("Plans"), "plans:overview", order=35)
+        page.register(sections.PlansSection())
+        page.register_sales_target(sections.sales_target)
+        metrics.register("executive_contacts", progress.executive_contacts)
+        # Approved plans whose period has ended expire (idempotent).
+        schedule.register("plans.expire_plans", services.expire_plans, every=timedelta(hours=1))
+        routers.register("/plans", api.plans, order=105)
+        routers.register("/objectives", api.objectives, order=106)

@@ -1,0 +1,79 @@
+"""What plans add to the account page: the Plans section (current plans first, with their revenue and
+objectives' progress, and the global objectives that apply to the account) and the sales target, taken
+from the account's current approved plans."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Case, IntegerField, OuterRef, Value, When
+from django.utils.translation import gettext_lazy as _
+
+from vinculo.accounts import page
+from vinculo.core.money import MissingRate, rates_on, total_in
+
+from . import links, progress
+from .models import BusinessPlan, Objective
+
+PLANS_SHOWN = 5
+
+
+class PlansSection(page.Section):
+    key = "plans"
+    label = _("Business plans")
+    template = "plans/_account_plans.html"
+    order = 35
+    column = "main"
+
+    def count(self, account, user, prepared):
+        # A plan inherits its account's visibility: whoever sees the account sees all of its plans.
+        return page.count_of(BusinessPlan.objects.filter(account=OuterRef("pk")))
+
+    def page(self, account, user, number, today, total, params, prepared):
+        # Current plans first (approved, then in review, then drafts), then the others, newest period first.
+        current = (BusinessPlan.objects.filter(account=account).select_related("owner", "parent")
+                   .annotate(rank=Case(
+                       When(status=BusinessPlan.Status.EXPIRED, then=Value(3)),
+                       When(period_end__lt=today, then=Value(2)),
+                       When(status=BusinessPlan.Status.APPROVED, then=Value(0)),
+                       default=Value(1), output_field=IntegerField()))
+                   .order_by("rank", "-period_start", "name", "pk"))
+        found = page.page_of(self, current, total, number, account, size=PLANS_SHOWN)
+        if found.rows:
+            for plan, revenue in zip(found.rows, progress.plans_revenue(found.rows, today), strict=True):
+                plan.revenue = revenue
+                plan.shown_objectives = []
+            by_plan = {plan.pk: plan for plan in found.rows}
+            objectives = list(Objective.objects.filter(plan__in=list(by_plan)).select_related("plan"))
+            for objective, measured in zip(objectives, progress.objectives_progress(objectives, today), strict=True):
+                objective.progress = measured
+                by_plan[objective.plan_id].shown_objectives.append(objective)
+        found.global_objectives = global_objectives(account, user, today)
+        found.follow_ups = [link for link in links.link_types() if link.create_url_name]
+        return found
+
+
+def global_objectives(account, user, today: date) -> list[Objective]:
+    """The global objectives in force that apply to the account, with the account's progress on each."""
+    objectives = list(progress.global_objectives_for(account, today, user).select_related("plan"))
+    for objective, measured in zip(objectives, progress.objectives_progress(objectives, today, account.pk),
+                                   strict=True):
+        objective.progress = measured
+    return objectives
+
+
+def sales_target(account, user, today: date) -> page.SalesTarget | None:
+    """The account's sales target from its current approved plans (top-level ones: sub-plans share their
+    parent's target), summed in the account's currency at today's rates; None without one."""
+    plans = list(BusinessPlan.objects.visible_to(user, per_row=True).filter(
+        account=account, parent__isnull=True, status=BusinessPlan.Status.APPROVED,
+        period_start__lte=today, period_end__gte=today).order_by("period_start", "pk"))
+    if not plans:
+        return None
+    amounts: dict[str, Decimal] = {}
+    for plan in plans:
+        amounts[plan.currency] = amounts.get(plan.currency, Decimal(0)) + plan.revenue_target
+    try:
+        amount = total_in(amounts, account.currency, rates=rates_on([*amounts, account.currency], today))
+    except MissingRate:
+        return None
+    return page.SalesTarget(amount, account.currency, plans)

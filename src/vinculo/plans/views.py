@@ -1,0 +1,287 @@
+"""The plan pages: the managers' overview, a plan with its timeline, objectives, revenue chart and linked
+records, the workflow buttons, the plan and objective forms, global objectives and notifications."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from vinculo.accounts.models import Account
+from vinculo.core import clock
+from vinculo.core.access import can_edit, get_for_user, is_admin, may_see, subordinate_ids
+from vinculo.core.services import ConflictError
+from vinculo.core.views import edit_page, visible_history
+
+from . import links, progress, services
+from .charts import revenue_chart
+from .forms import LinkForm, ObjectiveForm, PlanForm, TransitionForm
+from .models import APPROVE_PLANS, MANAGE_GLOBAL_OBJECTIVES, BusinessPlan, Notification, Objective
+
+LINKED_SHOWN = 20
+CANDIDATES_SHOWN = 50
+OVERVIEW_SHOWN = 50
+AT_RISK_PLANS_MEASURED = 30
+
+
+def _plan_for_page(user, pk, write=False) -> BusinessPlan:
+    queryset = BusinessPlan.objects.select_related("account", "owner", "parent", "business_unit")
+    return get_for_user(queryset, user, pk, write=write)
+
+
+@login_required
+def plan_detail(request, pk):
+    user, today = request.user, clock.today()
+    plan = _plan_for_page(user, pk)
+    sub_plans = list(BusinessPlan.objects.visible_to(user).filter(parent=plan).select_related("owner")
+                     .order_by("period_start", "name"))
+    revenues = progress.plans_revenue([plan, *sub_plans], today)
+    for sub_plan, revenue in zip(sub_plans, revenues[1:], strict=True):
+        sub_plan.revenue = revenue
+    objectives = list(plan.objectives.select_related("plan"))
+    for objective, found in zip(objectives, progress.objectives_progress(objectives, today), strict=True):
+        objective.progress = found
+    editable = can_edit(user, plan)
+    linked = []
+    for link in links.link_types():
+        records = link.model.objects.visible_to(user).filter(plan=plan).select_related("objective")
+        total = records.count()
+        candidates = []
+        if editable:
+            candidates = list(link.model.objects.editable_by(user).filter(account_id=plan.account_id)
+                              .exclude(plan=plan).order_by(*link.candidates_order)[:CANDIDATES_SHOWN])
+        linked.append({"link": link, "records": list(records.order_by(*link.candidates_order)[:LINKED_SHOWN]),
+                       "total": total, "candidates": candidates})
+    return render(request, "plans/plan_detail.html", {
+        "plan": plan, "account_visible": may_see(user, plan.account),
+        "parent_visible": plan.parent_id is not None and may_see(user, plan.parent),
+        "sub_plans": sub_plans, "revenue": revenues[0], "chart": revenue_chart(plan, revenues[0], sub_plans),
+        "objectives": objectives, "linked": linked, "editable": editable,
+        "changeable": editable and not plan.is_frozen,
+        "transitions": plan.transitions.select_related("by"),
+        "allowed": services.allowed_transitions(user, plan), "transition_form": TransitionForm(),
+        "history": visible_history(plan, user), "today": today,
+        "follow_ups": [link for link in links.link_types() if link.create_url_name],
+    })
+
+
+@login_required
+def plan_create(request):
+    user, initial = request.user, {}
+    if account_id := request.GET.get("account"):
+        account = get_for_user(Account, user, account_id, write=True)
+        initial.update(account=account.pk, currency=account.currency, business_unit=account.business_unit_id)
+    if parent_id := request.GET.get("parent"):
+        parent = get_for_user(BusinessPlan, user, parent_id)
+        initial.update(parent=parent.pk, account=parent.account_id, currency=parent.currency,
+                       period_type=BusinessPlan.PeriodType.QUARTERLY, revenue_basis=parent.revenue_basis,
+                       business_unit=parent.business_unit_id)
+    form = PlanForm(request.POST if request.method == "POST" else None, initial=initial, user=user)
+    if request.method == "POST" and form.save_record():
+        messages.success(request, _("“%(name)s” was created.") % {"name": form.instance})
+        return redirect(form.instance)
+    return render(request, "plans/plan_form.html", {"form": form})
+
+
+@login_required
+def plan_edit(request, pk):
+    plan = _plan_for_page(request.user, pk, write=True)
+    return edit_page(request, plan, PlanForm, "plans/plan_form.html", "plans:edit", "plan")
+
+
+@login_required
+@require_POST
+def plan_delete(request, pk):
+    plan = _plan_for_page(request.user, pk, write=True)
+    try:
+        services.delete_plan(plan, request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(plan)
+    messages.success(request, _("“%(name)s” was moved to the recycle bin.") % {"name": plan},
+                     extra_tags="recycle-bin")
+    return redirect("accounts:detail", plan.account_id) if may_see(request.user, plan.account) else redirect(
+        "plans:overview")
+
+
+TRANSITIONS = {"submit": services.submit_plan, "approve": services.approve_plan, "return": services.return_plan,
+               "expire": services.expire_plan}
+DONE = {"submit": _("Plan submitted for approval."), "approve": _("Plan approved."),
+        "return": _("Plan returned to Draft."), "expire": _("Plan expired.")}
+
+
+@login_required
+@require_POST
+def plan_transition(request, pk, action):
+    if action not in TRANSITIONS:
+        raise Http404
+    plan = _plan_for_page(request.user, pk)
+    form = TransitionForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    version = request.POST.get("version")
+    try:
+        TRANSITIONS[action](plan, request.user, comment,
+                            expected_version=int(version) if str(version or "").isdigit() else None)
+    except (ValidationError, ConflictError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("You may not do that."))
+    else:
+        messages.success(request, str(DONE[action]))
+    return redirect(plan)
+
+
+@login_required
+@require_POST
+def plan_link(request, pk):
+    """Link a deal or an activity of the plan's account to the plan (or one of its objectives), or unlink it."""
+    user = request.user
+    plan = _plan_for_page(user, pk, write=True)
+    form = LinkForm(request.POST, plan=plan)
+    link = links.LINKS.get(request.POST.get("kind", ""))
+    if link is None or not form.is_valid():
+        messages.error(request, _("Choose a record to link."))
+        return redirect(plan)
+    record = get_for_user(link.model.objects.filter(account_id=plan.account_id), user, form.cleaned_data["record"],
+                          write=True)
+    unlink = request.POST.get("unlink") == "1"
+    try:
+        if unlink:
+            if record.plan_id == plan.pk:
+                links.link(record, None, None, user)
+        else:
+            links.link(record, plan, form.cleaned_data["objective"], user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, (_("“%(name)s” was unlinked from the plan.") if unlink
+                                   else _("“%(name)s” was linked to the plan.")) % {"name": record})
+    return redirect(f"{plan.get_absolute_url()}#linked-{link.key}")
+
+
+# Objectives.
+
+@login_required
+def objective_create(request, pk):
+    plan = _plan_for_page(request.user, pk, write=True)
+    objective = Objective(plan=plan)
+    form = ObjectiveForm(request.POST if request.method == "POST" else None, instance=objective, user=request.user,
+                         initial={"due_date": plan.period_end})
+    if request.method == "POST" and form.save_record():
+        messages.success(request, _("“%(name)s” was created.") % {"name": form.instance})
+        return redirect(f"{plan.get_absolute_url()}#objectives")
+    return render(request, "plans/objective_form.html", {"form": form, "plan": plan})
+
+
+@login_required
+def global_objective_create(request):
+    if not request.user.has_perm(MANAGE_GLOBAL_OBJECTIVES):
+        raise PermissionDenied
+    form = ObjectiveForm(request.POST if request.method == "POST" else None, instance=Objective(), user=request.user)
+    if request.method == "POST" and form.save_record():
+        messages.success(request, _("“%(name)s” was created.") % {"name": form.instance})
+        return redirect("plans:global_objectives")
+    return render(request, "plans/objective_form.html", {"form": form})
+
+
+@login_required
+def objective_edit(request, pk):
+    objective = get_for_user(Objective.objects.select_related("plan"), request.user, pk, write=True)
+    return edit_page(request, objective, ObjectiveForm, "plans/objective_form.html", "plans:objective_edit",
+                     "objective")
+
+
+@login_required
+@require_POST
+def objective_delete(request, pk):
+    objective = get_for_user(Objective.objects.select_related("plan"), request.user, pk, write=True)
+    try:
+        services.delete_objective(objective, request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(request, _("“%(name)s” was moved to the recycle bin.") % {"name": objective},
+                         extra_tags="recycle-bin")
+    return redirect(objective.get_absolute_url())
+
+
+@login_required
+def global_objectives(request):
+    found = Objective.objects.visible_to(request.user).filter(plan__isnull=True).select_related(
+        "territory", "industry").order_by("-period_end", "name")
+    return render(request, "plans/global_objectives.html", {
+        "objectives": found[:OVERVIEW_SHOWN], "total": found.count(),
+        "may_manage": request.user.has_perm(MANAGE_GLOBAL_OBJECTIVES),
+    })
+
+
+# The managers' overview and notifications.
+
+def waiting_for(user):
+    """The submitted plans `user` reviews: their team's (below them, or reporting to them) or, holding the
+    *approve plans* permission, every one; never their own."""
+    submitted = BusinessPlan.objects.visible_to(user).filter(status=BusinessPlan.Status.SUBMITTED).exclude(owner=user)
+    if is_admin(user) or user.has_perm(APPROVE_PLANS):
+        return submitted
+    return submitted.filter(Q(owner__in=subordinate_ids(user)) | Q(owner__manager=user))
+
+
+@login_required
+def overview(request):
+    """Plans of the user's team by status and period, what waits for their approval, and what is at risk."""
+    user, today = request.user, clock.today()
+    team = BusinessPlan.objects.visible_to(user).select_related("account", "owner")
+    status = request.GET.get("status", "")
+    year = request.GET.get("year", "")
+    mine = request.GET.get("mine") == "1"
+    listed = team
+    if status in BusinessPlan.Status.values:
+        listed = listed.filter(status=status)
+    if year.isdigit() and len(year) == 4:
+        listed = listed.filter(period_start__year__lte=int(year), period_end__year__gte=int(year))
+    if mine:
+        listed = listed.filter(owner=user)
+    # Plans at risk: the current approved ones (the latest first), measured together.
+    current = list(team.filter(status=BusinessPlan.Status.APPROVED, period_start__lte=today, period_end__gte=today)
+                   .order_by("period_end", "pk")[:AT_RISK_PLANS_MEASURED])
+    for plan, found in zip(current, progress.plans_revenue(current, today), strict=True):
+        plan.revenue = found
+    objectives = list(Objective.objects.filter(plan__in=[plan.pk for plan in current]).select_related(
+        "plan", "plan__account"))
+    for objective, found in zip(objectives, progress.objectives_progress(objectives, today), strict=True):
+        objective.progress = found
+    counts = dict(team.order_by().values_list("status").annotate(n=Count("pk")))
+    return render(request, "plans/overview.html", {
+        "waiting": list(waiting_for(user).select_related("account", "owner").order_by("updated_at")[:OVERVIEW_SHOWN]),
+        "plans": list(listed.order_by("-period_start", "account__legal_name", "name")[:OVERVIEW_SHOWN]),
+        "total": listed.count(), "status": status, "year": year, "mine": mine,
+        "statuses": [(value, label, counts.get(value, 0)) for value, label in BusinessPlan.Status.choices],
+        "at_risk_plans": [plan for plan in current if plan.revenue.state == Objective.State.AT_RISK],
+        "at_risk_objectives": [objective for objective in objectives
+                               if objective.progress.state == Objective.State.AT_RISK],
+        "notifications": list(services.unread_notifications(user).select_related("plan", "actor")[:10]),
+    })
+
+
+@login_required
+def notifications(request):
+    visible = BusinessPlan.objects.visible_to(request.user).values("pk")
+    found = Notification.objects.filter(recipient=request.user, plan__in=visible).select_related("plan", "actor")
+    return render(request, "plans/notifications.html", {"notifications": list(found[:OVERVIEW_SHOWN])})
+
+
+@login_required
+def notifications_badge(request):
+    """The top bar's bell: the number of unread notifications about plans the user may see (htmx, loaded after
+    the page so no page pays for it)."""
+    return render(request, "plans/_bell.html", {"unread": services.unread_notifications(request.user).count()})
+
+
+@login_required
+@require_POST
+def notifications_read(request):
+    services.mark_read(request.user)
+    return redirect("plans:notifications")

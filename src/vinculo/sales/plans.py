@@ -1,0 +1,66 @@
+"""What deals measure for business plans (plans.metrics): revenue won and opportunities created in a
+period, linked to a plan or an objective, or all of the account's."""
+
+from decimal import Decimal
+
+from django.db.models import Count, Q
+
+from vinculo.core.money import RateHistory, quantize
+from vinculo.plans.metrics import Scope
+
+from .models import Opportunity
+
+
+def _linked_q(scope: Scope) -> Q:
+    q = Q(account_id=scope.account_id)
+    if scope.objective_id is not None:
+        return q & Q(objective_id=scope.objective_id)
+    if scope.plan_ids:
+        return q & Q(plan_id__in=scope.plan_ids)
+    return q
+
+
+def _won_q(scope: Scope) -> Q:
+    return _linked_q(scope) & Q(status=Opportunity.Status.WON, closed_on__gte=scope.start, closed_on__lte=scope.end)
+
+
+def _matches(row: dict, scope: Scope) -> bool:
+    """Whether a deal read by `revenue_won` (as a dict) is in `scope` — `_won_q` in Python."""
+    if row["account_id"] != scope.account_id or not scope.start <= row["closed_on"] <= scope.end:
+        return False
+    if scope.objective_id is not None:
+        return row["objective_id"] == scope.objective_id
+    return not scope.plan_ids or row["plan_id"] in scope.plan_ids
+
+
+def revenue_won(scopes: list[Scope]) -> list[Decimal]:
+    """The amounts of the deals won (closed) in each scope's period, in its currency, each converted at the
+    rate of its closing day (core.money, dated rates) and rounded once. One query, plus two per other currency
+    for the rates; MissingRate when a currency has no rate on a closing day."""
+    either = Q(pk__in=[])
+    for scope in scopes:
+        either |= _won_q(scope)
+    rows = list(Opportunity.objects.filter(either).values(
+        "amount", "currency", "closed_on", "account_id", "plan_id", "objective_id"))
+    currencies = {row["currency"] for row in rows} | {scope.currency for scope in scopes}
+    rates = None
+    if len(currencies) > 1:
+        rates = RateHistory(currencies, min(scope.start for scope in scopes), max(scope.end for scope in scopes))
+    totals = []
+    for scope in scopes:
+        total = Decimal(0)
+        for row in rows:
+            if _matches(row, scope):
+                total += row["amount"] if rates is None else rates.value(row["amount"], row["currency"],
+                                                                          scope.currency, row["closed_on"])
+        totals.append(quantize(total, scope.currency))
+    return totals
+
+
+def opportunities_created(scopes: list[Scope]) -> list[Decimal]:
+    """Deals created in each scope's period, whatever became of them. One query."""
+    counts = Opportunity.objects.filter(account_id__in={scope.account_id for scope in scopes}).aggregate(**{
+        f"n{index}": Count("pk", filter=_linked_q(scope) & Q(created_at__date__gte=scope.start,
+                                                             created_at__date__lte=scope.end))
+        for index, scope in enumerate(scopes)})
+    return [Decimal(counts[f"n{index}"]) for index in range(len(scopes))]
