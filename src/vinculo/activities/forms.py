@@ -10,21 +10,20 @@ from vinculo.accounts.models import Account
 from vinculo.contacts.forms import contact_choices
 from vinculo.contacts.models import Contact
 from vinculo.core import clock, subjects
-from vinculo.core.forms import DateInput, RecordChooser, RecordForm, active_users, label_unseen_choice
+from vinculo.core.forms import (
+    DateInput,
+    DateTimeInput,
+    RecordChooser,
+    RecordForm,
+    active_users,
+    label_unseen_choice,
+)
 from vinculo.core.lists import ListFilterForm
 from vinculo.core.services import update_record
 from vinculo.org.models import User
 
 from .models import Activity
 from .services import log_activity
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
-
 
 FIELDSETS = (
     (_("What happened"), ("kind", "subject", "occurred_at", "duration_minutes", "status", "direction", "outcome")),

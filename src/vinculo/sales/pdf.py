@@ -21,6 +21,7 @@ from reportlab.pdfbase.pdfmetrics import registerFontFamily
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from vinculo.core import money
 from vinculo.core.access import HIDDEN_RECORD, may_see
 from vinculo.core.money import current_locale, format_money
 from vinculo.core.validators import format_phone, format_tax_id
@@ -205,13 +206,14 @@ def _totals_table(quote, lines, styles) -> Table:
 
 def render_quote(quote, language: str | None = None, *, reader) -> bytes:
     """The quote as PDF bytes for `reader` (who may see the quote), in `language` (the active one by
-    default). The account and the contact are printed only if `reader` may see them too (core.access:
+    default), with money and dates as the reader's country writes them (README "Formats"). The account and the contact are printed only if `reader` may see them too (core.access:
     a query each). Reads the company profile, the lines with their products and the customer's billing
     address (three queries)."""
     from vinculo.accounts.models import Address
     from vinculo.org.models import CompanyProfile
 
-    with translation.override(language or translation.get_language()):
+    reader_country = getattr(reader, "office_country", None)
+    with translation.override(language or translation.get_language()), money.override_country(reader_country):
         styles = _Styles()
         company = CompanyProfile.current()
         lines = list(quote.lines.select_related("product").order_by("position", "id"))
