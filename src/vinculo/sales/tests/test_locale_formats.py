@@ -119,3 +119,19 @@ def test_a_date_that_does_not_exist_is_a_field_error_and_nothing_is_saved(client
     assert 'value="31-02-2026"' in response.content.decode()  # what was typed stays in the box
     quote.refresh_from_db()
     assert quote.valid_until == before and Quote.objects.count() == 1
+
+
+def test_the_readers_office_is_read_once_and_only_by_a_page_with_money(client, org, django_assert_max_num_queries):
+    for currency in ("EUR", "USD"):
+        OpportunityFactory(account=org.north_account, owner=org.vendedor_norte, amount=AMOUNT, currency=currency)
+    client.force_login(as_reader(org.vendedor_norte, "es-ES"))
+
+    def office_reads(captured):
+        return [query["sql"] for query in captured if '"org_office"' in query["sql"]]
+
+    with django_assert_max_num_queries(25) as deals:
+        client.get(reverse("sales:opportunity_list"))
+    assert len(office_reads(deals.captured_queries)) == 1
+    with django_assert_max_num_queries(25) as contacts:
+        client.get(reverse("contacts:list"))
+    assert office_reads(contacts.captured_queries) == []
