@@ -251,3 +251,10 @@ def test_every_form_with_a_date_types_it_as_the_language_writes_it():
                   if any(isinstance(field, forms.DateField | forms.DateTimeField) for field in cls.base_fields.values())]
     assert with_dates
     assert [cls.__qualname__ for cls in with_dates if not issubclass(cls, LocalDates)] == []
+
+
+def test_the_spanish_placeholder_reads_dd_mm_aaaa():
+    """Needs the Spanish catalog with the placeholder's words ("aaaa" for the year)."""
+    with translation.override("es"):
+        assert str(forms.DateField(widget=DateInput()).widget.render("day", None)).count('placeholder="dd-mm-aaaa"') == 1
+        assert format_placeholder("%d-%m-%Y %H:%M") == "dd-mm-aaaa hh:mm"
