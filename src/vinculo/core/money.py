@@ -206,19 +206,18 @@ def current_country() -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def _locale_for(language: str, country: str) -> str:
-    if language == "en":
-        return "en"
-    for candidate in (f"es_{country}", f"es_{organisation_country()}", "es"):
-        if localedata.exists(candidate):
-            return candidate
-    return "es"
+def _has_spanish_of(country: str) -> bool:
+    return localedata.exists(f"es_{country}")
 
 
 def current_locale() -> str:
     """The babel locale numbers and money are written in: the active language and `current_country()`."""
-    language = (translation.get_language() or "es").split("-")[0]
-    return _locale_for("en" if language == "en" else "es", current_country())
+    if (translation.get_language() or "es").split("-")[0] == "en":
+        return "en"
+    for country in (current_country(), organisation_country()):
+        if _has_spanish_of(country):
+            return f"es_{country}"
+    return "es"
 
 
 def _spaced(symbol: str, before_number: bool) -> str:
