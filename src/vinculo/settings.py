@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "vinculo.activities",
     "vinculo.marketing",
     "vinculo.sales",
+    "vinculo.exchange",
     "vinculo.api",
     "vinculo.demo",
 ]

@@ -13,6 +13,7 @@ from vinculo.core import clock, subjects
 from vinculo.core.forms import (
     DateInput,
     DateTimeInput,
+    MultiChoice,
     RecordChooser,
     RecordForm,
     active_users,
@@ -47,12 +48,12 @@ class ActivityForm(RecordForm):
         widgets = {
             "account": RecordChooser("accounts:autocomplete"),
             "occurred_at": DateTimeInput(),
-            "contacts": forms.CheckboxSelectMultiple,
-            "participants": forms.SelectMultiple(attrs={"size": 5}),
+            "contacts": MultiChoice(attrs={"size": 6}),
+            "participants": MultiChoice(attrs={"size": 6}),
             "description": forms.Textarea(attrs={"rows": 4}),
         }
         help_texts = {
-            "participants": _("Colleagues who took part. Ctrl+click to choose several."),
+            "participants": _("Colleagues who took part."),
         }
 
     def __init__(self, *args, user, **kwargs):

@@ -40,6 +40,14 @@ class Activity(Regarding, TrackedModel):
         INBOUND = "inbound", _("Inbound")
         OUTBOUND = "outbound", _("Outbound")
 
+    # A call or an e-mail with its direction reads as one phrase, worded as each language puts it.
+    KIND_WITH_DIRECTION = {
+        (Kind.CALL, Direction.INBOUND): _("Inbound call"),
+        (Kind.CALL, Direction.OUTBOUND): _("Outbound call"),
+        (Kind.EMAIL, Direction.INBOUND): _("Inbound email"),
+        (Kind.EMAIL, Direction.OUTBOUND): _("Outbound email"),
+    }
+
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.CALL)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DONE)
     subject = models.CharField(_("subject"), max_length=200)
@@ -67,6 +75,18 @@ class Activity(Regarding, TrackedModel):
     policy = Policy(owner="owner", parents=[
         Parent("account", "accounts.Account"), Subject(exclude=("accounts.Account",)),
     ])
+
+    @property
+    def kind_label(self) -> str:
+        """The kind with its direction: "Outbound call", "Inbound email", "Meeting (inbound)"; the kind alone
+        when no direction is recorded."""
+        if not self.direction:
+            return self.get_kind_display()
+        phrase = self.KIND_WITH_DIRECTION.get((self.kind, self.direction))
+        if phrase:
+            return str(phrase)
+        return _("%(kind)s (%(direction)s)") % {"kind": self.get_kind_display(),
+                                                 "direction": self.get_direction_display().lower()}
 
     class Meta:
         ordering = ["-occurred_at", "-id"]

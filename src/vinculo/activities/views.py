@@ -11,9 +11,9 @@ from django.views.decorators.http import require_POST
 
 from vinculo.accounts.models import Account
 from vinculo.contacts.models import Contact
-from vinculo.core import subjects
+from vinculo.core import clock, subjects
 from vinculo.core.access import get_for_user
-from vinculo.core.lists import Column, RecordListView, mark_visible
+from vinculo.core.lists import Column, RecordListView, mark_visible, nearest_first
 from vinculo.core.views import edit_page, move_to_recycle_bin, visible_history
 
 from .forms import ActivityFilterForm, ActivityForm
@@ -31,7 +31,10 @@ class ActivityListView(RecordListView):
     filter_form_class = ActivityFilterForm
     list_key = "activities"
     select_related = ("owner", "account")
-    default_sort = "-occurred_at"
+    # Nearest date first, whether to come or past: the meeting this afternoon before last year's calls and next
+    # year's plans. A click on the date column sorts by date.
+    default_sort = "nearest"
+    named_sorts = {"nearest": "nearest_first"}
     search_placeholder = gettext_lazy("Words in the subject…")
     columns = (
         Column("occurred_at", _label("occurred_at"), ("occurred_at",)),
@@ -43,6 +46,9 @@ class ActivityListView(RecordListView):
         Column("outcome", _label("outcome"), ("outcome",), default=False),
         Column("duration_minutes", gettext_lazy("Duration"), ("duration_minutes",), default=False),
     )
+
+    def nearest_first(self):
+        return nearest_first("occurred_at", clock.now())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

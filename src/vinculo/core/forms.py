@@ -1,8 +1,10 @@
 """Form pieces every record form shares: field groups, the version for optimistic locking, saving
-through `core.services`, a country select, a search-as-you-type chooser for large FK lists, dates typed
-as the interface's language writes them and the users a record can be given to."""
+through `core.services`, a country select, a search-as-you-type chooser for large FK lists, a multiple
+choice with search, dates typed as the interface's language writes them and the users a record can be given
+to."""
 
 import datetime
+import json
 import re
 
 from babel import Locale, UnknownLocaleError
@@ -13,7 +15,7 @@ from django.core.validators import MaxLengthValidator
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import formats
-from django.utils.translation import get_language, pgettext
+from django.utils.translation import get_language, gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from .access import HIDDEN_RECORD, may_see
@@ -193,6 +195,29 @@ class RecordChooser(forms.Widget):
             field = getattr(self.choices, "field", None)
             label = "" if record is None else field.label_from_instance(record) if field is not None else str(record)
         context["widget"].update(url=reverse(self.url_name), label=label)
+        return context
+
+
+class MultiChoice(forms.SelectMultiple):
+    """Several choices from a list, with search: a `<select multiple>` that static/vinculo/multichoice.js turns
+    into a search box (type to filter, arrows and Enter to add or remove) above the chosen items, each with
+    its own remove button. Without the script it stays the browser's list. The choices are the field's, so
+    its queryset still decides what is offered and accepted."""
+
+    template_name = "core/widgets/multi_choice.html"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["labels"] = json.dumps({
+            "search": gettext("Type to search…"),
+            "hint": gettext("Type to filter; the arrow keys and Enter add or remove the highlighted one."),
+            "chosen": gettext("Chosen"),
+            "none": gettext("None chosen"),
+            "empty": gettext("No matches"),
+            "remove": gettext("Remove %(name)s"),
+            "added": gettext("%(name)s added"),
+            "removed": gettext("%(name)s removed"),
+        })
         return context
 
 

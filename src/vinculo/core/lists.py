@@ -11,7 +11,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
+from django.db.models import Case, DateTimeField, DurationField, Exists, F, OuterRef, Value, When
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView
@@ -30,6 +30,15 @@ class Column:
     always: bool = False  # cannot be hidden (the record's name)
 
 
+def nearest_first(field: str, moment) -> tuple:
+    """Order terms putting first the rows whose `field` lies nearest `moment`, before or after it: what is on
+    today, then yesterday's and tomorrow's, and so on outwards."""
+    moment = Value(moment, output_field=DateTimeField())
+    distance = Case(When(**{f"{field}__gte": moment}, then=F(field) - moment), default=moment - F(field),
+                    output_field=DurationField())
+    return (distance.asc(),)
+
+
 class ListFilterForm(LocalDates, forms.Form):
     """GET filters of a list. Each field filters on the model field of the same name unless the
     subclass overrides `filter_<name>`; invalid values are ignored rather than failing the page."""
@@ -41,11 +50,12 @@ class ListFilterForm(LocalDates, forms.Form):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
 
-    def apply(self, queryset):
+    def apply(self, queryset, skip=()):
+        """`queryset` narrowed by every valid filter, less those named in `skip`."""
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
         for name, value in data.items():
-            if value in (None, "", []):
+            if value in (None, "", []) or name in skip:
                 continue
             custom = getattr(self, f"filter_{name}", None)
             queryset = custom(queryset, value) if custom else queryset.filter(**{name: value})
@@ -53,6 +63,17 @@ class ListFilterForm(LocalDates, forms.Form):
 
     def filter_q(self, queryset, value):
         return queryset.filter(pk__in=search.matching_ids(queryset.model, value))
+
+    @property
+    def folded_fields(self) -> list:
+        """The visible filters besides the quick search: what a phone folds behind the "Filters" button."""
+        return [field for field in self.visible_fields() if field.name != "q"]
+
+    @property
+    def set_count(self) -> int:
+        """How many of the folded filters hold a value, shown on the button that unfolds them."""
+        data = getattr(self, "cleaned_data", {})
+        return sum(1 for field in self.folded_fields if data.get(field.name) not in (None, "", [], False))
 
     @property
     def active(self) -> bool:
@@ -63,6 +84,8 @@ class RecordListView(LoginRequiredMixin, ListView):
     columns: tuple[Column, ...] = ()
     filter_form_class = ListFilterForm
     default_sort = ""
+    # Sorts that are no column's, by name: a method name giving the order terms (the default sort may be one).
+    named_sorts: dict[str, str] = {}
     search_placeholder = ""
     # Key under User.list_preferences where this list's column choice is remembered.
     list_key = ""
@@ -80,6 +103,8 @@ class RecordListView(LoginRequiredMixin, ListView):
         self.filter_form = self.filter_form_class(self.request.GET, user=self.request.user)
         queryset = self.filter_form.apply(queryset)
         self.sort = self._sort_param()
+        if self.sort in self.named_sorts:
+            return queryset.order_by(*getattr(self, self.named_sorts[self.sort])(), "-pk")
         column = self._column(self.sort.lstrip("-"))
         descending = self.sort.startswith("-")
         order = [f"-{field}" if descending else field for field in column.order_by]
@@ -90,7 +115,7 @@ class RecordListView(LoginRequiredMixin, ListView):
 
     def _sort_param(self) -> str:
         sort = self.request.GET.get("sort", "")
-        return sort if self._column(sort.lstrip("-")) else self.default_sort
+        return sort if sort in self.named_sorts or self._column(sort.lstrip("-")) else self.default_sort
 
     def paginate_queryset(self, queryset, page_size):
         # Out-of-range or malformed page numbers show the nearest page instead of a 404.
@@ -155,6 +180,8 @@ class RecordListView(LoginRequiredMixin, ListView):
             headers=headers,
             shown=set(shown),
             all_columns=self.columns,
+            # Each column's name by its key: a cell's data-label, shown above its value when rows become cards.
+            labels={column.name: column.label for column in self.columns},
             sort=self.sort,
             default_sort=self.default_sort,
             search_placeholder=self.search_placeholder,

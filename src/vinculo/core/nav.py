@@ -47,7 +47,8 @@ def register(key: str, label, url_name: str, *, order: int, group: str = MAIN, h
 
 def menu(user, match) -> dict:
     """The entries `user` may use, in order: `main` as (entry, current) items, `more` as sections of one
-    heading each; `more_current` when the page belongs to one of the More menu's entries."""
+    heading each; `more_current` when the page belongs to one of the More menu's entries, `current` the key of the
+    entry the page belongs to ("" for none)."""
     entries = [entry for entry in sorted(_entries.values(), key=lambda entry: entry.order)
                if not entry.permission or (user is not None and user.has_perm(entry.permission))]
     more = [entry for entry in entries if entry.group == MORE]
@@ -56,4 +57,5 @@ def menu(user, match) -> dict:
         "more": [{"heading": heading, "entries": list(section)}
                  for heading, section in groupby(more, key=lambda entry: entry.heading)],
         "more_current": any(entry.is_current(match) for entry in more),
+        "current": next((entry.key for entry in entries if entry.is_current(match)), ""),
     }

@@ -63,6 +63,13 @@ class RecordTypes:
         record_type = self._types.get(key)
         return record_type.model if record_type is not None and record_type.restorable else None
 
+    def restorable_key(self, model) -> str | None:
+        """The key under which records of `model` are restored from the recycle bin, or None."""
+        for record_type in self._types.values():
+            if record_type.model is model and record_type.restorable:
+                return record_type.key
+        return None
+
     def searchable(self) -> list[RecordType]:
         return [record_type for record_type in self._ordered() if record_type.search is not None]
 

@@ -85,9 +85,19 @@ def edit_page(request, record, form_class, template: str, edit_url_name: str, co
     })
 
 
-def move_to_recycle_bin(request, record) -> None:
+UNDO_TAG = "undo:"
+
+
+def move_to_recycle_bin(request, record, message: str | None = None) -> None:
+    """Soft-delete `record` and say so in a message that links to the recycle bin and, for a type the bin
+    restores, offers to undo (a POST to the restore view, which checks the permission again)."""
     services.soft_delete(record, by=request.user)
-    messages.success(request, _("“%(name)s” was moved to the recycle bin.") % {"name": record}, extra_tags="recycle-bin")
+    tags = ["recycle-bin"]
+    kind = record_types.restorable_key(type(record))
+    if kind is not None:
+        tags.append(f"{UNDO_TAG}{kind}:{record.pk}")
+    messages.success(request, message or _("“%(name)s” was moved to the recycle bin.") % {"name": record},
+                     extra_tags=" ".join(tags))
 
 
 @login_required
@@ -147,7 +157,8 @@ def set_currency(request):
 
 @login_required
 def recycle_bin(request):
-    """Deleted records the user may edit (and so restore), newest first."""
+    """Deleted records the user may edit (and so restore), newest first: a section for each type that has
+    some, one "nothing here" when there are none."""
     user = request.user
     sections = [
         {
@@ -160,6 +171,7 @@ def recycle_bin(request):
         }
         for record_type in record_types.restorable()
     ]
+    sections = [section for section in sections if section["records"]]
     return render(request, "core/recycle_bin.html", {"sections": sections, "limit": RECYCLE_BIN_SIZE})
 
 

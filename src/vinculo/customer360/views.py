@@ -23,9 +23,8 @@ from vinculo.accounts.models import Account, Invoice, Payment, amounts_hidden_fr
 from vinculo.core import clock, subjects
 from vinculo.core.access import get_for_user
 from vinculo.core.lists import Column, RecordListView, mark_visible, with_visibility
-from vinculo.core.services import soft_delete
 from vinculo.core.subjects import Regarding
-from vinculo.core.views import visible_history
+from vinculo.core.views import move_to_recycle_bin, visible_history
 
 from . import forms, services
 from .models import ContentDelivery, Contract, CustomerAsset, Document, DocumentVersion, Note
@@ -200,9 +199,7 @@ class RecordPages:
 
     def delete(self, request, pk):
         record = get_for_user(self.model.objects.select_related("account"), request.user, pk, write=True)
-        soft_delete(record, by=request.user)
-        messages.success(request, _("“%(name)s” was moved to the recycle bin.") % {"name": record},
-                         extra_tags="recycle-bin")
+        move_to_recycle_bin(request, record)
         return redirect(record.account if record.account_id else record.regarding)
 
 

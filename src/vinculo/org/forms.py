@@ -19,7 +19,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.core import clock
-from vinculo.core.forms import DateInput, LocalDates
+from vinculo.core.forms import DateInput, LocalDates, MultiChoice
 from vinculo.core.money import Currency, base_currency
 
 from . import territories
@@ -109,7 +109,7 @@ class TerritoryForm(forms.ModelForm):
     parent = TerritoryChoiceField(label=capfirst(_("part of")))
     users = forms.ModelMultipleChoiceField(
         label=_("Assigned users"), required=False, queryset=User.objects.filter(is_active=True),
-        widget=forms.CheckboxSelectMultiple,
+        widget=MultiChoice(attrs={"size": 8}),
         help_text=_("Where the territory lets its members see its records, these users see them."),
     )
 

@@ -80,13 +80,15 @@ def _any(label, choices):
 
 
 OPEN_STATUSES = (Lead.Status.NEW, Lead.Status.CONTACTED, Lead.Status.QUALIFIED)
+ALL = "all"
 
 
 class LeadFilterForm(ListFilterForm):
     mine = forms.ChoiceField(label=_("Whose"), required=False,
                              choices=[("", _("All leads I can see")), ("1", _("My leads"))])
-    status = forms.ChoiceField(label=capfirst(_("status")), required=False, choices=_any(
-        _("Any status"), [("open", _("Open (not converted or unqualified)")), *Lead.Status.choices]))
+    # The list opens on the leads still to work: no status chosen means open ones; "all" shows every lead.
+    status = forms.ChoiceField(label=capfirst(_("status")), required=False, choices=[
+        ("", _("Open leads")), (ALL, _("Any status")), *Lead.Status.choices])
     rating = forms.ChoiceField(label=capfirst(_("rating")), required=False,
                                choices=_any(_("Any rating"), Lead.Rating.choices))
     source = forms.ChoiceField(label=capfirst(_("source")), required=False, choices=_any(_("Any source"), Source.choices))
@@ -103,9 +105,13 @@ class LeadFilterForm(ListFilterForm):
     def filter_mine(self, queryset, value):
         return queryset.filter(owner=self.user)
 
+    def apply(self, queryset):
+        queryset = super().apply(queryset)  # an unknown status (the old "open" of saved links) counts as none
+        return queryset if self.cleaned_data.get("status") else queryset.filter(status__in=OPEN_STATUSES)
+
     def filter_status(self, queryset, value):
-        if value == "open":
-            return queryset.filter(status__in=OPEN_STATUSES)
+        if value == ALL:
+            return queryset
         return queryset.filter(status=value)
 
     def filter_territory(self, queryset, territory):

@@ -32,6 +32,9 @@ def _keeping(queryset, pk):
     return queryset | queryset.model.objects.filter(pk=pk) if pk else queryset
 
 
+# The status filter's value for deals in any status.
+ANY_STATUS = "any"
+
 FIELDSETS = (
     (_("The deal"), ("name", "account", "stage", "probability", "amount", "currency", "expected_close_date",
                      "next_step")),
@@ -240,8 +243,10 @@ class OpportunityFilterForm(ListFilterForm):
                                      widget=forms.HiddenInput)
     stage = forms.ModelChoiceField(label=capfirst(_("stage")), required=False, queryset=PipelineStage.objects.all(),
                                    empty_label=_("All stages"))
+    # Open deals unless another status is asked for: totals over won and lost deals would count them under
+    # the stage they closed in, as if they were still in the pipeline.
     status = forms.ChoiceField(label=capfirst(_("status")), required=False,
-                               choices=[("", _("Any status")), *Opportunity.Status.choices])
+                               choices=[*Opportunity.Status.choices, (ANY_STATUS, _("Any status"))])
     owner = forms.ModelChoiceField(label=capfirst(_("owner")), required=False, queryset=active_users(),
                                    empty_label=_("All owners"))
     sales_team = forms.ModelChoiceField(label=capfirst(_("sales team")), required=False,
@@ -257,10 +262,28 @@ class OpportunityFilterForm(ListFilterForm):
     # Filter row by row (see core.policy.Parent): for queries cut to a few rows in an index's
     # order, such as the board's columns, where a list of every matching account would cost more.
     per_row = False
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and not data.get("status"):
+            data = data.copy()
+            data["status"] = Opportunity.Status.OPEN
+        super().__init__(data, *args, **kwargs)
         self.fields["account"].queryset = Account.objects.visible_to(self.user)
         self.fields["campaign"].queryset = Campaign.objects.visible_to(self.user)
+
+    @property
+    def active(self) -> bool:
+        """A filter other than the default status is set."""
+        data = getattr(self, "cleaned_data", {})
+        return any(value not in (None, "", []) for name, value in data.items()
+                   if not (name == "status" and value == Opportunity.Status.OPEN))
+
+    @property
+    def open_only(self) -> bool:
+        return getattr(self, "cleaned_data", {}).get("status") == Opportunity.Status.OPEN
+
+    def filter_status(self, queryset, status):
+        return queryset if status == ANY_STATUS else queryset.filter(status=status)
 
     def filter_q(self, queryset, value):
         """The deal's name or its account's name, through the search index."""

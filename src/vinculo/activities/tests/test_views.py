@@ -294,3 +294,32 @@ def test_logging_from_a_deal_links_the_activity_to_it_and_refuses_a_deal_of_anot
     assert activity.opportunity == deal
     assert "Renovación flota" in client.get(url("detail", activity.pk)).content.decode()
     assert client.get(url("create"), {"opportunity": other.pk}).status_code == 404
+
+
+def test_list_opens_on_the_nearest_date_first_to_come_or_past(client, org, monkeypatch):
+    # Now is 16 June 2025 15:30. Distances: 1 h ahead, 2 h ago, 1 day ahead, 3 days ago, 40 days ahead, 1 year ago.
+    monkeypatch.setattr("vinculo.core.clock.now", lambda: NOW)
+    hour, day = datetime.timedelta(hours=1), datetime.timedelta(days=1)
+    account = AccountFactory(owner=org.vendedor_norte)
+    for subject, when in [("Plan lejano", NOW + 40 * day), ("Hace un año", NOW - 365 * day),
+                          ("En una hora", NOW + hour), ("Hace tres días", NOW - 3 * day),
+                          ("Mañana", NOW + day), ("Hace dos horas", NOW - 2 * hour)]:
+        ActivityFactory(account=account, subject=subject, occurred_at=when)
+    client.force_login(org.vendedor_norte)
+
+    def order(**params):
+        html = client.get(url("list"), params).content.decode()
+        subjects = ["Plan lejano", "Hace un año", "En una hora", "Hace tres días", "Mañana", "Hace dos horas"]
+        return sorted(subjects, key=html.index)
+
+    assert order() == ["En una hora", "Hace dos horas", "Mañana", "Hace tres días", "Plan lejano", "Hace un año"]
+    # The date column still sorts by date, newest first on the second click.
+    assert order(sort="-occurred_at") == ["Plan lejano", "Mañana", "En una hora", "Hace dos horas", "Hace tres días",
+                                          "Hace un año"]
+
+
+def test_kind_and_direction_read_as_one_phrase():
+    assert Activity(kind="call", direction="outbound").kind_label == "Outbound call"
+    assert Activity(kind="email", direction="inbound").kind_label == "Inbound email"
+    assert Activity(kind="meeting", direction="inbound").kind_label == "Meeting (inbound)"
+    assert Activity(kind="visit", direction="").kind_label == "Visit"

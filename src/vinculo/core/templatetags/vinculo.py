@@ -18,6 +18,22 @@ _locale = current_locale
 
 
 @register.filter
+def undo_url(message) -> str:
+    """The restore URL a "moved to the recycle bin" message offers its Undo with (core.views.move_to_recycle_bin),
+    or ""."""
+    from django.urls import reverse
+
+    from vinculo.core.views import UNDO_TAG
+
+    for tag in (message.extra_tags or "").split():
+        if tag.startswith(UNDO_TAG):
+            kind, _sep, pk = tag.removeprefix(UNDO_TAG).partition(":")
+            if pk.isdigit():
+                return reverse("core:restore", args=[kind, int(pk)])
+    return ""
+
+
+@register.filter
 def label(record, field_name: str) -> str:
     """The translated, capitalised verbose name of `field_name` on `record`'s model."""
     return capfirst(record._meta.get_field(field_name).verbose_name)

@@ -1,6 +1,7 @@
 """The apps form layers, each importing only from the layers below it:
 
-    core ← org ← accounts ← contacts ← customer360 ← activities ← marketing ← sales ← api, demo and the shell
+    core ← org ← accounts ← contacts ← customer360 ← activities ← marketing ← sales ← exchange ← api, demo and
+    the shell
 
 (the shell: urls.py, home.py, settings.py and the other modules at the package's top). An import of a
 higher layer — at module level or inside a function, `import x`, `from x import y`, `import_module("x")`
@@ -23,7 +24,7 @@ import vinculo
 
 PACKAGE = Path(vinculo.__file__).parent
 LAYERS = (("core",), ("org",), ("accounts",), ("contacts",), ("customer360",), ("activities",), ("marketing",),
-          ("sales",), ("api", "demo", "shell"))
+          ("sales",), ("exchange",), ("api", "demo", "shell"))
 SKIPPED_DIRS = {"tests", "migrations", "templates", "static", "locale", "__pycache__"}
 
 

@@ -215,7 +215,7 @@ def test_a_deleted_product_leaves_the_price_lists(client, org, catalogue):
     page = client.get(url("pricelist_detail", catalogue.price_list.pk)).content.decode()
     assert "SRV-INST" not in page and "BOM-100" in page
     listed = client.get(url("pricelist_list")).content.decode()
-    assert '<td class="num">2</td>' in listed
+    assert '<td data-label="Products" class="num">2</td>' in listed
 
 
 def test_deleted_product_goes_to_the_bin_only_catalogue_managers_restore_it(client, org):

@@ -143,6 +143,24 @@ def test_list_filters_by_status_source_rating_owner_campaign_and_mine(client, or
     assert names(mine="1") == {"Alfa"}
 
 
+def test_list_opens_on_open_leads_and_a_filter_shows_the_others(client, org):
+    for name, status in [("Nuevo", "new"), ("Contactado", "contacted"), ("Calificado", "qualified"),
+                         ("Descartado", "unqualified"), ("Convertido", "converted")]:
+        LeadFactory(owner=org.vendedor_norte, last_name=f"Lead{name}", status=status)
+    client.force_login(org.vendedor_norte)
+
+    def names(**params):
+        html = client.get(url("lead_list"), params).content.decode()
+        return {name for name in ("Nuevo", "Contactado", "Calificado", "Descartado", "Convertido")
+                if f"Lead{name}" in html}
+
+    assert names() == {"Nuevo", "Contactado", "Calificado"}
+    assert names(status="all") == {"Nuevo", "Contactado", "Calificado", "Descartado", "Convertido"}
+    assert names(status="converted") == {"Convertido"}
+    assert names(status="unqualified") == {"Descartado"}
+    assert names(status="open") == names()  # the old explicit value of saved links
+
+
 def test_territory_filter_includes_sub_territories(client, org):
     region = TerritoryFactory(name="Región de Antofagasta")
     zone = TerritoryFactory(name="Calama", parent=region)

@@ -2,6 +2,7 @@
 
 import datetime
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
@@ -140,13 +141,17 @@ def test_list_filters_by_stage_status_owner_territory_and_close_dates(client, or
         response = client.get(reverse("sales:opportunity_list"), params)
         return {deal.name for deal in response.context["object_list"]}
 
-    assert names(stage=second.pk) == {b.name, c.name}
+    assert names() == {a.name, b.name}  # open deals unless asked otherwise
+    assert names(stage=second.pk) == {b.name}
+    assert names(stage=second.pk, status="any") == {b.name, c.name}
     assert names(status="lost") == {c.name}
+    assert names(status="won") == set()
     assert names(territory=north.pk) == {a.name, b.name}  # the territory and below
     assert names(close_from="2026-04-01") == {b.name}
     assert names(close_to="2026-04-01") == {a.name}
-    assert names(owner=org.vendedor_sur.pk) == {c.name}
-    assert names(q="Pesquera") == {c.name}  # the account's name
+    assert names(owner=org.vendedor_sur.pk) == set()
+    assert names(owner=org.vendedor_sur.pk, status="any") == {c.name}
+    assert names(q="Pesquera", status="any") == {c.name}  # the account's name
 
 
 def test_list_totals_per_stage_equal_independently_computed_sums_with_conversion(client, org):
@@ -178,6 +183,55 @@ def test_list_totals_per_stage_equal_independently_computed_sums_with_conversion
     totals = get(client, org.vendedor_norte, reverse("sales:opportunity_list")).context["totals"]
     assert totals.currency == "USD"
     assert totals.overall.amount == (Decimal("3660041") / Decimal("950")).quantize(Decimal("0.01"))
+
+
+def test_default_totals_count_open_deals_and_show_won_and_lost_apart(client, org):
+    first, second = stages()[:2]
+    today = clock.today()
+    OpportunityFactory(account=org.north_account, stage=first, amount=Decimal("1000"))
+    OpportunityFactory(account=org.north_account, stage=second, amount=Decimal("300"))
+    OpportunityFactory(account=org.north_account, stage=second, amount=Decimal("5000"),
+                       status=Opportunity.Status.WON, closed_on=today)
+    OpportunityFactory(account=org.north_account, stage=second, amount=Decimal("700"),
+                       status=Opportunity.Status.WON, closed_on=today)
+    OpportunityFactory(account=org.north_account, stage=first, amount=Decimal("40"),
+                       status=Opportunity.Status.LOST, closed_on=today, close_reason="price")
+    response = get(client, org.vendedor_norte, reverse("sales:opportunity_list"))
+    totals = response.context["totals"]
+    assert (totals.overall.count, totals.overall.amount) == (2, Decimal("1300"))
+    assert (totals.get(second.pk).count, totals.get(second.pk).amount) == (1, Decimal("300"))
+    closed = {link["total"].key: (link["total"].count, link["total"].amount, link["url"])
+              for link in response.context["closed"]}
+    assert closed == {"won": (2, Decimal("5700"), reverse("sales:opportunity_list") + "?status=won"),
+                      "lost": (1, Decimal("40"), reverse("sales:opportunity_list") + "?status=lost")}
+    # Asked for, every status is counted and nothing is shown apart.
+    response = get(client, org.vendedor_norte, reverse("sales:opportunity_list") + "?status=any")
+    assert response.context["totals"].overall.count == 5 and response.context["closed"] == []
+    assert response.context["totals"].overall.amount == Decimal("7040")
+
+
+@pytest.mark.parametrize("who", ["vendedor_norte", "gerente_norte", "director"])
+def test_list_and_board_totals_agree_for_the_same_filters(client, org, who):
+    first, second, third = stages()[:3]
+    north = Territory.objects.create(name="Norte")
+    Account.objects.filter(pk=org.north_account.pk).update(territory=north)
+    for stage, owner, amount, status in [
+        (first, org.vendedor_norte, "100", "open"), (first, org.vendedor_norte2, "250", "open"),
+        (second, org.vendedor_norte, "75", "open"), (second, org.vendedor_norte, "900", "won"),
+        (third, org.vendedor_norte2, "60", "lost"), (third, org.vendedor_norte, "33", "open"),
+    ]:
+        OpportunityFactory(account=org.north_account, stage=stage, owner=owner, amount=Decimal(amount),
+                           status=status, closed_on=None if status == "open" else clock.today(),
+                           close_reason="price" if status == "lost" else "")
+    OpportunityFactory(account=org.south_account, stage=first, amount=Decimal("7000"))
+    user = getattr(org, who)
+    for filters in [{}, {"owner": org.vendedor_norte.pk}, {"territory": north.pk}, {"q": "Minera"}]:
+        listed = get(client, user, reverse("sales:opportunity_list") + "?" + urlencode(filters)).context["totals"]
+        board = get(client, user, reverse("sales:opportunity_board") + "?" + urlencode(filters)).context["totals"]
+        assert (listed.overall.count, listed.overall.amount) == (board.overall.count, board.overall.amount)
+        for stage in (first, second, third):
+            assert (listed.get(stage.pk).count, listed.get(stage.pk).amount) == (
+                board.get(stage.pk).count, board.get(stage.pk).amount), (filters, stage)
 
 
 def test_totals_group_by_owner_or_territory(client, org):

@@ -22,7 +22,6 @@ def test_rep_converts_a_lead_moves_its_deal_sends_a_quote_and_downloads_the_pdf(
                        email="camila.rojas@losandes.cl")
 
     page = browser_page
-    page.on("dialog", lambda dialog: dialog.accept())  # "Mark this quote as sent?"
     page.goto("/login/")
     page.fill("#id_username", "vendedora")
     page.fill("#id_password", "demo")
@@ -58,6 +57,7 @@ def test_rep_converts_a_lead_moves_its_deal_sends_a_quote_and_downloads_the_pdf(
     page.get_by_role("button", name="Add line").click()
     expect(page.locator("#lines-title")).to_contain_text("(1)")
     page.get_by_role("button", name="Send").click()
+    page.locator("#confirm-dialog").get_by_role("button", name="Send").click()  # "Mark this quote as sent?"
     quote = Quote.objects.get(opportunity=deal)
     expect(page.locator("main")).to_contain_text("Sent")
     quote.refresh_from_db()

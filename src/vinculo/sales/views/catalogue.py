@@ -15,8 +15,7 @@ from django.views.decorators.http import require_POST
 from vinculo.core.access import get_for_user
 from vinculo.core.lists import Column, RecordListView
 from vinculo.core.search import search
-from vinculo.core.services import soft_delete
-from vinculo.core.views import edit_page, visible_history
+from vinculo.core.views import edit_page, move_to_recycle_bin, visible_history
 
 from .. import quoting
 from ..forms_catalogue import PriceForm, PriceListFilterForm, PriceListForm, ProductFilterForm, ProductForm
@@ -100,8 +99,8 @@ def product_edit(request, pk):
 @require_POST
 def product_delete(request, pk):
     product = get_for_user(Product, request.user, pk, write=True)
-    soft_delete(product, by=request.user)
-    messages.success(request, _("“%(name)s” was moved to the recycle bin. Quotes that use it keep their lines.") % {"name": product})
+    move_to_recycle_bin(request, product, _("“%(name)s” was moved to the recycle bin. Quotes that use it keep their lines.")
+                        % {"name": product})
     return redirect("sales:product_list")
 
 
@@ -229,9 +228,8 @@ def pricelist_edit(request, pk):
 @require_POST
 def pricelist_delete(request, pk):
     price_list = get_for_user(PriceList, request.user, pk, write=True)
-    soft_delete(price_list, by=request.user)
-    messages.success(request, _("“%(name)s” was moved to the recycle bin. Quotes made from it keep their prices.")
-                     % {"name": price_list})
+    move_to_recycle_bin(request, price_list, _("“%(name)s” was moved to the recycle bin. Quotes made from it keep their prices.")
+                        % {"name": price_list})
     return redirect("sales:pricelist_list")
 
 

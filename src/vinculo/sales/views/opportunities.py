@@ -146,6 +146,12 @@ class OpportunityListView(RecordListView):
         # The totals count every listed deal: the paginator takes its count from them instead of its own query.
         user = self.request.user
         self.totals = pipeline_totals(self.all_listed, self.request.GET.get("group", "stage"), user.currency)
+        self.closed = None
+        if self.filter_form.open_only:
+            # Won and lost deals with the same filters, shown apart from the pipeline's totals.
+            closed = self.filter_form.apply(Opportunity.objects.visible_to(user), skip={"status"}).exclude(
+                status=Opportunity.Status.OPEN)
+            self.closed = pipeline_totals(closed, "status", user.currency)
         paginator = IdsFirstPaginator(queryset, page_size)
         paginator.count = self.totals.overall.count
         page = paginator.get_page(self.request.GET.get("page"))
@@ -157,6 +163,7 @@ class OpportunityListView(RecordListView):
         context.update(
             object_list=mark_visible(context["object_list"], user, "account", "account_visible"),
             totals=self.totals,
+            closed=self._closed_links(context["query"]),
             group_choices=GROUP_CHOICES,
             target="opportunity-results",
             today=clock.today(),
@@ -164,6 +171,19 @@ class OpportunityListView(RecordListView):
             create_url=_create_url(self.filter_form.cleaned_data.get("account")),
         )
         return context
+
+
+    def _closed_links(self, query: QueryDict) -> list[dict]:
+        """Won and lost totals for the list's filters, each with the link listing them."""
+        if self.closed is None:
+            return []
+        links = []
+        for total in self.closed.groups:
+            status_query = query.copy()
+            status_query.pop("page", None)
+            status_query["status"] = total.key
+            links.append({"total": total, "url": f"{self.request.path}?{status_query.urlencode()}"})
+        return links
 
 
 opportunity_list = OpportunityListView.as_view()

@@ -86,7 +86,8 @@
       if (!listbox.parentElement.contains(event.target)) closeListbox(listbox);
     });
     document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {
-      if (!menu.contains(event.target)) menu.removeAttribute("open");
+      // A tap on the menu element itself is a tap on the dimmed page behind the menu panel (its ::before).
+      if (!menu.contains(event.target) || event.target === menu) menu.removeAttribute("open");
     });
   });
 
@@ -108,10 +109,82 @@
     });
   });
 
+  // A form with data-confirm (a delete, sending a quote) and an htmx request with hx-confirm ask in the page's
+  // own dialog (base.html), not the browser's confirm(): its accept button repeats the action's own label.
+  var confirming = null;
+
+  function confirmDialog() {
+    var dialog = document.getElementById("confirm-dialog");
+    return dialog && typeof dialog.showModal === "function" ? dialog : null;
+  }
+
+  function askToConfirm(dialog, message, button, onAccept) {
+    var accept = dialog.querySelector("[data-confirm-accept]");
+    dialog.querySelector("[data-confirm-message]").textContent = message;
+    accept.textContent = (button && button.textContent.trim()) || accept.dataset.defaultLabel;
+    accept.classList.toggle("danger", !!(button && button.classList.contains("danger")));
+    accept.classList.toggle("primary", !(button && button.classList.contains("danger")));
+    confirming = { onAccept: onAccept, returnTo: button || document.activeElement };
+    dialog.showModal();
+    dialog.querySelector("[data-confirm-cancel]").focus();
+  }
+
   document.addEventListener("submit", function (event) {
-    var message = event.target.dataset && event.target.dataset.confirm;
-    if (message && !window.confirm(message)) event.preventDefault();
+    var form = event.target;
+    var message = form.dataset && form.dataset.confirm;
+    if (!message) return;
+    if (form.dataset.confirmed === "yes") {
+      delete form.dataset.confirmed;
+      return;
+    }
+    var dialog = confirmDialog();
+    if (!dialog) return;  // no <dialog> support: the action goes ahead; a delete can still be undone
+    event.preventDefault();
+    var submitter = event.submitter || form.querySelector("[type=submit]");
+    askToConfirm(dialog, message, submitter, function () {
+      form.dataset.confirmed = "yes";
+      if (form.requestSubmit) form.requestSubmit(submitter || undefined); else form.submit();
+    });
   });
+
+  document.addEventListener("htmx:confirm", function (event) {
+    var dialog = confirmDialog();
+    if (!event.detail.question || !dialog) return;
+    event.preventDefault();
+    askToConfirm(dialog, event.detail.question, event.detail.elt, function () { event.detail.issueRequest(true); });
+  });
+
+  document.addEventListener("click", function (event) {
+    var dialog = confirmDialog();
+    if (!dialog || !dialog.open || !event.target.closest) return;
+    if (event.target.closest("[data-confirm-accept]")) {
+      var accepted = confirming;
+      confirming = null;
+      dialog.close();
+      if (accepted) accepted.onAccept();
+    } else if (event.target.closest("[data-confirm-cancel]")) {
+      dialog.close();
+    }
+  });
+
+  document.addEventListener("close", function (event) {
+    if (event.target.id !== "confirm-dialog") return;
+    // Cancelled (button or Escape): back to the button that asked.
+    if (confirming && confirming.returnTo && confirming.returnTo.focus) confirming.returnTo.focus();
+    confirming = null;
+  }, true);
+
+  // A table wider than its box scrolls sideways: keyboard users must be able to focus it to scroll it.
+  function focusableScrollers(root) {
+    var wraps = Array.from(root.querySelectorAll ? root.querySelectorAll(".table-wrap") : []);
+    wraps.forEach(function (wrap) {
+      if (wrap.scrollWidth > wrap.clientWidth + 1) wrap.setAttribute("tabindex", "0");
+      else if (wrap.getAttribute("tabindex") === "0") wrap.removeAttribute("tabindex");
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { focusableScrollers(document); });
+  document.addEventListener("htmx:load", function (event) { focusableScrollers(event.target.parentElement || document); });
+  window.addEventListener("resize", function () { focusableScrollers(document); });
 
   // After a refused save, take keyboard and screen-reader users straight to the list of errors.
   document.addEventListener("DOMContentLoaded", function () {

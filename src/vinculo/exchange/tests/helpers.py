@@ -1,0 +1,32 @@
+from pathlib import Path
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def fixture(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+def rows_of(table) -> list[tuple[int, str, dict]]:
+    """(number, error, the non-empty values) of each row of a table."""
+    return [(row.number, row.error, {key: value for key, value in row.values.items() if value})
+            for row in table.rows]
+
+
+def counts(job) -> dict:
+    """The job's counts, as the result page and the API give them."""
+    return {name: getattr(job, name) for name in ("total", "processed", "created", "updated", "skipped",
+                                                    "rejected", "flagged")}
+
+
+def outcomes(job) -> list[tuple[int, str]]:
+    return list(job.rows.order_by("number").values_list("number", "outcome"))
+
+
+def csv_bytes(rows: list[list[str]], delimiter: str = ",", encoding: str = "utf-8", errors: str = "strict") -> bytes:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue().encode(encoding, errors)
