@@ -141,6 +141,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "es"
 LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates shown and typed as each language writes them (31-12-2026 in Spanish, 2026-12-31 in English).
+FORMAT_MODULE_PATH = ["vinculo.core.formats"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "America/Santiago")
 USE_I18N = True
 USE_TZ = True
@@ -250,6 +252,8 @@ LOGGING = {
 VINCULO = {
     # Default country for tax ids and phone numbers typed without a prefix.
     "DEFAULT_COUNTRY": os.environ.get("VINCULO_DEFAULT_COUNTRY", "CL"),
+    # Whose way of writing money Spanish follows for users without an office (es_CL, es_ES…; README "Formats").
+    "LOCALE_COUNTRY": os.environ.get("VINCULO_LOCALE_COUNTRY") or os.environ.get("VINCULO_DEFAULT_COUNTRY", "CL"),
     "PAGE_SIZE": 25,
     # Invoice and payment amounts count as restricted financial data (org choice).
     "INVOICE_AMOUNTS_RESTRICTED": env_bool("VINCULO_INVOICE_AMOUNTS_RESTRICTED", False),

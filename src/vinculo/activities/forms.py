@@ -12,6 +12,7 @@ from vinculo.contacts.models import Contact
 from vinculo.core import clock, subjects
 from vinculo.core.forms import (
     DateInput,
+    DateTimeInput,
     MultiChoice,
     RecordChooser,
     RecordForm,
@@ -25,14 +26,6 @@ from vinculo.plans.forms import plan_choices
 
 from .models import Activity
 from .services import log_activity
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
-
 
 FIELDSETS = (
     (_("What happened"), ("kind", "subject", "occurred_at", "duration_minutes", "status", "direction", "outcome")),

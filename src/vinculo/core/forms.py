@@ -1,8 +1,11 @@
 """Form pieces every record form shares: field groups, the version for optimistic locking, saving
 through `core.services`, a country select, a search-as-you-type chooser for large FK lists, a multiple
-choice with search, the browser's date picker and the users a record can be given to."""
+choice with search, dates typed as the interface's language writes them and the users a record can be given
+to."""
 
+import datetime
 import json
+import re
 
 from babel import Locale, UnknownLocaleError
 from django import forms
@@ -11,7 +14,8 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db.models import Q
 from django.urls import reverse
-from django.utils.translation import get_language, gettext
+from django.utils import formats
+from django.utils.translation import get_language, gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from .access import HIDDEN_RECORD, may_see
@@ -60,11 +64,105 @@ def label_unseen_choice(field: forms.ModelChoiceField, user, keep) -> None:
     field.label_from_instance = label_from_instance
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
+# ---- Dates typed as the interface's language writes them (README "Formats") ----
+# A text box in the active language's format (dd-mm-aaaa in Spanish, yyyy-mm-dd in English), never the
+# browser's date picker, whose format follows the browser's locale rather than Vínculo's. The formats are
+# core/formats/<language>/formats.py (FORMAT_MODULE_PATH): the first input format is the one shown, every
+# one is accepted, and ISO (2026-12-31) always.
+
+_PLACEHOLDER_PARTS = {
+    "%d": lambda: pgettext("placeholder of a date: the day", "dd"),
+    "%m": lambda: pgettext("placeholder of a date: the month", "mm"),
+    "%Y": lambda: pgettext("placeholder of a date: the year", "yyyy"),
+    "%H": lambda: pgettext("placeholder of a time: the hour", "hh"),
+    "%M": lambda: pgettext("placeholder of a time: the minutes", "mm"),
+    "%S": lambda: pgettext("placeholder of a time: the seconds", "ss"),
+}
+# Escaped in a pattern attribute (the browser compiles it with the `v` flag, which refuses other escapes).
+_PATTERN_SYNTAX = set("^$\\.*+?()[]{}|/")
+_PATTERN_PARTS = {"%d": r"\d{1,2}", "%m": r"\d{1,2}", "%Y": r"\d{4}", "%H": r"\d{1,2}", "%M": r"\d{2}",
+                  "%S": r"\d{2}", "%f": r"\d{1,6}"}
+
+
+def format_placeholder(date_format: str) -> str:
+    """'%d-%m-%Y' as a reader sees it in a placeholder: dd-mm-aaaa (Spanish), dd-mm-yyyy (English)."""
+    return re.sub(r"%[a-zA-Z]", lambda match: _PLACEHOLDER_PARTS.get(match[0], lambda: match[0])(), date_format)
+
+
+def _html_pattern(input_formats: list[str]) -> str:
+    """A `pattern` attribute accepting what the field accepts (the browser checks the shape, the field the
+    date): each format's parts as digits, its separators as they are."""
+    def one(date_format: str) -> str:
+        return "".join(_PATTERN_PARTS.get(part, "\\" + part if part in _PATTERN_SYNTAX else part)
+                       for part in re.findall(r"%[a-zA-Z]|[^%]", date_format))
+    return "|".join(dict.fromkeys(one(date_format) for date_format in input_formats))
+
+
+class _LocalInput:
+    format_key: str
+    example: datetime.datetime = datetime.datetime(2026, 12, 31, 14, 30)
+
+    def localise(self, attrs: dict) -> dict:
+        shown = formats.get_format(self.format_key)[0]
+        placeholder = format_placeholder(shown)
+        attrs.setdefault("placeholder", placeholder)
+        attrs.setdefault("inputmode", "numeric")
+        attrs.setdefault("autocomplete", "off")
+        attrs.setdefault("pattern", _html_pattern(formats.get_format(self.format_key)))
+        attrs.setdefault("title", _("Written %(format)s, e.g. %(example)s") % {
+            "format": placeholder, "example": self.example.strftime(shown)})
+        return attrs
+
+
+class DateInput(_LocalInput, forms.DateInput):
+    """A date as the active language writes it, "31-12-2026" in Spanish, "2026-12-31" in English."""
+
+    format_key = "DATE_INPUT_FORMATS"
 
     def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
+        super().__init__(attrs)  # no fixed format: the active language's first input format, when drawn
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        self.localise(context["widget"]["attrs"])
+        return context
+
+
+class DateTimeInput(_LocalInput, forms.DateTimeInput):
+    """A date and time as the active language writes them, "31-12-2026 14:30" in Spanish."""
+
+    format_key = "DATETIME_INPUT_FORMATS"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        self.localise(context["widget"]["attrs"])
+        return context
+
+
+class LocalDates:
+    """Every date and date-time field of the form typed and checked as the active language writes dates
+    (RecordForm and ListFilterForm have it; a form of its own with a date field mixes it in): the widgets
+    above and an error naming the format."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.DateTimeField):
+                widget = DateTimeInput
+            elif isinstance(field, forms.DateField):
+                widget = DateInput
+            else:
+                continue
+            if not isinstance(field.widget, widget) and not field.widget.is_hidden:
+                field.widget = widget(attrs={name: value for name, value in field.widget.attrs.items()
+                                             if name != "type"})
+            shown = formats.get_format(widget.format_key)[0]
+            field.error_messages["invalid"] = _(
+                "Enter a real date written %(format)s, e.g. %(example)s."
+            ) % {"format": format_placeholder(shown), "example": _LocalInput.example.strftime(shown)}
 
 
 class CountryField(forms.ChoiceField):
@@ -123,7 +221,7 @@ class MultiChoice(forms.SelectMultiple):
         return context
 
 
-class RecordForm(forms.ModelForm):
+class RecordForm(LocalDates, forms.ModelForm):
     """A ModelForm for a TrackedModel that saves through core.services.
 
     `fieldsets` groups the fields for display; fields missing from the form (e.g. removed for lack

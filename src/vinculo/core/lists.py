@@ -18,6 +18,7 @@ from django.views.generic import ListView
 from django_htmx.http import push_url
 
 from . import search
+from .forms import LocalDates
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ def nearest_first(field: str, moment) -> tuple:
     return (distance.asc(),)
 
 
-class ListFilterForm(forms.Form):
+class ListFilterForm(LocalDates, forms.Form):
     """GET filters of a list. Each field filters on the model field of the same name unless the
     subclass overrides `filter_<name>`; invalid values are ignored rather than failing the page."""
 

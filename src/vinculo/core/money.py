@@ -1,11 +1,17 @@
 """Money: rounding per currency, conversion with dated exchange rates, and formatting per locale (babel)."""
 
 import bisect
+import contextlib
+import contextvars
 import datetime
-from collections.abc import Iterable, Mapping
+import functools
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from babel.numbers import format_currency
+from babel import Locale, localedata
+from babel.numbers import get_currency_symbol, get_decimal_symbol, get_group_symbol, parse_pattern
 from django.conf import settings
 from django.db import models
 from django.utils import translation
@@ -146,21 +152,134 @@ class RateHistory:
         return quantize(self.value(amount, from_currency, to_currency, on), to_currency)
 
 
-# Number formats: Chilean Spanish for "es" (Vínculo's home market), plain English for "en".
-LOCALES = {"es": "es_CL", "en": "en_US"}
+# ---- Formatting: babel's currency pattern of the reader's locale, built once per (locale, currency) ----
+#
+# The locale is the active language with a country: Spanish is written as the country the reader works in
+# writes it (es_CL: "$5.801.888", "US$1.234,50"; es_ES: "5.801.888,20 €"), English as babel's "en"
+# ("€5,801,888.20", "CLP 5,801,888") whatever the country. The country is the one activated for the request
+# (`activate_country`: the org app's middleware gives the reader's office country) or else the
+# organisation's, settings.VINCULO["LOCALE_COUNTRY"] (VINCULO_LOCALE_COUNTRY, by default
+# VINCULO_DEFAULT_COUNTRY). A country babel has no Spanish for (es_FR) falls back to the organisation's.
+#
+# Amounts are rounded half-up to the currency's minor unit (MINOR_DIGITS) and written with that many
+# decimals. The UF is written like any currency of the locale with the symbol "UF" and two decimals
+# ("UF 1.234,56", "1.234,56 UF", "UF 1,234.56"). As CLDR asks and babel leaves out (its "currency
+# spacing"), a symbol ending or starting with a letter is kept apart from the digits by a no-break
+# space: "EUR 5.801.888,20" (es_CL), "CLP 5,801,888" (en); "$5.801.888" and "5.801.888,20 €" are babel's.
+
+_active_country: contextvars.ContextVar = contextvars.ContextVar("vinculo_locale_country", default=None)
+
+
+def organisation_country() -> str:
+    vinculo = settings.VINCULO
+    return (vinculo.get("LOCALE_COUNTRY") or vinculo.get("DEFAULT_COUNTRY") or "CL").upper()
+
+
+def activate_country(country: "str | Callable[[], str | None] | None") -> contextvars.Token:
+    """Write money as `country` does until `deactivate_country(token)`. A callable is asked once, the first
+    time an amount is written (a middleware passes one so pages without money run no query for it)."""
+    return _active_country.set([country])
+
+
+def deactivate_country(token: contextvars.Token) -> None:
+    _active_country.reset(token)
+
+
+@contextlib.contextmanager
+def override_country(country: str | None):
+    token = activate_country(country)
+    try:
+        yield
+    finally:
+        deactivate_country(token)
+
+
+def current_country() -> str:
+    """The country money is written for: the one activated, else the organisation's."""
+    box = _active_country.get()
+    if box is not None:
+        if callable(box[0]):
+            box[0] = box[0]()  # asked once; the answer is kept for the rest of the request
+        if box[0]:
+            return str(box[0]).upper()
+    return organisation_country()
+
+
+@functools.lru_cache(maxsize=64)
+def _has_spanish_of(country: str) -> bool:
+    return localedata.exists(f"es_{country}")
 
 
 def current_locale() -> str:
-    """The babel locale numbers and money are written in for the active language."""
-    return LOCALES.get((translation.get_language() or "es").split("-")[0], "es_CL")
+    """The babel locale numbers and money are written in: the active language and `current_country()`."""
+    if (translation.get_language() or "es").split("-")[0] == "en":
+        return "en"
+    for country in (current_country(), organisation_country()):
+        if _has_spanish_of(country):
+            return f"es_{country}"
+    return "es"
+
+
+def _spaced(symbol: str, before_number: bool) -> str:
+    """CLDR currency spacing: a no-break space between a symbol's letter and the digits it touches."""
+    touching = symbol[-1] if before_number else symbol[0]
+    if unicodedata.category(touching)[0] in "SZ":
+        return symbol
+    return symbol + "\u00a0" if before_number else "\u00a0" + symbol
+
+
+@dataclass(frozen=True)
+class MoneyFormat:
+    """One locale's way of writing one currency, read from babel once: the text around the number (per
+    sign), the separators, the grouping and the decimals."""
+
+    prefixes: tuple[str, str]
+    suffixes: tuple[str, str]
+    group: str
+    decimal: str
+    grouping: tuple[int, int]
+    digits: int
+
+    def __call__(self, amount: Decimal) -> str:
+        amount = Decimal(amount).quantize(Decimal(1).scaleb(-self.digits), rounding=ROUND_HALF_UP)
+        negative = int(amount < 0)
+        whole, _, fraction = f"{abs(amount):f}".partition(".")
+        size, groups = self.grouping[0], []
+        while len(whole) > size:
+            groups.insert(0, whole[-size:])
+            whole = whole[:-size]
+            size = self.grouping[1]
+        number = self.group.join([whole, *groups])
+        if self.digits:
+            number += self.decimal + fraction.ljust(self.digits, "0")[: self.digits]
+        return f"{self.prefixes[negative]}{number}{self.suffixes[negative]}"
+
+
+@functools.lru_cache(maxsize=64)
+def money_format(locale: str, currency: str) -> MoneyFormat:
+    babel_locale = Locale.parse(locale)
+    pattern = parse_pattern(babel_locale.currency_formats["standard"].pattern)
+    symbol = SYMBOLS.get(currency) or get_currency_symbol(currency, babel_locale)
+
+    def place(text: str, before_number: bool) -> str:
+        # Only the sign a pattern puts next to the symbol may sit between it and the digits ("¤-#"): the
+        # spacing applies when the symbol touches the number.
+        touches = text.endswith("¤") if before_number else text.startswith("¤")
+        return text.replace("¤", _spaced(symbol, before_number) if touches else symbol)
+
+    return MoneyFormat(
+        prefixes=tuple(place(text, True) for text in pattern.prefix),
+        suffixes=tuple(place(text, False) for text in pattern.suffix),
+        group=get_group_symbol(babel_locale),
+        decimal=get_decimal_symbol(babel_locale),
+        grouping=pattern.grouping,
+        digits=MINOR_DIGITS.get(currency, 2),
+    )
 
 
 def format_money(amount: Decimal | None, currency: str, locale: str | None = None) -> str:
-    """`amount` as the active language writes it: "$ 1.234.567" (es-CL), "UF 12,50", "€1,234.50"."""
+    """`amount` as the reader's locale writes it: "$5.801.888" (es_CL), "5.801.888,20 €" (es_ES),
+    "€5,801,888.20" (en), "UF 12,50"."""
     if amount is None:
         return ""
-    locale = locale or current_locale()
-    digits = MINOR_DIGITS.get(currency, 2)
-    pattern = "¤ #,##0" + ("." + "0" * digits if digits else "")
-    text = format_currency(quantize(amount, currency), currency, format=pattern, locale=locale, currency_digits=False)
-    return text.replace(currency, SYMBOLS.get(currency, currency)) if currency in SYMBOLS else text
+    return money_format(locale or current_locale(), currency)(amount)

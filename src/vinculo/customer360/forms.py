@@ -22,7 +22,7 @@ from .models import ContentDelivery, Contract, CustomerAsset, Document, Note
 
 
 def _formfield(model_field, **kwargs):
-    # The browser's date picker for dates.
+    # Dates typed as the interface's language writes them.
     if type(model_field) is models.DateField:
         kwargs.setdefault("widget", DateInput)
     return model_field.formfield(**kwargs)

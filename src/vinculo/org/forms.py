@@ -19,7 +19,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.core import clock
-from vinculo.core.forms import MultiChoice
+from vinculo.core.forms import DateInput, LocalDates, MultiChoice
 from vinculo.core.money import Currency, base_currency
 
 from . import territories
@@ -229,7 +229,7 @@ def rate_currencies():
     return [(code, label) for code, label in Currency.choices if code != base]
 
 
-class ExchangeRateForm(forms.ModelForm):
+class ExchangeRateForm(LocalDates, forms.ModelForm):
     currency = forms.ChoiceField(label=capfirst(_("currency")), choices=rate_currencies)
     rate = RateField(label=capfirst(_("rate")),
                      widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
@@ -237,7 +237,7 @@ class ExchangeRateForm(forms.ModelForm):
     class Meta:
         model = ExchangeRate
         fields = ["currency", "date", "rate", "source"]
-        widgets = {"date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        widgets = {"date": DateInput}
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
@@ -269,11 +269,11 @@ class ExchangeRateImportForm(forms.Form):
         return upload
 
 
-class ExchangeRateFilterForm(forms.Form):
+class ExchangeRateFilterForm(LocalDates, forms.Form):
     currency = forms.ChoiceField(label=capfirst(_("currency")), required=False,
                                  choices=lambda: [("", _("All currencies")), *rate_currencies()])
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput)
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")

@@ -4,17 +4,21 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import urlencode
 
+from vinculo.core import money
+
 from . import twofactor
 
 
 class UserPreferencesMiddleware:
-    """Activate the signed-in user's language and time zone (the browser's language otherwise)."""
+    """Activate the signed-in user's language, time zone and country of formats (the browser's language and
+    the organisation's country otherwise)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         user = getattr(request, "user", None)
+        country = None
         if user is not None and user.is_authenticated:
             if user.language:
                 translation.activate(user.language)
@@ -24,9 +28,14 @@ class UserPreferencesMiddleware:
                     timezone.activate(user.time_zone)
                 except Exception:  # an unknown zone name stored by hand: fall back to the site's
                     timezone.deactivate()
-        response = self.get_response(request)
-        timezone.deactivate()
-        return response
+            # Asked the first time the request writes an amount: pages without money run no query for it.
+            country = money.activate_country(user.office_country)
+        try:
+            return self.get_response(request)
+        finally:
+            if country is not None:
+                money.deactivate_country(country)
+            timezone.deactivate()
 
 
 class SecondFactorMiddleware:

@@ -225,6 +225,15 @@ class User(AbstractUser):
     def wants_notification(self, kind: str) -> bool:
         return kind in (self.notifications or [])
 
+    def office_country(self) -> str | None:
+        """The country of the user's office, whose way of writing money Spanish follows (README "Formats");
+        None without an office. One query unless the office is loaded already."""
+        if not self.office_id:
+            return None
+        if "office" in self._state.fields_cache:
+            return self.office.country
+        return Office.objects.filter(pk=self.office_id).values_list("country", flat=True).first()
+
     @property
     def can_view_financial_data(self) -> bool:
         """Whether a permission reveals the financial field group the record types' policies declare."""

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Count, OuterRef, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -329,7 +330,7 @@ def _rate_form_page(request, rate=None):
         saved = form.save()
         messages.success(request, _("Rate saved: 1 %(currency)s = %(rate)s %(base)s on %(date)s.") % {
             "currency": saved.get_currency_display(), "rate": saved.rate.normalize(), "base": base_currency(),
-            "date": saved.date.isoformat()})
+            "date": date_format(saved.date, "SHORT_DATE_FORMAT")})
         return redirect(reverse("org:exchange_rate_list") + f"?currency={saved.currency}")
     return render(request, "org/exchange_rate_form.html", {"form": form, "rate": rate})
 
@@ -351,7 +352,7 @@ def exchange_rate_delete(request, pk):
     rate = get_object_or_404(ExchangeRate, pk=pk)
     rate.delete()
     messages.success(request, _("Rate of %(currency)s on %(date)s deleted.") % {
-        "currency": rate.get_currency_display(), "date": rate.date.isoformat()})
+        "currency": rate.get_currency_display(), "date": date_format(rate.date, "SHORT_DATE_FORMAT")})
     return redirect("org:exchange_rate_list")
 
 

@@ -5,7 +5,14 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.accounts.models import Account
-from vinculo.core.forms import CountryField, DateInput, RecordForm, active_users, label_unseen_choice
+from vinculo.core.forms import (
+    CountryField,
+    DateInput,
+    LocalDates,
+    RecordForm,
+    active_users,
+    label_unseen_choice,
+)
 from vinculo.core.lists import ListFilterForm
 from vinculo.core.money import Currency
 from vinculo.core.validators import format_tax_id
@@ -117,7 +124,7 @@ class LeadFilterForm(ListFilterForm):
 NEW = "new"
 
 
-class ConvertForm(forms.Form):
+class ConvertForm(LocalDates, forms.Form):
     """Which account and contact the lead becomes (an offered match, or new ones) and the optional deal.
 
     The account and contact choices are the candidates computed for the user (all visible to them); the

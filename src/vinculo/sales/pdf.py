@@ -17,10 +17,11 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.pdfmetrics import registerFontFamily
+from reportlab.pdfbase.pdfmetrics import registerFontFamily, stringWidth
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from vinculo.core import money
 from vinculo.core.access import HIDDEN_RECORD, may_see
 from vinculo.core.money import current_locale, format_money
 from vinculo.core.validators import format_phone, format_tax_id
@@ -151,20 +152,27 @@ def _lines_table(quote, lines, styles, width) -> Table:
         (_("Net amount"), styles.head_right),
     )]
     rows = [header]
+    amounts = []
     for line in lines:
+        unit_price, net_amount = format_money(line.unit_price, currency), format_money(line.net_amount, currency)
+        amounts += [unit_price, net_amount]
         rows.append([
             Paragraph(_text(line.product.code if line.product_id else ""), styles.cell),
             Paragraph(_text(line.description), styles.cell),
             Paragraph(_text(_number(line.quantity)), styles.cell_right),
             Paragraph(_text(line.get_unit_display()), styles.cell),
-            Paragraph(_text(format_money(line.unit_price, currency)), styles.cell_right),
+            Paragraph(_text(unit_price), styles.cell_right),
             Paragraph(_text(_number(line.discount_percent) if line.discount_percent else "—"), styles.cell_right),
             Paragraph(_text(_number(line.tax_rate)), styles.cell_right),
-            Paragraph(_text(format_money(line.net_amount, currency)), styles.cell_right),
+            Paragraph(_text(net_amount), styles.cell_right),
         ])
-    fixed = [20, None, 13, 15, 26, 15, 15, 28]
-    rest = width - sum(w * mm for w in fixed if w)
-    table = Table(rows, colWidths=[w * mm if w else rest for w in fixed], repeatRows=1)
+    # The amount columns as wide as the widest amount (never broken inside: "5.801.888,20 US$" is long),
+    # the description takes what is left.
+    widest = max((stringWidth(amount, styles.cell.fontName, styles.cell.fontSize) for amount in amounts), default=0)
+    money_width = max(26 * mm, widest + 7)  # 3 points of padding a side, and one to spare
+    fixed = [18 * mm, None, 13 * mm, 14 * mm, money_width, 14 * mm, 14 * mm, money_width]
+    rest = width - sum(w for w in fixed if w)
+    table = Table(rows, colWidths=[w or rest for w in fixed], repeatRows=1)
     table.setStyle(TableStyle([
         ("BACKGROUND", (0, 0), (-1, 0), SHADE),
         ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
@@ -205,13 +213,14 @@ def _totals_table(quote, lines, styles) -> Table:
 
 def render_quote(quote, language: str | None = None, *, reader) -> bytes:
     """The quote as PDF bytes for `reader` (who may see the quote), in `language` (the active one by
-    default). The account and the contact are printed only if `reader` may see them too (core.access:
+    default), with money and dates as the reader's country writes them (README "Formats"). The account and the contact are printed only if `reader` may see them too (core.access:
     a query each). Reads the company profile, the lines with their products and the customer's billing
     address (three queries)."""
     from vinculo.accounts.models import Address
     from vinculo.org.models import CompanyProfile
 
-    with translation.override(language or translation.get_language()):
+    reader_country = getattr(reader, "office_country", None)
+    with translation.override(language or translation.get_language()), money.override_country(reader_country):
         styles = _Styles()
         company = CompanyProfile.current()
         lines = list(quote.lines.select_related("product").order_by("position", "id"))

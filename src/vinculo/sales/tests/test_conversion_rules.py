@@ -307,7 +307,7 @@ def test_a_second_conversion_is_refused_naming_who_converted_and_when(org, now):
         convert_lead(lead, by=org.vendedor_norte)
     assert refused.value.code == "already_converted"
     assert refused.value.messages == [
-        "This lead was already converted (by Usuario Vendedor Norte on 03/02/2026 12:30 p.m.); "
+        "This lead was already converted (by Usuario Vendedor Norte on 2026-03-02 12:30); "
         "it cannot be converted again."]
 
 

@@ -84,7 +84,7 @@ def test_accepting_the_day_after_is_refused_even_before_the_job_ran(org, sent, o
     with translation.override("en"), pytest.raises(ValidationError) as refused:
         quoting.accept_quote(sent, org.vendedor_norte)
     assert refused.value.messages == [
-        "This quote expired on 03/20/2026: revise it into a new revision with new dates to offer it again."]
+        "This quote expired on 2026-03-20: revise it into a new revision with new dates to offer it again."]
     stored = Quote.objects.get(pk=sent.pk)
     assert stored.status == Quote.Status.SENT and stored.opportunity.status == stored.opportunity.Status.OPEN
 
@@ -129,5 +129,5 @@ def test_the_page_of_a_quote_past_its_date_offers_revise_not_accept(client, org,
     for _ in range(2):
         page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
         assert reverse("sales:quote_accept", args=[sent.pk]) not in page
-        assert "This quote expired on 03/20/2026" in page and reverse("sales:quote_revise", args=[sent.pk]) in page
+        assert "This quote expired on 2026-03-20" in page and reverse("sales:quote_revise", args=[sent.pk]) in page
         quoting.expire_quotes()
