@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "vinculo.activities",
     "vinculo.marketing",
     "vinculo.sales",
+    "vinculo.work",
     "vinculo.api",
     "vinculo.demo",
 ]
