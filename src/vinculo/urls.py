@@ -21,6 +21,7 @@ urlpatterns = [
     path("activities/", include("vinculo.activities.urls")),
     path("sales/", include("vinculo.sales.urls")),
     path("marketing/", include("vinculo.marketing.urls")),
+    path("work/", include("vinculo.work.urls")),
     path("org/", include("vinculo.org.urls")),
     path("account/tokens/", include("vinculo.api.page_urls")),
     path("api/v1/", api.urls),

@@ -283,3 +283,23 @@ class TimeEntry(TrackedModel):
 
     def __str__(self):
         return f"{self.task} · {self.date} · {self.minutes} min"
+
+    def get_absolute_url(self):
+        return f"{self.task.get_absolute_url()}#time-{self.pk}"
+
+
+class CalendarFeed(models.Model):
+    """A user's secret calendar feed address: whoever holds the token reads that user's calendar, so it is
+    long and random, and rotating it makes the old address answer 404."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+                                related_name="calendar_feed")
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self):
+        return str(self.user)

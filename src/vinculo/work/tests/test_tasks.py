@@ -7,18 +7,14 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from vinculo.activities.models import Activity
-from vinculo.core import clock
 from vinculo.work import services
 from vinculo.work.models import Task
 
+from .conftest import NOW
 from .factories import make_project, make_task
 
 TODAY = datetime.date(2026, 4, 15)
 
-
-@pytest.fixture(autouse=True)
-def _today(monkeypatch):
-    monkeypatch.setattr(clock, "now", lambda: datetime.datetime(2026, 4, 15, 12, tzinfo=datetime.timezone.utc))
 
 
 @pytest.fixture
@@ -103,7 +99,7 @@ def test_done_records_who_and_when_and_reopening_clears_it(org, task):
     services.set_status(task, Task.Status.IN_PROGRESS, by=org.vendedor_norte2)
     services.set_status(task, Task.Status.DONE, by=org.vendedor_norte)
     task.refresh_from_db()
-    assert (task.done_by, task.done_at) == (org.vendedor_norte, datetime.datetime(2026, 4, 15, 12, tzinfo=datetime.timezone.utc))
+    assert (task.done_by, task.done_at) == (org.vendedor_norte, NOW)
     services.set_status(task, Task.Status.PENDING, by=org.vendedor_norte2)
     task.refresh_from_db()
     assert (task.done_by, task.done_at) == (None, None)

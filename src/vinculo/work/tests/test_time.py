@@ -5,17 +5,12 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from vinculo.core import clock
 from vinculo.work.models import TimeEntry
 
 from .factories import log, make_task
 
 TODAY = datetime.date(2026, 4, 15)
 
-
-@pytest.fixture(autouse=True)
-def _today(monkeypatch):
-    monkeypatch.setattr(clock, "now", lambda: datetime.datetime(2026, 4, 15, 12, tzinfo=datetime.timezone.utc))
 
 
 @pytest.fixture
