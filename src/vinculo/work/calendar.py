@@ -94,7 +94,7 @@ def items(user, start: date, end: date, team: bool = False) -> list[Item]:
         found.append(Item(f"renewal-{contract.pk}@vinculo", "renewal",
                           _("Renewal decision: %(contract)s (%(account)s)") % {"contract": contract, "account": contract.account},
                           contract.renewal_decision_date, None, contract.get_absolute_url(), contract))
-    return sorted(found, key=lambda item: (item.day, item.at is None, item.at or datetime.min.replace(tzinfo=timezone.utc)))
+    return sorted(found, key=lambda item: (item.day, item.at is None, item.at.timestamp() if item.at else 0))
 
 
 # --- ICS ---------------------------------------------------------------------------------------------------
