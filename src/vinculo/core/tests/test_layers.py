@@ -23,7 +23,7 @@ import vinculo
 
 PACKAGE = Path(vinculo.__file__).parent
 LAYERS = (("core",), ("org",), ("accounts",), ("contacts",), ("customer360",), ("activities",), ("marketing",),
-          ("sales",), ("api", "demo", "shell"))
+          ("sales",), ("work",), ("api", "demo", "shell"))
 SKIPPED_DIRS = {"tests", "migrations", "templates", "static", "locale", "__pycache__"}
 
 

@@ -22,10 +22,6 @@ def forwards(apps, schema_editor):
     old = Activity.objects.filter(kind="task").select_related("owner").order_by("pk")
     if not old.exists():
         return
-    # The tasks keep the activities' own creation and change times.
-    for name in ("created_at", "updated_at"):
-        field = Task._meta.get_field(name)
-        field.auto_now = field.auto_now_add = False
     activity_type, task_type = content_type(apps, "activities", "activity"), content_type(apps, "work", "task")
     ids = list(old.values_list("pk", flat=True))
     for start in range(0, len(ids), BATCH):
@@ -43,12 +39,14 @@ def forwards(apps, schema_editor):
                 next_action_date=local.date(), next_action_time=local.time().replace(second=0, microsecond=0),
                 status=STATUS.get(activity.status, "pending"),
                 done_at=activity.updated_at if done else None, done_by_id=owner.pk if done else None,
-                created_at=activity.created_at, updated_at=activity.updated_at, created_by_id=activity.created_by_id,
+                created_by_id=activity.created_by_id,
                 updated_by_id=activity.updated_by_id, version=activity.version, deleted_at=activity.deleted_at,
                 deleted_by_id=activity.deleted_by_id,
             ))
         tasks = Task.objects.bulk_create(tasks)
         for activity, task in zip(activities, tasks, strict=True):
+            # The tasks keep the activities' own creation and change times (auto_now* set them on insert).
+            Task.objects.filter(pk=task.pk).update(created_at=activity.created_at, updated_at=activity.updated_at)
             ChangeLog.objects.filter(content_type=activity_type, object_id=activity.pk).update(
                 content_type=task_type, object_id=task.pk)
         Activity.objects.filter(pk__in=[activity.pk for activity in activities]).delete()
