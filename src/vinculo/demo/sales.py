@@ -718,6 +718,10 @@ class SalesBuilder:
         start = max(deal.created, end - timedelta(days=60))
         span = max((end - start).days, 0)
         days = sorted(start + timedelta(days=rng.randint(0, span)) for _ in range(deal.revisions))
+        if deal.story and deal.status == _St.OPEN:
+            # A story's open deal is being negotiated now: its last revision is still valid, whatever the draw.
+            days[-1] = max(days[-1], self.today - timedelta(days=QUOTE_VALIDITY_DAYS // 2))
+            days = sorted(days)
         number = self._quote_number(days[0])
         spain = account.country == "ES"
         contact_id = deal.contact_ids[0] if deal.contact_ids else None
