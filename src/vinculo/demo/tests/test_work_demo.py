@@ -11,7 +11,7 @@ from vinculo.work.models import Project, Task, TaskType, TimeEntry
 
 def test_every_rep_has_tasks_in_every_state_and_a_week_of_time(demo):
     today = clock.today()
-    reps = User.objects.filter(is_active=True, manager__isnull=False, accounts__isnull=False).distinct()
+    reps = User.objects.filter(is_active=True, manager__isnull=False, owned_accounts__isnull=False).distinct()
     assert reps.exists()
     for rep in reps:
         states = set(Task.objects.filter(responsible=rep).values_list("status", flat=True))
