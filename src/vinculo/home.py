@@ -9,6 +9,7 @@ from django.urls import reverse
 from vinculo.accounts.models import Account
 from vinculo.contacts.models import Contact
 from vinculo.core.models import ChangeLog
+from vinculo.work.day import my_day
 
 RECENT_CHANGES = 10
 
@@ -33,4 +34,5 @@ def home(request):
         "contact_count": contacts.count(),
         "my_account_count": Account.objects.filter(owner=user).count(),
         "recent": recent,
+        "day": my_day(user),
     })

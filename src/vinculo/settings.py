@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "vinculo.activities",
     "vinculo.marketing",
     "vinculo.sales",
+    "vinculo.work",
     "vinculo.exchange",
     "vinculo.api",
     "vinculo.demo",

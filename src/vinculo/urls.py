@@ -32,6 +32,7 @@ urlpatterns = [
     path("sales/", include("vinculo.sales.urls")),
     path("marketing/", include("vinculo.marketing.urls")),
     path("exchange/", include("vinculo.exchange.urls")),
+    path("work/", include("vinculo.work.urls")),
     path("org/", include("vinculo.org.urls")),
     path("account/tokens/", include("vinculo.api.page_urls")),
     path("account/", include("vinculo.org.account_urls")),

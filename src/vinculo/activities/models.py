@@ -21,7 +21,6 @@ class Activity(Regarding, TrackedModel):
         VISIT = "visit", _("Visit")
         EMAIL = "email", _("Email")
         NOTE = "note", _("Note")
-        TASK = "task", _("Task")
 
     class Status(models.TextChoices):
         PLANNED = "planned", _("Planned")

@@ -28,7 +28,7 @@ def log_activity(activity: Activity, by, contacts=(), participants=()) -> Activi
 
 
 def move_activities(handover: subjects.Handover, model) -> None:
-    """Mover (core.subjects): when a subject is handed over (a lead converted), its interactions and tasks
+    """Mover (core.subjects): when a subject is handed over (a lead converted), its interactions
     go under the deal when there is one, else the account, and involve the contact."""
     target = handover.targets.get("deal") or handover.account
     moved = subjects.move(model, handover.source, target, handover)

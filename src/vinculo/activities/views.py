@@ -130,8 +130,6 @@ def activity_create(request):
     initial = {} if lead else {**_initial_links(request), **initial_links(request)}
     if request.GET.get("kind") in Activity.Kind.values:
         initial["kind"] = request.GET["kind"]
-        if initial["kind"] == Activity.Kind.TASK:
-            initial["status"] = Activity.Status.PLANNED  # a to-do
     form = ActivityForm(request.POST if request.method == "POST" else None, initial=initial, user=request.user,
                         instance=Activity(lead=lead) if lead else None)
     if request.method == "POST" and form.save_record():

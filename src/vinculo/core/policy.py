@@ -204,6 +204,20 @@ class Subject(Clause):
 
 
 @dataclass
+class ReadOnly(Clause):
+    """`clause` grants reading only: a task's readers are whoever may see its subject, its editors only the
+    people named on it."""
+
+    clause: Clause
+
+    def q(self, user, write, per_row, prefix=""):
+        return NO_ONE if write else self.clause.q(user, write, per_row, prefix)
+
+    def users(self, record, write):
+        return NO_ONE if write else self.clause.users(record, write)
+
+
+@dataclass
 class PermissionGrant(Clause):
     """Every record of the type, to the users holding `permission` (e.g. catalogue managers)."""
 

@@ -36,6 +36,7 @@ from vinculo.sales.models import (
     Quote,
     QuoteLine,
 )
+from vinculo.work.models import Project, Task, TimeEntry
 
 from .catalogue import load_catalogue
 from .generators import (
@@ -55,6 +56,7 @@ from .plans import build_plans
 from .records import MODELS as RECORD_MODELS
 from .records import RecordBuilder
 from .sales import SalesBuilder
+from .work import load_work
 
 # Sales records hanging from the accounts, children first (what `--reset` empties).
 SALES_MODELS = [QuoteLine, Quote, OpportunityLine, OpportunityCompetitor, OpportunityContact, CampaignMember,
@@ -176,19 +178,23 @@ def load_demo(size: Size, reset: bool = False, seed: int = 2, progress=None) -> 
         if build_plans_stage:
             build_plans(organisation.users)
             search.rebuild(BusinessPlan)
-    if build_companies or build_records or build_sales or build_plans_stage:
+    with transaction.atomic():
+        # Projects, tasks and time: once, after the accounts exist.
+        built_work = load_work(seed) if Account.objects.exists() else 0
+    if build_companies or build_records or build_sales or build_plans_stage or built_work:
         with connection.cursor() as cursor:
             # Fresh planner statistics: without them SQLite takes `deleted_at IS NULL` for a selective
             # index condition and reads all contacts to show one account's page (measured by bench/).
             cursor.execute("ANALYZE")
     return Result(
         size=size, created=build_companies or build_records or build_sales or build_plans_stage
-        or bool(catalogue.created),
+        or bool(built_work) or bool(catalogue.created),
         users=User.objects.count(),
         counts={"accounts": Account.all_objects.count(), "contacts": Contact.all_objects.count(),
                 "activities": Activity.all_objects.count(), "invoices": Invoice.all_objects.count(),
                 "leads": Lead.all_objects.count(), "opportunities": Opportunity.all_objects.count(),
-                "quotes": Quote.all_objects.count(), "plans": BusinessPlan.all_objects.count()},
+                "quotes": Quote.all_objects.count(), "plans": BusinessPlan.all_objects.count(),
+                "tasks": Task.all_objects.count()},
         seconds=time.monotonic() - started,
     )
 
@@ -202,8 +208,9 @@ def delete_records() -> None:
     SearchEntry.objects.filter(kind__in=[search.kind_of(m) for m in models]).delete()
     stored = list(DocumentVersion.objects.values_list("file", flat=True))
     # Plain DELETEs, children first: the ORM would load millions of activities to cascade by hand.
-    for model in [Activity.contacts.through, Activity.participants.through, DocumentVersion,
-                  *reversed(RECORD_MODELS), *SALES_MODELS, Notification, PlanTransition, Objective, BusinessPlan]:
+    for model in [TimeEntry, Task, Project, Activity.contacts.through, Activity.participants.through,
+                  DocumentVersion, *reversed(RECORD_MODELS), *SALES_MODELS, Notification, PlanTransition, Objective,
+                  BusinessPlan]:
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
     transaction.on_commit(lambda: [default_storage.delete(name) for name in stored])

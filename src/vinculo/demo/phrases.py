@@ -104,7 +104,7 @@ SUBJECTS = {
         "Conversación de pasillo con {first}", "Cambio en el equipo de compras", "La competencia ofreció descuento",
         "Evalúan licitar el suministro", "Presupuesto {year} aprobado",
     ],
-    _A.TASK: [
+    "task": [
         "Enviar catálogo de {short} a {first}", "Preparar {cotizacion} de {short}", "Llamar a {first} para agendar visita",
         "Actualizar datos de contacto del área de compras", "Revisar bases de licitación {year}",
     ],
@@ -118,7 +118,7 @@ CUSTOMER_SUBJECTS = {
     _A.VISIT: ["Inspección técnica de {short}", "Capacitación a operadores de {short}"],
     _A.EMAIL: ["Re: plazos de {despacho}", "Re: factura vencida", "Propuesta de renovación {year}", "Re: {oc} {number}"],
     _A.NOTE: [],
-    _A.TASK: [
+    "task": [
         "Coordinar {despacho} de {short} con bodega", "Enviar propuesta de renovación a {first}",
         "Revisar factura vencida con finanzas", "Programar mantención de {short} en {sitio}",
     ],
@@ -206,7 +206,7 @@ DEAL_SUBJECTS = {
     _A.MEETING: ["Reunión de avance: {name}", "Presentación de la propuesta: {name}", "Negociación: {name}"],
     _A.VISIT: ["Visita técnica por {name}", "Levantamiento en {sitio} para {name}"],
     _A.EMAIL: ["Envío de antecedentes: {name}", "Re: {name}", "Confirmación de reunión por {name}"],
-    _A.TASK: ["Preparar propuesta técnica: {name}", "Pedir precios a fábrica para {name}",
+    "task": ["Preparar propuesta técnica: {name}", "Pedir precios a fábrica para {name}",
               "Actualizar la {cotizacion} de {name}"],
 }
 WON_NOTES = ["", "Orden de compra recibida.", "Adjudicado en licitación.", "Firmaron el contrato por dos años.",
@@ -239,7 +239,7 @@ LEAD_SUBJECTS = {
     _A.CALL: ["Primer contacto con {first} ({company})", "Calificación: presupuesto y plazos", "Llamada sin respuesta"],
     _A.EMAIL: ["Envío de información de {short}", "Re: consulta desde el sitio web", "Presentación corporativa"],
     _A.MEETING: ["Videollamada de presentación con {company}", "Reunión de descubrimiento"],
-    _A.TASK: ["Llamar a {first} de {company}", "Enviar ficha técnica de {short}", "Buscar referencias de {company}"],
+    "task": ["Llamar a {first} de {company}", "Enviar ficha técnica de {short}", "Buscar referencias de {company}"],
 }
 LEAD_NOTES = [
     "{first} dice que deciden en el comité de compras del próximo mes.",

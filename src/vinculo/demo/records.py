@@ -49,21 +49,18 @@ BUYING_DEPARTMENTS = {"Gerencia", "Dirección", "Compras", "Abastecimiento", "Fi
 
 _A = Activity.Kind
 KINDS = {
-    Account.Type.CUSTOMER: Weighted([(_A.CALL, 32), (_A.EMAIL, 25), (_A.MEETING, 14), (_A.VISIT, 17), (_A.NOTE, 12),
-                                     (_A.TASK, 6)]),
-    Account.Type.PROSPECT: Weighted([(_A.CALL, 40), (_A.EMAIL, 30), (_A.MEETING, 14), (_A.VISIT, 8), (_A.NOTE, 8),
-                                     (_A.TASK, 6)]),
+    Account.Type.CUSTOMER: Weighted([(_A.CALL, 32), (_A.EMAIL, 25), (_A.MEETING, 14), (_A.VISIT, 17), (_A.NOTE, 12)]),
+    Account.Type.PROSPECT: Weighted([(_A.CALL, 40), (_A.EMAIL, 30), (_A.MEETING, 14), (_A.VISIT, 8), (_A.NOTE, 8)]),
 }
-OTHER_KINDS = Weighted([(_A.CALL, 35), (_A.EMAIL, 40), (_A.MEETING, 10), (_A.VISIT, 5), (_A.NOTE, 10), (_A.TASK, 3)])
-# A task is a to-do: a good part of them are still ahead; other kinds are mostly history.
-PLANNED_SHARE = {_A.NOTE: 0, _A.TASK: 0.3}
+OTHER_KINDS = Weighted([(_A.CALL, 35), (_A.EMAIL, 40), (_A.MEETING, 10), (_A.VISIT, 5), (_A.NOTE, 10)])
+# Notes are never planned; other kinds are mostly history (to-dos are tasks: demo/work.py).
+PLANNED_SHARE = {_A.NOTE: 0}
 _O = Activity.Outcome
 OUTCOMES = {
     _A.CALL: Weighted([(_O.POSITIVE, 30), (_O.NEUTRAL, 30), (_O.FOLLOW_UP, 20), (_O.NO_ANSWER, 15),
                        (_O.NEGATIVE, 5)]),
     _A.EMAIL: Weighted([(_O.NONE, 50), (_O.POSITIVE, 20), (_O.FOLLOW_UP, 20), (_O.NEUTRAL, 10)]),
     _A.NOTE: Weighted([(_O.NONE, 1)]),
-    _A.TASK: Weighted([(_O.NONE, 1)]),
 }
 MEETING_OUTCOMES = Weighted([(_O.POSITIVE, 45), (_O.NEUTRAL, 25), (_O.FOLLOW_UP, 25), (_O.NEGATIVE, 5)])
 DIRECTIONS = Weighted([(Activity.Direction.OUTBOUND, 65), (Activity.Direction.INBOUND, 35)])

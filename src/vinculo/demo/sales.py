@@ -82,9 +82,9 @@ QUANTITIES = {
 SECONDARY_FAMILIES = {SPARES, SERVICES}
 CHEAP_UNIT_PRICE = 200_000  # in pesos: below it, spare parts are bought by the dozen
 _A = Activity.Kind
-DEAL_KINDS = Weighted([(_A.CALL, 30), (_A.MEETING, 20), (_A.EMAIL, 25), (_A.VISIT, 10), (_A.TASK, 15)])
+DEAL_KINDS = Weighted([(_A.CALL, 30), (_A.MEETING, 20), (_A.EMAIL, 25), (_A.VISIT, 10)])
 DEAL_ACTIVITY_COUNTS = Weighted([(0, 40), (1, 35), (2, 20), (3, 5)])
-LEAD_KINDS = Weighted([(_A.CALL, 40), (_A.EMAIL, 35), (_A.MEETING, 10), (_A.TASK, 15)])
+LEAD_KINDS = Weighted([(_A.CALL, 40), (_A.EMAIL, 35), (_A.MEETING, 10)])
 _O = Activity.Outcome
 OUTCOMES = {_A.CALL: Weighted([(_O.POSITIVE, 35), (_O.NEUTRAL, 30), (_O.FOLLOW_UP, 20), (_O.NO_ANSWER, 15)]),
             _A.MEETING: Weighted([(_O.POSITIVE, 50), (_O.NEUTRAL, 25), (_O.FOLLOW_UP, 25)]),
@@ -718,6 +718,10 @@ class SalesBuilder:
         start = max(deal.created, end - timedelta(days=60))
         span = max((end - start).days, 0)
         days = sorted(start + timedelta(days=rng.randint(0, span)) for _ in range(deal.revisions))
+        if deal.story and deal.status == _St.OPEN:
+            # A story's open deal is being negotiated now: its last revision is still valid, whatever the draw.
+            days[-1] = max(days[-1], self.today - timedelta(days=QUOTE_VALIDITY_DAYS // 2))
+            days = sorted(days)
         number = self._quote_number(days[0])
         spain = account.country == "ES"
         contact_id = deal.contact_ids[0] if deal.contact_ids else None
@@ -781,12 +785,12 @@ class SalesBuilder:
                                       subject=words.fill(rng.choice(phrases.DEAL_SUBJECTS[kind])))
             activity.deal = deal.record  # saved below: its id is set then
             built.records[Activity].append(activity)
-            if deal.contact_ids and kind != _A.TASK and rng.random() < 0.7:
+            if deal.contact_ids and rng.random() < 0.7:
                 built.activity_contacts.append((activity, [rng.choice(deal.contact_ids)]))
         if deal.status == _St.OPEN and (deal.story or rng.random() < 0.35):
             due = self._moment(account.country, self.today + timedelta(days=rng.randint(1, 30)), future=True)
             created = max(self._moment(account.country, deal.created), self.now - timedelta(days=rng.randint(1, 10)))
-            activity = self._activity(_A.TASK, Activity.Status.PLANNED, due, min(created, self.now), deal.owner_id,
+            activity = self._activity(_A.CALL, Activity.Status.PLANNED, due, min(created, self.now), deal.owner_id,
                                       account_id=account.pk, subject=deal.record.next_step or deal.record.name)
             activity.deal = deal.record  # saved below: its id is set then
             built.records[Activity].append(activity)
@@ -842,9 +846,9 @@ class SalesBuilder:
                 built.records[Activity].append(activity)
             if not converted and plan.status in (_L.NEW, _L.CONTACTED, _L.QUALIFIED) and rng.random() < 0.3:
                 due = self._moment(plan.city.country, self.today + timedelta(days=rng.randint(1, 20)), future=True)
-                subject = rng.choice(phrases.LEAD_SUBJECTS[_A.TASK]).format_map(words)
+                subject = rng.choice(phrases.LEAD_SUBJECTS["task"]).format_map(words)
                 built.records[Activity].append(self._activity(
-                    _A.TASK, Activity.Status.PLANNED, due, self.now - timedelta(hours=rng.randint(1, 48)),
+                    _A.CALL, Activity.Status.PLANNED, due, self.now - timedelta(hours=rng.randint(1, 48)),
                     plan.owner_id, subject, lead_id=lead.pk))
             if plan.story or rng.random() < 0.25:
                 moment = self._moment(plan.city.country, plan.converted or plan.created)

@@ -43,6 +43,7 @@ from vinculo.sales.tests.factories import (
     ProductFactory,
     QuoteFactory,
 )
+from vinculo.work.tests.factories import log, make_project, make_task
 
 ROLES = ("owner", "manager", "director", "other_rep", "sales_team_member", "territory_user", "finance", "outsider")
 
@@ -74,6 +75,11 @@ EXPECTED = {
     "sales.competitor": EVERYONE,
     "plans.businessplan": ACCOUNT_LINE,  # the owner's line and the account's
     "plans.objective": ACCOUNT_LINE,  # an objective under the plan
+    "work.project": ACCOUNT_LINE,  # a project of the account, owned by the account's owner
+    # A task about the deal, done by the owner and checked by the manager: the deal's readers and the people's
+    # line; its time entries follow the task.
+    "work.task": DEAL_LINE,
+    "work.timeentry": DEAL_LINE,
 }
 
 API = {
@@ -83,7 +89,8 @@ API = {
     "activities.activity": "/activities", "sales.lead": "/leads", "sales.opportunity": "/opportunities",
     "sales.quote": "/quotes", "marketing.campaign": "/campaigns", "sales.product": "/products",
     "sales.pricelist": "/price-lists", "sales.competitor": "/competitors", "plans.businessplan": "/plans",
-    "plans.objective": "/objectives",
+    "plans.objective": "/objectives", "work.project": "/projects", "work.task": "/tasks",
+    "work.timeentry": "/time-entries",
 }
 TIMELINE = {"activities.activity": "activity", "customer360.note": "note"}  # the timeline entry's type
 # Record type → its group in the global search's page context.
@@ -142,6 +149,12 @@ def matrix(org):
         "plans.businessplan": plan,
         "plans.objective": ObjectiveFactory(plan=plan, name="Zafiro: 4 visits"),
     }
+    task = make_task(owner, deal, title="Zafiro: presentar la ampliación", controller=users.manager)
+    records.update({
+        "work.project": make_project(account, owner, name="Zafiro seguimiento 2026"),
+        "work.task": task,
+        "work.timeentry": log(task, owner, date=datetime.date(2025, 1, 15)),
+    })
     for record_type, record in records.items():
         if record_type in SEARCHABLE:  # indexed here, whenever the app reindexes (on save, or after commit)
             search.index_record(record)

@@ -24,7 +24,7 @@ import vinculo
 
 PACKAGE = Path(vinculo.__file__).parent
 LAYERS = (("core",), ("org",), ("accounts",), ("contacts",), ("customer360",), ("plans",), ("activities",),
-          ("marketing",), ("sales",), ("exchange",), ("api", "demo", "shell"))
+          ("marketing",), ("sales",), ("work",), ("exchange",), ("api", "demo", "shell"))
 SKIPPED_DIRS = {"tests", "migrations", "templates", "static", "locale", "__pycache__"}
 
 

@@ -51,7 +51,7 @@ def rich_lead(org):
     owner = org.vendedor_norte
     campaign = CampaignFactory(owner=owner, name="Feria Expomin 2026")
     lead = make_lead(owner, campaign=campaign, source="trade_fair")
-    for subject, kind in (("Llamada inicial", "call"), ("Visita a obra", "visit"), ("Enviar catálogo", "task")):
+    for subject, kind in (("Llamada inicial", "call"), ("Visita a obra", "visit"), ("Enviar catálogo", "email")):
         log_activity(Activity(lead=lead, owner=owner, subject=subject, kind=kind, occurred_at=NOW), by=owner)
     for body in ("Interesados en arriendo de equipos.", "Presupuesto aprobado para Q3."):
         create_record(Note(lead=lead, body=body), by=owner)

@@ -89,7 +89,6 @@ def lead_detail(request, pk):
         "can_convert": lead.editable and not lead.is_converted,
         "activities": list(activities[:RELATED_SHOWN]),
         "activity_count": activities.count(),
-        "open_tasks": activities.filter(kind=Activity.Kind.TASK, status=Activity.Status.PLANNED).count(),
         "notes": list(Note.objects.regarding(lead).select_related("created_by")[:RELATED_SHOWN]),
         "documents": list(Document.objects.regarding(lead).annotate(version_count=Count("versions"))
                           .order_by("-updated_at", "-pk")[:RELATED_SHOWN]),

@@ -1,0 +1,54 @@
+"""The home page's "My day": what the user (and, for a manager, the team) must do or check today, in a
+bounded number of queries; every item is one the user may see and links to its record."""
+
+from datetime import datetime, time, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from vinculo.activities.models import Activity
+from vinculo.core import clock, subjects
+from vinculo.core.access import subordinate_ids
+from vinculo.core.money import MissingRate, total_in
+from vinculo.customer360.models import Contract
+
+from .models import Task
+
+SHOWN = 10
+
+
+def _tasks(user, people: Q):
+    return Task.objects.visible_to(user).open().filter(people).select_related("responsible").worklist_order()
+
+
+def my_day(user) -> dict:
+    today = clock.today()
+    me, team = Q(responsible=user), Q(responsible__in=subordinate_ids(user))
+    start = timezone.make_aware(datetime.combine(today, time.min))
+    deals = subjects.registry.model_named("opportunity").objects.visible_to(user).filter(
+        owner=user, status="open", expected_close_date__gte=today.replace(day=1),
+        expected_close_date__lt=(today.replace(day=28) + timedelta(days=4)).replace(day=1))
+    amounts = dict(deals.values_list("currency").annotate(total=Sum("amount")).order_by())
+    try:
+        closing_total = total_in(amounts, user.currency)
+    except MissingRate:
+        closing_total = None
+    day = {
+        "overdue": list(_tasks(user, me).overdue(today)[:SHOWN]),
+        "today": list(_tasks(user, me).due_today(today)[:SHOWN]),
+        "to_control": list(_tasks(user, Q(controller=user)).filter(
+            Q(next_action_date__lte=today) | Q(due_date__lte=today))[:SHOWN]),
+        "activities": list(Activity.objects.visible_to(user).filter(
+            owner=user, status=Activity.Status.PLANNED, occurred_at__gte=start, occurred_at__lt=start + timedelta(days=1))
+            .order_by("occurred_at")[:SHOWN]),
+        "deals": list(deals.select_related("account").order_by("expected_close_date", "pk")[:SHOWN]),
+        "closing_total": closing_total,
+        "renewals": list(Contract.objects.visible_to(user).renewals_due(today).filter(account__owner=user)
+                         .select_related("account").order_by("end_date", "pk")[:SHOWN]),
+        "is_manager": get_user_model().objects.filter(manager=user, is_active=True).exists(),
+    }
+    if day["is_manager"]:
+        day["team_overdue"] = list(_tasks(user, team).overdue(today)[:SHOWN])
+        day["team_today"] = list(_tasks(user, team).due_today(today)[:SHOWN])
+    return day

@@ -1,0 +1,82 @@
+"""The task explorer's query: one of four views ("to do", "to control", "created by me", "my team"),
+filtered on any field, in the worklist order (priority, then next action)."""
+
+from django import forms
+from django.db.models import Q
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from vinculo.core import clock
+from vinculo.core.access import subordinate_ids
+from vinculo.core.forms import DateInput, active_users
+from vinculo.core.lists import ListFilterForm
+
+from .models import Priority, Project, Task, TaskOrigin, TaskType
+
+VIEWS = {
+    "todo": _("To do"),
+    "control": _("To control"),
+    "created": _("Created by me"),
+    "team": _("My team"),
+}
+OPEN = "open"
+
+
+def in_view(queryset, view: str, user):
+    """The tasks of `view` for `user` ("team": the tasks whose responsible is below `user`)."""
+    if view == "control":
+        return queryset.filter(controller=user)
+    if view == "created":
+        return queryset.filter(creator=user)
+    if view == "team":
+        return queryset.filter(responsible__in=subordinate_ids(user))
+    return queryset.filter(responsible=user)
+
+
+class TaskFilterForm(ListFilterForm):
+    status = forms.ChoiceField(label=capfirst(_("status")), required=False,
+                               choices=[(OPEN, _("Open")), ("", _("Any status")), *Task.Status.choices])
+    priority = forms.TypedChoiceField(label=capfirst(_("priority")), required=False, coerce=int,
+                                      choices=[("", _("Any priority")), *Priority.choices])
+    task_type = forms.ModelChoiceField(label=capfirst(_("type")), required=False, queryset=TaskType.objects.all(),
+                                       empty_label=_("Any type"))
+    origin = forms.ModelChoiceField(label=capfirst(_("origin")), required=False, queryset=TaskOrigin.objects.all(),
+                                    empty_label=_("Any origin"))
+    project = forms.ModelChoiceField(label=capfirst(_("project")), required=False, queryset=Project.objects.none(),
+                                     widget=forms.HiddenInput)
+    responsible = forms.ModelChoiceField(label=capfirst(_("responsible")), required=False,
+                                         queryset=active_users(), empty_label=_("Anyone"))
+    controller = forms.ModelChoiceField(label=capfirst(_("controller")), required=False,
+                                        queryset=active_users(), empty_label=_("Anyone"))
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    next_from = forms.DateField(label=_("Next action from"), required=False, widget=DateInput())
+    next_to = forms.DateField(label=_("Next action to"), required=False, widget=DateInput())
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["project"].queryset = Project.objects.visible_to(user)
+
+    def filter_q(self, queryset, value):
+        return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value))
+
+    def filter_status(self, queryset, value):
+        return queryset.open() if value == OPEN else queryset.filter(status=value)
+
+    def filter_overdue(self, queryset, value):
+        return queryset.overdue(clock.today()) if value else queryset
+
+    def filter_next_from(self, queryset, value):
+        return queryset.filter(next_action_date__gte=value)
+
+    def filter_next_to(self, queryset, value):
+        return queryset.filter(next_action_date__lte=value)
+
+
+def explore(user, view: str, data):
+    """(filter form, the tasks of `view` matching it in the worklist order, as a queryset)."""
+    data = data.copy()
+    data.setdefault("status", OPEN)
+    form = TaskFilterForm(data, user=user)
+    tasks = in_view(Task.objects.visible_to(user), view, user)
+    tasks = form.apply(tasks).select_related("responsible", "controller", "task_type", "project", "account")
+    return form, tasks.worklist_order()
