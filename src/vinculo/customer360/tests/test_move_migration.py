@@ -26,8 +26,13 @@ def _migrate(targets):
     executor.loader.build_graph()
     executor.migrate(targets)
     ContentType.objects.clear_cache()
+    graph = executor.loader.graph
     apps = {app for app, _name in targets}
-    nodes = [node for node in executor.loader.graph.leaf_nodes() if node[0] not in apps]
+    kept = {node for target in targets if target[1] is not None for node in graph.forwards_plan(target)}
+    later = {node for node in graph.nodes if node[0] in apps and node not in kept}
+    # Other apps at their latest, less those whose migrations build on what was rolled back.
+    nodes = [node for node in graph.leaf_nodes()
+             if node[0] not in apps and not later & set(graph.forwards_plan(node))]
     return executor.loader.project_state(nodes + [node for node in targets if node[1] is not None]).apps
 
 
@@ -44,7 +49,8 @@ def test_what_named_the_moved_records_before_the_move_still_finds_them(request):
         # What post_migrate would have made had it met the moved models before the relabelling.
         OldContentType.objects.create(app_label="customer360", model="note")
 
-        user = old.get_model("org", "User").objects.create(username="finanzas")
+        # The user through today's model: org is not rolled back, and its table has columns the old model lacks.
+        user = old.get_model("org", "User").objects.get(pk=User.objects.create(username="finanzas").pk)
         account = old.get_model("accounts", "Account").objects.create(legal_name="Minera Norte SpA", owner=user)
         OldNote = old.get_model("accounts", "Note")
         note = OldNote.objects.create(account=account, body="Paga a 60 días.", regarding_type=account_type,

@@ -17,7 +17,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_rep_imports_a_spanish_outlook_file_follows_progress_downloads_rejected_rows_and_reverts(browser_page):
     UserFactory(username="vendedora", language="en")
     page = browser_page
-    page.on("dialog", lambda dialog: dialog.accept())  # "Revert this import?"
     page.goto("/login/")
     page.fill("#id_username", "vendedora")
     page.fill("#id_password", "demo")
@@ -51,5 +50,6 @@ def test_rep_imports_a_spanish_outlook_file_follows_progress_downloads_rejected_
     assert lines[0].startswith("Row,Reason,") and lines[1].startswith("4,")
 
     page.locator("#revert").click()
+    page.locator("[data-confirm-accept]").click()  # the page's own confirmation, not the browser's
     expect(page.locator("#import-progress")).to_contain_text("Reverted")
     assert not Contact.objects.filter(email="camila.nunez@biobio.cl").exists()

@@ -10,7 +10,6 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0009_customer360_records_moved'),
         ('contacts', '0003_access_indexes'),
-        ('marketing', '0005_remove_lead'),
         ('org', '0003_territory_rules'),
         ('plans', '0001_business_plans'),
         ('sales', '0004_quote_expired'),

@@ -17,7 +17,8 @@ DAY = datetime.timedelta(days=1)
 
 
 def explorer(client, user, **params):
-    client.force_login(user)
+    if client.session.get("_auth_user_id") != str(user.pk):
+        client.force_login(user)
     response = client.get(reverse("work:task_list"), params)
     assert response.status_code == 200
     return response
