@@ -4,11 +4,13 @@ address and the single-task .ics download."""
 import calendar as months
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -99,8 +101,10 @@ def feed(request, token):
     user = calendar.owner_of(token)
     if user is None:
         raise Http404
-    response = HttpResponse(calendar.feed_ics(user, request.build_absolute_uri("/").rstrip("/")),
-                            content_type="text/calendar; charset=utf-8")
+    # In the owner's language: the calendar application asking has no say.
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        body = calendar.feed_ics(user, request.build_absolute_uri("/").rstrip("/"))
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, no-store"
     return response
 
