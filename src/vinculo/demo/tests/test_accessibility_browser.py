@@ -52,7 +52,7 @@ def violations(axe, page, where: str) -> list[str]:
 def open_states(page, width: int, account_url: str, activity_form_url: str):
     """The parts of pages that only show when opened: (what, how to open it). Narrower than the bar's
     entries, the menu button's panel holds them all, "More" included."""
-    menu = ".nav-more summary" if width > 1180 else ".nav-drawer summary"
+    menu = ".nav-more summary" if width > 1400 else ".nav-drawer summary"
     return [
         ("/ with the More menu open", "/", lambda: page.click(menu)),
         ("/ with the user menu open", "/", lambda: page.click(".user-menu summary")),
