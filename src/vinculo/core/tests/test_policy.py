@@ -101,7 +101,7 @@ def test_a_subject_of_a_type_not_listed_grants_nothing(org):
 def test_the_subject_types_by_default_are_those_whose_policy_says_so():
     assert {model._meta.label_lower for model in Subject().subject_models()} == {
         "accounts.account", "contacts.contact", "sales.lead", "sales.opportunity", "sales.quote",
-        "marketing.campaign",
+        "marketing.campaign", "work.project",
     }
     assert all(policy.model is model for model, policy in registry.items())
 

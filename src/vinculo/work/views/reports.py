@@ -10,14 +10,14 @@ from django.utils.translation import gettext_lazy as _
 
 from vinculo.core import clock
 from vinculo.core.access import get_for_user
-from vinculo.core.forms import DateInput
+from vinculo.core.forms import DateInput, LocalDates
 
 from .. import reports
 from ..models import Project
 from ..pdf import project_pdf as build_project_pdf
 
 
-class ReportForm(forms.Form):
+class ReportForm(LocalDates, forms.Form):
     by = forms.ChoiceField(label=_("Per"), choices=[(key, label) for key, (_column, label) in reports.BY.items()],
                            required=False)
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
