@@ -75,7 +75,7 @@ def decode(data: bytes, encoding: str = "") -> tuple[str, str]:
     encoding = encoding or detect_encoding(data)
     try:
         codecs.lookup(encoding)
-    except LookupError as exc:
+    except (LookupError, ValueError) as exc:
         raise UnreadableFile(_("Unknown encoding “%(name)s”.") % {"name": encoding}) from exc
     text = data.decode(encoding, errors="replace")
     if text.startswith("\ufeff"):

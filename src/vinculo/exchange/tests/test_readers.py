@@ -102,6 +102,8 @@ def test_the_encoding_and_delimiter_can_be_overridden():
     assert rows_of(table)[0][2] == {"a": "José", "b": "1"}
     with pytest.raises(readers.UnreadableFile):
         readers.read(data, "x.csv", encoding="no-such-encoding")
+    with pytest.raises(readers.UnreadableFile):  # codecs.lookup raises ValueError, not LookupError, here
+        readers.read(data, "x.csv", encoding="utf\x00-8")
 
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
