@@ -12,7 +12,10 @@ from functools import lru_cache
 from axes.backends import AxesStandaloneBackend
 from django import forms
 from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.models import Permission
+from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -118,3 +121,22 @@ class SignInGuard(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+class PermissionBackend(ModelBackend):
+    """Django's model backend, reading a user's permissions in one query instead of two (their own and their
+    groups'): every page asks, for its navigation, so this is one query less on each."""
+
+    def get_all_permissions(self, user_obj, obj=None):
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if not hasattr(user_obj, "_perm_cache"):
+            permissions = Permission.objects.all()
+            if not user_obj.is_superuser:
+                own = Permission.user_set.through.objects.filter(user_id=user_obj.pk).values("permission_id")
+                via_groups = Permission.group_set.through.objects.filter(
+                    group__user=user_obj.pk).values("permission_id")
+                permissions = permissions.filter(Q(pk__in=own) | Q(pk__in=via_groups))
+            user_obj._perm_cache = {f"{app_label}.{codename}" for app_label, codename in
+                                    permissions.values_list("content_type__app_label", "codename").order_by()}
+        return user_obj._perm_cache

@@ -244,4 +244,4 @@ def test_contact_page_query_count_does_not_grow_with_links_or_history(client, or
         ContactAccountLink.objects.create(contact=contact, account=account)
     change(12)
     assert queries_for(client, url) == few
-    assert few <= 11  # the count today, from cold caches (2 of them the permissions the menu reads)
+    assert few <= 10  # the count today, from cold caches (1 of them the permissions the menu reads)

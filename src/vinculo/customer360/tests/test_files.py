@@ -181,4 +181,4 @@ def test_file_page_runs_the_same_queries_with_one_or_many_versions(client, org, 
         services.add_document_version(document, pdf(PDF_V2, f"v{n}.pdf"), by=uploaders[n % len(uploaders)])
     assert document.versions.count() == 13
     assert _page_queries(client, document) == one
-    assert one <= 10  # the count today, from cold caches (2 of them the permissions the menu reads)
+    assert one <= 9  # the count today, from cold caches (1 of them the permissions the menu reads)

@@ -376,8 +376,8 @@ def add_children(name, record, org, count):
 
 
 # The counts these pages run today, from cold caches: a ceiling at the real count, so one more query shows.
-# Two of each are the user's permissions, read for the menu's administration entries.
-DETAIL_QUERIES = {"asset": 9, "contract": 9, "invoice": 10, "note": 9, "delivery": 9, "document": 10}
+# One of each is the user's permissions, read for the menu's administration entries.
+DETAIL_QUERIES = {"asset": 8, "contract": 8, "invoice": 9, "note": 8, "delivery": 8, "document": 9}
 
 
 def detail_queries(client, path) -> int:

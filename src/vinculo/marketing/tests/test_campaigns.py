@@ -135,7 +135,7 @@ def test_detail_query_count_is_bounded(client, org, campaign, django_assert_max_
             CampaignMember.objects.create(campaign=campaign, contact=ContactFactory(account=org.north_account))
 
     add_members(1)
-    with django_assert_max_num_queries(16) as few:  # 2 of them the permissions the menu reads
+    with django_assert_max_num_queries(15) as few:  # 1 of them the permissions the menu reads
         client.get(url("campaign_detail", campaign.pk))
     add_members(30)
     with django_assert_max_num_queries(len(few.captured_queries)):

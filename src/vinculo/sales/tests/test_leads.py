@@ -319,7 +319,7 @@ def test_detail_query_count_is_bounded(client, org, lead, django_assert_max_num_
     lead.campaign = campaign
     lead.save()
     add(1)
-    with django_assert_max_num_queries(16) as one:  # the count today, 2 of them the permissions the menu reads
+    with django_assert_max_num_queries(15) as one:  # the count today, 1 of them the permissions the menu reads
         assert client.get(url("lead_detail", lead.pk)).status_code == 200
     add(20)
     with django_assert_max_num_queries(len(one.captured_queries)):
