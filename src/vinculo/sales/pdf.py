@@ -3,56 +3,26 @@ per rate, terms and notes; money and numbers as the reader's language writes the
 
 import io
 from decimal import Decimal
-from pathlib import Path
-from xml.sax.saxutils import escape
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
-from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.pdfmetrics import registerFontFamily, stringWidth
-from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from vinculo.core import money
 from vinculo.core.access import HIDDEN_RECORD, may_see
 from vinculo.core.money import current_locale, format_money
+from vinculo.core.pdf import ACCENT, INK, MUTED, RULE, SHADE, fonts, paragraph_text
 from vinculo.core.validators import format_phone, format_tax_id
 
 from .quoting import taxes_by_rate
-
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-INK = colors.HexColor("#1f2937")
-MUTED = colors.HexColor("#6b7280")
-RULE = colors.HexColor("#d1d5db")
-SHADE = colors.HexColor("#f3f4f6")
-ACCENT = colors.HexColor("#1d4ed8")
-
-
-def _fonts() -> tuple[str, str]:
-    """DejaVu where installed (accents, "ñ", "€" and "—" render); Helvetica otherwise."""
-    regular, bold = FONT_DIR / "DejaVuSans.ttf", FONT_DIR / "DejaVuSans-Bold.ttf"
-    if not (regular.exists() and bold.exists()):
-        return "Helvetica", "Helvetica-Bold"
-    if "DejaVuSans" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont("DejaVuSans", str(regular)))
-        pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(bold)))
-        # So that <b> in a paragraph picks the bold face.
-        registerFontFamily("DejaVuSans", normal="DejaVuSans", bold="DejaVuSans-Bold", italic="DejaVuSans",
-                           boldItalic="DejaVuSans-Bold")
-    return "DejaVuSans", "DejaVuSans-Bold"
-
-
-def _text(value) -> str:
-    """Plain text for a Paragraph: markup escaped, line breaks kept."""
-    return escape(str(value or "")).replace("\n", "<br/>")
 
 
 def _number(value: Decimal) -> str:
@@ -65,7 +35,7 @@ def _date(value) -> str:
 
 class _Styles:
     def __init__(self):
-        regular, bold = _fonts()
+        regular, bold = fonts()
         self.regular, self.bold = regular, bold
         base = ParagraphStyle("base", fontName=regular, fontSize=9, leading=12, textColor=INK)
         self.body = base
@@ -83,15 +53,15 @@ class _Styles:
 
 
 def _company_block(company, styles) -> list:
-    lines = [Paragraph(_text(company.name), styles.company)]
+    lines = [Paragraph(paragraph_text(company.name), styles.company)]
     if company.legal_name and company.legal_name != company.name:
-        lines.append(Paragraph(_text(company.legal_name), styles.body))
+        lines.append(Paragraph(paragraph_text(company.legal_name), styles.body))
     if company.tax_id:
         tax_id = format_tax_id(company.tax_id, company.country)
-        lines.append(Paragraph(_text(_("Tax id: %(tax_id)s") % {"tax_id": tax_id}), styles.body))
+        lines.append(Paragraph(paragraph_text(_("Tax id: %(tax_id)s") % {"tax_id": tax_id}), styles.body))
     details = [company.address, format_phone(company.phone) if company.phone else "", company.email, company.website]
     for detail in filter(None, details):
-        lines.append(Paragraph(_text(detail), styles.small))
+        lines.append(Paragraph(paragraph_text(detail), styles.small))
     return lines
 
 
@@ -106,46 +76,46 @@ def _quote_block(quote, styles) -> list:
     if quote.owner_id:
         rows.append((_("Sales rep"), quote.owner.get_full_name() or quote.owner.username))
     table = Table(
-        [[Paragraph(_text(label), styles.small), Paragraph(_text(value), styles.right)] for label, value in rows],
+        [[Paragraph(paragraph_text(label), styles.small), Paragraph(paragraph_text(value), styles.right)] for label, value in rows],
         colWidths=[34 * mm, 36 * mm],
     )
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
                                ("TOPPADDING", (0, 0), (-1, -1), 1), ("LEFTPADDING", (0, 0), (-1, -1), 0),
                                ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
     title = _("QUOTE") if quote.status != quote.Status.DRAFT else _("QUOTE (DRAFT)")
-    return [Paragraph(_text(title), styles.title), Spacer(1, 3 * mm), table]
+    return [Paragraph(paragraph_text(title), styles.title), Spacer(1, 3 * mm), table]
 
 
 def _customer_block(quote, billing_address, styles, account_shown: bool, contact_shown: bool) -> list:
     """The customer: the deal's account and the contact addressed, each only when the reader may see it
     (a placeholder otherwise: a deal shared through a sales team does not reveal its account)."""
     account = quote.opportunity.account
-    lines = [Paragraph(_text(_("Customer")), styles.heading)]
+    lines = [Paragraph(paragraph_text(_("Customer")), styles.heading)]
     if not account_shown:
-        lines.append(Paragraph(_text(HIDDEN_RECORD), styles.body))
+        lines.append(Paragraph(paragraph_text(HIDDEN_RECORD), styles.body))
     else:
-        lines.append(Paragraph(f"<b>{_text(account.legal_name)}</b>", styles.body))
+        lines.append(Paragraph(f"<b>{paragraph_text(account.legal_name)}</b>", styles.body))
         if account.tax_id:
             tax_id = format_tax_id(account.tax_id, account.country)
-            lines.append(Paragraph(_text(_("Tax id: %(tax_id)s") % {"tax_id": tax_id}), styles.body))
+            lines.append(Paragraph(paragraph_text(_("Tax id: %(tax_id)s") % {"tax_id": tax_id}), styles.body))
         if billing_address:
-            lines.append(Paragraph(_text(billing_address), styles.body))
+            lines.append(Paragraph(paragraph_text(billing_address), styles.body))
     contact = quote.contact
     if contact is not None and not contact_shown:
-        lines.append(Paragraph(_text(_("Attention: %(name)s") % {"name": HIDDEN_RECORD}), styles.body))
+        lines.append(Paragraph(paragraph_text(_("Attention: %(name)s") % {"name": HIDDEN_RECORD}), styles.body))
     elif contact is not None:
         reach = " · ".join(filter(None, [contact.email, format_phone(contact.phone) if contact.phone else ""]))
         name = " ".join(filter(None, [contact.first_name, contact.last_name]))
         addressee = f"{name}, {contact.title}" if contact.title else name
-        lines.append(Paragraph(_text(_("Attention: %(name)s") % {"name": addressee}), styles.body))
+        lines.append(Paragraph(paragraph_text(_("Attention: %(name)s") % {"name": addressee}), styles.body))
         if reach:
-            lines.append(Paragraph(_text(reach), styles.small))
+            lines.append(Paragraph(paragraph_text(reach), styles.small))
     return lines
 
 
 def _lines_table(quote, lines, styles, width) -> Table:
     currency = quote.currency
-    header = [Paragraph(_text(label), style) for label, style in (
+    header = [Paragraph(paragraph_text(label), style) for label, style in (
         (_("Code"), styles.head), (_("Description"), styles.head), (_("Qty"), styles.head_right),
         (_("Unit"), styles.head), (_("Unit price"), styles.head_right), (_("Disc. %"), styles.head_right),
         (pgettext("a narrow column of the quote PDF", "Tax %"), styles.head_right),
@@ -157,14 +127,14 @@ def _lines_table(quote, lines, styles, width) -> Table:
         unit_price, net_amount = format_money(line.unit_price, currency), format_money(line.net_amount, currency)
         amounts += [unit_price, net_amount]
         rows.append([
-            Paragraph(_text(line.product.code if line.product_id else ""), styles.cell),
-            Paragraph(_text(line.description), styles.cell),
-            Paragraph(_text(_number(line.quantity)), styles.cell_right),
-            Paragraph(_text(line.get_unit_display()), styles.cell),
-            Paragraph(_text(unit_price), styles.cell_right),
-            Paragraph(_text(_number(line.discount_percent) if line.discount_percent else "—"), styles.cell_right),
-            Paragraph(_text(_number(line.tax_rate)), styles.cell_right),
-            Paragraph(_text(net_amount), styles.cell_right),
+            Paragraph(paragraph_text(line.product.code if line.product_id else ""), styles.cell),
+            Paragraph(paragraph_text(line.description), styles.cell),
+            Paragraph(paragraph_text(_number(line.quantity)), styles.cell_right),
+            Paragraph(paragraph_text(line.get_unit_display()), styles.cell),
+            Paragraph(paragraph_text(unit_price), styles.cell_right),
+            Paragraph(paragraph_text(_number(line.discount_percent) if line.discount_percent else "—"), styles.cell_right),
+            Paragraph(paragraph_text(_number(line.tax_rate)), styles.cell_right),
+            Paragraph(paragraph_text(net_amount), styles.cell_right),
         ])
     # The amount columns as wide as the widest amount (never broken inside: "5.801.888,20 US$" is long),
     # the description takes what is left.
@@ -198,7 +168,7 @@ def _totals_table(quote, lines, styles) -> Table:
     last = len(rows) - 1
 
     def cell(text, style, index):
-        return Paragraph(f"<b>{_text(text)}</b>" if index == last else _text(text), style)
+        return Paragraph(f"<b>{paragraph_text(text)}</b>" if index == last else paragraph_text(text), style)
 
     table = Table([[cell(label, styles.body, index), cell(value, styles.right, index)]
                    for index, (label, value) in enumerate(rows)], colWidths=[45 * mm, 40 * mm], hAlign="RIGHT")
@@ -242,13 +212,13 @@ def render_quote(quote, language: str | None = None, *, reader) -> bytes:
         if lines:
             story.append(_lines_table(quote, lines, styles, width))
         else:
-            story.append(Paragraph(_text(_("This quote has no lines yet.")), styles.body))
+            story.append(Paragraph(paragraph_text(_("This quote has no lines yet.")), styles.body))
         story += [Spacer(1, 4 * mm), KeepTogether(_totals_table(quote, lines, styles))]
         if quote.notes:
-            story += [Paragraph(_text(_("Notes")), styles.heading), Paragraph(_text(quote.notes), styles.body)]
+            story += [Paragraph(paragraph_text(_("Notes")), styles.heading), Paragraph(paragraph_text(quote.notes), styles.body)]
         if quote.terms:
-            story += [Paragraph(_text(_("Terms and conditions")), styles.heading),
-                      Paragraph(_text(quote.terms), styles.small)]
+            story += [Paragraph(paragraph_text(_("Terms and conditions")), styles.heading),
+                      Paragraph(paragraph_text(quote.terms), styles.small)]
         footer = f"{company.name} · {quote.number} r{quote.revision}"
         page_label = _("Page %(number)s")
 

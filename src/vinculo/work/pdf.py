@@ -2,35 +2,26 @@
 task's diary — what a rep reads before visiting the customer. Only what the reader may see."""
 
 import io
-from xml.sax.saxutils import escape
 
 from django.utils.translation import gettext as _
-from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from vinculo.core.access import HIDDEN_RECORD, may_see
-from vinculo.sales.pdf import _fonts
+from vinculo.core.pdf import MUTED, RULE, SHADE, fonts, paragraph_text
 
 from .models import Task, TimeEntry
-
-RULE = colors.HexColor("#d1d5db")
-SHADE = colors.HexColor("#f3f4f6")
-
-
-def _text(value) -> str:
-    return escape(str(value or "")).replace("\n", "<br/>")
 
 
 def project_pdf(project, user) -> bytes:
     """A few queries whatever the project holds: its tasks, their diaries, the customer's visibility."""
-    regular, bold = _fonts()
+    regular, bold = fonts()
     body = ParagraphStyle("body", fontName=regular, fontSize=9, leading=12)
     heading = ParagraphStyle("heading", parent=body, fontName=bold, fontSize=15, leading=19, spaceAfter=4)
     subheading = ParagraphStyle("subheading", parent=body, fontName=bold, fontSize=11, leading=14, spaceBefore=8)
-    muted = ParagraphStyle("muted", parent=body, textColor=colors.HexColor("#6b7280"))
+    muted = ParagraphStyle("muted", parent=body, textColor=MUTED)
     tasks = list(Task.objects.visible_to(user).filter(project=project)
                  .select_related("responsible", "controller").worklist_order())
     diary = {}
@@ -39,10 +30,10 @@ def project_pdf(project, user) -> bytes:
         diary.setdefault(entry.task_id, []).append(entry)
     customer = project.account if may_see(user, project.account) else HIDDEN_RECORD
     story = [
-        Paragraph(_text(project.name), heading),
-        Paragraph(_text(f"{_('Customer')}: {customer} · {project.get_kind_display()} · {project.year} · "
+        Paragraph(paragraph_text(project.name), heading),
+        Paragraph(paragraph_text(f"{_('Customer')}: {customer} · {project.get_kind_display()} · {project.year} · "
                         f"{project.get_status_display()}"), body),
-        Paragraph(_text(f"{_('Owner')}: {project.owner}"), muted),
+        Paragraph(paragraph_text(f"{_('Owner')}: {project.owner}"), muted),
         Spacer(1, 4 * mm),
     ]
     counts = [[_("Pending"), _("In progress"), _("Finished")],
@@ -53,17 +44,17 @@ def project_pdf(project, user) -> bytes:
                                ("GRID", (0, 0), (-1, -1), 0.5, RULE)]))
     story.append(table)
     if not tasks:
-        story.append(Paragraph(_text(_("No tasks in this project that you can see.")), muted))
+        story.append(Paragraph(paragraph_text(_("No tasks in this project that you can see.")), muted))
     for task in tasks:
-        story.append(Paragraph(_text(f"{task.title} — {task.get_status_display()}"), subheading))
-        story.append(Paragraph(_text(
+        story.append(Paragraph(paragraph_text(f"{task.title} — {task.get_status_display()}"), subheading))
+        story.append(Paragraph(paragraph_text(
             f"{_('Responsible')}: {task.responsible} · {_('Controller')}: {task.controller} · "
             f"{_('Next action')}: {task.next_action_date.isoformat()} · {_('Priority')}: {task.get_priority_display()}"),
             muted))
         if task.description:
-            story.append(Paragraph(_text(task.description), body))
+            story.append(Paragraph(paragraph_text(task.description), body))
         for entry in diary.get(task.pk, []):
-            story.append(Paragraph(_text(
+            story.append(Paragraph(paragraph_text(
                 f"{entry.date.isoformat()} · {entry.user} · {entry.minutes} min" + (f": {entry.comment}" if entry.comment else "")),
                 body))
     buffer = io.BytesIO()
