@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q
 
+from vinculo.core.clock import day_bounds
 from vinculo.plans.metrics import Scope
 
 from .models import Activity
@@ -12,8 +13,8 @@ from .models import Activity
 def scope_q(scope: Scope) -> Q:
     """Done activities (of `scope.activity_kind` when given) of the account in the period: those linked to the
     objective or the plans when the scope says so, else all of them."""
-    q = Q(account_id=scope.account_id, status=Activity.Status.DONE, occurred_at__date__gte=scope.start,
-          occurred_at__date__lte=scope.end)
+    start, end = day_bounds(scope.start, scope.end)
+    q = Q(account_id=scope.account_id, status=Activity.Status.DONE, occurred_at__gte=start, occurred_at__lt=end)
     if scope.activity_kind:
         q &= Q(kind=scope.activity_kind)
     if scope.objective_id is not None:

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q
 
+from vinculo.core.clock import day_bounds
 from vinculo.core.money import RateHistory, quantize
 from vinculo.plans.metrics import Scope
 
@@ -18,6 +19,11 @@ def _linked_q(scope: Scope) -> Q:
     if scope.plan_ids:
         return q & Q(plan_id__in=scope.plan_ids)
     return q
+
+
+def _created_in(scope: Scope) -> Q:
+    start, end = day_bounds(scope.start, scope.end)
+    return Q(created_at__gte=start, created_at__lt=end)
 
 
 def _won_q(scope: Scope) -> Q:
@@ -60,7 +66,6 @@ def revenue_won(scopes: list[Scope]) -> list[Decimal]:
 def opportunities_created(scopes: list[Scope]) -> list[Decimal]:
     """Deals created in each scope's period, whatever became of them. One query."""
     counts = Opportunity.objects.filter(account_id__in={scope.account_id for scope in scopes}).aggregate(**{
-        f"n{index}": Count("pk", filter=_linked_q(scope) & Q(created_at__date__gte=scope.start,
-                                                             created_at__date__lte=scope.end))
+        f"n{index}": Count("pk", filter=_linked_q(scope) & _created_in(scope))
         for index, scope in enumerate(scopes)})
     return [Decimal(counts[f"n{index}"]) for index in range(len(scopes))]

@@ -3,6 +3,7 @@ hand in the test: only records linked (or, for global objectives, matching) and 
 sub-plans roll up; money is converted at the rate of the day the deal was won."""
 
 import datetime
+import zoneinfo
 from datetime import date
 from decimal import Decimal
 
@@ -80,6 +81,30 @@ def test_activity_objective_counts_linked_done_activities_of_its_kind_in_the_per
     found = progress.objective_progress(objective, TODAY)
     # 1 of 2 on 1 June; 152 of 181 days gone (84 %), 50 % done: at risk.
     assert (found.value, found.state, found.percent) == (1, State.AT_RISK, 50)
+
+
+def test_a_period_runs_from_local_midnight_to_local_midnight(org, plan):
+    """Santiago is four hours behind UTC in January and June: 23:30 there on the last day is the next day in
+    UTC and still counts; 00:10 there on the day after does not."""
+    santiago = zoneinfo.ZoneInfo("America/Santiago")
+    visits = ObjectiveFactory(plan=plan, target=Decimal(9), due_date=date(2026, 6, 30))
+    created = ObjectiveFactory(plan=plan, metric=Objective.Metric.OPPORTUNITIES_CREATED, activity_kind="",
+                               target=Decimal(9), due_date=date(2026, 6, 30))
+    moments = {
+        datetime.datetime(2025, 12, 31, 23, 50, tzinfo=santiago): False,
+        datetime.datetime(2026, 1, 1, 0, 10, tzinfo=santiago): True,
+        datetime.datetime(2026, 6, 30, 23, 30, tzinfo=santiago): True,
+        datetime.datetime(2026, 7, 1, 0, 10, tzinfo=santiago): False,
+    }
+    for moment in moments:
+        Activity.objects.create(account=org.north_account, owner=org.vendedor_norte, subject="Visita",
+                                kind="visit", status=Activity.Status.DONE, occurred_at=moment, objective=visits,
+                                plan=plan)
+        deal = OpportunityFactory(account=org.north_account, objective=created, plan=plan)
+        Opportunity.objects.filter(pk=deal.pk).update(created_at=moment)
+    with timezone.override(santiago):
+        assert progress.objective_progress(visits, TODAY).value == 2
+        assert progress.objective_progress(created, TODAY).value == 2
 
 
 def test_revenue_won_sums_linked_won_deals_in_the_plans_currency_at_the_dated_rate(org, plan):
