@@ -28,6 +28,8 @@ from .validators import TEXT_MAX_LENGTH
 
 # Countries Vínculo's customers are in come first in the country select.
 MAIN_COUNTRIES = ("CL", "ES")
+# CLDR's territory codes that are no country: groupings, pseudo-locales and "unknown region".
+NOT_COUNTRIES = {"EU", "EZ", "QO", "UN", "XA", "XB", "ZZ"}
 
 
 def country_choices():
@@ -40,7 +42,8 @@ def _country_choices(language: str) -> tuple:
         territories = Locale.parse(language.replace("-", "_")).territories
     except (UnknownLocaleError, ValueError):
         territories = Locale.parse("en").territories
-    names = {code: name for code, name in territories.items() if len(code) == 2 and code.isalpha()}
+    names = {code: name for code, name in territories.items()
+             if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES}
     first = [(code, names[code]) for code in MAIN_COUNTRIES if code in names]
     rest = sorted(((code, name) for code, name in names.items() if code not in MAIN_COUNTRIES), key=lambda c: c[1])
     return tuple(first + rest)
