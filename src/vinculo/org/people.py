@@ -40,13 +40,13 @@ def _text(user: User, name: str) -> str:
 def record_history(record, by, action: str, changes: list[dict]) -> None:
     """A history entry for an organisation record (a user, an org-wide default), as core writes records'."""
     ChangeLog.objects.create(
-        content_type=ContentType.objects.get_for_model(type(record)), object_id=record.pk, action=action,
+        content_type=ContentType.objects.get_for_model(record), object_id=record.pk, action=action,
         user=by if by is not None and by.is_authenticated else None, at=clock.now(), changes=changes,
         record_label=str(record)[:300])
 
 
 def history(record):
-    return ChangeLog.objects.filter(content_type=ContentType.objects.get_for_model(type(record)),
+    return ChangeLog.objects.filter(content_type=ContentType.objects.get_for_model(record),
                                     object_id=record.pk).select_related("user")[:25]
 
 
