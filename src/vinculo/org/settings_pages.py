@@ -40,6 +40,13 @@ class SettingsList:
     # Why a row may not be deleted (it is in use), or None. Runs the queries it needs.
     in_use: Callable[[models.Model], str | None] = lambda record: None
     queryset: Callable[[], models.QuerySet] | None = None
+    # A model permission that also opens the page (administrators hold it through org.permissions); empty: only
+    # administrators of the organisation.
+    permission: str = ""
+
+    def check(self, user) -> None:
+        if not (self.permission and user.has_perm(self.permission)):
+            require_admin(user)
 
     def _url(self, suffix: str = "") -> str:
         return f"{self.namespace}:{self.name}_settings{suffix}"
@@ -64,7 +71,7 @@ class SettingsList:
         return login_required(self._page)(request, pk)
 
     def _page(self, request, pk=None):
-        require_admin(request.user)
+        self.check(request.user)
         editing = get_object_or_404(self.model, pk=pk) if pk is not None else None
         form = self.form_class(request.POST or None, instance=editing)
         if request.method == "POST" and form.is_valid():
@@ -77,7 +84,7 @@ class SettingsList:
         return login_required(require_POST(self._delete))(request, pk)
 
     def _delete(self, request, pk):
-        require_admin(request.user)
+        self.check(request.user)
         record = get_object_or_404(self.model, pk=pk)
         refused = delete_unless_in_use(record, self.in_use, by=request.user)
         if refused:
