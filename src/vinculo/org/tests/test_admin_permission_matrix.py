@@ -199,3 +199,17 @@ def test_every_endpoint(org, boss, rows, who):
             assert response.status_code == (401 if who == "outsider" else 403), path
     if who != "admin":
         assert snapshot() == before
+
+
+@pytest.mark.parametrize("language, save", [("es", "Guardar"), ("en", "Save")])
+def test_every_settings_page_speaks_the_administrators_language(org, boss, rows, language, save):
+    boss.language = language
+    boss.save()
+    client = Client()
+    client.force_login(boss)
+    for url in admin_pages(org, rows):
+        html = client.get(url).content.decode()
+        assert f'<html lang="{language}">' in html, url
+    for url in (reverse("org:structure"), reverse("org:company_profile"), reverse("sales:stage_settings"),
+                reverse("org:sales_team_settings")):
+        assert save in client.get(url).content.decode(), url
