@@ -1,4 +1,4 @@
-"""A plain list of organisation settings rows — pipeline stages, currencies, … — edited on one page by users
+"""A plain list of organisation settings rows — pipeline stages, sales teams, … — edited on one page by users
 who may administer the organisation (others get 403): the rows in a table, a form to add one or change the one
 chosen, and a delete that a row still in use refuses with the reason. Every change is in the row's history.
 

@@ -190,15 +190,21 @@ def reauthenticated(user, secret: str) -> bool:
 
 
 @transaction.atomic
-def remove_factor(user, device) -> None:
-    """Remove `device` (checked with removal_refused first); with no factor left the recovery codes go too.
-    The user's history says so."""
+def remove_factor(user, device) -> str | None:
+    """Remove `device` unless removal_refused says why not (then that reason, nothing removed); with no factor
+    left the recovery codes go too. The user's history says so. The user's row is locked meanwhile, so two
+    removals at once cannot both take what each sees as not the last factor."""
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    refused = removal_refused(user, device)
+    if refused:
+        return refused
     label = _("Authenticator app") if isinstance(device, TOTPDevice) else _("Passkey")
     device.delete()
     if not has_second_factor(user):
         StaticDevice.objects.filter(user=user).delete()
     record_history(user, user, ChangeLog.Action.UPDATE, [
         {"field": "", "label": str(label), "old": device.name or str(label), "new": ""}])
+    return None
 
 
 # ---------- Recovery codes ----------

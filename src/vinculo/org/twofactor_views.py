@@ -133,9 +133,10 @@ def remove(request, kind, pk):
     refused = twofactor.removal_refused(request.user, device)
     form = ReauthenticateForm(request.POST or None, user=request.user)
     if request.method == "POST" and not refused and form.is_valid():
-        twofactor.remove_factor(request.user, device)
-        messages.success(request, _("“%(name)s” was removed.") % {"name": device.name})
-        return redirect("two_factor")
+        refused = twofactor.remove_factor(request.user, device)
+        if not refused:
+            messages.success(request, _("“%(name)s” was removed.") % {"name": device.name})
+            return redirect("two_factor")
     status = 422 if (request.method == "POST" and (refused or form.errors)) else 200
     return render(request, "org/twofactor/remove.html", {"device": device, "form": form, "refused": refused,
                                                          "kind": kind}, status=status)
