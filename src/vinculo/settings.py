@@ -274,7 +274,8 @@ from datetime import timedelta  # noqa: E402
 
 INSTALLED_APPS += ["axes"]
 MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as django-axes asks: it turns a lockout into the answer
-AUTHENTICATION_BACKENDS = ["vinculo.org.signin.SignInGuard", "vinculo.org.signin.PermissionBackend"]
+AUTHENTICATION_BACKENDS = ["vinculo.org.signin.SignInGuard", "vinculo.org.signin.PermissionBackend",
+                           "vinculo.org.permissions.AdministratorGrants"]
 AXES_FAILURE_LIMIT = int(os.environ.get("VINCULO_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("VINCULO_LOGIN_COOLOFF_MINUTES", "30"))) or None
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks

@@ -13,6 +13,7 @@ urlpatterns = [
     path("two-factor/", twofactor_views.overview, name="two_factor"),
     path("two-factor/verify/", twofactor_views.verify, name="two_factor_verify"),
     path("two-factor/app/", twofactor_views.totp_setup, name="two_factor_totp"),
+    path("two-factor/<str:kind>/<int:pk>/remove/", twofactor_views.remove, name="two_factor_remove"),
     path("two-factor/recovery-codes/", twofactor_views.recovery_codes, name="two_factor_recovery_codes"),
     path("two-factor/webauthn/", include("django_otp_webauthn.urls", namespace="otp_webauthn")),
 ]

@@ -28,12 +28,15 @@ from vinculo.core.api import (
     page_of,
     resolve_references,
 )
+from vinculo.core.models import ChangeLog
 from vinculo.core.money import MissingRate, base_currency, convert, rates_on
 
 from . import services
 from . import territories as territorial_types
 from .forms import tree_order
 from .models import BusinessUnit, ExchangeRate, SalesTeam, SalesTeamMember, Territory, User
+from .people import record_history
+from .settings_pages import delete_unless_in_use
 from .views import RATE_PERMISSION, TEAM_PERMISSION, TERRITORY_PERMISSION
 
 Currency = Literal["CLP", "CLF", "USD", "EUR"]
@@ -263,7 +266,8 @@ def sales_team_read(request, team_id: int):
     return get_object_or_404(_teams(), pk=team_id)
 
 
-def _write_team(team: SalesTeam, payload: SalesTeamIn) -> SalesTeam:
+def _write_team(team: SalesTeam, payload: SalesTeamIn, *, by) -> SalesTeam:
+    """Recorded in the team's history (its name and business unit)."""
     data = payload.dict(exclude_unset=True)
     data.pop("members", None)
     # Sent (even empty or null): the new member list; left out: members unchanged.
@@ -277,10 +281,18 @@ def _write_team(team: SalesTeam, payload: SalesTeamIn) -> SalesTeam:
             raise ValidationError({"members": _("There is no active user with id %(id)s.") % {"id": ", ".join(missing)}})
         if len({member["user"] for member in members}) != len(members):
             raise ValidationError({"members": _("A user appears twice.")})
+    created = team.pk is None
+    before = {"name": team.name, "business_unit": str(team.business_unit or "")}
     for field, value in data.items():
         setattr(team, field, value)
     with transaction.atomic():
         _save(team, name=True)
+        after = {"name": team.name, "business_unit": str(team.business_unit or "")}
+        changes = [{"field": name, "label": str(SalesTeam._meta.get_field(name).verbose_name), "old": before[name],
+                    "new": after[name]} for name in before if before[name] != after[name]]
+        if created or changes:
+            record_history(team, by, ChangeLog.Action.CREATE if created else ChangeLog.Action.UPDATE,
+                           [] if created else changes)
         if members is not None:
             team.memberships.all().delete()
             SalesTeamMember.objects.bulk_create(
@@ -293,7 +305,7 @@ def _write_team(team: SalesTeam, payload: SalesTeamIn) -> SalesTeam:
                   operation_id="sales_team_create", url_name="sales_team_create")
 def sales_team_create(request, payload: SalesTeamCreate):
     _require(request.auth, TEAM_PERMISSION, _("sales teams"))
-    team = _write_team(SalesTeam(), payload)
+    team = _write_team(SalesTeam(), payload, by=request.auth)
     return Status(201, _teams().get(pk=team.pk))
 
 
@@ -302,7 +314,7 @@ def sales_team_create(request, payload: SalesTeamCreate):
 def sales_team_update(request, team_id: int, payload: SalesTeamIn):
     team = get_object_or_404(SalesTeam, pk=team_id)
     _require(request.auth, TEAM_PERMISSION, _("sales teams"))
-    _write_team(team, payload)
+    _write_team(team, payload, by=request.auth)
     return _teams().get(pk=team.pk)
 
 
@@ -312,7 +324,7 @@ def sales_team_update(request, team_id: int, payload: SalesTeamIn):
 def sales_team_delete(request, team_id: int):
     team = get_object_or_404(SalesTeam, pk=team_id)
     _require(request.auth, TEAM_PERMISSION, _("sales teams"))
-    team.delete()
+    delete_unless_in_use(team, lambda team: None, by=request.auth)
     return Status(204, None)
 
 

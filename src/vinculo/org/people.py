@@ -40,13 +40,13 @@ def _text(user: User, name: str) -> str:
 def record_history(record, by, action: str, changes: list[dict]) -> None:
     """A history entry for an organisation record (a user, an org-wide default), as core writes records'."""
     ChangeLog.objects.create(
-        content_type=ContentType.objects.get_for_model(type(record)), object_id=record.pk, action=action,
+        content_type=ContentType.objects.get_for_model(record), object_id=record.pk, action=action,
         user=by if by is not None and by.is_authenticated else None, at=clock.now(), changes=changes,
         record_label=str(record)[:300])
 
 
 def history(record):
-    return ChangeLog.objects.filter(content_type=ContentType.objects.get_for_model(type(record)),
+    return ChangeLog.objects.filter(content_type=ContentType.objects.get_for_model(record),
                                     object_id=record.pk).select_related("user")[:25]
 
 
@@ -145,14 +145,21 @@ def reassign(user: User, to: User, keys: list[str], *, by) -> dict[str, int]:
     return moved
 
 
+def _shown(value) -> str:
+    if isinstance(value, bool):
+        return str(translation.gettext("Yes") if value else translation.gettext("No"))
+    return "" if value is None else str(value)
+
+
 @transaction.atomic
 def save_structure(form, *, by):
-    """Save a role, business unit or office form; one history entry says what changed."""
+    """Save an organisation settings form (a role, business unit, office, pipeline stage…); one history entry
+    says what changed."""
     created = form.instance.pk is None
     stored = None if created else type(form.instance).objects.get(pk=form.instance.pk)
     changes = [] if created else [
-        {"field": name, "label": str(form.fields[name].label), "old": str(getattr(stored, name) or ""),
-         "new": str(getattr(form.instance, name) or "")} for name in form.changed_data]
+        {"field": name, "label": str(form.fields[name].label), "old": _shown(getattr(stored, name)),
+         "new": _shown(getattr(form.instance, name))} for name in form.changed_data]
     record = form.save()
     if created or changes:
         record_history(record, by, ChangeLog.Action.CREATE if created else ChangeLog.Action.UPDATE, changes)

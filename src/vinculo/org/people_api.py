@@ -11,11 +11,12 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
+from vinculo.core.access import AccessLevel
 from vinculo.core.api import ERRORS, FilterSchema, InputSchema, PageParams, Ref, page, page_of
 
-from . import people, twofactor
+from . import access_defaults, people, twofactor
 from .account_forms import ProfileForm
-from .admin_forms import UserAdminForm
+from .admin_forms import BusinessUnitForm, OfficeForm, RoleForm, UserAdminForm
 from .forms import tree_order
 from .models import BusinessUnit, Office, OrgDefault, Role, User
 
@@ -31,11 +32,7 @@ def _form_errors(form) -> ValidationError:
 
 def _form_data(instance, fields, changes: dict) -> dict:
     """The form's data: the instance's current values with `changes` over them (a PATCH)."""
-    data = {}
-    for name in fields:
-        value = getattr(instance, f"{name}_id", None) if name in ("role", "manager", "business_unit", "office") \
-            else getattr(instance, name)
-        data[name] = value
+    data = {name: getattr(instance, instance._meta.get_field(name).attname) for name in fields}
     data.update(changes)
     return {name: value for name, value in data.items() if value is not None and value is not False}
 
@@ -243,34 +240,33 @@ def role_list(request):
     return tree_order(Role.objects.all())
 
 
-def _write_role(role: Role, payload: RoleIn) -> Role:
-    data = payload.dict(exclude_unset=True)
-    if "parent" in data and data["parent"] is not None:
-        parents = Role.objects.exclude(path__startswith=role.path) if role.pk else Role.objects.all()
-        parent = parents.filter(pk=data["parent"]).first()
-        if parent is None:
-            raise ValidationError({"parent": _("Choose a role that is not this one or below it.")})
-        data["parent"] = parent
-    for field, value in data.items():
-        setattr(role, field, value)
-    with transaction.atomic():
-        role.full_clean()
-        role.save()
-    return role
+def _save_structure(form_class, record, payload, *, by):
+    """Create or change a role, business unit or office through the form its page uses (the same checks),
+    recorded in its history as a change on the page is; only the fields sent change."""
+    form_fields = form_class.Meta.fields
+    data = _form_data(record, form_fields, payload.dict(exclude_unset=True)) if record.pk else {
+        name: value for name, value in payload.dict().items() if value is not None}
+    form = form_class(data, instance=record)
+    if not form.is_valid():
+        raise _form_errors(form)
+    return people.save_structure(form, by=by)
 
 
-@roles.post("", response={201: RoleOut, **ERRORS}, summary="Create a role", operation_id="role_create",
+@roles.post("", response={201: RoleOut, **ERRORS}, summary="Create a role",
+            description="Recorded in the role's history. Administrators only.", operation_id="role_create",
             url_name="role_create")
 def role_create(request, payload: RoleCreate):
     _require_admin(request.auth)
-    return Status(201, _write_role(Role(), payload))
+    return Status(201, _save_structure(RoleForm, Role(), payload, by=request.auth))
 
 
 @roles.patch("/{int:role_id}", response={200: RoleOut, **ERRORS}, summary="Rename or move a role",
+             description="A role moves with the roles below it; it cannot go under itself or below it (422). "
+                         "Recorded in the role's history. Administrators only.",
              operation_id="role_update", url_name="role_update")
 def role_update(request, role_id: int, payload: RoleIn):
     _require_admin(request.auth)
-    return _write_role(get_object_or_404(Role, pk=role_id), payload)
+    return _save_structure(RoleForm, get_object_or_404(Role, pk=role_id), payload, by=request.auth)
 
 
 business_units = Router(tags=["people"])
@@ -287,6 +283,11 @@ class BusinessUnitIn(InputSchema):
     code: str = Field("", max_length=20)
 
 
+class BusinessUnitChange(InputSchema):
+    name: str | None = Field(None, min_length=1, max_length=100)
+    code: str | None = Field(None, max_length=20)
+
+
 @business_units.get("", response={200: list[BusinessUnitOut], **ERRORS}, summary="List business units",
                     operation_id="business_unit_list", url_name="business_unit_list")
 def business_unit_list(request):
@@ -294,13 +295,19 @@ def business_unit_list(request):
 
 
 @business_units.post("", response={201: BusinessUnitOut, **ERRORS}, summary="Create a business unit",
+                     description="Recorded in the unit's history. Administrators only.",
                      operation_id="business_unit_create", url_name="business_unit_create")
 def business_unit_create(request, payload: BusinessUnitIn):
     _require_admin(request.auth)
-    unit = BusinessUnit(**payload.dict())
-    unit.full_clean()
-    unit.save()
-    return Status(201, unit)
+    return Status(201, _save_structure(BusinessUnitForm, BusinessUnit(), payload, by=request.auth))
+
+
+@business_units.patch("/{int:unit_id}", response={200: BusinessUnitOut, **ERRORS}, summary="Change a business unit",
+                      description="Only the fields sent change; recorded in the unit's history. Administrators only.",
+                      operation_id="business_unit_update", url_name="business_unit_update")
+def business_unit_update(request, unit_id: int, payload: BusinessUnitChange):
+    _require_admin(request.auth)
+    return _save_structure(BusinessUnitForm, get_object_or_404(BusinessUnit, pk=unit_id), payload, by=request.auth)
 
 
 offices = Router(tags=["people"])
@@ -321,25 +328,35 @@ class OfficeIn(InputSchema):
     business_unit: int | None = None
 
 
+class OfficeChange(InputSchema):
+    name: str | None = Field(None, min_length=1, max_length=100)
+    city: str | None = Field(None, max_length=100)
+    country: str | None = Field(None, min_length=2, max_length=2)
+    business_unit: int | None = None
+
+
 @offices.get("", response={200: list[OfficeOut], **ERRORS}, summary="List offices", operation_id="office_list",
              url_name="office_list")
 def office_list(request):
     return list(Office.objects.select_related("business_unit"))
 
 
-@offices.post("", response={201: OfficeOut, **ERRORS}, summary="Create an office", operation_id="office_create",
+@offices.post("", response={201: OfficeOut, **ERRORS}, summary="Create an office",
+              description="Recorded in the office's history. Administrators only.", operation_id="office_create",
               url_name="office_create")
 def office_create(request, payload: OfficeIn):
     _require_admin(request.auth)
-    data = payload.dict()
-    if data["business_unit"] is not None:
-        data["business_unit"] = BusinessUnit.objects.filter(pk=data["business_unit"]).first()
-        if data["business_unit"] is None:
-            raise ValidationError({"business_unit": _("There is no business unit with this id.")})
-    office = Office(**{**data, "country": data["country"].upper()})
-    office.full_clean()
-    office.save()
+    office = _save_structure(OfficeForm, Office(), payload, by=request.auth)
     return Status(201, Office.objects.select_related("business_unit").get(pk=office.pk))
+
+
+@offices.patch("/{int:office_id}", response={200: OfficeOut, **ERRORS}, summary="Change an office",
+               description="Only the fields sent change; recorded in the office's history. Administrators only.",
+               operation_id="office_update", url_name="office_update")
+def office_update(request, office_id: int, payload: OfficeChange):
+    _require_admin(request.auth)
+    office = _save_structure(OfficeForm, get_object_or_404(Office, pk=office_id), payload, by=request.auth)
+    return Office.objects.select_related("business_unit").get(pk=office.pk)
 
 
 # ---------- /org-defaults ----------
@@ -359,3 +376,58 @@ class OrgDefaultOut(Schema):
                   url_name="org_default_list")
 def org_default_list(request):
     return list(OrgDefault.objects.order_by("record_type"))
+
+
+class OrgDefaultPreview(Schema):
+    record_type: str
+    current: str = Field(description="The level now.")
+    access: str = Field(description="The level asked about.")
+    records_affected: int = Field(description="How many records of the type change visibility (or editability) "
+                                              "for everyone if the level becomes `access`: send it back to apply.")
+
+
+class OrgDefaultChange(InputSchema):
+    access: AccessLevel
+    records_affected: int = Field(ge=0, description="The count the preview gave for this level: the change "
+                                                    "applies only while it still holds (else 409).")
+
+
+def _default_row(record_type: str):
+    row = access_defaults.row_for(record_type)
+    if row is None:
+        raise HttpError(404, _("This record type has no org-wide default."))
+    return row
+
+
+@org_defaults.get("/{record_type}/preview", response={200: OrgDefaultPreview, **ERRORS},
+                  summary="How many records a change of the org-wide default would touch",
+                  description="The warning the page shows before a change: nothing changes. Administrators only; "
+                              "404 for a type without an org-wide default.",
+                  operation_id="org_default_preview", url_name="org_default_preview")
+def org_default_preview(request, record_type: str, access: AccessLevel):
+    _require_admin(request.auth)
+    row = _default_row(record_type)
+    return {"record_type": row.record_type, "current": row.level, "access": access,
+            "records_affected": access_defaults.records_affected(row, access)}
+
+
+@org_defaults.patch("/{record_type}", response={200: OrgDefaultOut, **ERRORS},
+                    summary="Change the org-wide default access of a record type",
+                    description="Send the level and the `records_affected` the preview gave for it, as the page "
+                                "asks for a confirmation after showing it: if the count no longer holds (records "
+                                "were added or removed, or the level changed meanwhile) the answer is 409 and "
+                                "nothing changes. The change applies at once in every channel and is recorded in "
+                                "history. Administrators only (403); 404 for a type without an org-wide default; "
+                                "422 for an unknown level.",
+                    operation_id="org_default_update", url_name="org_default_update")
+def org_default_update(request, record_type: str, payload: OrgDefaultChange):
+    _require_admin(request.auth)
+    row = _default_row(record_type)
+    with transaction.atomic():
+        counted = access_defaults.records_affected(row, payload.access)
+        if counted != payload.records_affected:
+            raise HttpError(409, _("This change now touches %(count)d records, not %(sent)d: check the preview "
+                                   "again.") % {"count": counted, "sent": payload.records_affected})
+        if payload.access != row.level:
+            access_defaults.change(row, payload.access, by=request.auth)
+    return {"record_type": row.record_type, "access": payload.access}

@@ -19,7 +19,10 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.helpers import WebAuthnHelper as BaseWebAuthnHelper
 
+from vinculo.core.models import ChangeLog
+
 from .models import OrgSettings, User
+from .people import record_history
 
 SESSION_KEY = "vinculo_second_factor"
 VERIFY = "verify"
@@ -157,6 +160,51 @@ def enrolled(request, device) -> None:
 
     passed(request, device)
     end_sessions(request.user, keep=request.session.session_key)
+
+
+# ---------- Removing a factor ----------
+
+def factor_of(user, kind: str, pk: int):
+    """`user`'s confirmed authenticator app (`kind` "app") or passkey ("passkey") with id `pk`, or None."""
+    from django_otp_webauthn.models import WebAuthnCredential
+
+    model = {"app": TOTPDevice, "passkey": WebAuthnCredential}.get(kind)
+    return model.objects.filter(user=user, confirmed=True, pk=pk).first() if model else None
+
+
+def removal_refused(user, device) -> str | None:
+    """Why `user` may not remove `device` (None: they may): with the organisation's rule binding them, the
+    last authenticator app or passkey stays."""
+    others = [other for other in devices_for_user(user, confirmed=True)
+              if not isinstance(other, StaticDevice) and not (type(other) is type(device) and other.pk == device.pk)]
+    if not others and second_factor_required(user):
+        return _("Your organisation requires a second factor: set up another authenticator app or passkey before "
+                 "you remove this one.")
+    return None
+
+
+def reauthenticated(user, secret: str) -> bool:
+    """Whether `secret` is `user`'s password or a current code of their authenticator app (or a recovery
+    code, then used up)."""
+    return bool(secret) and (user.check_password(secret) or matching_device(user, secret) is not None)
+
+
+@transaction.atomic
+def remove_factor(user, device) -> str | None:
+    """Remove `device` unless removal_refused says why not (then that reason, nothing removed); with no factor
+    left the recovery codes go too. The user's history says so. The user's row is locked meanwhile, so two
+    removals at once cannot both take what each sees as not the last factor."""
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    refused = removal_refused(user, device)
+    if refused:
+        return refused
+    label = _("Authenticator app") if isinstance(device, TOTPDevice) else _("Passkey")
+    device.delete()
+    if not has_second_factor(user):
+        StaticDevice.objects.filter(user=user).delete()
+    record_history(user, user, ChangeLog.Action.UPDATE, [
+        {"field": "", "label": str(label), "old": device.name or str(label), "new": ""}])
+    return None
 
 
 # ---------- Recovery codes ----------

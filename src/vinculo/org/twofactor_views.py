@@ -5,6 +5,7 @@ used through django-otp-webauthn's own endpoints and script (under /account/two-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -104,3 +105,38 @@ def recovery_codes(request):
     codes = twofactor.new_recovery_codes(request.user)
     return render(request, "org/twofactor/recovery_codes.html",
                   {"codes": codes, "next": reverse("two_factor")})
+
+
+class ReauthenticateForm(forms.Form):
+    secret = forms.CharField(label=gettext_lazy("Your password, or a code of your authenticator app"),
+                             max_length=128, strip=False,
+                             widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}))
+
+    def __init__(self, *args, user, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_secret(self):
+        if not twofactor.reauthenticated(self.user, self.cleaned_data["secret"]):
+            raise forms.ValidationError(_("This is neither your password nor a current code."), code="reauth")
+        return self.cleaned_data["secret"]
+
+
+@login_required
+def remove(request, kind, pk):
+    """Remove one of one's authenticator apps or passkeys, after giving one's password or a current code;
+    refused for the last one when the organisation requires a second factor."""
+    device = twofactor.factor_of(request.user, kind, pk)
+    if device is None:
+        raise Http404
+    refused = twofactor.removal_refused(request.user, device)
+    form = ReauthenticateForm(request.POST or None, user=request.user)
+    if request.method == "POST" and not refused and form.is_valid():
+        refused = twofactor.remove_factor(request.user, device)
+        if not refused:
+            messages.success(request, _("“%(name)s” was removed.") % {"name": device.name})
+            return redirect("two_factor")
+    status = 422 if (request.method == "POST" and (refused or form.errors)) else 200
+    return render(request, "org/twofactor/remove.html", {"device": device, "form": form, "refused": refused,
+                                                         "kind": kind}, status=status)

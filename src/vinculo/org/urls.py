@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import admin_views, views
+from .team_settings import teams
 
 app_name = "org"
 urlpatterns = [
@@ -22,6 +23,7 @@ urlpatterns = [
     path("territories/<int:pk>/rules/", views.territory_rule_add, name="territory_rule_add"),
     path("territories/<int:pk>/rules/<int:rule_pk>/delete/", views.territory_rule_delete, name="territory_rule_delete"),
     path("sales-teams/", views.sales_team_list, name="sales_team_list"),
+    *teams.urls("sales-teams/manage"),
     path("sales-teams/<int:pk>/", views.sales_team_detail, name="sales_team_detail"),
     path("sales-teams/<int:pk>/members/", views.sales_team_member_add, name="sales_team_member_add"),
     path("sales-teams/<int:pk>/members/<int:user_pk>/remove/", views.sales_team_member_remove,

@@ -68,6 +68,8 @@ class SalesConfig(AppConfig):
             ("competitors", _("Competitors"), "sales:competitor_list", 130, "competitor"),
         ):
             nav.register(key, label, url_name, order=order, group=nav.MORE, heading=_("Sales"), prefix=prefix)
+        nav.register("pipeline_stages", _("Pipeline stages"), "sales:stage_settings", order=239, group=nav.MORE,
+                     heading=_("Organisation"), permission="org.administer_organisation", prefix="stage_settings")
 
         for prefix, router, order in (
             ("/leads", leads.router, 120), ("/opportunities", opportunities.router, 130),

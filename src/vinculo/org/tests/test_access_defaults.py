@@ -73,3 +73,45 @@ def test_a_confirmed_change_applies_at_once_in_pages_and_api_and_is_in_history(o
     assert client_for(rep).get(org.south_account.get_absolute_url()).status_code == 200
     entry = ChangeLog.objects.get(content_type__model="orgdefault", user=boss)
     assert [(c["old"], c["new"]) for c in entry.changes] == [("Private", "Public read only")]
+
+
+def channels_showing(rep, account) -> set[str]:
+    """The channels in which `rep` meets `account` (another rep's, private by default)."""
+    from vinculo.accounts.models import Account
+    from vinculo.core import search
+
+    search.index_record(account)
+    page, api = client_for(rep), Client(headers={"Authorization": f"Bearer {ApiToken.issue(rep)[1]}"})
+    name = account.legal_name.split()[0]
+    shown = {
+        "page": page.get(account.get_absolute_url()).status_code == 200,
+        "list": account in page.get(reverse("accounts:list")).context["object_list"],
+        "search": account in page.get(reverse("search"), {"q": name}).context["accounts"],
+        "form choices": account.legal_name in page.get(reverse("accounts:autocomplete"), {"q": name}).content.decode(),
+        "export": account.legal_name in b"".join(
+            page.get(reverse("exchange:export", args=["accounts", "csv"])).streaming_content).decode(),
+        "api list": account.pk in {item["id"] for item in api.get("/api/v1/accounts", {"limit": 200}).json()["items"]},
+        "api detail": api.get(f"/api/v1/accounts/{account.pk}").status_code == 200,
+        "who may see": Account.policy.users_who_may_see(account).filter(pk=rep.pk).exists(),
+    }
+    return {channel for channel, seen in shown.items() if seen}
+
+
+ALL_CHANNELS = {"page", "list", "search", "form choices", "export", "api list", "api detail", "who may see"}
+
+
+@pytest.mark.parametrize("via", ["page", "api"])
+def test_a_change_applies_at_once_in_every_channel(org, boss, via):
+    rep, south = org.vendedor_norte, org.south_account
+    assert channels_showing(rep, south) == set()
+    if via == "page":
+        client_for(boss).post(URL, {"record_type": "accounts.account", "access": "public_read", "confirm": "yes"})
+    else:
+        response = Client(headers={"Authorization": f"Bearer {ApiToken.issue(boss)[1]}"}).patch(
+            "/api/v1/org-defaults/accounts.account", {"access": "public_read", "records_affected": 2},
+            content_type="application/json")
+        assert response.status_code == 200
+    assert channels_showing(rep, south) == ALL_CHANNELS
+    # Back to private: gone again everywhere, in the same process (no cache keeps the old level).
+    client_for(boss).post(URL, {"record_type": "accounts.account", "access": "private", "confirm": "yes"})
+    assert channels_showing(rep, south) == set()

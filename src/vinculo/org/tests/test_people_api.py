@@ -6,9 +6,10 @@ from django.contrib.auth.models import Permission
 from django.core import mail
 from django.test import Client
 
+from vinculo.accounts.tests.factories import AccountFactory
 from vinculo.api.models import ApiToken
 from vinculo.core.models import ChangeLog
-from vinculo.org.models import BusinessUnit, Office, Role, User
+from vinculo.org.models import BusinessUnit, Office, OrgDefault, Role, User
 from vinculo.org.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -135,3 +136,67 @@ def test_the_role_tree_and_its_loops(org, boss):
 def test_org_defaults_are_listed(org):
     defaults = Api(org.vendedor_norte).get("/org-defaults").json()
     assert {"record_type": "accounts.account", "access": "private"} in defaults
+
+
+@pytest.mark.parametrize("who, status", [("admin", 200), ("director", 403), ("rep", 403), ("outsider", 401)])
+def test_permission_matrix_over_the_org_default_change(org, boss, who, status):
+    api = Api({"admin": boss, "director": org.director, "rep": org.vendedor_norte, "outsider": None}[who])
+    assert api.get("/org-defaults/accounts.account/preview", access="public_read").status_code == status
+    response = api.patch("/org-defaults/accounts.account", {"access": "public_read", "records_affected": 2})
+    assert response.status_code == status
+    expected = "public_read" if who == "admin" else "private"
+    assert OrgDefault.objects.get(record_type="accounts.account").access == expected
+
+
+def test_an_org_default_change_is_previewed_then_applied_with_the_count_and_recorded(org, boss):
+    api = Api(boss)
+    # The org fixture has two accounts: both change visibility for everyone.
+    preview = api.get("/org-defaults/accounts.account/preview", access="public_read")
+    assert preview.json() == {"record_type": "accounts.account", "current": "private", "access": "public_read",
+                              "records_affected": 2}
+    assert api.get("/org-defaults/accounts.account/preview", access="private").json()["records_affected"] == 0
+    # A count that no longer holds (a third account since the preview) changes nothing.
+    AccountFactory(owner=org.vendedor_sur)
+    stale = api.patch("/org-defaults/accounts.account", {"access": "public_read", "records_affected": 2})
+    assert stale.status_code == 409 and "3" in stale.json()["detail"]
+    assert OrgDefault.objects.get(record_type="accounts.account").access == "private"
+    applied = api.patch("/org-defaults/accounts.account", {"access": "public_read", "records_affected": 3})
+    assert applied.status_code == 200 and applied.json() == {"record_type": "accounts.account",
+                                                              "access": "public_read"}
+    assert OrgDefault.objects.get(record_type="accounts.account").access == "public_read"
+    entry = ChangeLog.objects.get(content_type__model="orgdefault", user=boss)
+    assert [(c["old"], c["new"]) for c in entry.changes] == [("Private", "Public read only")]
+
+
+def test_an_org_default_change_refuses_unknown_types_and_levels(org, boss):
+    api = Api(boss)
+    assert api.patch("/org-defaults/org.user", {"access": "public_read", "records_affected": 0}).status_code == 404
+    assert api.get("/org-defaults/nothing/preview", access="public_read").status_code == 404
+    assert api.patch("/org-defaults/accounts.account", {"access": "everyone", "records_affected": 0}
+                     ).status_code == 422
+    assert api.patch("/org-defaults/accounts.account", {"access": "public_read", "records_affected": -1}
+                     ).status_code == 422
+    assert not ChangeLog.objects.filter(content_type__model="orgdefault").exists()
+
+
+def test_structure_changes_through_the_api_are_in_history(org, boss):
+    api = Api(boss)
+    role = api.post("/roles", {"name": "Preventa", "parent": org.director.role.pk}).json()
+    assert api.patch(f"/roles/{role['id']}", {"name": "Preventa y soporte"}).status_code == 200
+    unit = api.post("/business-units", {"name": "Minería"}).json()
+    assert api.patch(f"/business-units/{unit['id']}", {"code": "MIN"}).json()["code"] == "MIN"
+    office = api.post("/offices", {"name": "Antofagasta", "city": "Antofagasta", "business_unit": unit["id"]})
+    assert office.status_code == 201 and office.json()["business_unit"]["id"] == unit["id"]
+    office_id = office.json()["id"]
+    assert api.patch(f"/offices/{office_id}", {"country": "pe"}).json()["country"] == "PE"
+    assert api.patch(f"/offices/{office_id}", {"country": "P1"}).status_code == 422
+
+    def changes(model, pk):
+        return [(entry.action, [(c["old"], c["new"]) for c in entry.changes], entry.user_id)
+                for entry in ChangeLog.objects.filter(content_type__model=model, object_id=pk).order_by("pk")]
+
+    assert changes("role", role["id"]) == [("create", [], boss.pk),
+                                           ("update", [("Preventa", "Preventa y soporte")], boss.pk)]
+    assert changes("businessunit", unit["id"]) == [("create", [], boss.pk), ("update", [("", "MIN")], boss.pk)]
+    assert changes("office", office_id) == [("create", [], boss.pk), ("update", [("CL", "PE")], boss.pk)]
+    assert Role.objects.get(pk=role["id"]).parent == org.director.role

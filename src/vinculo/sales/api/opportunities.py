@@ -11,11 +11,12 @@ from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
+from ninja.errors import HttpError
 
 from vinculo.accounts.models import Account
 from vinculo.contacts.models import Contact
 from vinculo.core import money, search
-from vinculo.core.access import get_for_user, is_admin
+from vinculo.core.access import get_for_user
 from vinculo.core.api import (
     ERRORS,
     FilterSchema,
@@ -31,7 +32,10 @@ from vinculo.core.api import (
     shown_if_visible,
 )
 from vinculo.core.services import create_record
+from vinculo.org import people
 from vinculo.org.models import BusinessUnit, SalesTeam, Territory
+from vinculo.org.settings_pages import delete_unless_in_use
+from vinculo.org.twofactor import is_admin as administers_organisation
 
 from .. import pipeline
 from .. import services_opportunities as services
@@ -46,6 +50,7 @@ from ..models import (
     Product,
     Source,
 )
+from ..stage_settings import StageForm, stage_in_use
 
 Currency = Literal[tuple(money.Currency.values)]
 
@@ -443,18 +448,21 @@ stages_router = Router(tags=["stages"])
 
 
 def _check_admin(user) -> None:
-    if not is_admin(user):
+    if not administers_organisation(user):
         raise PermissionDenied
 
 
-def _save_stage(stage: PipelineStage, payload: StageIn) -> PipelineStage:
-    for field, value in payload.dict(exclude_unset=True).items():
+def _save_stage(stage: PipelineStage, payload: StageIn, *, by) -> PipelineStage:
+    """Through the stages page's form (the same checks), recorded in the stage's history."""
+    changes = payload.dict(exclude_unset=True)
+    for field, value in changes.items():
         if value is None:
             raise ValidationError({field: _("This field cannot be empty.")})
-        setattr(stage, field, value)
-    stage.full_clean()
-    stage.save()
-    return stage
+    data = {name: getattr(stage, name) for name in StageForm.Meta.fields} if stage.pk else {"is_active": True}
+    form = StageForm({**data, **changes}, instance=stage)
+    if not form.is_valid():
+        raise ValidationError({name: list(errors) for name, errors in form.errors.items()})
+    return people.save_structure(form, by=by)
 
 
 @stages_router.get("", response={200: list[StageOut], **ERRORS}, summary="List the pipeline stages",
@@ -466,23 +474,43 @@ def list_stages(request, active: bool | None = None):
 
 
 @stages_router.post("", response={201: StageOut, **ERRORS}, summary="Create a pipeline stage (administrators)",
+                    description="Recorded in the stage's history. Administrators of the organisation only (403).",
                     operation_id="stage_create", url_name="stage_create")
 def create_stage(request, payload: StageCreate):
     _check_admin(request.auth)
-    return Status(201, _save_stage(PipelineStage(), payload))
+    return Status(201, _save_stage(PipelineStage(), payload, by=request.auth))
 
 
 @stages_router.patch("/{int:stage_id}", response={200: StageOut, **ERRORS},
                      summary="Change a pipeline stage (administrators)",
                      description="Renaming, reordering or re-weighting a stage does not change the deals in it; "
-                                 "a stage taken out of use (`is_active: false`) leaves the board.",
+                                 "a stage taken out of use (`is_active: false`) leaves the board. Recorded in the "
+                                 "stage's history. Administrators of the organisation only (403).",
                      operation_id="stage_update", url_name="stage_update")
 def update_stage(request, stage_id: int, payload: StageIn):
     _check_admin(request.auth)
     stage = PipelineStage.objects.filter(pk=stage_id).first()
     if stage is None:
         raise Http404
-    return _save_stage(stage, payload)
+    return _save_stage(stage, payload, by=request.auth)
+
+
+
+@stages_router.delete("/{int:stage_id}", response={204: None, **ERRORS},
+                      summary="Delete a pipeline stage (administrators)",
+                      description="Refused with 409 while deals are in the stage (those in the recycle bin too): "
+                                  "move them, or take the stage out of use instead. Recorded in history. "
+                                  "Administrators of the organisation only (403).",
+                      operation_id="stage_delete", url_name="stage_delete")
+def delete_stage(request, stage_id: int):
+    _check_admin(request.auth)
+    stage = PipelineStage.objects.filter(pk=stage_id).first()
+    if stage is None:
+        raise Http404
+    refused = delete_unless_in_use(stage, stage_in_use, by=request.auth)
+    if refused:
+        raise HttpError(409, refused)
+    return Status(204, None)
 
 
 # Path prefix → ninja Router, added to the API by vinculo.api.urls.
