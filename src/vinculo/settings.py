@@ -256,6 +256,8 @@ VINCULO = {
     # Whose way of writing money Spanish follows for users without an office (es_CL, es_ES…; README "Formats").
     "LOCALE_COUNTRY": os.environ.get("VINCULO_LOCALE_COUNTRY") or os.environ.get("VINCULO_DEFAULT_COUNTRY", "CL"),
     "PAGE_SIZE": 25,
+    # Lists count their rows exactly up to this many; past it they say "more than" and count on request.
+    "EXACT_COUNT_UP_TO": int(os.environ.get("VINCULO_EXACT_COUNT_UP_TO", "10000")),
     # Invoice and payment amounts count as restricted financial data (org choice).
     "INVOICE_AMOUNTS_RESTRICTED": env_bool("VINCULO_INVOICE_AMOUNTS_RESTRICTED", False),
     "MAX_UPLOAD_MB": int(os.environ.get("VINCULO_MAX_UPLOAD_MB", "20")),

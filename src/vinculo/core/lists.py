@@ -13,12 +13,41 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
 from django.db.models import Case, DateTimeField, DurationField, Exists, F, OuterRef, Value, When
 from django.shortcuts import redirect
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView
 from django_htmx.http import push_url
 
 from . import search
 from .forms import LocalDates
+
+
+class CappedPaginator(Paginator):
+    """Counts the rows only up to `cap`, or a page past the one asked for when that is further: on a list of
+    250,000 visible rows the exact count costs more than the page of 25 it is shown with. `is_exact` tells
+    whether `count` is all of them or the cap plus one (shown as "more than …"); `cap=None` counts them all."""
+
+    def __init__(self, object_list, per_page, *, cap: int | None, number=None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        try:
+            asked = max(1, int(number))
+        except (TypeError, ValueError):
+            asked = 1
+        self.cap = None if cap is None else max(cap, (asked + 1) * per_page)
+        self.is_exact = True
+
+    @cached_property
+    def count(self):
+        if self.cap is None:
+            return super().count
+        found = self.object_list[: self.cap + 1].count()
+        self.is_exact = found <= self.cap
+        return found
+
+    @property
+    def at_least(self) -> int:
+        """What the list can say it holds: the exact count, or the cap when there are more."""
+        return self.count if self.is_exact else self.cap
 
 
 @dataclass(frozen=True)
@@ -119,8 +148,10 @@ class RecordListView(LoginRequiredMixin, ListView):
 
     def paginate_queryset(self, queryset, page_size):
         # Out-of-range or malformed page numbers show the nearest page instead of a 404.
-        paginator = Paginator(queryset, page_size)
-        page = paginator.get_page(self.request.GET.get("page"))
+        number = self.request.GET.get("page")
+        cap = None if self.request.GET.get("count") == "exact" else settings.VINCULO["EXACT_COUNT_UP_TO"]
+        paginator = CappedPaginator(queryset, page_size, cap=cap, number=number)
+        page = paginator.get_page(number)
         return paginator, page, page.object_list, page.has_other_pages()
 
     def chosen_columns(self) -> list[str]:
