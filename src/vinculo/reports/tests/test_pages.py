@@ -1,0 +1,129 @@
+import csv
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from vinculo.reports.models import SavedReport
+from vinculo.sales.tests.factories import OpportunityFactory, default_pipeline
+
+pytestmark = pytest.mark.django_db
+
+
+def _deals(org):
+    first, second = default_pipeline()[:2]
+    OpportunityFactory(owner=org.vendedor_norte, account=org.north_account, stage=first, amount=Decimal("100"),
+                       expected_close_date=datetime.date(2026, 6, 1))
+    OpportunityFactory(owner=org.vendedor_norte, account=org.north_account, stage=second, amount=Decimal("40"))
+    OpportunityFactory(owner=org.vendedor_sur, account=org.south_account, stage=first, amount=Decimal("1000"),
+                       name="Negocio del sur")
+    return first, second
+
+
+def test_list_shows_the_ten_predefined_reports_and_the_nav_entry(client, org):
+    client.force_login(org.vendedor_norte)
+    page = client.get(reverse("reports:list"), HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    assert page.content.decode().count(reverse("reports:predefined", args=["pipeline-by-stage"])) == 1
+    assert len(page.context["predefined"]) == 10
+
+
+def test_predefined_report_page_shows_only_the_readers_deals_with_a_chart_and_drill_down(client, org):
+    first, _second = _deals(org)
+    client.force_login(org.vendedor_norte)
+    page = client.get(reverse("reports:predefined", args=["pipeline-by-stage"]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Negocio del sur" not in html
+    assert "<svg" in html and 'class="report-bar"' in html
+    bars = page.context["chart"]["bars"]
+    assert [bar["label"] for bar in bars] == [first.name, _second.name]
+    drill = client.get(bars[0]["href"])
+    assert drill.status_code == 200
+    assert drill.context["result"].total.count == 1  # the one open northern deal in the first stage
+    assert drill.context["result"].groups == []
+
+
+def test_builder_runs_a_report_with_a_related_column_a_relative_date_and_a_grouping(client, org):
+    _deals(org)
+    client.force_login(org.director)
+    page = client.get(reverse("reports:builder"), {
+        "type": "opportunity", "col": ["name", "account.territory", "amount"],
+        "f_field": ["expected_close_date", ""], "f_op": ["next_days", "eq"], "f_value": ["36500", ""],
+        "g": ["owner", ""], "a_fn": "sum", "a_field": "amount"})
+    assert page.status_code == 200
+    result = page.context["result"]
+    # Closing within 100 years: the deal closing on 1 June 2026 (the others have no date, or the factory's).
+    assert result.columns[1].label == "Territory"
+    assert sum(group.count for group in result.groups) == result.total.count
+    assert result.total.values["sum:amount"] == {"CLP": sum(
+        (Decimal(row["amount"][0]) for row in result.rows), Decimal(0))}
+
+
+def test_builder_reports_a_bad_value_as_a_clear_error_not_a_500(client, org):
+    client.force_login(org.director)
+    page = client.get(reverse("reports:builder"), {"type": "opportunity", "f_field": "amount", "f_op": "gt",
+                                                   "f_value": "mucho"})
+    assert page.status_code == 400
+    assert "is not a valid value" in page.content.decode()
+
+
+def test_save_and_reopen_a_report_private_to_its_owner(client, org):
+    _deals(org)
+    client.force_login(org.vendedor_norte)
+    page = client.get(reverse("reports:builder"), {"type": "opportunity", "col": ["name", "amount"], "g": "stage",
+                                                   "a_fn": "sum", "a_field": "amount"})
+    saved = client.post(reverse("reports:save"), {"name": "Mi embudo", "definition": page.context["definition_json"]})
+    report = SavedReport.objects.get(name="Mi embudo")
+    assert saved.status_code == 302 and report.owner == org.vendedor_norte
+    assert client.get(reverse("reports:saved", args=[report.pk])).context["result"].total.count == 2
+    client.force_login(org.vendedor_sur)
+    assert client.get(reverse("reports:saved", args=[report.pk])).status_code == 404
+    report.shared = True
+    report.save()
+    # Shared: the southern rep runs it on his own rows.
+    assert client.get(reverse("reports:saved", args=[report.pk])).context["result"].total.count == 1
+
+
+def test_xlsx_export_has_typed_cells_a_frozen_header_and_the_group_totals(client, org):
+    _deals(org)
+    client.force_login(org.vendedor_norte)
+    response = client.get(reverse("reports:predefined_export", args=["pipeline-by-stage", "xlsx"]))
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    rows = book.worksheets[0]
+    assert [cell.value for cell in rows[1]] == ["Name", "Account", "Owner", "Stage", "Amount", "Expected close date"]
+    assert rows.freeze_panes == "A2" and rows.auto_filter.ref
+    assert rows.max_row == 3  # the header and the two northern deals
+    amounts = sorted(rows.cell(row=r, column=5).value for r in (2, 3))
+    assert amounts == [40, 100] and all(rows.cell(row=r, column=5).data_type == "n" for r in (2, 3))
+    assert isinstance(rows.cell(row=2, column=6).value, datetime.datetime) or rows.cell(row=2, column=6).value is None
+    groups = book.worksheets[1]
+    assert [c.value for c in groups[groups.max_row]][:4] == ["Total", 2, 140, "CLP"]
+
+
+def test_csv_export_lists_only_the_readers_rows(client, org):
+    _deals(org)
+    client.force_login(org.vendedor_norte)
+    response = client.get(reverse("reports:predefined_export", args=["pipeline-by-stage", "csv"]))
+    lines = list(csv.reader(io.StringIO(response.content.decode())))
+    assert len(lines) == 3 and all("Negocio del sur" not in line for line in lines)
+
+
+def test_report_page_query_count_does_not_grow_with_rows(client, org, django_assert_max_num_queries):
+    _deals(org)
+    OpportunityFactory(owner=org.vendedor_norte, account=org.north_account, status="won",
+                       closed_on=datetime.date(2026, 1, 1), amount=Decimal(1))
+    client.force_login(org.director)
+    url = reverse("reports:predefined", args=["won-revenue-by-month-and-owner"])
+    client.get(url)
+    with django_assert_max_num_queries(40) as before:
+        client.get(url)
+    for index in range(25):
+        OpportunityFactory(owner=org.vendedor_norte, account=org.north_account, status="won",
+                           closed_on=datetime.date(2026, 1 + index % 12, 1), amount=Decimal(index))
+    with django_assert_max_num_queries(len(before.captured_queries)):
+        client.get(url)
