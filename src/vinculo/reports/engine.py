@@ -35,6 +35,7 @@ from vinculo.core.access import HIDDEN_RECORD, has_policy, subordinate_ids, visi
 from vinculo.core.policy import policy_for
 
 ROW_LIMIT = 1000
+CENTS = Decimal("0.01")
 MAX_GROUP_LEVELS = 2
 AGGREGATE_FUNCTIONS = ("count", "sum", "avg", "min", "max")
 DATE_BUCKETS = {"week": TruncWeek, "month": TruncMonth, "quarter": TruncQuarter, "year": TruncYear}
@@ -448,8 +449,9 @@ def _merge(parts_rows, aggregate_columns: dict, aggregates: list[Aggregate]) -> 
                 value = max(row[f"hi{index}"] for row in rows if row[f"hi{index}"] is not None)
             values[currency] = value
         if resolved.kind == "money" and aggregate.fn != "count":
-            keyed[aggregate.key] = {currency: value for currency, value in sorted(values.items(), key=lambda i: str(i[0]))
-                                    if value is not None}
+            # Two decimals whatever the database returns (SQLite drops them from a sum).
+            keyed[aggregate.key] = {currency: Decimal(value).quantize(CENTS) for currency, value
+                                    in sorted(values.items(), key=lambda item: str(item[0])) if value is not None}
         elif resolved.kind == "money":
             keyed[aggregate.key] = sum(values.values())
         else:
