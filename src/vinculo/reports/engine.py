@@ -298,7 +298,7 @@ def _typed(resolved: Resolved, value):
 
 
 def filter_q(resolved: Resolved, flt: Filter, user) -> Q:
-    name = resolved.orm if resolved.expression is None else resolved.orm
+    name = resolved.orm
     op = flt.op
     if op not in OPERATORS:
         raise ReportError("filters", _("Unknown filter operator “%(op)s”.") % {"op": op[:30]})
@@ -332,8 +332,12 @@ def filter_q(resolved: Resolved, flt: Filter, user) -> Q:
     if op == "between":
         if not isinstance(flt.value, list | tuple) or len(flt.value) != 2:
             raise ReportError("filters", _("“between” needs two values: the first and the last."))
+        if resolved.kind == "datetime" and resolved.expression is None:
+            name = f"{name}__date"
         return Q(**{f"{name}__gte": _typed(resolved, flt.value[0]), f"{name}__lte": _typed(resolved, flt.value[1])})
     value = _typed(resolved, flt.value)
+    if resolved.kind == "datetime" and resolved.expression is None and op != "contains":
+        name = f"{name}__date"  # a moment compared with a day: the day it falls on, in the current time zone
     if op == "eq":
         return Q(**{name: value})
     if op == "ne":

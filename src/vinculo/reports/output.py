@@ -10,6 +10,7 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -18,7 +19,8 @@ from vinculo.core.money import format_money
 
 from .engine import Aggregate, Definition, Filter, Group, ReportError, Result
 
-AGGREGATE_LABELS = {"count": "Count", "sum": "Sum", "avg": "Average", "min": "Minimum", "max": "Maximum"}
+AGGREGATE_LABELS = {"count": gettext_lazy("Count"), "sum": gettext_lazy("Sum"), "avg": gettext_lazy("Average"),
+                    "min": gettext_lazy("Minimum"), "max": gettext_lazy("Maximum")}
 
 
 # --- The definition as a query string ----------------------------------------------------------------------
@@ -73,7 +75,7 @@ def from_query(query) -> Definition:
 
 def aggregate_label(result: Result, aggregate: Aggregate) -> str:
     column = result.aggregate_columns[aggregate.field]
-    return f"{_(AGGREGATE_LABELS[aggregate.fn])}: {column.label}"
+    return f"{AGGREGATE_LABELS[aggregate.fn]}: {column.label}"
 
 
 def format_aggregate(value, kind: str = "") -> str:

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from vinculo.core import reporting
@@ -17,7 +18,6 @@ from vinculo.core import reporting
 from . import output
 from .engine import (
     AGGREGATE_FUNCTIONS,
-    DATE_BUCKETS,
     OPERATORS,
     Definition,
     Filter,
@@ -29,13 +29,31 @@ from .models import SavedReport, saved_reports_for
 from .predefined import BY_SLUG, PREDEFINED
 
 OPERATOR_LABELS = {
-    "eq": "is", "ne": "is not", "in": "is one of", "contains": "contains", "gt": "is above", "gte": "is at least",
-    "lt": "is below", "lte": "is at most", "between": "is between", "empty": "is empty", "not_empty": "is not empty",
-    "today": "is today", "before_today": "is before today", "this_week": "is this week", "this_month": "is this month",
-    "this_quarter": "is this quarter", "this_year": "is this year", "last_days": "is in the last N days",
-    "next_days": "is in the next N days", "mine": "is me", "my_team": "is me or my team",
+    "eq": gettext_lazy("is"),
+    "ne": gettext_lazy("is not"),
+    "in": gettext_lazy("is one of"),
+    "contains": gettext_lazy("contains"),
+    "gt": gettext_lazy("is above"),
+    "gte": gettext_lazy("is at least"),
+    "lt": gettext_lazy("is below"),
+    "lte": gettext_lazy("is at most"),
+    "between": gettext_lazy("is between"),
+    "empty": gettext_lazy("is empty"),
+    "not_empty": gettext_lazy("is not empty"),
+    "today": gettext_lazy("is today"),
+    "before_today": gettext_lazy("is before today"),
+    "this_week": gettext_lazy("is this week"),
+    "this_month": gettext_lazy("is this month"),
+    "this_quarter": gettext_lazy("is this quarter"),
+    "this_year": gettext_lazy("is this year"),
+    "last_days": gettext_lazy("is in the last N days"),
+    "next_days": gettext_lazy("is in the next N days"),
+    "mine": gettext_lazy("is me"),
+    "my_team": gettext_lazy("is me or my team"),
 }
 FILTER_ROWS = 3
+BUCKET_LABELS = {"week": gettext_lazy("by week"), "month": gettext_lazy("by month"),
+                 "quarter": gettext_lazy("by quarter"), "year": gettext_lazy("by year")}
 
 
 @login_required
@@ -59,7 +77,7 @@ def _builder_context(request, definition: Definition | None, record_type) -> dic
     group_choices = [(path, column.label) for path, column in columns]
     for path, column in columns:
         if path in date_paths:
-            group_choices += [(f"{path}:{bucket}", f"{column.label} ({_(bucket)})") for bucket in DATE_BUCKETS]
+            group_choices += [(f"{path}:{bucket}", f"{column.label} ({label})") for bucket, label in BUCKET_LABELS.items()]
     return {
         "record_types": reporting.record_types(), "record_type": record_type, "columns": columns,
         "chosen_columns": (definition.columns if definition and definition.columns
@@ -67,10 +85,10 @@ def _builder_context(request, definition: Definition | None, record_type) -> dic
         "filter_rows": [{"field": f.field, "op": f.op,
                          "value": ",".join(map(str, f.value)) if isinstance(f.value, list) else (f.value or "")}
                         for f in filters],
-        "operators": [(op, _(OPERATOR_LABELS[op])) for op in OPERATORS],
+        "operators": [(op, OPERATOR_LABELS[op]) for op in OPERATORS],
         "group_choices": group_choices,
         "group_by": (definition.group_by if definition else []) + ["", ""],
-        "aggregate_functions": [(fn, _(output.AGGREGATE_LABELS[fn])) for fn in AGGREGATE_FUNCTIONS],
+        "aggregate_functions": [(fn, output.AGGREGATE_LABELS[fn]) for fn in AGGREGATE_FUNCTIONS],
         "numeric_columns": [(path, column.label) for path, column in columns if column.kind in ("number", "money")],
         "aggregate": definition.aggregates[0] if definition and definition.aggregates else None,
         "sort": definition.sort[0] if definition and definition.sort else "",

@@ -108,3 +108,22 @@ def test_mine_and_my_team(org):
     assert run(Definition("opportunity", filters=[Filter("owner", "mine")]), org.gerente_norte).total.count == 1
     assert run(Definition("opportunity", filters=[Filter("owner", "my_team")]), org.gerente_norte).total.count == 2
     assert Opportunity.objects.count() == 3
+
+
+def test_a_moment_compared_with_a_day_is_the_day_it_falls_on(org):
+    from django.utils import timezone
+
+    from vinculo.activities.models import Activity
+
+    for hour in (0, 23):
+        Activity.objects.create(owner=org.vendedor_norte, account=org.north_account, subject="Llamada",
+                                occurred_at=timezone.make_aware(datetime.datetime(2026, 5, 11, hour, 30)))
+    Activity.objects.create(owner=org.vendedor_norte, account=org.north_account, subject="Llamada",
+                            occurred_at=timezone.make_aware(datetime.datetime(2026, 5, 12, 0, 30)))
+
+    def count(op, value):
+        return run(Definition("activity", filters=[Filter("occurred_at", op, value)]), org.admin).total.count
+
+    assert count("eq", "2026-05-11") == 2
+    assert count("between", ["2026-05-11", "2026-05-12"]) == 3
+    assert count("gt", "2026-05-11") == 1
