@@ -228,3 +228,51 @@ def export_report(request, report_id: str, params: Query[ExportParams]):
                                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="{slugify(name) or "report"}.{params.format}"'
     return response
+
+
+# --- Bulk actions ------------------------------------------------------------------------------------------
+
+bulk_router = Router(tags=["bulk"])
+
+
+class BulkIn(Schema):
+    record_type: str = Field(..., max_length=40, description="A reportable record type with an owner: "
+                                                             "“opportunity”, “lead”, “activity”, “task”…")
+    ids: list[int] = Field(..., min_length=1, max_length=1000)
+    action: Literal["set_owner"]
+    value: int = Field(..., ge=1, le=2**63 - 1, description="The new owner's user id.")
+
+
+class RefusedOut(Schema):
+    id: int
+    reason: str
+
+
+class BulkOut(Schema):
+    done: int
+    refused: list[RefusedOut]
+    undo_token: str | None = Field(description="Undoes the whole batch once (POST /bulk/{undo_token}/undo); "
+                                               "null when nothing changed.")
+
+
+class UndoOut(Schema):
+    done: int
+
+
+@bulk_router.post("", response={200: BulkOut, **ERRORS}, summary="Change many records at once",
+                  description="Each record is checked: those you may not change are refused with the reason, "
+                              "the others changed, one history entry each. 422 for a type without an owner or a "
+                              "new owner who is not an active user.")
+def bulk_action(request, data: BulkIn):
+    from . import bulk
+
+    outcome = bulk.set_owner(data.record_type, [pk for pk in data.ids], data.value, request.auth)
+    return {"done": outcome.done, "refused": outcome.refused, "undo_token": outcome.undo_token}
+
+
+@bulk_router.post("/{token}/undo", response={200: UndoOut, **ERRORS}, summary="Undo a bulk change",
+                  description="422 when the change is unknown, another user's or undone already.")
+def bulk_undo(request, token: str):
+    from . import bulk
+
+    return {"done": bulk.undo(token[:64], request.auth)}

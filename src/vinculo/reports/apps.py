@@ -14,3 +14,4 @@ class ReportsConfig(AppConfig):
 
         nav.register("reports", _("Reports"), "reports:list", order=100, group=nav.MORE, heading=_("Analysis"))
         routers.register("/reports", api.router, order=300)
+        routers.register("/bulk", api.bulk_router, order=310)

@@ -34,3 +34,23 @@ class SavedReport(models.Model):
 def saved_reports_for(user):
     """The saved reports `user` may open: their own and the shared ones."""
     return SavedReport.objects.filter(models.Q(owner=user) | models.Q(shared=True))
+
+
+class BulkChange(models.Model):
+    """One bulk change a user made (a new owner for many records), kept so that it can be undone once:
+    `previous` holds, per record id, the value each record had before."""
+
+    token = models.UUIDField(unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="+")
+    record_type = models.CharField(_("record type"), max_length=40)
+    field = models.CharField(_("field"), max_length=60)
+    value = models.JSONField(_("value set"), null=True)
+    previous = models.JSONField(_("previous values"), default=dict)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("bulk change")
+        verbose_name_plural = _("bulk changes")
