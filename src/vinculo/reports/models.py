@@ -54,3 +54,6 @@ class BulkChange(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("bulk change")
         verbose_name_plural = _("bulk changes")
+
+    def __str__(self):
+        return f"{self.record_type}.{self.field} · {len(self.previous)}"
