@@ -209,11 +209,12 @@ def run_report(request, report_id: str, params: Query[RunIn]):
 
 
 class ExportParams(Schema):
-    format: Literal["xlsx", "csv"] = "xlsx"
+    format: Literal["xlsx", "csv", "pdf", "ics"] = Field("xlsx", description="“ics”: one event per row on the "
+                                                                             "report's first date column.")
 
 
 @router.get("/{report_id}/export", response={200: None, 401: Message, 404: Message, 422: FieldErrors},
-            summary="Export a report (XLSX or CSV)")
+            summary="Export a report (XLSX, CSV, PDF or ICS)")
 def export_report(request, report_id: str, params: Query[ExportParams]):
     report = _find(request, report_id)
     name = report.name if isinstance(report, SavedReport) else str(report.name)
@@ -223,6 +224,14 @@ def export_report(request, report_id: str, params: Query[ExportParams]):
         raise _invalid(exc) from exc
     if params.format == "csv":
         response = HttpResponse(output.to_csv(result), content_type="text/csv; charset=utf-8")
+    elif params.format == "pdf":
+        response = HttpResponse(output.to_pdf(result, name), content_type="application/pdf")
+    elif params.format == "ics":
+        try:
+            calendar = output.to_ics(result, name)
+        except ReportError as exc:
+            raise _invalid(exc) from exc
+        response = HttpResponse(calendar, content_type="text/calendar; charset=utf-8")
     else:
         response = HttpResponse(output.to_xlsx(result, name),
                                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

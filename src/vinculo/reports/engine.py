@@ -537,7 +537,7 @@ def run(definition: Definition, user, limit: int = ROW_LIMIT) -> Result:
     names += sorted(guard_orms - set(names)) + [c.currency_orm for c in row_columns
                                                 if c.currency_orm and c.currency_orm not in names]
     ordering = [c.orm for c in group_columns] + _ordering(record_type, definition, user) + ["pk"]
-    rows_qs = queryset.annotate(**_annotations(row_columns)).values(*dict.fromkeys(names)).order_by(*ordering)
+    rows_qs = queryset.annotate(**_annotations(row_columns)).values("pk", *dict.fromkeys(names)).order_by(*ordering)
     rows = list(rows_qs[: limit + 1])
     truncated = len(rows) > limit
     rows = rows[:limit]
@@ -592,8 +592,9 @@ def _ordering(record_type, definition: Definition, user) -> list:
 
 
 def _shown_row(row: dict, columns: list[Resolved], visible: dict) -> dict:
-    """{path: (raw value, text)}; blank for hidden fields and records the reader may not see."""
-    shown = {}
+    """{path: (raw value, text)}, and "_pk" the record's id; blank for hidden fields and records the reader
+    may not see."""
+    shown = {"_pk": row["pk"]}
     for column in columns:
         value = row.get(column.orm)
         if column.hidden:

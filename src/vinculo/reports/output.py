@@ -8,13 +8,17 @@ import datetime
 import io
 from decimal import Decimal
 from urllib.parse import urlencode
+from xml.sax.saxutils import escape
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from vinculo.core import clock
 from vinculo.core.money import format_money
 
 from .engine import Aggregate, Definition, Filter, Group, ReportError, Result
@@ -158,14 +162,16 @@ def _plain(column, cell):
 
 
 def to_xlsx(result: Result, title: str) -> bytes:
-    """Typed cells (numbers, dates, amounts with their currency's format), a bold frozen header row with
-    an autofilter, then a sheet of group subtotals and the total."""
-    book = Workbook(write_only=False)
-    sheet = book.active
-    sheet.title = _("Rows")[:31]
-    sheet.append([c.label for c in result.columns])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    """Typed cells (numbers, dates, amounts with a number format), a bold frozen header row with an
+    autofilter, then a sheet of group subtotals and the total. Written row by row (openpyxl's write-only
+    mode): the workbook is never held in memory as cells."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("Rows")[:31])
+    sheet.freeze_panes = "A2"
+    if result.columns:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(result.columns))}{len(result.rows) + 1}"
+    sheet.append([_bold(sheet, c.label) for c in result.columns])
+    formats = {"money": "#,##0.00", "date": "DD-MM-YYYY", "datetime": "DD-MM-YYYY HH:MM"}
     for row in result.rows:
         values = []
         for column in result.columns:
@@ -173,30 +179,25 @@ def to_xlsx(result: Result, title: str) -> bytes:
             value = cell[0]
             if value is None or column.kind in ("record", "choice"):
                 values.append(cell[1] or None)
-            elif isinstance(value, datetime.datetime):
-                values.append(value.replace(tzinfo=None))
+                continue
+            if isinstance(value, datetime.datetime):
+                value = timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
+            number_format = formats.get(column.kind)
+            if number_format:
+                typed = WriteOnlyCell(sheet, value=value)
+                typed.number_format = number_format
+                values.append(typed)
             else:
                 values.append(value)
         sheet.append(values)
-        for index, column in enumerate(result.columns, start=1):
-            if column.kind in ("money", "number") and row[column.path][0] is not None:
-                sheet.cell(row=sheet.max_row, column=index).number_format = "#,##0.00" if column.kind == "money" else "General"
-            elif column.kind == "date" and row[column.path][0] is not None:
-                sheet.cell(row=sheet.max_row, column=index).number_format = "DD-MM-YYYY"
-            elif column.kind == "datetime" and row[column.path][0] is not None:
-                sheet.cell(row=sheet.max_row, column=index).number_format = "DD-MM-YYYY HH:MM"
-    sheet.freeze_panes = "A2"
-    if result.columns:
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(result.columns))}{max(sheet.max_row, 1)}"
 
     groups = book.create_sheet(_("Groups")[:31])
+    groups.freeze_panes = "A2"
     headers = [g.label for g in result.group_columns] + [_("Count")]
     for aggregate in result.aggregates:
         headers += [aggregate_label(result, aggregate)] + (
             [_("Currency")] if result.aggregate_columns[aggregate.field].kind == "money" else [])
-    groups.append(headers)
-    for cell in groups[1]:
-        cell.font = Font(bold=True)
+    groups.append([_bold(groups, header) for header in headers])
     depth = len(result.group_columns)
 
     def lines(group: Group, prefix: list):
@@ -208,12 +209,17 @@ def to_xlsx(result: Result, title: str) -> bytes:
     for group in result.groups:
         for labels, line in lines(group, []):
             _append_group(groups, result, labels, line)
-    total_labels = [_("Total")] + [""] * (max(depth, 1) - 1)
-    _append_group(groups, result, total_labels[:max(depth, 1)] if depth else [], result.total, bold=True)
-    groups.freeze_panes = "A2"
+    total_labels = ([_("Total")] + [""] * (depth - 1)) if depth else []
+    _append_group(groups, result, total_labels, result.total, bold=True)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _bold(sheet, value):
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.font = Font(bold=True)
+    return cell
 
 
 def _append_group(sheet, result: Result, labels: list, group: Group, bold: bool = False):
@@ -228,10 +234,7 @@ def _append_group(sheet, result: Result, labels: list, group: Group, bold: bool 
                 line += [(value or {}).get(currency), currency]
             else:
                 line.append(float(value) if isinstance(value, Decimal) and aggregate.fn == "avg" else value)
-        sheet.append(line)
-        if bold:
-            for cell in sheet[sheet.max_row]:
-                cell.font = Font(bold=True)
+        sheet.append([_bold(sheet, value) for value in line] if bold else line)
 
 
 # --- The bar chart ----------------------------------------------------------------------------------------------
@@ -265,3 +268,90 @@ def bar_chart(result: Result, link) -> dict | None:
     return {"width": width, "height": len(bars) * (bar_height + gap), "bar_height": bar_height, "bars": bars,
             "label_x": label_width - 8,
             "measure": aggregate_label(result, aggregate) if aggregate else _("Count")}
+
+
+# --- PDF and ICS --------------------------------------------------------------------------------------------
+
+def to_pdf(result: Result, title: str) -> bytes:
+    """A printable report: its title, the groups with their subtotals and the total, then the rows; landscape
+    when more than five columns, the header row repeated on every page, numbered pages."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    from vinculo.sales.pdf import _fonts
+
+    regular, bold = _fonts()
+    size = landscape(A4) if len(result.columns) > 5 else A4
+    text = ParagraphStyle("cell", fontName=regular, fontSize=8, leading=10)
+    heading = ParagraphStyle("title", fontName=bold, fontSize=14, leading=18)
+
+    def para(value, style=text):
+        return Paragraph(escape(str(value or "")), style)
+
+    story = [para(title, heading), Spacer(1, 4 * mm)]
+    shown = table(result)
+    if result.groups or result.aggregates:
+        lines = [[para(h, text) for h in ([_("Group"), _("Count")] + shown["aggregate_headers"])]]
+
+        def add(group, indent):
+            lines.append([para(" " * indent + group["label"]), para(group["count"])]
+                         + [para(v) for v in group["values"]])
+            for child in group["children"]:
+                add(child, indent + 4)
+
+        for group in shown["groups"]:
+            add(group, 0)
+        lines.append([para(_("Total"), text), para(shown["total"]["count"])] + [para(v) for v in shown["total"]["values"]])
+        summary = Table(lines, repeatRows=1)
+        summary.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, 0), bold), ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.grey),
+                                     ("LINEABOVE", (0, -1), (-1, -1), 0.5, colors.grey)]))
+        story += [summary, Spacer(1, 6 * mm)]
+    rows = [[para(h) for h in shown["headers"]]]
+    rows += [[para(cell_text(result, c, row[c.path])) for c in result.columns] for row in result.rows]
+    width = size[0] - 30 * mm
+    body = Table(rows, repeatRows=1, colWidths=[width / max(len(result.columns), 1)] * len(result.columns))
+    body.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    story.append(body)
+
+    def number(canvas, doc):
+        canvas.setFont(regular, 8)
+        canvas.drawRightString(size[0] - 15 * mm, 10 * mm, _("Page %(page)d") % {"page": doc.page})
+
+    out = io.BytesIO()
+    SimpleDocTemplate(out, pagesize=size, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
+                      bottomMargin=15 * mm, title=title).build(story, onFirstPage=number, onLaterPages=number)
+    return out.getvalue()
+
+
+def to_ics(result: Result, title: str) -> bytes:
+    """One event per row on the row's first date column (an all-day event for a date, a moment for a date
+    and time), named by its first text or record column. Rows without that date are left out."""
+    from icalendar import Calendar, Event
+
+    dated = next((c for c in result.columns if c.kind in ("date", "datetime") and not c.hidden), None)
+    if dated is None:
+        raise ReportError("columns", _("Add a date column to export the report as a calendar."))
+    named = next((c for c in result.columns if c.kind in ("text", "record", "choice") and c is not dated), None)
+    calendar = Calendar()
+    calendar.add("prodid", "-//Vínculo//reports//ES")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", title)
+    for row in result.rows:
+        when = row[dated.path][0]
+        if when is None:
+            continue
+        event = Event()
+        summary = row[named.path][1] if named else title
+        details = "\n".join(f"{c.label}: {cell_text(result, c, row[c.path])}" for c in result.columns)
+        event.add("summary", summary or title)
+        event.add("description", details)
+        event.add("dtstart", when)
+        if isinstance(when, datetime.date) and not isinstance(when, datetime.datetime):
+            event.add("dtend", when + datetime.timedelta(days=1))
+        event.add("dtstamp", clock.now())
+        event.add("uid", f"{result.record_type.key}-{row['_pk']}-{dated.path}@vinculo")
+        calendar.add_component(event)
+    return calendar.to_ical()

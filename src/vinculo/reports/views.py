@@ -133,6 +133,9 @@ def _result_context(request, definition: Definition, chart: str, title: str, exp
     return {"result": result, "table": table, "chart": output.bar_chart(result, link) if chart == "bar" else None,
             "title": title, "query": query, "export_csv": f"{export_url('csv')}?{request.GET.urlencode()}",
             "export_xlsx": f"{export_url('xlsx')}?{request.GET.urlencode()}",
+            "export_pdf": f"{export_url('pdf')}?{request.GET.urlencode()}",
+            "export_ics": (f"{export_url('ics')}?{request.GET.urlencode()}"
+                           if any(c.kind in ("date", "datetime") and not c.hidden for c in result.columns) else ""),
             "definition_json": json.dumps(definition.to_dict())}
 
 
@@ -190,6 +193,13 @@ def _export(request, definition: Definition, name: str, fmt: str) -> HttpRespons
     elif fmt == "xlsx":
         response = HttpResponse(output.to_xlsx(result, name),
                                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    elif fmt == "pdf":
+        response = HttpResponse(output.to_pdf(result, name), content_type="application/pdf")
+    elif fmt == "ics":
+        try:
+            response = HttpResponse(output.to_ics(result, name), content_type="text/calendar; charset=utf-8")
+        except ReportError as exc:
+            return HttpResponseBadRequest(exc.message)
     else:
         raise Http404
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'

@@ -127,3 +127,48 @@ def test_report_page_query_count_does_not_grow_with_rows(client, org, django_ass
                            closed_on=datetime.date(2026, 1 + index % 12, 1), amount=Decimal(index))
     with django_assert_max_num_queries(len(before.captured_queries)):
         client.get(url)
+
+
+def test_pdf_and_ics_exports_hold_only_the_readers_deals(client, org):
+    from icalendar import Calendar
+    from pypdf import PdfReader
+
+    _deals(org)
+    client.force_login(org.vendedor_norte)
+    pdf = client.get(reverse("reports:predefined_export", args=["pipeline-by-stage", "pdf"]))
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Pipeline by stage (open deals)" in text and "Minera Norte Grande SpA" in text
+    assert "Negocio del sur" not in text and "Total" in text
+    ics = client.get(reverse("reports:predefined_export", args=["pipeline-by-stage", "ics"]))
+    events = Calendar.from_ical(ics.content).walk("VEVENT")
+    assert len(events) == 2
+    assert {event.decoded("dtstart") for event in events} == {datetime.date(2026, 6, 1), datetime.date(2026, 12, 31)}
+    assert all("sur" not in str(event.get("summary")) for event in events)
+
+
+def test_every_export_leaves_invoice_amounts_blank_without_the_permission(client, org, settings):
+    from pypdf import PdfReader
+
+    from vinculo.accounts.tests.factories import InvoiceFactory
+
+    settings.VINCULO = {**settings.VINCULO, "INVOICE_AMOUNTS_RESTRICTED": True}
+    InvoiceFactory(account=org.north_account, number="F-1", due_date=datetime.date(2020, 1, 1),
+                   amount=Decimal("123456"))
+    client.force_login(org.vendedor_norte)
+    url = "reports:predefined_export"
+    book = load_workbook(io.BytesIO(client.get(reverse(url, args=["overdue-invoices-by-account", "xlsx"])).content))
+    header = [cell.value for cell in book.worksheets[0][1]]
+    row = [cell.value for cell in book.worksheets[0][2]]
+    assert row[header.index("Unpaid balance")] is None
+    assert all(cell.value != 123456 for line in book.worksheets[1].iter_rows() for cell in line)
+    csv_text = client.get(reverse(url, args=["overdue-invoices-by-account", "csv"])).content.decode()
+    assert "123456" not in csv_text and "F-1" in csv_text
+    pdf = client.get(reverse(url, args=["overdue-invoices-by-account", "pdf"])).content
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "123" not in text.replace("F-1", "") and "F-1" in text
+    page = client.get(reverse("reports:predefined", args=["overdue-invoices-by-account"])).content.decode()
+    assert "123.456" not in page and "123,456" not in page and "123456" not in page
+    client.force_login(org.finance)
+    book = load_workbook(io.BytesIO(client.get(reverse(url, args=["overdue-invoices-by-account", "xlsx"])).content))
+    assert book.worksheets[0][2][header.index("Unpaid balance")].value == 123456
