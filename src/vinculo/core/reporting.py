@@ -39,20 +39,25 @@ class RecordType:
     columns: dict[str, Column] = field(default_factory=dict)
     default_columns: tuple[str, ...] = ()
     order: int = 100
+    # The module's own list page, where a report's group drills down to when every filter of the group
+    # (the report's and the group's own, all "equals") is one the list takes: {column path: list parameter}.
+    list_url: str = ""
+    list_filters: dict[str, str] = field(default_factory=dict)
 
 
 registry: dict[str, RecordType] = {}
 
 
 def register(key: str, model, label, *, columns: list[Column], default_columns: tuple[str, ...] = (),
-             order: int = 100) -> RecordType:
+             order: int = 100, list_url: str = "", list_filters: dict[str, str] | None = None) -> RecordType:
     if key in registry and registry[key].model is not model:
         raise ImproperlyConfigured(f"Report record type {key!r} is already registered for {registry[key].model}.")
     by_path = {column.path: column for column in columns}
     missing = [path for path in default_columns if path not in by_path]
     if missing:
         raise ImproperlyConfigured(f"Report record type {key!r}: default columns {missing} are not columns.")
-    registry[key] = RecordType(key, model, label, by_path, tuple(default_columns) or tuple(by_path)[:6], order)
+    registry[key] = RecordType(key, model, label, by_path, tuple(default_columns) or tuple(by_path)[:6], order,
+                               list_url, dict(list_filters or {}))
     return registry[key]
 
 

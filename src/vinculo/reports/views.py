@@ -2,6 +2,7 @@
 with its groups and a bar chart, its exports (CSV, XLSX) and saving one."""
 
 import json
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -126,6 +127,11 @@ def _result_context(request, definition: Definition, chart: str, title: str, exp
         def link(group):  # noqa: F811
             return f"{drill_base}?{output.to_query(Definition(definition.record_type), extra_filters=group.filters, flat=True)}"
 
+    report_link = link
+
+    def link(group):  # noqa: F811
+        return _list_link(result.record_type, definition, group.filters) or report_link(group)
+
     table = output.table(result)
     for group in table["groups"]:
         _add_links(group, link)
@@ -137,6 +143,19 @@ def _result_context(request, definition: Definition, chart: str, title: str, exp
             "export_ics": (f"{export_url('ics')}?{request.GET.urlencode()}"
                            if any(c.kind in ("date", "datetime") and not c.hidden for c in result.columns) else ""),
             "definition_json": json.dumps(definition.to_dict())}
+
+
+def _list_link(record_type, definition: Definition, group_filters: list[dict]) -> str:
+    """The module's list page filtered to a group's records, when the list takes every filter ("" if not)."""
+    if not record_type.list_url:
+        return ""
+    params = {}
+    for flt in [{"field": f.field, "op": f.op, "value": f.value} for f in definition.filters] + list(group_filters):
+        name = record_type.list_filters.get(flt["field"])
+        if name is None or flt["op"] != "eq" or name in params or flt["value"] in (None, ""):
+            return ""
+        params[name] = flt["value"]
+    return f"{reverse(record_type.list_url)}?{urlencode(params)}"
 
 
 def _add_links(group: dict, link) -> None:

@@ -22,7 +22,10 @@ def register_types() -> None:
         Column("won", _("won (1) or not (0)"), expression=WON, kind="number"),
         Column("competitor_entries.competitor", _("competitor")),
         Column("competitor_entries.result", _("result against the competitor")),
-    ], default_columns=("name", "account", "owner", "stage", "amount", "expected_close_date"))
+    ], default_columns=("name", "account", "owner", "stage", "amount", "expected_close_date"),
+        list_url="sales:opportunity_list", list_filters={
+            "stage": "stage", "status": "status", "owner": "owner", "account": "account", "sales_team": "sales_team",
+            "business_unit": "business_unit", "campaign": "campaign", "account.territory": "territory"})
     register("lead", Lead, _("Leads"), order=20, columns=[
         Column("last_name"), Column("first_name"), Column("company"), Column("source"), Column("status"),
         Column("rating"), Column("owner"), Column("territory"), Column("campaign"), Column("country"),

@@ -41,9 +41,26 @@ def test_predefined_report_page_shows_only_the_readers_deals_with_a_chart_and_dr
     assert "<svg" in html and 'class="report-bar"' in html
     bars = page.context["chart"]["bars"]
     assert [bar["label"] for bar in bars] == [first.name, _second.name]
+    # A bar drills into the opportunity list, filtered as the bar: open deals of its stage.
+    assert bars[0]["href"] == f"{reverse('sales:opportunity_list')}?status=open&stage={first.pk}"
     drill = client.get(bars[0]["href"])
     assert drill.status_code == 200
-    assert drill.context["result"].total.count == 1  # the one open northern deal in the first stage
+    listed = drill.content.decode()
+    assert "Negocio del sur" not in listed
+
+
+def test_a_group_the_list_cannot_filter_drills_into_the_reports_own_records(client, org):
+    _deals(org)
+    client.force_login(org.vendedor_norte)
+    page = client.get(reverse("reports:predefined", args=["won-revenue-by-month-and-owner"]))
+    assert page.status_code == 200
+    url = reverse("reports:builder")
+    page = client.get(url, {"type": "opportunity", "col": ["name", "amount"], "f_field": "expected_close_date",
+                            "f_op": "not_empty", "f_value": "", "g": "stage", "a_fn": "sum", "a_field": "amount"})
+    bar = page.context["chart"]["bars"][0]
+    assert bar["href"].startswith(url)
+    drill = client.get(bar["href"])
+    assert drill.context["result"].total.count == 1  # the one northern deal of the first stage with a close date
     assert drill.context["result"].groups == []
 
 
