@@ -12,7 +12,7 @@ import argparse
 import os
 import sys
 import time
-import tracemalloc
+import resource
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vinculo.settings")
 
@@ -77,17 +77,16 @@ def main() -> int:
 
     admin = User.objects.get(username="admin")
     export = Definition("opportunity", columns=["name", "account", "owner", "stage", "amount", "expected_close_date"])
-    tracemalloc.start()
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start = time.perf_counter()
     result = run(export, admin, limit=options.xlsx_rows)
     queried = time.perf_counter() - start
     data = to_xlsx(result, "bench")
     elapsed = time.perf_counter() - start
-    _current, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
+    grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024
     rate = len(result.rows) / elapsed
     print(f"XLSX export: {len(result.rows):,} rows in {elapsed:.1f} s ({queried:.1f} s querying) = {rate:,.0f} rows/s, "
-          f"{len(data) / 1e6:.1f} MB, peak Python memory {peak / 1e6:.0f} MB  target ≥ 50,000 rows/s "
+          f"{len(data) / 1e6:.1f} MB, peak memory grown by {grown:.0f} MB  target ≥ 50,000 rows/s "
           + ("ok" if rate >= 50_000 else "MISSED"))
     if rate < 50_000:
         missed.append(f"XLSX export {rate:,.0f} rows/s < 50,000")

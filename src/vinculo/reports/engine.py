@@ -123,6 +123,8 @@ class Resolved:
     expression: object = None
     display_orm: str = ""  # record: the alias of its name
     display_expression: object = None
+    label_expression: object = None  # record: its name, as an expression on the record's own table
+    to_many: bool = False  # the path crosses a to-many relation: a record may give several rows
     currency_orm: str = ""
     choices: dict = field(default_factory=dict)
     hidden: bool = False
@@ -137,8 +139,10 @@ def _alias(path: str) -> str:
 
 
 def _user_display(orm: str):
-    full = Trim(Concat(f"{orm}__first_name", Value(" "), f"{orm}__last_name", output_field=models.CharField()))
-    return Coalesce(NullIf(full, Value("")), f"{orm}__username", output_field=models.CharField())
+    """A user's name as `str(user)` gives it (the full name, else the username); `orm` "" for the user table."""
+    prefix = f"{orm}__" if orm else ""
+    full = Trim(Concat(f"{prefix}first_name", Value(" "), f"{prefix}last_name", output_field=models.CharField()))
+    return Coalesce(NullIf(full, Value("")), f"{prefix}username", output_field=models.CharField())
 
 
 def resolve(record_type: reporting.RecordType, path: str, user, hidden_cache: dict) -> Resolved:
@@ -169,12 +173,15 @@ def _resolve_field(model, column: reporting.Column, user, hidden_cache: dict) ->
     guards = []
     current = model
     model_field = None
+    to_many = False
     for index, name in enumerate(parts):
         try:
             model_field = current._meta.get_field(name)
         except FieldDoesNotExist as exc:
             raise ReportError("columns", _("“%(path)s” is not a column of this record type.")
                               % {"path": column.path}) from exc
+        if model_field.is_relation and (model_field.many_to_many or model_field.one_to_many):
+            to_many = True
         if model_field.is_relation and index < len(parts) - 1:
             current = model_field.related_model
             if has_policy(current):
@@ -188,7 +195,7 @@ def _resolve_field(model, column: reporting.Column, user, hidden_cache: dict) ->
     label = str(column.label or model_field.verbose_name)
     label = label[:1].upper() + label[1:]
     resolved = Resolved(column.path, label, column.kind or _kind(model_field, column), orm, guards=guards,
-                        hidden=hidden)
+                        hidden=hidden, to_many=to_many)
     if model_field.is_relation:
         target = model_field.related_model
         resolved.kind = "record"
@@ -197,8 +204,11 @@ def _resolve_field(model, column: reporting.Column, user, hidden_cache: dict) ->
             resolved.guards = guards + [(orm, target)]
         if target is get_user_model():
             resolved.display_expression = _user_display(orm)
+            resolved.label_expression = _user_display("")
         else:
-            resolved.display_expression = models.F(f"{orm}__{column.display or _display_field(target)}")
+            display = column.display or _display_field(target)
+            resolved.display_expression = models.F(f"{orm}__{display}")
+            resolved.label_expression = models.F(display)
         resolved.display_orm = _alias(column.path) + "__display"
     elif model_field.choices:
         resolved.choices = {value: str(text) for value, text in model_field.flatchoices}
@@ -530,27 +540,49 @@ def run(definition: Definition, user, limit: int = ROW_LIMIT) -> Result:
     parts = _aggregate_parts(aggregate_columns)
     currency_orms = sorted({r.currency_orm for r in aggregate_columns.values() if r.kind == "money" and r.currency_orm})
 
-    # The rows: one query.
+    # The rows: the ids of the rows shown, in order, then their values (two queries: the sort over every
+    # matching record reads no joined table); one query when a column crosses a to-many relation.
     row_columns = columns + [c for c in group_columns if c.path not in {col.path for col in columns}]
     guard_orms = {orm for column in row_columns for orm, _model in column.guards}
     names = [c.orm for c in row_columns] + [c.display_orm for c in row_columns if c.display_orm]
     names += sorted(guard_orms - set(names)) + [c.currency_orm for c in row_columns
                                                 if c.currency_orm and c.currency_orm not in names]
     ordering = [c.orm for c in group_columns] + _ordering(record_type, definition, user) + ["pk"]
-    rows_qs = queryset.annotate(**_annotations(row_columns)).values("pk", *dict.fromkeys(names)).order_by(*ordering)
-    rows = list(rows_qs[: limit + 1])
+    names = list(dict.fromkeys(names))
+    if any(c.to_many for c in row_columns):
+        rows_qs = queryset.annotate(**_annotations(row_columns)).values("pk", *names).order_by(*ordering)
+        rows = list(rows_qs[: limit + 1])
+    else:
+        keys_only = {c.orm: c.expression for c in group_columns if c.expression is not None}
+        ids = list(queryset.annotate(**keys_only).order_by(*ordering).values_list("pk", flat=True)[: limit + 1])
+        by_pk = {row["pk"]: row for row in record_type.model._base_manager.filter(pk__in=ids)
+                 .annotate(**_annotations(row_columns)).values("pk", *names)} if ids else {}
+        rows = [by_pk[pk] for pk in ids]
     truncated = len(rows) > limit
     rows = rows[:limit]
 
-    # The groups: one query per level.
+    # The groups: one query per level, on the ids of the grouped records; their names: one query per
+    # grouping level on a related record.
     group_rows = []
     for level in range(1, len(group_columns) + 1):
         keys = group_columns[:level]
-        values = [c.orm for c in keys] + [c.display_orm for c in keys if c.display_orm] + currency_orms
-        group_rows.append(list(queryset.annotate(**_annotations(keys)).values(*values).annotate(**parts)
+        values = [c.orm for c in keys] + currency_orms
+        annotations = {c.orm: c.expression for c in keys if c.expression is not None}
+        group_rows.append(list(queryset.annotate(**annotations).values(*values).annotate(**parts)
                                .order_by(*[c.orm for c in keys])))
-    # The total: one query.
-    if currency_orms:
+    for level, column in enumerate(group_columns):
+        if column.kind != "record":
+            continue
+        ids = {row[column.orm] for level_rows in group_rows[level:] for row in level_rows} - {None}
+        names_by_id = dict(column.target_model._base_manager.filter(pk__in=ids).annotate(
+            report_label=column.label_expression).values_list("pk", "report_label")) if ids else {}
+        for level_rows in group_rows[level:]:
+            for row in level_rows:
+                row[column.display_orm] = names_by_id.get(row[column.orm])
+    # The total: the first level's groups added up, unless a record may sit in several of them.
+    if group_columns and not group_columns[0].to_many:
+        total_rows = group_rows[0]
+    elif currency_orms:
         total_rows = list(queryset.values(*currency_orms).annotate(**parts).order_by(*currency_orms))
     else:
         total_rows = [queryset.aggregate(**parts)]
