@@ -541,15 +541,18 @@ def run(definition: Definition, user, limit: int = ROW_LIMIT) -> Result:
     currency_orms = sorted({r.currency_orm for r in aggregate_columns.values() if r.kind == "money" and r.currency_orm})
 
     # The rows: the ids of the rows shown, in order, then their values (two queries: the sort over every
-    # matching record reads no joined table); one query when a column crosses a to-many relation.
+    # matching record reads no joined table); one query for an export, or when a column crosses a to-many
+    # relation.
     row_columns = columns + [c for c in group_columns if c.path not in {col.path for col in columns}]
     guard_orms = {orm for column in row_columns for orm, _model in column.guards}
     names = [c.orm for c in row_columns] + [c.display_orm for c in row_columns if c.display_orm]
     names += sorted(guard_orms - set(names)) + [c.currency_orm for c in row_columns
                                                 if c.currency_orm and c.currency_orm not in names]
-    ordering = [c.orm for c in group_columns] + _ordering(record_type, definition, user) + ["pk"]
+    # A related record's id, not its model's own ordering: that would join its table to sort every row.
+    ordering = [f"{c.orm}_id" if c.kind == "record" and not c.to_many else c.orm for c in group_columns]
+    ordering += _ordering(record_type, definition, user) + ["pk"]
     names = list(dict.fromkeys(names))
-    if any(c.to_many for c in row_columns):
+    if limit > ROW_LIMIT or any(c.to_many for c in row_columns):  # an export reads its rows in one pass
         rows_qs = queryset.annotate(**_annotations(row_columns)).values("pk", *names).order_by(*ordering)
         rows = list(rows_qs[: limit + 1])
     else:
@@ -568,17 +571,24 @@ def run(definition: Definition, user, limit: int = ROW_LIMIT) -> Result:
         keys = group_columns[:level]
         values = [c.orm for c in keys] + currency_orms
         annotations = {c.orm: c.expression for c in keys if c.expression is not None}
-        group_rows.append(list(queryset.annotate(**annotations).values(*values).annotate(**parts)
-                               .order_by(*[c.orm for c in keys])))
+        # Sorted here, not by the database: sorting on a related record's own order would join its table.
+        group_rows.append(list(queryset.annotate(**annotations).values(*values).annotate(**parts).order_by()))
+    positions = {}
     for level, column in enumerate(group_columns):
         if column.kind != "record":
             continue
         ids = {row[column.orm] for level_rows in group_rows[level:] for row in level_rows} - {None}
-        names_by_id = dict(column.target_model._base_manager.filter(pk__in=ids).annotate(
-            report_label=column.label_expression).values_list("pk", "report_label")) if ids else {}
+        target = column.target_model
+        named = list(target._base_manager.filter(pk__in=ids).annotate(report_label=column.label_expression)
+                     .order_by(*(target._meta.ordering or ["pk"]), "pk").values_list("pk", "report_label")) if ids else []
+        names_by_id = dict(named)
+        positions[column.orm] = {pk: index for index, (pk, _label) in enumerate(named)}
         for level_rows in group_rows[level:]:
             for row in level_rows:
                 row[column.display_orm] = names_by_id.get(row[column.orm])
+    for level, level_rows in enumerate(group_rows):
+        level_rows.sort(key=lambda row: tuple(_sort_key(row[c.orm], positions.get(c.orm))
+                                              for c in group_columns[: level + 1]))
     # The total: the first level's groups added up, unless a record may sit in several of them.
     if group_columns and not group_columns[0].to_many:
         total_rows = group_rows[0]
@@ -604,6 +614,17 @@ def run(definition: Definition, user, limit: int = ROW_LIMIT) -> Result:
     total = Group(None, _("Total"), count, values)
     return Result(definition, record_type, columns, group_columns, aggregates, aggregate_columns, shown_rows,
                   groups, total, truncated)
+
+
+def _sort_key(value, positions: dict | None) -> tuple:
+    """Groups in order: the empty one first, related records in their model's order, values ascending."""
+    if value is None:
+        return (0, 0)
+    if positions is not None:
+        return (1, positions.get(value, len(positions)))
+    if isinstance(value, datetime.datetime):
+        return (1, value.timestamp())
+    return (1, value)
 
 
 def _ordering(record_type, definition: Definition, user) -> list:
