@@ -10,9 +10,9 @@ total, the visibility of related records), not a page. A missed target is report
 
 import argparse
 import os
+import resource
 import sys
 import time
-import resource
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vinculo.settings")
 
