@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "vinculo.sales",
     "vinculo.work",
     "vinculo.exchange",
+    "vinculo.reports",
     "vinculo.api",
     "vinculo.demo",
 ]

@@ -33,6 +33,7 @@ urlpatterns = [
     path("marketing/", include("vinculo.marketing.urls")),
     path("exchange/", include("vinculo.exchange.urls")),
     path("work/", include("vinculo.work.urls")),
+    path("reports/", include("vinculo.reports.urls")),
     path("org/", include("vinculo.org.urls")),
     path("account/tokens/", include("vinculo.api.page_urls")),
     path("account/", include("vinculo.org.account_urls")),

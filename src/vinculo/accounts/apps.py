@@ -7,6 +7,9 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
+        from .report_types import register_types as register_report_types
+
+        register_report_types()
         from vinculo.core import nav, records, subjects
         from vinculo.core.api import routers
         from vinculo.org import teams as team_pages

@@ -7,6 +7,9 @@ class Customer360Config(AppConfig):
     verbose_name = _("Customer 360")
 
     def ready(self):
+        from .report_types import register_types as register_report_types
+
+        register_report_types()
         from vinculo.accounts import routes
         from vinculo.core import records, subjects
         from vinculo.core.api import routers

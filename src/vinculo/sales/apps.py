@@ -9,6 +9,9 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self):
+        from .report_types import register_types as register_report_types
+
+        register_report_types()
         from vinculo.accounts import page
         from vinculo.contacts import page as contact_page
         from vinculo.core import nav, records, schedule, subjects

@@ -8,6 +8,9 @@ class WorkConfig(AppConfig):
     verbose_name = _("Projects, tasks and time")
 
     def ready(self):
+        from .report_types import register_types as register_report_types
+
+        register_report_types()
         from vinculo.accounts import page
         from vinculo.contacts import page as contact_page
         from vinculo.core import nav, records, subjects

@@ -1,6 +1,6 @@
 """The apps form layers, each importing only from the layers below it:
 
-    core ← org ← accounts ← contacts ← customer360 ← activities ← marketing ← sales ← exchange ← api, demo and
+    core ← org ← accounts ← contacts ← customer360 ← activities ← marketing ← sales ← exchange ← reports ← api, demo and
     the shell
 
 (the shell: urls.py, home.py, settings.py and the other modules at the package's top). An import of a
@@ -24,7 +24,8 @@ import vinculo
 
 PACKAGE = Path(vinculo.__file__).parent
 LAYERS = (("core",), ("org",), ("accounts",), ("contacts",), ("customer360",), ("plans",), ("activities",),
-          ("marketing",), ("sales",), ("work",), ("exchange",), ("api", "demo", "shell"))
+          ("marketing",), ("sales",), ("work",), ("exchange",), ("reports",),
+          ("api", "demo", "shell"))
 SKIPPED_DIRS = {"tests", "migrations", "templates", "static", "locale", "__pycache__"}
 
 

@@ -1,0 +1,287 @@
+"""/api/v1/reports: the record types reports are built on, the predefined reports and the caller's saved
+ones (theirs and the shared), running one, exporting one. A report is named by its id: a predefined
+report's slug ("pipeline-by-stage") or a saved report's number. Someone else's private report is not
+there (404). Every run counts only the rows the caller may see, with the fields they may read."""
+
+import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.utils.text import slugify
+from ninja import Field, Query, Router, Schema, Status
+
+from vinculo.core import reporting
+from vinculo.core.api import ERRORS, FieldErrors, Message
+
+from . import output
+from .engine import AGGREGATE_FUNCTIONS, OPERATORS, ROW_LIMIT, Definition, Group, ReportError, resolve, run
+from .models import SavedReport, saved_reports_for
+from .predefined import BY_SLUG, PREDEFINED
+
+router = Router(tags=["reports"])
+
+Path = str  # a dotted column path
+
+
+class FilterIn(Schema):
+    field: str = Field(..., max_length=100, description="A column path, e.g. “status” or “account.territory”.")
+    op: Literal[OPERATORS] = Field(..., description="eq, ne, in, contains, gt, gte, lt, lte, between, empty, "
+                                                    "not_empty, today, before_today, this_week, this_month, "
+                                                    "this_quarter, this_year, last_days, next_days, mine, my_team.")
+    value: str | int | float | list[str] | None = Field(None, description="A list for “in” and “between”; the "
+                                                                          "number of days for last/next_days.")
+
+
+class AggregateIn(Schema):
+    field: str = Field(..., max_length=100)
+    fn: Literal[AGGREGATE_FUNCTIONS]
+
+
+class ReportIn(Schema):
+    name: str = Field(..., min_length=1, max_length=200)
+    record_type: str = Field(..., max_length=40)
+    columns: list[str] = Field(default_factory=list, max_length=50)
+    filters: list[FilterIn] = Field(default_factory=list, max_length=20)
+    group_by: list[str] = Field(default_factory=list, max_length=2,
+                                description="Up to two column paths; a date may carry “:week”, “:month”, "
+                                            "“:quarter” or “:year”.")
+    aggregates: list[AggregateIn] = Field(default_factory=list, max_length=10)
+    sort: list[str] = Field(default_factory=list, max_length=5, description="Column paths; “-” for descending.")
+    chart: Literal["bar", ""] = "bar"
+    shared: bool = False
+
+
+class ReportOut(Schema):
+    id: str
+    name: str
+    record_type: str
+    predefined: bool
+    shared: bool
+    definition: dict[str, Any]
+    chart: str
+
+
+class ColumnOut(Schema):
+    path: str
+    label: str
+    kind: str
+
+
+class RecordTypeOut(Schema):
+    key: str
+    label: str
+    columns: list[ColumnOut]
+
+
+class GroupOut(Schema):
+    key: Any = None
+    label: str
+    count: int
+    sum: dict[str, Any] = Field(default_factory=dict, description="Per aggregated column; amounts as "
+                                                                  "{currency: amount}.")
+    avg: dict[str, Any] = Field(default_factory=dict)
+    min: dict[str, Any] = Field(default_factory=dict)
+    max: dict[str, Any] = Field(default_factory=dict)
+    groups: list["GroupOut"] = Field(default_factory=list, description="The second grouping level.")
+
+
+class RunOut(Schema):
+    columns: list[ColumnOut]
+    rows: list[dict[str, Any]] = Field(description="Blank (null) where the caller may not read the field.")
+    groups: list[GroupOut]
+    total: GroupOut
+    truncated: bool
+
+
+class RunIn(Schema):
+    limit: int = Field(ROW_LIMIT, ge=0, le=ROW_LIMIT)
+
+
+def _out(report) -> dict:
+    if isinstance(report, SavedReport):
+        return {"id": str(report.pk), "name": report.name, "record_type": report.record_type, "predefined": False,
+                "shared": report.shared, "definition": report.definition, "chart": report.chart}
+    return {"id": report.slug, "name": str(report.name), "record_type": report.definition["record_type"],
+            "predefined": True, "shared": True, "definition": report.definition, "chart": report.chart}
+
+
+def _find(request, report_id: str):
+    if report_id in BY_SLUG:
+        return BY_SLUG[report_id]
+    if report_id.isascii() and report_id.isdigit() and len(report_id) < 18:
+        report = saved_reports_for(request.auth).filter(pk=int(report_id)).first()
+        if report is not None:
+            return report
+    raise Http404
+
+
+def _definition(report) -> Definition:
+    if isinstance(report, SavedReport):
+        return Definition.from_dict(report.definition)
+    return report.build()
+
+
+def _invalid(exc: ReportError) -> ValidationError:
+    return ValidationError({exc.field: [exc.message]})
+
+
+@router.get("/record-types", response={200: list[RecordTypeOut], **ERRORS}, summary="What reports may be built on")
+def record_types(request):
+    hidden: dict = {}
+    return [{"key": rt.key, "label": str(rt.label),
+             "columns": [{"path": path, "label": column.label, "kind": column.kind}
+                         for path, column in ((p, resolve(rt, p, request.auth, hidden)) for p in rt.columns)]}
+            for rt in reporting.record_types()]
+
+
+@router.get("", response={200: list[ReportOut], **ERRORS}, summary="The predefined reports and your saved ones")
+def list_reports(request):
+    return [_out(report) for report in PREDEFINED] + [_out(report) for report in saved_reports_for(request.auth)]
+
+
+@router.post("", response={201: ReportOut, **ERRORS}, summary="Save a report",
+             description="422 when the definition does not run (an unknown column, a bad filter value).")
+def create_report(request, data: ReportIn):
+    definition = Definition.from_dict(data.dict())
+    try:
+        run(definition, request.auth, limit=0)
+    except ReportError as exc:
+        raise _invalid(exc) from exc
+    report = SavedReport.objects.create(owner=request.auth, name=data.name.strip() or "—",
+                                        record_type=definition.record_type, definition=definition.to_dict(),
+                                        chart=data.chart, shared=data.shared)
+    return Status(201, _out(report))
+
+
+@router.get("/{report_id}", response={200: ReportOut, **ERRORS}, summary="A report's definition")
+def read_report(request, report_id: str):
+    return _out(_find(request, report_id))
+
+
+@router.delete("/{report_id}", response={204: None, **ERRORS}, summary="Delete one of your saved reports",
+               description="403 for a predefined report or another user's shared one.")
+def delete_report(request, report_id: str):
+    report = _find(request, report_id)
+    if not isinstance(report, SavedReport) or report.owner_id != request.auth.pk:
+        raise PermissionDenied
+    report.delete()
+    return Status(204, None)
+
+
+def _json_value(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _json_value(v) for k, v in value.items()}
+    return value
+
+
+def _group_out(result, group: Group) -> dict:
+    out = {"key": _json_value(group.key), "label": group.label, "count": group.count,
+           "groups": [_group_out(result, child) for child in group.children]}
+    for aggregate in result.aggregates:
+        if aggregate.fn != "count":
+            out.setdefault(aggregate.fn, {})[aggregate.field] = _json_value(group.values.get(aggregate.key))
+    return out
+
+
+@router.post("/{report_id}/run", response={200: RunOut, **ERRORS}, summary="Run a report",
+             description="The rows (at most `limit`), the groups with their subtotals and the total, over the "
+                         "records you may see. 422 when a saved definition no longer runs.")
+def run_report(request, report_id: str, params: Query[RunIn]):
+    report = _find(request, report_id)
+    try:
+        result = run(_definition(report), request.auth, limit=params.limit)
+    except ReportError as exc:
+        raise _invalid(exc) from exc
+    return {
+        "columns": [{"path": c.path, "label": c.label, "kind": c.kind} for c in result.columns],
+        "rows": [{c.path: (None if c.hidden else _json_value(output._plain(c, row[c.path]))) for c in result.columns}
+                 for row in result.rows],
+        "groups": [_group_out(result, group) for group in result.groups],
+        "total": _group_out(result, result.total),
+        "truncated": result.truncated,
+    }
+
+
+class ExportParams(Schema):
+    format: Literal["xlsx", "csv", "pdf", "ics"] = Field("xlsx", description="“ics”: one event per row on the "
+                                                                             "report's first date column.")
+
+
+@router.get("/{report_id}/export", response={200: None, 401: Message, 404: Message, 422: FieldErrors},
+            summary="Export a report (XLSX, CSV, PDF or ICS)")
+def export_report(request, report_id: str, params: Query[ExportParams]):
+    report = _find(request, report_id)
+    name = report.name if isinstance(report, SavedReport) else str(report.name)
+    try:
+        result = run(_definition(report), request.auth, limit=100_000)
+    except ReportError as exc:
+        raise _invalid(exc) from exc
+    if params.format == "csv":
+        response = HttpResponse(output.to_csv(result), content_type="text/csv; charset=utf-8")
+    elif params.format == "pdf":
+        response = HttpResponse(output.to_pdf(result, name), content_type="application/pdf")
+    elif params.format == "ics":
+        try:
+            calendar = output.to_ics(result, name)
+        except ReportError as exc:
+            raise _invalid(exc) from exc
+        response = HttpResponse(calendar, content_type="text/calendar; charset=utf-8")
+    else:
+        response = HttpResponse(output.to_xlsx(result, name),
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{slugify(name) or "report"}.{params.format}"'
+    return response
+
+
+# --- Bulk actions ------------------------------------------------------------------------------------------
+
+bulk_router = Router(tags=["bulk"])
+
+
+class BulkIn(Schema):
+    record_type: str = Field(..., max_length=40, description="A reportable record type with an owner: "
+                                                             "“opportunity”, “lead”, “activity”, “task”…")
+    ids: list[int] = Field(..., min_length=1, max_length=1000)
+    action: Literal["set_owner"]
+    value: int = Field(..., ge=1, le=2**63 - 1, description="The new owner's user id.")
+
+
+class RefusedOut(Schema):
+    id: int
+    reason: str
+
+
+class BulkOut(Schema):
+    done: int
+    refused: list[RefusedOut]
+    undo_token: str | None = Field(description="Undoes the whole batch once (POST /bulk/{undo_token}/undo); "
+                                               "null when nothing changed.")
+
+
+class UndoOut(Schema):
+    done: int
+
+
+@bulk_router.post("", response={200: BulkOut, **ERRORS}, summary="Change many records at once",
+                  description="Each record is checked: those you may not change are refused with the reason, "
+                              "the others changed, one history entry each. 422 for a type without an owner or a "
+                              "new owner who is not an active user.")
+def bulk_action(request, data: BulkIn):
+    from . import bulk
+
+    outcome = bulk.set_owner(data.record_type, [pk for pk in data.ids], data.value, request.auth)
+    return {"done": outcome.done, "refused": outcome.refused, "undo_token": outcome.undo_token}
+
+
+@bulk_router.post("/{token}/undo", response={200: UndoOut, **ERRORS}, summary="Undo a bulk change",
+                  description="422 when the change is unknown, another user's or undone already.")
+def bulk_undo(request, token: str):
+    from . import bulk
+
+    return {"done": bulk.undo(token[:64], request.auth)}

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportsConfig(AppConfig):
+    name = "vinculo.reports"
+    verbose_name = _("Reports")
+
+    def ready(self):
+        from vinculo.core import nav
+        from vinculo.core.api import routers
+
+        from . import api
+
+        nav.register("reports", _("Reports"), "reports:list", order=100, group=nav.MORE, heading=_("Analysis"))
+        routers.register("/reports", api.router, order=300)
+        routers.register("/bulk", api.bulk_router, order=310)

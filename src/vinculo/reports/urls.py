@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "reports"
+urlpatterns = [
+    path("", views.report_list, name="list"),
+    path("new/", views.builder, name="builder"),
+    path("new/export.<str:fmt>", views.builder_export, name="builder_export"),
+    path("save/", views.save, name="save"),
+    path("p/<slug:slug>/", views.predefined, name="predefined"),
+    path("p/<slug:slug>/export.<str:fmt>", views.predefined_export, name="predefined_export"),
+    path("<int:pk>/", views.saved, name="saved"),
+    path("<int:pk>/export.<str:fmt>", views.saved_export, name="saved_export"),
+    path("<int:pk>/delete/", views.delete, name="delete"),
+]
