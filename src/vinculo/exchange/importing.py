@@ -29,6 +29,8 @@ from vinculo.core.services import (
     bulk_create_records,
     bulk_update_records,
     create_record,
+    insert_rows,
+    record_maker,
     soft_delete,
     update_record,
 )
@@ -94,6 +96,11 @@ def country_code(text: str) -> str:
     return _country_names().get(normalize_name(text), "")
 
 
+@functools.cache
+def _max_length(model, name: str) -> int:
+    return getattr(model._meta.get_field(name), "max_length", None) or TEXT_MAX_LENGTH
+
+
 class Cells:
     """A mapped row's text by field, checking lengths and noting formula cells as it goes."""
 
@@ -120,7 +127,7 @@ class Cells:
         if not value:
             return ""
         target = limit_field or name
-        limit = getattr(self.model._meta.get_field(target), "max_length", None) or TEXT_MAX_LENGTH
+        limit = _max_length(self.model, target)
         if len(value) > limit:
             raise Rejected(_("%(field)s is longer than %(limit)s characters.") % {
                 "field": self.label(target), "limit": limit})
@@ -155,6 +162,10 @@ def _drop_empty(values: dict) -> dict:
 
 class Spec:
     model: type[models.Model]
+    # The fields whose values `prepare` builds with the model field's own checks (its length, the e-mail
+    # validator, a phone in E.164): the model's validation leaves them out, it would run the same checks
+    # again on every row. The model's `clean` still runs.
+    PREPARED: frozenset[str] = frozenset()
 
     def __init__(self, user):
         self.user = user
@@ -186,6 +197,8 @@ def _person_names(cells: Cells) -> tuple[str, str]:
 
 class ContactSpec(Spec):
     model = Contact
+    PREPARED = frozenset({"first_name", "last_name", "email", "mobile", "phone", "title", "department", "city",
+                          "country", "description"})
 
     @functools.cached_property
     def accounts_by_name(self) -> dict[str, int]:
@@ -445,6 +458,7 @@ class Run:
         # each one's existence with a query per row.
         self.relations = {field.name for field in fields if field.is_relation}
         self.names = {field.attname: field.name for field in fields} | {field.name: field.name for field in fields}
+        self.new_record = record_maker(self.model, owner=job.user)
 
     def batch(self, rows: list[readers.Row], mapping: dict[str, str]) -> list[Result]:
         results: dict[int, Result] = {}
@@ -478,7 +492,7 @@ class Run:
                     results[index] = Result(row.number, ImportRow.Outcome.REJECTED, reason, values=row.values,
                                             key=key)
                     continue
-                record = self.model(**ready.values, owner=self.job.user)
+                record = self.new_record(ready.values)
                 try:
                     self.validate(record, ready.values)
                 except ValidationError as exc:
@@ -547,8 +561,8 @@ class Run:
     def validate(self, record: models.Model, values: dict) -> None:
         """The model's checks of the fields the row gives (and of those it must give), and its `clean`."""
         given = {self.names[name] for name in values}
-        record.clean_fields(exclude=self.relations | {name for name in self.names.values()
-                                                      if name not in given and name not in self.required})
+        record.clean_fields(exclude=self.relations | self.spec.PREPARED | {
+            name for name in self.names.values() if name not in given and name not in self.required})
         record.clean()
 
     @functools.cached_property
@@ -602,13 +616,13 @@ class Run:
 
     def save(self, results: list[Result]) -> None:
         """Write the rows' outcomes and add them to the job's counts (inside the batch's transaction)."""
-        ImportRow.objects.bulk_create([
-            ImportRow(job=self.job, number=result.number, outcome=result.outcome, flagged=result.flagged,
-                      message=result.message[:2000], values=_kept(result.values), prior=result.prior,
-                      content_type=self.content_type if result.record is not None else None,
-                      object_id=result.record.pk if result.record is not None else None, key=result.key)
+        insert_rows(ImportRow, ["job", "number", "outcome", "flagged", "message", "content_type", "object_id",
+                                "values", "prior", "key"], (
+            (self.job.pk, result.number, result.outcome, result.flagged, result.message[:2000],
+             self.content_type.pk if result.record is not None else None,
+             result.record.pk if result.record is not None else None, _kept(result.values), result.prior, result.key)
             for result in results
-        ])
+        ))
         counts = {outcome: sum(1 for result in results if result.outcome == outcome)
                   for outcome in ImportRow.Outcome.values}
         ImportJob.objects.filter(pk=self.job.pk).update(
