@@ -13,7 +13,7 @@ class CoreConfig(AppConfig):
 
         nav.register("recycle_bin", _("Recycle bin"), "core:recycle_bin", order=310, group=nav.MORE)
         # The search index follows every write, in the background.
-        events.subscribe(search.reindex, record_types=[search.kind_of(model) for model in search.searchable_models()],
+        events.subscribe(search.reindex_all, record_types=[search.kind_of(model) for model in search.searchable_models()],
                          when=search.may_change_search_text)
 
         post_migrate.connect(signals.analyze_new_indexes, sender=self, dispatch_uid="vinculo.core.analyze")

@@ -62,17 +62,35 @@ def may_change_search_text(event: events.Event) -> bool:
 
 
 def reindex(event: events.Event) -> None:
-    """Event handler: bring the record's index entry up to date with the record as it is now."""
-    model = apps.get_model(event.record_type)
-    queryset = model._base_manager.filter(pk=event.record_id)
-    related = getattr(model, "SEARCH_SELECT_RELATED", ())
-    if related:
-        queryset = queryset.select_related(*related)
-    record = queryset.first()
-    if record is None:  # deleted for good since
-        SearchEntry.objects.filter(kind=event.record_type, object_id=event.record_id).delete()
-        return
-    index_record(record)
+    """Bring the record's index entry up to date with the record as it is now."""
+    reindex_all([event])
+
+
+# Records read and entries written per statement (SQLite's limit on a statement's parameters stays far).
+REINDEX_CHUNK = 1000
+
+
+@events.handles_batches
+def reindex_all(batch: list[events.Event]) -> None:
+    """Event handler: bring the index entries of the events' records up to date with the records as they
+    are now, a few queries per record type and thousand records (an import's batch is one delivery)."""
+    ids_by_type: dict[str, list[int]] = {}
+    for event in batch:
+        ids_by_type.setdefault(event.record_type, []).append(event.record_id)
+    for record_type, ids in ids_by_type.items():
+        model = apps.get_model(record_type)
+        ids = sorted(set(ids))
+        for start in range(0, len(ids), REINDEX_CHUNK):
+            chunk = ids[start:start + REINDEX_CHUNK]
+            queryset = model._base_manager.filter(pk__in=chunk)
+            related = getattr(model, "SEARCH_SELECT_RELATED", ())
+            if related:
+                queryset = queryset.select_related(*related)
+            # A record gone for good, or in the recycle bin, has no entry.
+            entries = [SearchEntry(kind=record_type, object_id=record.pk, body=fold(record.search_text()))
+                       for record in queryset if record.deleted_at is None]
+            SearchEntry.objects.filter(kind=record_type, object_id__in=chunk).delete()
+            SearchEntry.objects.bulk_create(entries)
 
 
 def rebuild(model, batch_size: int = 5000) -> int:

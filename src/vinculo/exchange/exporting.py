@@ -91,33 +91,49 @@ def rows(kind: str, user, queryset=None, typed: bool = False) -> Iterator[list]:
     """The header, then one list of values per record; related accounts the user cannot see are empty."""
     cols = columns(kind, user)
     yield [str(column.label) for column in cols]
+    model = LISTS[kind].model
+    # What each column does to a value is decided once, not per cell (a choice's label, a date's form).
+    converters = [_converter(model._meta.get_field(column.name), typed) for column in cols]
+    names = [column.name for column in cols]
+    with_account = "account" in names
     for chunk in _chunks(records(kind, user, queryset), CHUNK):
-        seen_accounts = set()
-        if any(column.name == "account" for column in cols):
-            seen_accounts = visible_ids(user, Account, [record.account_id for record in chunk])
+        seen_accounts = visible_ids(user, Account, [record.account_id for record in chunk]) if with_account else set()
         for record in chunk:
-            yield [_value(record, column.name, seen_accounts, typed) for column in cols]
+            yield [_account_name(record, seen_accounts) if name == "account" else convert(record)
+                   for name, convert in zip(names, converters, strict=True)]
 
 
-def _value(record, name: str, seen_accounts: set, typed: bool):
-    field = record._meta.get_field(name)
-    if name == "account":
-        return str(record.account.legal_name) if record.account_id in seen_accounts else ""
+def _account_name(record, seen_accounts: set) -> str:
+    return neutralise(str(record.account.legal_name)) if record.account_id in seen_accounts else ""
+
+
+def _converter(field, typed: bool):
+    """The function giving a record's cell of `field`: text neutralised, typed values as they are (XLSX) or
+    as text (CSV)."""
+    name = field.name
     if field.is_relation:
-        related = getattr(record, name)
-        return str(related) if related is not None else ""
-    value = getattr(record, name)
-    if field.choices and value:
-        return str(dict(field.flatchoices).get(value, value))
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        value = value.replace(tzinfo=None) if typed else value.isoformat(timespec="seconds")
-    elif isinstance(value, (datetime.date, Decimal, int, float)) and not isinstance(value, bool):
-        value = value if typed else str(value)
-    elif isinstance(value, bool):
-        value = value if typed else ("1" if value else "0")
-    return neutralise(value) if isinstance(value, str) else value
+        def related(record):
+            value = getattr(record, name)
+            return neutralise(str(value)) if value is not None else ""
+        return related
+    labels = {key: str(label) for key, label in field.flatchoices} if field.choices else None
+
+    def convert(record):
+        value = getattr(record, name)
+        if labels is not None and value:
+            return neutralise(labels.get(value, value))
+        if value is None:
+            return ""
+        if isinstance(value, str):
+            return neutralise(value)
+        if isinstance(value, datetime.datetime):
+            return value.replace(tzinfo=None) if typed else value.isoformat(timespec="seconds")
+        if isinstance(value, bool):
+            return value if typed else ("1" if value else "0")
+        if isinstance(value, (datetime.date, Decimal, int, float)):
+            return value if typed else str(value)
+        return value
+    return convert
 
 
 class Echo:

@@ -18,14 +18,22 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, models, transaction
-from django.db.models import F
+from django.db.models import F, Min
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from vinculo.accounts.models import Account
 from vinculo.contacts.models import Contact
 from vinculo.core import clock, events
-from vinculo.core.services import create_record, soft_delete, update_record
+from vinculo.core.services import (
+    bulk_create_records,
+    bulk_update_records,
+    create_record,
+    insert_rows,
+    record_maker,
+    soft_delete,
+    update_record,
+)
 from vinculo.core.validators import TEXT_MAX_LENGTH, default_country
 from vinculo.sales.models import Lead
 
@@ -65,6 +73,7 @@ class Result:
     record: models.Model | None = None
     prior: dict = field(default_factory=dict)
     values: dict = field(default_factory=dict)
+    key: str = ""  # the row's duplicate key (`key_text`), when it has one
 
 
 # ---------- Reading cells ----------
@@ -85,6 +94,11 @@ def country_code(text: str) -> str:
     if len(text) == 2 and text.isalpha():
         return text.upper()
     return _country_names().get(normalize_name(text), "")
+
+
+@functools.cache
+def _max_length(model, name: str) -> int:
+    return getattr(model._meta.get_field(name), "max_length", None) or TEXT_MAX_LENGTH
 
 
 class Cells:
@@ -113,7 +127,7 @@ class Cells:
         if not value:
             return ""
         target = limit_field or name
-        limit = getattr(self.model._meta.get_field(target), "max_length", None) or TEXT_MAX_LENGTH
+        limit = _max_length(self.model, target)
         if len(value) > limit:
             raise Rejected(_("%(field)s is longer than %(limit)s characters.") % {
                 "field": self.label(target), "limit": limit})
@@ -148,6 +162,10 @@ def _drop_empty(values: dict) -> dict:
 
 class Spec:
     model: type[models.Model]
+    # The fields whose values `prepare` builds with the model field's own checks (its length, the e-mail
+    # validator, a phone in E.164): the model's validation leaves them out, it would run the same checks
+    # again on every row. The model's `clean` still runs.
+    PREPARED: frozenset[str] = frozenset()
 
     def __init__(self, user):
         self.user = user
@@ -179,6 +197,8 @@ def _person_names(cells: Cells) -> tuple[str, str]:
 
 class ContactSpec(Spec):
     model = Contact
+    PREPARED = frozenset({"first_name", "last_name", "email", "mobile", "phone", "title", "department", "city",
+                          "country", "description"})
 
     @functools.cached_property
     def accounts_by_name(self) -> dict[str, int]:
@@ -364,6 +384,9 @@ class AccountSpec(Spec):
     def existing(self, prepared):
         found: dict[tuple, Account] = {}
         taxes = {(p.key[1], p.key[2]) for p in prepared if p.key[0] == "tax"}
+        # The batch's tax ids that any live account holds, seen or not (`unusable`): one query.
+        self.taken = set(Account.objects.filter(tax_id__in={tax for _c, tax in taxes}).values_list(
+            "country", "tax_id")) if taxes else set()
         if taxes:
             visible = Account.objects.visible_to(self.user).filter(tax_id__in={tax for _c, tax in taxes})
             for account in visible:
@@ -379,7 +402,7 @@ class AccountSpec(Spec):
 
     def unusable(self, prepared):
         tax_id = prepared.values.get("tax_id")
-        if tax_id and Account.objects.filter(country=prepared.values["country"], tax_id=tax_id).exists():
+        if tax_id and (prepared.values["country"], tax_id) in self.taken:
             return str(Account._meta.constraints[0].violation_error_message)
         return ""
 
@@ -419,13 +442,23 @@ def _messages(exc: ValidationError, model) -> str:
 
 
 class Run:
-    """One pass over a job's rows; `seen` keeps the file's earlier rows by key (duplicates within the file)."""
+    """One pass over a job's rows, a batch at a time, each batch in a few queries whatever its size: one
+    per duplicate rule for the matches (`Spec.existing`), one for the file's earlier rows with the same
+    keys (`ImportRow.key`, so duplicates within the file are found across batches and after a resume
+    without holding the file's keys in memory), one for which matches the user may change, and the bulk
+    writes of `core.services` (records, their history, their events in one task after commit)."""
 
     def __init__(self, job: ImportJob):
         self.job = job
         self.spec = SPECS[job.kind](job.user)
-        self.seen: dict[tuple, int] = {}
-        self.content_type = ContentType.objects.get_for_model(self.spec.model)
+        self.model = self.spec.model
+        self.content_type = ContentType.objects.get_for_model(self.model)
+        fields = self.model._meta.concrete_fields
+        # Relations are the importer and records found through `visible_to`: validating them would check
+        # each one's existence with a query per row.
+        self.relations = {field.name for field in fields if field.is_relation}
+        self.names = {field.attname: field.name for field in fields} | {field.name: field.name for field in fields}
+        self.new_record = record_maker(self.model, owner=job.user)
 
     def batch(self, rows: list[readers.Row], mapping: dict[str, str]) -> list[Result]:
         results: dict[int, Result] = {}
@@ -440,76 +473,156 @@ class Run:
             except Rejected as exc:
                 results[index] = Result(row.number, ImportRow.Outcome.REJECTED, str(exc), values=row.values)
         matches = self.spec.existing(list(prepared.values())) if prepared else {}
+        earlier = self.earlier_rows({key_text(ready.key) for ready in prepared.values()})
+        on_duplicate = self.job.on_duplicate
+        creates: list[tuple[int, models.Model]] = []
+        matched: list[tuple[int, models.Model]] = []
         for index, ready in prepared.items():
-            row = rows[index]
-            results[index] = self.apply(row, ready, matches)
+            row, key = rows[index], key_text(ready.key)
+            if key in earlier and on_duplicate != OnDuplicate.CREATE:
+                results[index] = Result(row.number, ImportRow.Outcome.SKIPPED,
+                                        _("Same as row %(number)s of this file.") % {"number": earlier[key]},
+                                        key=key)
+                continue
+            earlier.setdefault(key, row.number)
+            record = matches.get(ready.key) if on_duplicate != OnDuplicate.CREATE else None
+            if record is None:
+                reason = self.spec.unusable(ready)
+                if reason:
+                    results[index] = Result(row.number, ImportRow.Outcome.REJECTED, reason, values=row.values,
+                                            key=key)
+                    continue
+                record = self.new_record(ready.values)
+                try:
+                    self.validate(record, ready.values)
+                except ValidationError as exc:
+                    results[index] = self.rejected(row, exc, key)
+                    continue
+                creates.append((index, record))
+                results[index] = self.done(row, ready, ImportRow.Outcome.CREATED, record, key)
+            elif on_duplicate == OnDuplicate.SKIP:
+                results[index] = Result(row.number, ImportRow.Outcome.SKIPPED, _("Matches an existing record."),
+                                        key=key)
+            else:
+                matched.append((index, record))
+        updates = self.update_matched(rows, prepared, matched, results)
+        self.write(rows, creates, updates, results)
         return [results[index] for index in range(len(rows))]
 
-    def apply(self, row: readers.Row, ready: Prepared, matches: dict) -> Result:
-        on_duplicate = self.job.on_duplicate
-        earlier = self.seen.get(ready.key)
-        if earlier is not None and on_duplicate != OnDuplicate.CREATE:
-            return Result(row.number, ImportRow.Outcome.SKIPPED,
-                          _("Same as row %(number)s of this file.") % {"number": earlier})
-        self.seen.setdefault(ready.key, row.number)
-        record = matches.get(ready.key) if on_duplicate != OnDuplicate.CREATE else None
-        if record is None:
-            reason = self.spec.unusable(ready)
-            if reason:
-                return Result(row.number, ImportRow.Outcome.REJECTED, reason, values=row.values)
-            return self.write(row, ready, ImportRow.Outcome.CREATED, lambda: self.create(ready.values))
-        if on_duplicate == OnDuplicate.SKIP:
-            return Result(row.number, ImportRow.Outcome.SKIPPED, _("Matches an existing record."))
-        changes = changes_for(record, ready.values, on_duplicate)
-        if not changes:
-            return Result(row.number, ImportRow.Outcome.SKIPPED, _("The record already has these values."))
-        if not self.spec.model.objects.editable_by(self.job.user, per_row=True).filter(pk=record.pk).exists():
-            return Result(row.number, ImportRow.Outcome.SKIPPED, _("Matches a record you may see but not change."))
-        prior = {name: events.plain(getattr(record, name)) for name in changes}
+    def earlier_rows(self, keys: set[str]) -> dict[str, int]:
+        """{key: number of the file's first row with it} among the rows of earlier batches."""
+        if not keys:
+            return {}
+        return dict(ImportRow.objects.filter(job=self.job, key__in=keys).values("key")
+                    .annotate(first=Min("number")).values_list("key", "first"))
 
-        def update():
+    def update_matched(self, rows, prepared, matched, results) -> dict[int, tuple[models.Model, dict]]:
+        """Apply to the matched records, in the file's order, what their rows change; the rows that change
+        nothing, or a record the user may not change, are skipped. {record id: (record, changes)}."""
+        editable = set()
+        changing = {record.pk for index, record in matched
+                    if changes_for(record, prepared[index].values, self.job.on_duplicate)}
+        if changing:
+            editable = set(self.model.objects.editable_by(self.job.user, per_row=True).filter(
+                pk__in=changing).values_list("pk", flat=True))
+        updates: dict[int, tuple[models.Model, dict]] = {}
+        for index, record in matched:
+            row, ready = rows[index], prepared[index]
+            key = key_text(ready.key)
+            changes = changes_for(record, ready.values, self.job.on_duplicate)
+            if not changes:
+                results[index] = Result(row.number, ImportRow.Outcome.SKIPPED,
+                                        _("The record already has these values."), key=key)
+                continue
+            if record.pk not in editable:
+                results[index] = Result(row.number, ImportRow.Outcome.SKIPPED,
+                                        _("Matches a record you may see but not change."), key=key)
+                continue
+            before = {name: getattr(record, name) for name in changes}
+            prior = {name: events.plain(value) for name, value in before.items()}
             for name, value in changes.items():
                 setattr(record, name, value)
-            return update_record(record, by=self.job.user)
-
-        result = self.write(row, ready, ImportRow.Outcome.UPDATED, update)
-        if result.outcome == ImportRow.Outcome.UPDATED:
+            try:
+                self.validate(record, changes)
+                if self.model._meta.constraints:
+                    record.validate_constraints()
+            except ValidationError as exc:
+                for name, value in before.items():  # the refused values must not match the file's next rows
+                    setattr(record, name, value)
+                results[index] = self.rejected(row, exc, key)
+                continue
+            result = self.done(row, ready, ImportRow.Outcome.UPDATED, record, key)
             result.prior = prior
-        else:
-            record.refresh_from_db()  # the refused values must not match the file's next rows
-        return result
+            results[index] = result
+            pending = updates.setdefault(record.pk, (record, {}))[1]
+            pending.update({self.model._meta.get_field(name).attname: getattr(record, name) for name in changes})
+        return updates
 
-    def create(self, values: dict) -> models.Model:
-        """A new record owned by the importer. Its relations are the importer and records found through
-        `visible_to`, so validation leaves them out (it would check each one's existence with a query
-        per row); every other field, the model's `clean` and its constraints are checked as usual."""
-        record = self.spec.model(**values, owner=self.job.user)
-        relations = [field.name for field in record._meta.concrete_fields if field.is_relation]
-        record.full_clean(exclude=relations, validate_constraints=False)
-        record.validate_constraints()
-        return create_record(record, by=self.job.user, validate=False)
+    def validate(self, record: models.Model, values: dict) -> None:
+        """The model's checks of the fields the row gives (and of those it must give), and its `clean`."""
+        given = {self.names[name] for name in values}
+        record.clean_fields(exclude=self.relations | self.spec.PREPARED | {
+            name for name in self.names.values() if name not in given and name not in self.required})
+        record.clean()
 
-    def write(self, row: readers.Row, ready: Prepared, outcome: str, save: Callable[[], models.Model]) -> Result:
-        """Run `save` in a savepoint: a row the model or the database refuses is rejected alone."""
+    @functools.cached_property
+    def required(self) -> set[str]:
+        return {field.name for field in self.model._meta.concrete_fields if not field.blank}
+
+    def write(self, rows, creates, updates, results) -> None:
+        """The batch's new and changed records in bulk; if the database refuses one (a value another record
+        took meanwhile), the batch's records are written one by one instead, so that only that row is
+        rejected."""
+        if not (creates or updates):
+            return
         try:
             with transaction.atomic():
-                record = save()
-        except ValidationError as exc:
-            return Result(row.number, ImportRow.Outcome.REJECTED, _messages(exc, self.spec.model), values=row.values)
+                bulk_create_records([record for _index, record in creates], by=self.job.user)
+                bulk_update_records(list(updates.values()), by=self.job.user)
         except IntegrityError:
-            return Result(row.number, ImportRow.Outcome.REJECTED,
-                          _("The database refused this row (a value another record already has)."), values=row.values)
-        return Result(row.number, outcome, " ".join(ready.flags), bool(ready.flags), record)
+            for _index, record in creates:
+                record.pk, record._state.adding = None, True
+            self.write_one_by_one(rows, creates, updates, results)
+
+    def write_one_by_one(self, rows, creates, updates, results) -> None:
+        def refused(index, message):
+            result = results[index]
+            results[index] = Result(result.number, ImportRow.Outcome.REJECTED, message,
+                                    values=rows[index].values, key=result.key)
+
+        for index, record in creates:
+            try:
+                with transaction.atomic():
+                    record.validate_constraints()
+                    create_record(record, by=self.job.user, validate=False)
+            except ValidationError as exc:
+                refused(index, _messages(exc, self.model))
+            except IntegrityError:
+                refused(index, _("The database refused this row (a value another record already has)."))
+        for record, _changes in updates.values():
+            try:
+                with transaction.atomic():
+                    update_record(record, by=self.job.user, validate=False)
+            except IntegrityError:
+                for index, result in results.items():
+                    if result.record is record:
+                        refused(index, _("The database refused this row (a value another record already has)."))
+
+    def rejected(self, row: readers.Row, exc: ValidationError, key: str) -> Result:
+        return Result(row.number, ImportRow.Outcome.REJECTED, _messages(exc, self.model), values=row.values, key=key)
+
+    def done(self, row: readers.Row, ready: Prepared, outcome: str, record: models.Model, key: str) -> Result:
+        return Result(row.number, outcome, " ".join(ready.flags), bool(ready.flags), record, key=key)
 
     def save(self, results: list[Result]) -> None:
         """Write the rows' outcomes and add them to the job's counts (inside the batch's transaction)."""
-        ImportRow.objects.bulk_create([
-            ImportRow(job=self.job, number=result.number, outcome=result.outcome, flagged=result.flagged,
-                      message=result.message[:2000], values=_kept(result.values), prior=result.prior,
-                      content_type=self.content_type if result.record is not None else None,
-                      object_id=result.record.pk if result.record is not None else None)
+        insert_rows(ImportRow, ["job", "number", "outcome", "flagged", "message", "content_type", "object_id",
+                                "values", "prior", "key"], (
+            (self.job.pk, result.number, result.outcome, result.flagged, result.message[:2000],
+             self.content_type.pk if result.record is not None else None,
+             result.record.pk if result.record is not None else None, _kept(result.values), result.prior, result.key)
             for result in results
-        ])
+        ))
         counts = {outcome: sum(1 for result in results if result.outcome == outcome)
                   for outcome in ImportRow.Outcome.values}
         ImportJob.objects.filter(pk=self.job.pk).update(
@@ -518,6 +631,11 @@ class Run:
             rejected=F("rejected") + counts["rejected"],
             flagged=F("flagged") + sum(1 for result in results if result.flagged),
         )
+
+
+def key_text(key: tuple) -> str:
+    """A duplicate key as stored with its row (`ImportRow.key`)."""
+    return "\x1f".join(str(part) for part in key)
 
 
 # A rejected row's cells are kept for its download up to this length each (a 1 MB cell is not stored whole).

@@ -104,12 +104,17 @@ class ImportRow(models.Model):
     values = models.JSONField(default=dict, blank=True)
     # For an update: the fields it changed with their values before ({field: value as stored}).
     prior = models.JSONField(default=dict, blank=True)
+    # What the duplicate rules compare (an e-mail, a mobile with the name, a tax id): a later row of the file
+    # with the same key is the same record (exchange.importing.Run.earlier_rows).
+    key = models.TextField(blank=True, default="")
 
     class Meta:
         ordering = ["job", "number"]
         indexes = [
             # The result page and the rejected rows' download read one job's rows by outcome.
             models.Index(fields=["job", "outcome", "number"], name="importrow_job_outcome_idx"),
+            # An import's earlier rows with the keys of the batch being imported.
+            models.Index(fields=["job", "key"], name="importrow_job_key_idx"),
         ]
 
     def __str__(self):

@@ -154,3 +154,42 @@ def test_leads_follow_the_person_rules(org, run_import):
     assert Lead.objects.filter(last_name="Vera").count() == 2
     again = run_import(org.vendedor_norte, "l.csv", csv_bytes(rows), kind="leads", on_duplicate="overwrite")
     assert (again.created, again.updated) == (0, 0)
+
+
+def test_a_row_the_database_refuses_in_a_bulk_write_is_rejected_alone(org, run_import, monkeypatch):
+    # The tax id check before the write is skipped, as if another user took the tax id meanwhile: the batch's
+    # bulk INSERT fails, and its rows are written one by one, so only the taken tax id's row is refused.
+    from vinculo.exchange import importing
+
+    monkeypatch.setattr(importing.AccountSpec, "unusable", lambda self, prepared: "")
+    org.north_account.tax_id, org.north_account.country = valid_rut("76555444"), "CL"
+    org.north_account.save()
+    rows = [ACCOUNT_HEADER, ["Primera SpA", valid_rut("77111222"), "", ""],
+            ["Cualquier Nombre SpA", org.north_account.tax_id, "", ""], ["Tercera SpA", "", "", ""]]
+    job = run_import(org.vendedor_sur, "a.csv", csv_bytes(rows), kind="accounts")
+    assert outcomes(job) == [(2, "created"), (3, "rejected"), (4, "created")]
+    assert job.rows.get(number=3).message == "Tax id: Another account already has this tax id."
+    assert set(Account.objects.filter(owner=org.vendedor_sur).values_list("legal_name", flat=True)) == {
+        "Pesquera Sur Austral SpA", "Primera SpA", "Tercera SpA"}
+
+
+def test_a_row_repeating_one_of_an_earlier_batch_is_found_in_the_database_also_after_a_resume(
+        org, run_import, monkeypatch):
+    from vinculo.exchange import importing
+
+    monkeypatch.setattr(importing, "BATCH_SIZE", 2)
+    rows = [HEADER, ["Ana", "Soto", "ana@x.cl", "", "", ""], ["Luis", "Paz", "luis@x.cl", "", "", ""],
+            ["Eva", "Ríos", "eva@x.cl", "", "", ""], ["Ana", "Soto", "ANA@x.cl", "", "Jefa", ""],
+            ["Luis", "Paz", "luis@x.cl", "", "", ""]]
+    job = run_import(org.vendedor_norte, "c.csv", csv_bytes(rows), on_duplicate="fill_empty")
+    assert outcomes(job) == [(2, "created"), (3, "created"), (4, "created"), (5, "skipped"), (6, "skipped")]
+    assert job.rows.get(number=5).message == "Same as row 2 of this file."
+    # A job resumed after its first batch still knows the rows that batch imported.
+    job.rows.filter(number__gt=3).delete()
+    Contact.objects.filter(email="eva@x.cl").delete()
+    type(job).objects.filter(pk=job.pk).update(processed=2, created=2, skipped=0)
+    job.refresh_from_db()
+    job = importing.run(job)
+    assert outcomes(job) == [(2, "created"), (3, "created"), (4, "created"), (5, "skipped"), (6, "skipped")]
+    assert job.rows.get(number=6).message == "Same as row 3 of this file."
+    assert Contact.objects.get(email="ana@x.cl").title == ""
