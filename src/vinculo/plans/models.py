@@ -307,13 +307,15 @@ class Objective(TrackedModel):
 
 
 class Notification(models.Model):
-    """An in-app notice about a plan for one user (submitted to them, returned, approved). Shown only
-    while the recipient may still see the plan."""
+    """An in-app notice about a plan for one user (submitted to them, returned, approved, expired), also
+    e-mailed to them after the transition commits (plans.emails). Shown only while the recipient may still
+    see the plan."""
 
     class Kind(models.TextChoices):
         SUBMITTED = "submitted", _("Submitted for your approval")
         RETURNED = "returned", _("Returned to draft")
         APPROVED = "approved", _("Approved")
+        EXPIRED = "expired", pgettext_lazy("plan status", "Expired")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE,
                                   related_name="plan_notifications")
@@ -325,6 +327,8 @@ class Notification(models.Model):
     comment = models.TextField(_("comment"), blank=True)
     at = models.DateTimeField(_("when"))
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # Not e-mailed yet: the e-mail handler sends it (or skips it) once, then clears this.
+    email_pending = models.BooleanField(_("e-mail pending"), default=False, editable=False)
 
     class Meta:
         ordering = ["-at", "-id"]
