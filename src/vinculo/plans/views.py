@@ -4,6 +4,7 @@ records, the workflow buttons, the plan and objective forms, global objectives a
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_POST
 from vinculo.accounts.models import Account
 from vinculo.core import clock
 from vinculo.core.access import can_edit, get_for_user, is_admin, may_see, subordinate_ids
+from vinculo.core.lists import mark_visible
 from vinculo.core.services import ConflictError
 from vinculo.core.views import edit_page, visible_history
 
@@ -24,6 +26,7 @@ from .models import APPROVE_PLANS, MANAGE_GLOBAL_OBJECTIVES, BusinessPlan, Notif
 LINKED_SHOWN = 20
 CANDIDATES_SHOWN = 50
 OVERVIEW_SHOWN = 50
+TEAM_PAGE_SIZE = 25
 AT_RISK_PLANS_MEASURED = 30
 
 
@@ -244,21 +247,29 @@ def overview(request):
         listed = listed.filter(period_start__year__lte=int(year), period_end__year__gte=int(year))
     if mine:
         listed = listed.filter(owner=user)
+    page = Paginator(listed.order_by("-period_start", "name", "pk"), TEAM_PAGE_SIZE).get_page(request.GET.get("page"))
+    # A reviewer holding *approve plans* sees plans of accounts they may not see: those stay unnamed.
+    mark_visible(page.object_list, user, "account", "account_visible")
+    counts = dict(team.order_by().values_list("status").annotate(n=Count("pk")))
+    team_context = {"page_obj": page, "plans": page.object_list, "total": page.paginator.count, "status": status,
+                    "year": year, "mine": mine, "query": request.GET,
+                    "statuses": [(value, label, counts.get(value, 0)) for value, label in BusinessPlan.Status.choices]}
+    if getattr(request, "htmx", None) and request.htmx.target == "team-plans":
+        return render(request, "plans/_team_plans.html", team_context)  # the pager's links
     # Plans at risk: the current approved ones (the latest first), measured together.
     current = list(team.filter(status=BusinessPlan.Status.APPROVED, period_start__lte=today, period_end__gte=today)
                    .order_by("period_end", "pk")[:AT_RISK_PLANS_MEASURED])
+    mark_visible(current, user, "account", "account_visible")
     for plan, found in zip(current, progress.plans_revenue(current, today), strict=True):
         plan.revenue = found
-    objectives = list(Objective.objects.filter(plan__in=[plan.pk for plan in current]).select_related(
-        "plan", "plan__account"))
+    by_pk = {plan.pk: plan for plan in current}
+    objectives = list(Objective.objects.filter(plan__in=list(by_pk)).select_related("plan"))
     for objective, found in zip(objectives, progress.objectives_progress(objectives, today), strict=True):
-        objective.progress = found
-    counts = dict(team.order_by().values_list("status").annotate(n=Count("pk")))
+        objective.progress, objective.measured_plan = found, by_pk[objective.plan_id]
+    waiting = mark_visible(waiting_for(user).select_related("account", "owner").order_by("updated_at")[:OVERVIEW_SHOWN],
+                           user, "account", "account_visible")
     return render(request, "plans/overview.html", {
-        "waiting": list(waiting_for(user).select_related("account", "owner").order_by("updated_at")[:OVERVIEW_SHOWN]),
-        "plans": list(listed.order_by("-period_start", "account__legal_name", "name")[:OVERVIEW_SHOWN]),
-        "total": listed.count(), "status": status, "year": year, "mine": mine,
-        "statuses": [(value, label, counts.get(value, 0)) for value, label in BusinessPlan.Status.choices],
+        **team_context, "waiting": waiting,
         "at_risk_plans": [plan for plan in current if plan.revenue.state == Objective.State.AT_RISK],
         "at_risk_objectives": [objective for objective in objectives
                                if objective.progress.state == Objective.State.AT_RISK],
