@@ -110,6 +110,10 @@ class BusinessPlan(TrackedModel):
             # The managers' overview: plans by owner and status; the expiry job: approved plans by end date.
             models.Index(fields=["owner", "status", "-period_start"], name="plan_owner_status_idx"),
             models.Index(fields=["status", "period_end"], name="plan_status_end_idx"),
+            # The overview's pages of plans, newest period first, read in order until a page is full.
+            models.Index(fields=["-period_start", "name", "id"], name="plan_period_name_idx"),
+            # What waits for approval, the longest waiting first.
+            models.Index(fields=["status", "updated_at"], name="plan_status_updated_idx"),
         ]
 
     def __str__(self):

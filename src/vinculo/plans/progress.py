@@ -153,7 +153,7 @@ def executive_contacts(scopes: list[metrics.Scope]) -> list[Decimal]:
     levels = (Contact.ExecutiveLevel.C_LEVEL, Contact.ExecutiveLevel.VP)
     counts = Contact.objects.filter(account_id__in={scope.account_id for scope in scopes},
                                     executive_level__in=levels).aggregate(**{
-        f"n{index}": Count("pk", filter=Q(account_id=scope.account_id, created_at__date__gte=scope.start,
-                                          created_at__date__lte=scope.end))
+        f"n{index}": Count("pk", filter=Q(account_id=scope.account_id, created_at__gte=scope.moments()[0],
+                                          created_at__lt=scope.moments()[1]))
         for index, scope in enumerate(scopes)})
     return [Decimal(counts[f"n{index}"]) for index in range(len(scopes))]

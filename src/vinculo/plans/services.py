@@ -5,6 +5,7 @@ and activities, and the scheduled expiry of approved plans whose period has ende
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from vinculo.core import clock
@@ -243,10 +244,13 @@ def notify(plan: BusinessPlan, kind: str, by, comment: str, recipient_ids) -> li
     ])
 
 
-def unread_notifications(user):
-    """`user`'s unread notifications about plans they may still see."""
-    return Notification.objects.filter(recipient=user, read_at__isnull=True,
-                                       plan__in=BusinessPlan.objects.visible_to(user).values("pk"))
+def unread_notifications(user, visible=None):
+    """`user`'s unread notifications about plans they may still see (`visible`, when at hand)."""
+    visible = BusinessPlan.objects.visible_to(user) if visible is None else visible
+    # Tested row by row (EXISTS): the newest few unread are read through the recipient's index, never the
+    # list of every plan the user may see.
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).filter(
+        Exists(visible.filter(pk=OuterRef("plan_id"))))
 
 
 def mark_read(user, notification_ids=None) -> int:

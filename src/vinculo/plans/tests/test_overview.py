@@ -92,3 +92,13 @@ def test_the_pagers_links_fetch_the_team_plans_alone(client, org):
                       ).content.decode()
     assert html.startswith('<section class="card" id="team-plans"') and 'id="waiting"' not in html
     assert "26–30 of 30" in html and "Submitted <span class=\"count\">8</span>" in html
+
+
+def test_the_twenty_longest_waiting_plans_are_listed_with_the_count_of_all(client, org):
+    plans_of(org.vendedor_norte, 84)  # every fourth submitted: 21 wait for gerente.norte
+    client.force_login(org.gerente_norte)
+    html = client.get(reverse("plans:overview")).content.decode()
+    waiting = html[html.index('id="waiting"'):html.index('id="at-risk"')]
+    assert 'Waiting for my approval <span class="count">21</span>' in waiting
+    assert waiting.count('<tr><td><a href="/plans/') == 20
+    assert "All 21 submitted plans" in waiting
