@@ -6,8 +6,9 @@ time covers middleware, the view, its queries and the template, but no network. 
 of issue #8 (SQLite, 2 cores): p95 < 100 ms for every case — lists, search, the API, the deal page,
 the sales pages on 200,000+ deals — and < 60 ms for the account page. A missed target is reported,
 not a failure. The account page is measured on the account with the most activities, the deal page
-on that account's deal with the most activities. A page whose URL name does not resolve (not built
-yet) is skipped.
+on that account's deal with the most activities, the account page with plans on the account with the
+most business plans (issue #12, as is the plans overview, target 100 ms on 20,000 plans). A page whose
+URL name does not resolve (not built yet) is skipped.
 
 `--http URL` times the requests over the network against a server already running on the same database
 (e.g. `VINCULO_DATA_DIR=var/bench SECRET_KEY=… vinculo serve --workers 2`), signed in with the demo password; the query
@@ -51,10 +52,12 @@ from vinculo.accounts.models import Account, Invoice  # noqa: E402
 from vinculo.activities.models import Activity  # noqa: E402
 from vinculo.contacts.models import Contact  # noqa: E402
 from vinculo.org.models import Territory, User  # noqa: E402
+from vinculo.plans.models import BusinessPlan  # noqa: E402
 from vinculo.sales.models import Lead, Opportunity, PipelineStage, Quote  # noqa: E402
 
 MIN_ACCOUNTS = 50_000
 MIN_OPPORTUNITIES = 200_000
+MIN_PLANS = 20_000
 TARGETS_MS = {"list": 100, "search": 100, "api": 100, "page": 100, "sales": 100}
 ACCOUNT_PAGE_TARGET_MS = 60
 KINDS = {"list", "page", "search", "api", "sales"}
@@ -98,6 +101,26 @@ def busiest_deal(account: Account) -> Opportunity | None:
             or Opportunity.objects.order_by("pk").first())
 
 
+def most_planned_account() -> tuple[Account | None, int]:
+    """The account with the most business plans (the earliest among equals) and their number."""
+    row = BusinessPlan.objects.values("account").annotate(n=Count("pk")).order_by("-n", "account").first()
+    return (Account.objects.get(pk=row["account"]), row["n"]) if row else (None, 0)
+
+
+def plans_cases() -> list[Case]:
+    """Issue #12: the account page of the account with the most plans (its Plans section measures each plan's
+    revenue and objectives) and the managers' plans overview, whole and narrowed to one status."""
+    account, plans = most_planned_account()
+    overview = _url("plans:overview")
+    cases = [Case("page", "plans overview", overview or "plans:overview", missing=overview is None),
+             Case("page", "plans overview: submitted", (overview or "") + "?status=submitted",
+                  missing=overview is None)]
+    if account is not None:
+        cases.insert(0, Case("page", f"account page with plans ({plans} plans)",
+                             reverse("accounts:detail", args=[account.pk]), target=ACCOUNT_PAGE_TARGET_MS))
+    return cases
+
+
 def cases_for(account: Account, activities: int, deal: Opportunity | None) -> list[Case]:
     accounts, customers = reverse("accounts:list"), reverse("accounts:list") + "?account_type=customer&sort=name"
     search = reverse("search")
@@ -123,6 +146,7 @@ def cases_for(account: Account, activities: int, deal: Opportunity | None) -> li
         Case("api", "API account sales", f"/api/v1/accounts/{account.pk}/sales"),
         Case("api", "API contacts?q=soto", "/api/v1/contacts?q=soto"),
         *sales_cases(deal),
+        *plans_cases(),
     ]
 
 
@@ -257,6 +281,7 @@ def main() -> int:
     accounts, contacts = Account.objects.count(), Contact.objects.count()
     activities, invoices = Activity.objects.count(), Invoice.objects.count()
     opportunities, leads, quotes = Opportunity.objects.count(), Lead.objects.count(), Quote.objects.count()
+    plans = BusinessPlan.objects.count()
     if accounts < MIN_ACCOUNTS:
         print(f"The benchmark needs the large dataset ({accounts:,} accounts here): `make demo-large` builds it "
               "in var/bench.", file=sys.stderr)
@@ -266,7 +291,8 @@ def main() -> int:
     if engine == "sqlite":
         engine += " " + connection.Database.sqlite_version
     print(f"Vínculo benchmark: {accounts:,} accounts, {contacts:,} contacts, {activities:,} activities, "
-          f"{invoices:,} invoices, {opportunities:,} opportunities, {leads:,} leads, {quotes:,} quotes · {engine} · Python "
+          f"{invoices:,} invoices, {opportunities:,} opportunities, {leads:,} leads, {quotes:,} quotes, {plans:,} plans "
+          f"· {engine} · Python "
           f"{platform.python_version()} · {os.cpu_count()} CPUs · {options.runs} runs after {WARM_UP} warm-up"
           + (f" · over HTTP to {options.http}" if options.http else " · in process")
           + (" · CPU time, not elapsed" if options.cpu else ""))
@@ -274,6 +300,9 @@ def main() -> int:
         print("Warning: no planner statistics (sqlite_stat1). Run ANALYZE: without it SQLite picks slow plans.")
     if opportunities < MIN_OPPORTUNITIES:
         print(f"Warning: {opportunities:,} opportunities; the sales targets are for {MIN_OPPORTUNITIES:,}+ "
+              "(`vinculo demo --size large` adds them to this database).")
+    if plans < MIN_PLANS:
+        print(f"Warning: {plans:,} business plans; the plans overview target is for {MIN_PLANS:,}+ "
               "(`vinculo demo --size large` adds them to this database).")
     if before is not None:
         print(f"Before: {options.compare} ({before['when']}); each figure reads before → now.")

@@ -181,6 +181,8 @@ VINCULO_EVENTS = {
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "vinculo@localhost")
+# Where users reach Vínculo: the links in e-mails sent from the background (no request to ask).
+VINCULO_SITE_URL = os.environ.get("VINCULO_SITE_URL", "http://localhost:8000")
 
 SESSION_COOKIE_HTTPONLY = True
 

@@ -38,6 +38,7 @@ from vinculo.sales.models import (
 )
 from vinculo.work.models import Project, Task, TimeEntry
 
+from .bulk_plans import top_up_plans
 from .catalogue import load_catalogue
 from .generators import (
     CITIES,
@@ -87,6 +88,8 @@ class Size:
     rich_account_opportunities: int = 12
     # Contacts each campaign reached, on average (leads from campaigns come on top).
     campaign_contacts: int = 15
+    # Business plans in all: the story's (demo/plans.py), then generated ones up to this number.
+    plans: int = 0
 
 
 SIZES = {
@@ -94,7 +97,7 @@ SIZES = {
     "large": Size(accounts=50_000, contacts=250_000, activities=2_000_000, invoices=520_000,
                   rich_account_activities=6_000, extra_reps_per_zone=6, named_account_contacts=120,
                   document_share=0.02, history=False, leads=20_000, opportunities=210_000, quotes=30_000,
-                  rich_account_opportunities=60, campaign_contacts=1_500),
+                  rich_account_opportunities=60, campaign_contacts=1_500, plans=20_000),
 }
 ZONE_WEIGHTS = [("norte", 27), ("centro", 27), ("sur", 26), ("espana", 20)]
 CHUNK = 2000
@@ -179,15 +182,18 @@ def load_demo(size: Size, reset: bool = False, seed: int = 2, progress=None) -> 
             build_plans(organisation.users)
             search.rebuild(BusinessPlan)
     with transaction.atomic():
+        # The benchmark's volume of plans, topped up to the size's number (none on the small set).
+        topped_up = top_up_plans(size.plans, seed, progress) if size.plans and Account.objects.exists() else 0
+    with transaction.atomic():
         # Projects, tasks and time: once, after the accounts exist.
         built_work = load_work(seed) if Account.objects.exists() else 0
-    if build_companies or build_records or build_sales or build_plans_stage or built_work:
+    if build_companies or build_records or build_sales or build_plans_stage or topped_up or built_work:
         with connection.cursor() as cursor:
             # Fresh planner statistics: without them SQLite takes `deleted_at IS NULL` for a selective
             # index condition and reads all contacts to show one account's page (measured by bench/).
             cursor.execute("ANALYZE")
     return Result(
-        size=size, created=build_companies or build_records or build_sales or build_plans_stage
+        size=size, created=build_companies or build_records or build_sales or build_plans_stage or bool(topped_up)
         or bool(built_work) or bool(catalogue.created),
         users=User.objects.count(),
         counts={"accounts": Account.all_objects.count(), "contacts": Contact.all_objects.count(),

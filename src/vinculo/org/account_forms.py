@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.validators import normalize_phone
 
-from .models import Notification, User
+from .models import User, notification_choices
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
@@ -21,7 +21,7 @@ def time_zone_choices() -> list[tuple[str, str]]:
 class ProfileForm(forms.ModelForm):
     time_zone = forms.ChoiceField(label=_("time zone"), choices=time_zone_choices)
     notifications = forms.MultipleChoiceField(
-        label=_("E-mail me when"), choices=Notification.choices, required=False,
+        label=_("E-mail me when"), choices=notification_choices, required=False,
         widget=forms.CheckboxSelectMultiple)
 
     class Meta:

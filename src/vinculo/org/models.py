@@ -185,6 +185,27 @@ class Notification(models.TextChoices):
     QUOTE_ANSWERED = "quote_answered", _("A customer accepts or rejects one of my quotes")
 
 
+# E-mail notices the apps above org add to the profile's "E-mail me when", from their AppConfig.ready():
+# key → (label, switched on for new users).
+_added_notifications: dict[str, tuple] = {}
+
+
+def register_notification(key: str, label, default: bool = False) -> None:
+    """Offer the e-mail notice `key` on every user's profile; with `default` new users get it until they
+    switch it off (existing users through the app's data migration)."""
+    _added_notifications[key] = (label, default)
+
+
+def notification_choices() -> list[tuple[str, str]]:
+    """Every e-mail notice a user may choose: the organisation's own and those the apps added."""
+    return [*Notification.choices, *((key, label) for key, (label, _default) in _added_notifications.items())]
+
+
+def default_notifications() -> list[str]:
+    """What a new user is e-mailed about until they choose: the notices registered with `default`."""
+    return [key for key, (_label, default) in _added_notifications.items() if default]
+
+
 class User(AbstractUser):
     class Language(models.TextChoices):
         SPANISH = "es", _("Spanish")
@@ -210,7 +231,7 @@ class User(AbstractUser):
     photo = models.ImageField(_("photo"), upload_to="users/photos/", blank=True,
                               validators=[FileExtensionValidator(PHOTO_EXTENSIONS), validate_photo_size])
     email_signature = models.TextField(_("e-mail signature"), max_length=2000, blank=True)
-    notifications = models.JSONField(_("notifications"), default=list, blank=True,
+    notifications = models.JSONField(_("notifications"), default=default_notifications, blank=True,
                                      help_text=_("The Notification keys the user wants by e-mail."))
     list_preferences = models.JSONField(_("list preferences"), default=dict, blank=True)
 

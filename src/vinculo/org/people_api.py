@@ -55,7 +55,8 @@ class MeOut(Schema):
     currency: str
     time_zone: str
     notifications: list[str] = Field(description="What you are told by e-mail: assigned, task_due, "
-                                                  "quote_answered.")
+                                                  "quote_answered, and the notices the installed modules add "
+                                                  "(plans: a business plan's workflow).")
     role: Ref | None
     manager: Ref | None
     two_factor: bool = Field(description="Whether you sign in with a second factor.")

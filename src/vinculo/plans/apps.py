@@ -10,11 +10,12 @@ class PlansConfig(AppConfig):
 
     def ready(self):
         from vinculo.accounts import page
-        from vinculo.core import nav, records, schedule
+        from vinculo.core import events, nav, records, schedule
         from vinculo.core.api import routers
         from vinculo.core.lists import mark_visible
+        from vinculo.org.models import register_notification
 
-        from . import api, metrics, progress, sections, services
+        from . import api, emails, metrics, progress, sections, services
         from .models import BusinessPlan, Objective
 
         records.register("plan", BusinessPlan, order=35, search=records.SearchSpec(
@@ -29,5 +30,9 @@ class PlansConfig(AppConfig):
         metrics.register("executive_contacts", progress.executive_contacts)
         # Approved plans whose period has ended expire (idempotent).
         schedule.register("plans.expire_plans", services.expire_plans, every=timedelta(hours=1))
+        # E-mail each notice a plan's transition made, once it commits (switched on for everyone by default).
+        register_notification(emails.PLAN_EMAILS, _("A business plan is submitted to me, returned, approved or "
+                                                    "expires"), default=True)
+        events.subscribe(emails.send_plan_emails, kinds=[events.Kind.TRANSITION], record_types=["plans.businessplan"])
         routers.register("/plans", api.plans, order=105)
         routers.register("/objectives", api.objectives, order=106)

@@ -9,11 +9,12 @@ registered measure a metric has no progress (None)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ImproperlyConfigured
 
+from vinculo.core.clock import day_bounds
 from vinculo.core.money import MissingRate
 
 
@@ -34,6 +35,11 @@ class Scope:
     @property
     def linked(self) -> bool:
         return self.objective_id is not None or bool(self.plan_ids)
+
+    def moments(self) -> tuple[datetime, datetime]:
+        """The period as moments for a date-time field (core.clock.day_bounds): comparing the column itself, not
+        its date, lets the database use an index on it and spares SQLite a date conversion per row."""
+        return day_bounds(self.start, self.end)
 
 
 @dataclass(frozen=True)

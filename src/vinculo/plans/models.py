@@ -110,6 +110,10 @@ class BusinessPlan(TrackedModel):
             # The managers' overview: plans by owner and status; the expiry job: approved plans by end date.
             models.Index(fields=["owner", "status", "-period_start"], name="plan_owner_status_idx"),
             models.Index(fields=["status", "period_end"], name="plan_status_end_idx"),
+            # The overview's pages of plans, newest period first, read in order until a page is full.
+            models.Index(fields=["-period_start", "name", "id"], name="plan_period_name_idx"),
+            # What waits for approval, the longest waiting first.
+            models.Index(fields=["status", "updated_at"], name="plan_status_updated_idx"),
         ]
 
     def __str__(self):
@@ -307,13 +311,15 @@ class Objective(TrackedModel):
 
 
 class Notification(models.Model):
-    """An in-app notice about a plan for one user (submitted to them, returned, approved). Shown only
-    while the recipient may still see the plan."""
+    """An in-app notice about a plan for one user (submitted to them, returned, approved, expired), also
+    e-mailed to them after the transition commits (plans.emails). Shown only while the recipient may still
+    see the plan."""
 
     class Kind(models.TextChoices):
         SUBMITTED = "submitted", _("Submitted for your approval")
         RETURNED = "returned", _("Returned to draft")
         APPROVED = "approved", _("Approved")
+        EXPIRED = "expired", pgettext_lazy("plan status", "Expired")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE,
                                   related_name="plan_notifications")
@@ -325,6 +331,8 @@ class Notification(models.Model):
     comment = models.TextField(_("comment"), blank=True)
     at = models.DateTimeField(_("when"))
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # Not e-mailed yet: the e-mail handler sends it (or skips it) once, then clears this.
+    email_pending = models.BooleanField(_("e-mail pending"), default=False, editable=False)
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -8,8 +8,6 @@ from decimal import Decimal
 
 from django.db.models import Q
 
-from vinculo.core.clock import day_bounds
-
 from . import metrics
 from .models import BusinessPlan, Objective
 
@@ -155,7 +153,7 @@ def executive_contacts(scopes: list[metrics.Scope]) -> list[Decimal]:
     levels = (Contact.ExecutiveLevel.C_LEVEL, Contact.ExecutiveLevel.VP)
     counts = Contact.objects.filter(account_id__in={scope.account_id for scope in scopes},
                                     executive_level__in=levels).aggregate(**{
-        f"n{index}": Count("pk", filter=Q(account_id=scope.account_id, created_at__gte=bounds[0],
-                                          created_at__lt=bounds[1]))
-        for index, (scope, bounds) in enumerate((scope, day_bounds(scope.start, scope.end)) for scope in scopes)})
+        f"n{index}": Count("pk", filter=Q(account_id=scope.account_id, created_at__gte=scope.moments()[0],
+                                          created_at__lt=scope.moments()[1]))
+        for index, scope in enumerate(scopes)})
     return [Decimal(counts[f"n{index}"]) for index in range(len(scopes))]

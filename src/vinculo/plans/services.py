@@ -5,6 +5,7 @@ and activities, and the scheduled expiry of approved plans whose period has ende
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from vinculo.core import clock
@@ -116,17 +117,21 @@ def delete_plan(plan: BusinessPlan, by) -> None:
     soft_delete(plan, by)
 
 
-def _move(plan: BusinessPlan, to: str, by, comment: str, expected_version: int | None) -> BusinessPlan:
+def _move(plan: BusinessPlan, to: str, by, comment: str, expected_version: int | None,
+          notice: str | None = None, recipient_ids=()) -> BusinessPlan:
+    """Record the transition and its notifications, then save the status: the save emits the transition's
+    event, whose handler (plans.emails) e-mails the notifications once the transaction commits."""
     stored = BusinessPlan.objects.select_for_update().get(pk=plan.pk)
     if expected_version is not None and stored.version != expected_version:
         from vinculo.core.services import ConflictError
 
         raise ConflictError(stored, by_user=stored.updated_by)
-    from_status = stored.status
+    PlanTransition.objects.create(plan=stored, from_status=stored.status, to_status=to,
+                                  by=by if by and by.is_authenticated else None, at=clock.now(), comment=comment)
+    if notice is not None:
+        notify(stored, notice, by, comment, recipient_ids)
     stored.status = to
     update_record(stored, by, validate=False)
-    PlanTransition.objects.create(plan=stored, from_status=from_status, to_status=to,
-                                  by=by if by and by.is_authenticated else None, at=clock.now(), comment=comment)
     plan.status, plan.version, plan.updated_at = stored.status, stored.version, stored.updated_at
     return plan
 
@@ -143,8 +148,8 @@ def submit_plan(plan: BusinessPlan, by, comment: str = "", expected_version: int
         raise PermissionDenied(_("Only the plan's owner (or an administrator) submits it."))
     if plan.status != Status.DRAFT:
         raise _refusal(_("Only a draft plan can be submitted; this one is “%(status)s”."), plan)
-    _move(plan, Status.SUBMITTED, by, comment.strip(), expected_version)
-    notify(plan, Notification.Kind.SUBMITTED, by, comment.strip(), reviewers_to_notify(plan))
+    _move(plan, Status.SUBMITTED, by, comment.strip(), expected_version, Notification.Kind.SUBMITTED,
+          reviewers_to_notify(plan))
     return plan
 
 
@@ -157,8 +162,8 @@ def approve_plan(plan: BusinessPlan, by, comment: str = "", expected_version: in
                                  "owner."))
     if plan.status != Status.SUBMITTED:
         raise _refusal(_("Only a submitted plan can be approved; this one is “%(status)s”."), plan)
-    _move(plan, Status.APPROVED, by, comment.strip(), expected_version)
-    notify(plan, Notification.Kind.APPROVED, by, comment.strip(), [plan.owner_id])
+    _move(plan, Status.APPROVED, by, comment.strip(), expected_version, Notification.Kind.APPROVED,
+          [plan.owner_id])
     return plan
 
 
@@ -175,25 +180,26 @@ def return_plan(plan: BusinessPlan, by, comment: str, expected_version: int | No
     comment = (comment or "").strip()
     if not comment:
         raise ValidationError({"comment": _("Say why the plan goes back to Draft.")})
-    _move(plan, Status.DRAFT, by, comment, expected_version)
-    notify(plan, Notification.Kind.RETURNED, by, comment, [plan.owner_id])
+    _move(plan, Status.DRAFT, by, comment, expected_version, Notification.Kind.RETURNED, [plan.owner_id])
     return plan
 
 
 @transaction.atomic
 def expire_plan(plan: BusinessPlan, by, comment: str = "", expected_version: int | None = None) -> BusinessPlan:
-    """Final approved → Expired, by hand (the owner, a reviewer or an editor of the plan)."""
+    """Final approved → Expired, by hand (the owner, a reviewer or an editor of the plan); the owner is told
+    (unless they did it)."""
     plan.status = _locked_status(plan)
     if not may_expire(by, plan):
         raise PermissionDenied(_("You may not end this plan."))
     if plan.status != Status.APPROVED:
         raise _refusal(_("Only an approved plan can expire; this one is “%(status)s”."), plan)
-    return _move(plan, Status.EXPIRED, by, comment.strip(), expected_version)
+    return _move(plan, Status.EXPIRED, by, comment.strip(), expected_version, Notification.Kind.EXPIRED,
+                 [plan.owner_id])
 
 
 def expire_plans() -> int:
-    """Approved plans whose period has ended become Expired, each with its transition; the number expired.
-    Idempotent: run by `vinculo worker` on a schedule (plans/apps.py)."""
+    """Approved plans whose period has ended become Expired, each with its transition and a notice to its
+    owner; the number expired. Idempotent: run by `vinculo worker` on a schedule (plans/apps.py)."""
     today = clock.today()
     expired = 0
     due = BusinessPlan.objects.filter(status=Status.APPROVED, period_end__lt=today).values_list("pk", flat=True)
@@ -203,7 +209,8 @@ def expire_plans() -> int:
                 pk=pk, status=Status.APPROVED, period_end__lt=today).first()
             if stored is None:  # returned or expired meanwhile
                 continue
-            _move(stored, Status.EXPIRED, None, _("The plan's period ended."), None)
+            _move(stored, Status.EXPIRED, None, _("The plan's period ended."), None, Notification.Kind.EXPIRED,
+                  [stored.owner_id])
             expired += 1
     return expired
 
@@ -222,7 +229,8 @@ def reviewers_to_notify(plan: BusinessPlan) -> list[int]:
 
 
 def notify(plan: BusinessPlan, kind: str, by, comment: str, recipient_ids) -> list[Notification]:
-    """A notification to each recipient who may see the plan (never to the one who acted)."""
+    """A notification to each recipient who may see the plan (never to the one who acted), to be e-mailed
+    too (plans.emails)."""
     actor_id = by.pk if by and by.is_authenticated else None
     wanted = {pk for pk in recipient_ids if pk is not None and pk != actor_id}
     if not wanted:
@@ -230,15 +238,19 @@ def notify(plan: BusinessPlan, kind: str, by, comment: str, recipient_ids) -> li
     allowed = BusinessPlan.policy.users_who_may_see(plan).filter(pk__in=wanted).values_list("pk", flat=True)
     now = clock.now()
     return Notification.objects.bulk_create([
-        Notification(recipient_id=pk, plan=plan, kind=kind, actor_id=actor_id, comment=comment, at=now)
+        Notification(recipient_id=pk, plan=plan, kind=kind, actor_id=actor_id, comment=comment, at=now,
+                     email_pending=True)
         for pk in sorted(allowed)
     ])
 
 
-def unread_notifications(user):
-    """`user`'s unread notifications about plans they may still see."""
-    return Notification.objects.filter(recipient=user, read_at__isnull=True,
-                                       plan__in=BusinessPlan.objects.visible_to(user).values("pk"))
+def unread_notifications(user, visible=None):
+    """`user`'s unread notifications about plans they may still see (`visible`, when at hand)."""
+    visible = BusinessPlan.objects.visible_to(user) if visible is None else visible
+    # Tested row by row (EXISTS): the newest few unread are read through the recipient's index, never the
+    # list of every plan the user may see.
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).filter(
+        Exists(visible.filter(pk=OuterRef("plan_id"))))
 
 
 def mark_read(user, notification_ids=None) -> int:

@@ -2,8 +2,10 @@
 records, the workflow buttons, the plan and objective forms, global objectives and notifications."""
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -13,6 +15,7 @@ from django.views.decorators.http import require_POST
 from vinculo.accounts.models import Account
 from vinculo.core import clock
 from vinculo.core.access import can_edit, get_for_user, is_admin, may_see, subordinate_ids
+from vinculo.core.lists import mark_visible
 from vinculo.core.services import ConflictError
 from vinculo.core.views import edit_page, visible_history
 
@@ -24,6 +27,10 @@ from .models import APPROVE_PLANS, MANAGE_GLOBAL_OBJECTIVES, BusinessPlan, Notif
 LINKED_SHOWN = 20
 CANDIDATES_SHOWN = 50
 OVERVIEW_SHOWN = 50
+TEAM_PAGE_SIZE = 25
+# The overview lists the longest waiting plans first, and the first few of what is at risk.
+WAITING_SHOWN = 20
+AT_RISK_SHOWN = 10
 AT_RISK_PLANS_MEASURED = 30
 
 
@@ -220,20 +227,42 @@ def global_objectives(request):
 
 # The managers' overview and notifications.
 
-def waiting_for(user):
+def waiting_for(user, visible=None):
     """The submitted plans `user` reviews: their team's (below them, or reporting to them) or, holding the
-    *approve plans* permission, every one; never their own."""
-    submitted = BusinessPlan.objects.visible_to(user).filter(status=BusinessPlan.Status.SUBMITTED).exclude(owner=user)
+    *approve plans* permission, every one; never their own. `visible`: the plans `user` may see, when at hand."""
+    visible = BusinessPlan.objects.visible_to(user) if visible is None else visible
+    submitted = visible.filter(status=BusinessPlan.Status.SUBMITTED).exclude(owner=user)
     if is_admin(user) or user.has_perm(APPROVE_PLANS):
         return submitted
     return submitted.filter(Q(owner__in=subordinate_ids(user)) | Q(owner__manager=user))
+
+
+# What the overview shows of a plan's account and owner (their names): loading their every column made
+# building the model instances a good part of the page's time.
+LISTED_FIELDS = (*(field.name for field in BusinessPlan._meta.concrete_fields if field.name != "goals"),
+                 "account__legal_name", "account__trade_name",
+                 "owner__username", "owner__first_name", "owner__last_name")
+
+
+def team_plans(user, visible):
+    """The plans of `user`'s team among those they may see (`visible`): their own and those of the users below
+    them in the role hierarchy or reporting to them; every visible plan for an administrator or a holder of
+    *approve plans*, who oversee them all. Filtering by owner first lets the database start from the owners'
+    index instead of testing every plan's account."""
+    if is_admin(user) or user.has_perm(APPROVE_PLANS):
+        return visible
+    below = Q(pk=user.pk) | Q(manager=user)
+    if getattr(user, "role", None) is not None:
+        below |= Q(role__path__startswith=user.role.path) & ~Q(role_id=user.role_id)
+    return visible.filter(owner__in=get_user_model().objects.filter(below).values("pk"))
 
 
 @login_required
 def overview(request):
     """Plans of the user's team by status and period, what waits for their approval, and what is at risk."""
     user, today = request.user, clock.today()
-    team = BusinessPlan.objects.visible_to(user).select_related("account", "owner")
+    visible = BusinessPlan.objects.visible_to(user)
+    team = team_plans(user, visible).select_related("account", "owner").only(*LISTED_FIELDS)
     status = request.GET.get("status", "")
     year = request.GET.get("year", "")
     mine = request.GET.get("mine") == "1"
@@ -244,25 +273,41 @@ def overview(request):
         listed = listed.filter(period_start__year__lte=int(year), period_end__year__gte=int(year))
     if mine:
         listed = listed.filter(owner=user)
+    counts = dict(team.order_by().values_list("status").annotate(n=Count("pk")))
+    paginator = Paginator(listed.order_by("-period_start", "name", "pk"), TEAM_PAGE_SIZE)
+    if not (year or mine):  # the total is in the counts by status: no second count of the team's plans
+        paginator.count = counts.get(status, 0) if status in BusinessPlan.Status.values else sum(counts.values())
+    page = paginator.get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    team_context = {"page_obj": page, "plans": page.object_list, "total": page.paginator.count, "status": status,
+                    "year": year, "mine": mine, "query": request.GET,
+                    "statuses": [(value, label, counts.get(value, 0)) for value, label in BusinessPlan.Status.choices]}
+    if getattr(request, "htmx", None) and request.htmx.target == "team-plans":
+        mark_visible(page.object_list, user, "account", "account_visible")
+        return render(request, "plans/_team_plans.html", team_context)  # the pager's links
     # Plans at risk: the current approved ones (the latest first), measured together.
     current = list(team.filter(status=BusinessPlan.Status.APPROVED, period_start__lte=today, period_end__gte=today)
                    .order_by("period_end", "pk")[:AT_RISK_PLANS_MEASURED])
     for plan, found in zip(current, progress.plans_revenue(current, today), strict=True):
         plan.revenue = found
-    objectives = list(Objective.objects.filter(plan__in=[plan.pk for plan in current]).select_related(
-        "plan", "plan__account"))
+    by_pk = {plan.pk: plan for plan in current}
+    objectives = list(Objective.objects.filter(plan__in=list(by_pk)).select_related("plan"))
     for objective, found in zip(objectives, progress.objectives_progress(objectives, today), strict=True):
-        objective.progress = found
-    counts = dict(team.order_by().values_list("status").annotate(n=Count("pk")))
+        objective.progress, objective.measured_plan = found, by_pk[objective.plan_id]
+    waiting_all = waiting_for(user, visible)
+    waiting = list(waiting_all.select_related("account", "owner").only(*LISTED_FIELDS).order_by("updated_at")
+                   [:WAITING_SHOWN])
+    at_risk_plans = [plan for plan in current if plan.revenue.state == Objective.State.AT_RISK]
+    at_risk_objectives = [objective for objective in objectives if objective.progress.state == Objective.State.AT_RISK]
+    # A reviewer holding *approve plans* sees plans of accounts they may not see: those stay unnamed.
+    mark_visible([*page.object_list, *current, *waiting], user, "account", "account_visible")
     return render(request, "plans/overview.html", {
-        "waiting": list(waiting_for(user).select_related("account", "owner").order_by("updated_at")[:OVERVIEW_SHOWN]),
-        "plans": list(listed.order_by("-period_start", "account__legal_name", "name")[:OVERVIEW_SHOWN]),
-        "total": listed.count(), "status": status, "year": year, "mine": mine,
-        "statuses": [(value, label, counts.get(value, 0)) for value, label in BusinessPlan.Status.choices],
-        "at_risk_plans": [plan for plan in current if plan.revenue.state == Objective.State.AT_RISK],
-        "at_risk_objectives": [objective for objective in objectives
-                               if objective.progress.state == Objective.State.AT_RISK],
-        "notifications": list(services.unread_notifications(user).select_related("plan", "actor")[:10]),
+        **team_context, "waiting": waiting,
+        "waiting_total": waiting_all.count(),
+        "at_risk_plans": at_risk_plans[:AT_RISK_SHOWN], "at_risk_plans_more": len(at_risk_plans[AT_RISK_SHOWN:]),
+        "at_risk_objectives": at_risk_objectives[:AT_RISK_SHOWN],
+        "at_risk_objectives_more": len(at_risk_objectives[AT_RISK_SHOWN:]),
+        "notifications": list(services.unread_notifications(user, visible).select_related("plan", "actor")[:10]),
     })
 
 

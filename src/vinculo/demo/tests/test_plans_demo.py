@@ -39,3 +39,28 @@ def test_loading_again_adds_no_plans(demo):
     before = BusinessPlan.all_objects.count(), Objective.all_objects.count()
     load_demo(SIZES["small"])
     assert (BusinessPlan.all_objects.count(), Objective.all_objects.count()) == before
+
+
+def test_the_large_sets_plans_are_topped_up_in_bulk_once(demo):
+    from vinculo.demo.bulk_plans import top_up_plans
+    from vinculo.plans.models import Notification, PlanTransition
+
+    story = set(BusinessPlan.all_objects.values_list("pk", flat=True))
+    assert top_up_plans(len(story) + 40, seed=2) == 40
+    assert top_up_plans(len(story) + 40, seed=2) == 0  # run again: nothing to add
+    generated = BusinessPlan.objects.exclude(pk__in=story)
+    assert BusinessPlan.all_objects.count() == len(story) + 40 and generated.count() == 40
+    assert not generated.filter(account__in=BusinessPlan.objects.filter(pk__in=story).values("account")).exists()
+    for plan in generated.select_related("parent", "account"):
+        assert plan.owner_id == plan.account.owner_id
+        assert plan.objectives.count() == 2
+        steps = [step.to_status for step in plan.transitions.all()]
+        assert steps == {"draft": [], "submitted": ["submitted"], "approved": ["submitted", "approved"],
+                         "expired": ["submitted", "approved", "expired"]}[plan.status]
+        if plan.parent is not None:
+            assert plan.parent.account_id == plan.account_id and plan.status == plan.parent.status == "approved"
+            assert plan.parent.period_start <= plan.period_start <= plan.period_end <= plan.parent.period_end
+        if plan.status == "submitted" and plan.owner.manager_id:
+            assert Notification.objects.get(plan=plan).recipient_id == plan.owner.manager_id
+    assert not Notification.objects.filter(plan__in=generated, email_pending=True).exists()
+    assert PlanTransition.objects.filter(plan__in=generated).exists()
