@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.forms import CountryField, RecordChooser, RecordForm, active_users
 from vinculo.core.lists import ListFilterForm
-from vinculo.core.money import Currency
+from vinculo.core.money import CurrencyFormField
 from vinculo.org.forms import TerritoryChoiceField, TerritoryFilterField, in_territory
 
 from .models import Account, AccountTeamMember, Address
@@ -30,7 +30,7 @@ class AccountForm(RecordForm):
         widget=forms.CheckboxSelectMultiple,
     )
     country = CountryField(label=capfirst(_("country")), initial="CL")
-    currency = forms.ChoiceField(label=capfirst(_("currency")), choices=Currency.choices, initial="CLP")
+    currency = CurrencyFormField(label=capfirst(_("currency")))
     website = forms.URLField(label=capfirst(_("website")), required=False, max_length=200, assume_scheme="https")
     territory = TerritoryChoiceField()
 

@@ -12,7 +12,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from babel import Locale, localedata
 from babel.numbers import get_currency_symbol, get_decimal_symbol, get_group_symbol, parse_pattern
+from django import forms
 from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import translation
 
@@ -31,6 +34,129 @@ class Currency(models.TextChoices):
     UF = "CLF", "UF"
     USD = "USD", "USD"
     EUR = "EUR", "EUR"
+
+
+# ---- The currencies the organisation uses ----
+#
+# Of the supported currencies above, the organisation enables those it works in and names a default one (for
+# new records and reports); the org app keeps them (OrgSettings) and registers where to read them. Every
+# currency choice in a form goes through CurrencyFormField, which offers the enabled ones plus the value the
+# record being edited already has: disabling a currency never changes or loses a stored amount.
+
+CURRENCIES_CACHE_KEY = "vinculo:currencies"
+_currency_settings_source: "Callable[[], tuple[list[str], str]] | None" = None
+
+
+def register_currency_settings(source: "Callable[[], tuple[list[str], str]]") -> None:
+    """`source()` gives the enabled currency codes and the default one (one query); the org app registers it."""
+    global _currency_settings_source
+    _currency_settings_source = source
+
+
+def forget_currency_settings() -> None:
+    """After the settings change: every worker reads them again."""
+    cache.delete(CURRENCIES_CACHE_KEY)
+
+
+def _currency_settings() -> tuple[list[str], str]:
+    if _currency_settings_source is None:  # before the apps are ready
+        return list(Currency.values), Currency.CLP
+    stored = cache.get(CURRENCIES_CACHE_KEY)
+    if stored is None:
+        stored = _currency_settings_source()
+        cache.set(CURRENCIES_CACHE_KEY, stored, 300)
+    return stored
+
+
+def enabled_currencies() -> list[str]:
+    """The codes of the currencies the organisation uses, in the supported currencies' order."""
+    enabled = set(_currency_settings()[0])
+    return [code for code in Currency.values if code in enabled]
+
+
+def default_currency() -> str:
+    """The organisation's currency for new records and reports."""
+    return _currency_settings()[1]
+
+
+def currency_choices(keep: str | None = None, blank: str | None = None) -> list[tuple[str, str]]:
+    """The enabled currencies as choices; `keep` (a record's stored currency) stays among them even if it
+    was disabled since; `blank` labels an empty first choice."""
+    enabled = set(enabled_currencies())
+    choices = [(code, label) for code, label in Currency.choices if code in enabled or code == keep]
+    return [("", blank), *choices] if blank is not None else choices
+
+
+class CurrencyFormField(forms.TypedChoiceField):
+    """A record's currency: the organisation's enabled currencies, plus the one the record being edited has
+    (a form with an `instance` that has a pk). A new record starts in the organisation's default currency
+    unless the form preset another enabled one (the account's, the user's).
+
+    `blank` labels an empty choice ("the price list's"); `exclude_base` leaves out the base currency (the
+    exchange rates' own); `preset_by_form`: the form sets a new record's currency itself (a contract takes its
+    account's), kept when in use even if it is the model's default."""
+
+    def __init__(self, *, blank=None, exclude_base: bool = False, preset_by_form: bool = False, **kwargs):
+        for name in ("choices", "max_length", "min_length", "strip"):
+            kwargs.pop(name, None)
+        kwargs.setdefault("coerce", str)
+        self.blank, self.exclude_base, self.preset_by_form, self.kept = blank, exclude_base, preset_by_form, None
+        super().__init__(choices=self._current_choices, **kwargs)
+
+    def _current_choices(self):
+        choices = currency_choices(keep=self.kept, blank=self.blank)
+        if self.exclude_base:
+            choices = [(code, label) for code, label in choices if code != base_currency()]
+        return choices
+
+    def get_bound_field(self, form, field_name):
+        instance = getattr(form, "instance", None)
+        if instance is not None and instance.pk is not None:
+            self.kept = getattr(instance, field_name, None) or form.initial.get(field_name)
+        else:
+            preset = form.initial.get(field_name, self.initial)
+            if preset in ("", None) and self.blank is not None:
+                pass
+            elif preset not in enabled_currencies() or (
+                    not self.preset_by_form and preset == _model_default(instance, field_name, self.initial)):
+                form.initial[field_name] = self._first_choice(default_currency())
+        # Fixed for this form from here on, on the field and its widget alike (a widget's copy would otherwise
+        # still ask the class's field).
+        self.choices = self._current_choices()
+        return super().get_bound_field(form, field_name)
+
+    def _first_choice(self, preferred: str) -> str:
+        codes = [code for code, _label in self._current_choices() if code]
+        return preferred if preferred in codes or not codes else codes[0]
+
+
+def _model_default(instance, field_name: str, declared):
+    """The value a new record has when no one chose: the model field's default, else the form field's."""
+    if instance is not None:
+        try:
+            field = instance._meta.get_field(field_name)
+        except FieldDoesNotExist:  # a form's own field
+            return declared
+        if field.has_default():
+            return field.get_default()
+    return declared
+
+
+class CurrencyField(models.CharField):
+    """A record's currency, one of the supported ones (Currency); its form field offers the enabled ones
+    (CurrencyFormField). Stored and migrated as the CharField it is: migrations do not see the difference."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 3)
+        kwargs.setdefault("choices", Currency.choices)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.CharField", args, kwargs
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"choices_form_class": CurrencyFormField, **kwargs})
 
 
 class MissingRate(LookupError):

@@ -15,7 +15,7 @@ from vinculo.contacts.models import Contact
 from vinculo.core import clock
 from vinculo.core.forms import DateInput, RecordForm, active_users, label_unseen_choice
 from vinculo.core.lists import ListFilterForm
-from vinculo.core.money import Currency
+from vinculo.core.money import CurrencyFormField
 
 from . import services
 from .models import ContentDelivery, Contract, CustomerAsset, Document, Note
@@ -86,7 +86,7 @@ CONTRACT_FIELDSETS = (
 
 class ContractForm(AccountRecordForm):
     fieldsets = CONTRACT_FIELDSETS
-    currency = forms.ChoiceField(label=capfirst(_("currency")), choices=Currency.choices)
+    currency = CurrencyFormField(label=capfirst(_("currency")), preset_by_form=True)
 
     class Meta(AccountRecordForm.Meta):
         model = Contract
@@ -109,7 +109,7 @@ class InvoiceForm(AccountRecordForm):
     the payments, so the form only offers draft, issued and cancelled (and the current status)."""
 
     fieldsets = INVOICE_FIELDSETS
-    currency = forms.ChoiceField(label=capfirst(_("currency")), choices=Currency.choices)
+    currency = CurrencyFormField(label=capfirst(_("currency")), preset_by_form=True)
 
     class Meta(AccountRecordForm.Meta):
         model = Invoice

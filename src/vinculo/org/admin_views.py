@@ -13,6 +13,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
 from vinculo.core.access import AccessLevel
 
@@ -203,12 +204,35 @@ def structure(request, kind=None, pk=None):
             people.save_structure(forms_[kind], by=request.user)
             messages.success(request, _("“%(name)s” saved.") % {"name": forms_[kind].instance})
             return redirect("org:structure")
+    return _structure_page(request, forms_, kind, editing, status=422 if kind and request.method == "POST" else 200)
+
+
+def _structure_page(request, forms_, kind, editing, *, status=200, refused=None):
     roles = tree_order(Role.objects.annotate(user_count=Count("users")))
     return render(request, "org/admin/structure.html", {
         "roles": roles, "units": BusinessUnit.objects.all(),
         "offices": Office.objects.select_related("business_unit"), "forms": forms_, "editing": editing,
-        "kind": kind,
-    }, status=422 if kind and request.method == "POST" else 200)
+        "kind": kind, "refused": refused,
+    }, status=status)
+
+
+@login_required
+@require_POST
+def structure_delete(request, kind, pk):
+    """Delete a role, business unit or office that nothing names any more (else the page says what still
+    does, 409, and nothing changes); the deletion is in its history."""
+    require_admin(request.user)
+    if kind not in STRUCTURE_FORMS:
+        raise Http404
+    form_class, model = STRUCTURE_FORMS[kind]
+    record = get_object_or_404(model, pk=pk)
+    refused = people.delete_unless_in_use(record, people.structure_in_use, by=request.user)
+    if refused:
+        forms_ = {key: other_class(prefix=key) for key, (other_class, _model) in STRUCTURE_FORMS.items()}
+        forms_[kind] = form_class(instance=record, prefix=kind)
+        return _structure_page(request, forms_, kind, record, status=409, refused=refused)
+    messages.success(request, _("“%(name)s” deleted.") % {"name": record})
+    return redirect("org:structure")
 
 
 @login_required

@@ -12,14 +12,15 @@ class OrgConfig(AppConfig):
         from vinculo.core import access, money, nav
         from vinculo.core.api import routers
 
-        from . import api, people_api, sessions, twofactor
-        from .models import ExchangeRate, OrgDefault
+        from . import api, currencies, people_api, sessions, twofactor
+        from .models import ExchangeRate, OrgDefault, OrgSettings
 
         user_logged_in.connect(sessions.record_sign_in, dispatch_uid="org.record_sign_in")
         user_logged_in.connect(twofactor.on_sign_in, dispatch_uid="org.second_factor_on_sign_in")
         user_logged_out.connect(sessions.record_sign_out, dispatch_uid="org.record_sign_out")
         access.org_defaults_source = OrgDefault.levels
         money.register_rate_table(ExchangeRate)
+        money.register_currency_settings(OrgSettings.currency_settings)
 
         # One namespace, three entries: each is current for the pages whose URL names start with its prefix.
         for key, label, url_name, order, prefix in (
@@ -36,6 +37,8 @@ class OrgConfig(AppConfig):
                      group=nav.MORE, heading=_("Organisation"), permission="org.administer_organisation", prefix="access")
         nav.register("org_company", _("Company profile"), "org:company_profile", order=238, group=nav.MORE,
                      heading=_("Organisation"), permission="org.administer_organisation", prefix="company")
+        nav.register("org_currencies", _("Currencies"), "org:currencies", order=239, group=nav.MORE,
+                     heading=_("Organisation"), permission="org.administer_organisation", prefix="currencies")
         nav.register("org_settings", _("Organisation settings"), "org:settings", order=240, group=nav.MORE,
                      heading=_("Organisation"), permission="org.administer_organisation", prefix="settings")
         for prefix, router, order in (("/territories", api.territories, 190), ("/sales-teams", api.sales_teams, 200),
@@ -45,5 +48,6 @@ class OrgConfig(AppConfig):
                                       ("/roles", people_api.roles, 172),
                                       ("/business-units", people_api.business_units, 173),
                                       ("/offices", people_api.offices, 174),
-                                      ("/org-defaults", people_api.org_defaults, 175)):
+                                      ("/org-defaults", people_api.org_defaults, 175),
+                                      ("/currencies", currencies.router, 176)):
             routers.register(prefix, router, order=order)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vinculo.core import clock
 from vinculo.core.forms import DateInput, LocalDates, MultiChoice
-from vinculo.core.money import Currency, base_currency
+from vinculo.core.money import Currency, CurrencyFormField, base_currency
 
 from . import territories
 from .models import ExchangeRate, SalesTeamMember, Territory, TerritoryRule, User
@@ -230,7 +230,7 @@ def rate_currencies():
 
 
 class ExchangeRateForm(LocalDates, forms.ModelForm):
-    currency = forms.ChoiceField(label=capfirst(_("currency")), choices=rate_currencies)
+    currency = CurrencyFormField(label=capfirst(_("currency")), exclude_base=True)
     rate = RateField(label=capfirst(_("rate")),
                      widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
 

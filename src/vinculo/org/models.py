@@ -9,7 +9,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.access import AccessLevel, forget_org_defaults, org_default_level
-from vinculo.core.money import Currency
+from vinculo.core.money import Currency, forget_currency_settings
 from vinculo.core.policy import group_permissions
 
 
@@ -223,6 +223,7 @@ class User(AbstractUser):
     office = models.ForeignKey(Office, verbose_name=_("office"), null=True, blank=True, on_delete=models.SET_NULL)
     territories = models.ManyToManyField(Territory, verbose_name=_("territories"), blank=True, related_name="users")
     language = models.CharField(_("language"), max_length=5, choices=Language.choices, blank=True)
+    # The currency the user reads totals in (a reading preference, any supported currency), not a record's.
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.CLP)
     time_zone = models.CharField(_("time zone"), max_length=60, default="America/Santiago",
                                  validators=[validate_time_zone])
@@ -379,6 +380,10 @@ class CompanyProfile(models.Model):
         return profile or cls.objects.create()
 
 
+def all_currencies() -> list[str]:
+    return list(Currency.values)
+
+
 class OrgSettings(models.Model):
     """Settings of the whole organisation. One row; `current()` creates it on first use."""
 
@@ -392,6 +397,13 @@ class OrgSettings(models.Model):
         help_text=_("Who must sign in with an authenticator app or a passkey besides their password. "
                     "Administrators are superusers and users who may administer the organisation."))
 
+    currencies = models.JSONField(
+        _("currencies in use"), default=all_currencies,
+        help_text=_("The currencies records may be in; a record keeps one disabled later."))
+    default_currency = models.CharField(
+        _("default currency"), max_length=3, choices=Currency.choices, default=Currency.CLP,
+        help_text=_("New records start in it, and reports show totals in it."))
+
     class Meta:
         verbose_name = _("organisation settings")
         verbose_name_plural = _("organisation settings")
@@ -400,10 +412,21 @@ class OrgSettings(models.Model):
     def __str__(self):
         return str(_("organisation settings"))
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        forget_currency_settings()
+
     @classmethod
     def current(cls) -> "OrgSettings":
         settings_row = cls.objects.order_by("pk").first()
         return settings_row or cls.objects.create()
+
+    @classmethod
+    def currency_settings(cls) -> tuple[list[str], str]:
+        """The enabled currencies and the default one (core.money reads them through its cache): one query,
+        and no row is created to read them."""
+        stored = cls.objects.order_by("pk").values_list("currencies", "default_currency").first()
+        return (list(stored[0]), stored[1]) if stored else (all_currencies(), Currency.CLP)
 
 
 class ExchangeRate(models.Model):

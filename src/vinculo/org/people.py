@@ -1,20 +1,21 @@
 """Writes on users by an administrator (org.admin_views): invite, edit, deactivate, and hand a user's records
 to someone else. Each change is written to the user's history (core.ChangeLog, as records' are)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from vinculo.core import clock
+from vinculo.core import clock, money
 from vinculo.core.models import ChangeLog
 from vinculo.core.records import record_types
 from vinculo.core.services import bulk_update
@@ -105,6 +106,7 @@ def set_password_link(request, user: User) -> str:
 def invite(request, user: User, *, by, territories=(), teams=()) -> User:
     """Create `user` without a password and e-mail them, in their language, a link to choose one."""
     user.set_unusable_password()
+    user.currency = money.default_currency()  # their totals read in the organisation's currency until they choose
     save_user(user, by=by, territories=list(territories), teams=list(teams), created=True)
     link = set_password_link(request, user)
     with translation.override(user.language or settings.LANGUAGE_CODE):
@@ -164,3 +166,41 @@ def save_structure(form, *, by):
     if created or changes:
         record_history(record, by, ChangeLog.Action.CREATE if created else ChangeLog.Action.UPDATE, changes)
     return record
+
+
+@transaction.atomic
+def delete_unless_in_use(record, in_use: Callable[[models.Model], str | None], *, by) -> str | None:
+    """Delete `record` and record it in its history, unless `in_use` gives a reason not to: then the reason,
+    and nothing changes."""
+    record = type(record).objects.select_for_update().get(pk=record.pk)
+    refused = in_use(record)
+    if refused:
+        return refused
+    pk = record.pk
+    record_history(record, by, ChangeLog.Action.DELETE,
+                   [{"field": "", "label": translation.gettext("Deleted"), "old": str(record), "new": ""}])
+    record.delete()
+    record.pk = pk
+    return None
+
+
+def structure_in_use(record: models.Model) -> str | None:
+    """Why a role, business unit or office may not be deleted, or None: what still names it — its users, the
+    roles below it, a unit's offices and teams, and records of any app (every relation to it is counted, with
+    records in the recycle bin: a query a relation)."""
+    uses = []
+    for relation in record._meta.related_objects:
+        model = relation.related_model
+        count = model._base_manager.filter(**{relation.field.name: record}).count()
+        if not count:
+            continue
+        meta = model._meta
+        name = str(meta.verbose_name if count == 1 else meta.verbose_name_plural)
+        if model is type(record):
+            uses.append(translation.gettext("%(count)d %(name)s below it") % {"count": count, "name": name})
+        else:
+            uses.append(f"{count} {name}")
+    if not uses:
+        return None
+    return translation.gettext("“%(name)s” is in use (%(uses)s): move them elsewhere first, then delete it.") % {
+        "name": record, "uses": ", ".join(uses)}

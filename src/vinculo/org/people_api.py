@@ -253,6 +253,14 @@ def _save_structure(form_class, record, payload, *, by):
     return people.save_structure(form, by=by)
 
 
+def _delete_structure(model, pk: int, *, by) -> Status:
+    """Delete a role, business unit or office nothing names any more; else 409 with what still does."""
+    refused = people.delete_unless_in_use(get_object_or_404(model, pk=pk), people.structure_in_use, by=by)
+    if refused:
+        raise HttpError(409, refused)
+    return Status(204, None)
+
+
 @roles.post("", response={201: RoleOut, **ERRORS}, summary="Create a role",
             description="Recorded in the role's history. Administrators only.", operation_id="role_create",
             url_name="role_create")
@@ -268,6 +276,15 @@ def role_create(request, payload: RoleCreate):
 def role_update(request, role_id: int, payload: RoleIn):
     _require_admin(request.auth)
     return _save_structure(RoleForm, get_object_or_404(Role, pk=role_id), payload, by=request.auth)
+
+
+@roles.delete("/{int:role_id}", response={204: None, **ERRORS}, summary="Delete a role",
+              description="Refused with 409 while users have the role or roles report to it: move them first. "
+                          "Recorded in the role's history. Administrators only (403).",
+              operation_id="role_delete", url_name="role_delete")
+def role_delete(request, role_id: int):
+    _require_admin(request.auth)
+    return _delete_structure(Role, role_id, by=request.auth)
 
 
 business_units = Router(tags=["people"])
@@ -309,6 +326,15 @@ def business_unit_create(request, payload: BusinessUnitIn):
 def business_unit_update(request, unit_id: int, payload: BusinessUnitChange):
     _require_admin(request.auth)
     return _save_structure(BusinessUnitForm, get_object_or_404(BusinessUnit, pk=unit_id), payload, by=request.auth)
+
+
+@business_units.delete("/{int:unit_id}", response={204: None, **ERRORS}, summary="Delete a business unit",
+                       description="Refused with 409 while users, offices, teams or records are in the unit: move "
+                                   "them first. Recorded in the unit's history. Administrators only (403).",
+                       operation_id="business_unit_delete", url_name="business_unit_delete")
+def business_unit_delete(request, unit_id: int):
+    _require_admin(request.auth)
+    return _delete_structure(BusinessUnit, unit_id, by=request.auth)
 
 
 offices = Router(tags=["people"])
@@ -358,6 +384,15 @@ def office_update(request, office_id: int, payload: OfficeChange):
     _require_admin(request.auth)
     office = _save_structure(OfficeForm, get_object_or_404(Office, pk=office_id), payload, by=request.auth)
     return Office.objects.select_related("business_unit").get(pk=office.pk)
+
+
+@offices.delete("/{int:office_id}", response={204: None, **ERRORS}, summary="Delete an office",
+                description="Refused with 409 while users work in it: move them first. Recorded in the office's "
+                            "history. Administrators only (403).",
+                operation_id="office_delete", url_name="office_delete")
+def office_delete(request, office_id: int):
+    _require_admin(request.auth)
+    return _delete_structure(Office, office_id, by=request.auth)
 
 
 # ---------- /org-defaults ----------

@@ -10,16 +10,15 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import models, transaction
+from django.db import models
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from vinculo.core.models import ChangeLog
-
 from . import people
 from .admin_views import require_admin
+from .people import delete_unless_in_use
 
 
 @dataclass
@@ -91,19 +90,3 @@ class SettingsList:
             return self._render(request, self.form_class(instance=record), record, status=409, refused=refused)
         messages.success(request, _("“%(name)s” deleted.") % {"name": record})
         return redirect(self._url())
-
-
-@transaction.atomic
-def delete_unless_in_use(record, in_use: Callable[[models.Model], str | None], *, by) -> str | None:
-    """Delete `record` and record it in its history, unless `in_use` gives a reason not to: then the reason,
-    and nothing changes."""
-    record = type(record).objects.select_for_update().get(pk=record.pk)
-    refused = in_use(record)
-    if refused:
-        return refused
-    pk = record.pk
-    people.record_history(record, by, ChangeLog.Action.DELETE,
-                          [{"field": "", "label": _("Deleted"), "old": str(record), "new": ""}])
-    record.delete()
-    record.pk = pk
-    return None

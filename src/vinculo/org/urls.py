@@ -1,16 +1,18 @@
 from django.urls import path
 
-from . import admin_views, views
+from . import admin_views, currencies, views
 from .team_settings import teams
 
 app_name = "org"
 urlpatterns = [
     path("settings/", admin_views.settings_page, name="settings"),
+    path("currencies/", currencies.currencies_page, name="currencies"),
     path("access-defaults/", admin_views.access_defaults_page, name="access_defaults"),
     path("company/", admin_views.company_profile, name="company_profile"),
     path("structure/", admin_views.structure, name="structure"),
     path("structure/<str:kind>/new/", admin_views.structure, name="structure_add"),
     path("structure/<str:kind>/<int:pk>/", admin_views.structure, name="structure_edit"),
+    path("structure/<str:kind>/<int:pk>/delete/", admin_views.structure_delete, name="structure_delete"),
     path("users/", admin_views.user_list, name="user_list"),
     path("users/invite/", admin_views.user_invite, name="user_invite"),
     path("users/<int:pk>/", admin_views.user_edit, name="user_edit"),

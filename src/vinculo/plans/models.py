@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from vinculo.core.models import TrackedModel
-from vinculo.core.money import Currency
+from vinculo.core.money import Currency, CurrencyField
 from vinculo.core.policy import EVERYONE, NO_ONE, Clause, Parent, PermissionGrant, Policy, permission_backend
 
 APPROVE_PLANS = "plans.approve_businessplan"
@@ -89,7 +89,7 @@ class BusinessPlan(TrackedModel):
                                       on_delete=models.SET_NULL)
     revenue_target = models.DecimalField(_("revenue target"), max_digits=18, decimal_places=2, default=Decimal(0),
                                          validators=[MinValueValidator(0)])
-    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.CLP)
+    currency = CurrencyField(_("currency"), default=Currency.CLP)
     goals = models.TextField(_("qualitative goals"), blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT,
                               editable=False)
@@ -233,7 +233,7 @@ class Objective(TrackedModel):
     industry = models.ForeignKey("accounts.Industry", verbose_name=_("industry"), null=True, blank=True,
                                  on_delete=models.SET_NULL)
     account_type = models.CharField(_("account type"), max_length=20, blank=True)
-    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.CLP,
+    currency = CurrencyField(_("currency"), default=Currency.CLP,
                                 help_text=_("Revenue objectives: the currency of the target (a plan's objective "
                                             "takes the plan's)."))
 

@@ -14,7 +14,7 @@ from vinculo.core.forms import (
     label_unseen_choice,
 )
 from vinculo.core.lists import ListFilterForm
-from vinculo.core.money import Currency
+from vinculo.core.money import CurrencyFormField
 from vinculo.core.validators import format_tax_id
 from vinculo.marketing.models import Campaign
 from vinculo.org.forms import TerritoryChoiceField, TerritoryFilterField, in_territory
@@ -136,7 +136,7 @@ class ConvertForm(LocalDates, forms.Form):
     opportunity_name = forms.CharField(label=_("Opportunity name"), required=False, max_length=200)
     amount = forms.DecimalField(label=capfirst(_("amount")), required=False, min_value=0, max_digits=18,
                                 decimal_places=2)
-    currency = forms.ChoiceField(label=capfirst(_("currency")), choices=Currency.choices, required=False)
+    currency = CurrencyFormField(label=capfirst(_("currency")), required=False)
     stage = forms.ModelChoiceField(label=capfirst(_("stage")), queryset=PipelineStage.objects.none(), required=False,
                                    empty_label=None)
     expected_close_date = forms.DateField(label=capfirst(_("expected close date")), required=False,

@@ -14,7 +14,7 @@ from vinculo.contacts.models import Contact
 from vinculo.core import clock
 from vinculo.core.forms import DateInput, RecordChooser, RecordForm, active_users, label_unseen_choice
 from vinculo.core.lists import ListFilterForm
-from vinculo.core.money import Currency
+from vinculo.core.money import CurrencyFormField
 from vinculo.org.models import CompanyProfile
 
 from . import quoting
@@ -46,8 +46,8 @@ class QuoteForm(RecordForm):
     """The header of a quote: a new one for a deal (its lines start from the deal's), or a draft's."""
 
     fieldsets = HEADER_FIELDSETS
-    currency = forms.ChoiceField(
-        label=capfirst(_("currency")), required=False, choices=[("", _("The price list's")), *Currency.choices],
+    currency = CurrencyFormField(
+        label=capfirst(_("currency")), required=False, blank=_("The price list's"),
         help_text=_("Empty: the price list's currency, or the deal's without a price list."),
     )
 

@@ -12,7 +12,7 @@ from django.utils.translation import pgettext_lazy
 from vinculo.core import clock
 from vinculo.core.access import AccessLevel
 from vinculo.core.models import TrackedModel
-from vinculo.core.money import Currency
+from vinculo.core.money import CurrencyField
 from vinculo.core.policy import Parent, PermissionGrant, Policy
 from vinculo.core.subjects import SubjectRelation
 from vinculo.core.validators import format_phone, normalize_phone
@@ -217,7 +217,7 @@ class Opportunity(TrackedModel):
     )
     probability = models.PositiveSmallIntegerField(_("probability (%)"), default=10, validators=PERCENT)
     amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=2, default=Decimal("0"))
-    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default="CLP")
+    currency = CurrencyField(_("currency"), default="CLP")
     status = models.CharField(_("status"), max_length=5, choices=Status.choices, default=Status.OPEN)
     close_reason = models.CharField(_("reason"), max_length=15, choices=CloseReason.choices, blank=True)
     close_note = models.TextField(_("closing comment"), blank=True)
@@ -407,7 +407,7 @@ class PriceList(CatalogueRecord):
     """Prices in one currency; a product has at most one price per list."""
 
     name = models.CharField(_("name"), max_length=120)
-    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default="CLP")
+    currency = CurrencyField(_("currency"), default="CLP")
     is_active = models.BooleanField(_("active"), default=True)
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
@@ -574,7 +574,7 @@ class Quote(TrackedModel):
     price_list = models.ForeignKey(
         PriceList, verbose_name=_("price list"), null=True, blank=True, on_delete=models.PROTECT, related_name="quotes"
     )
-    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default="CLP")
+    currency = CurrencyField(_("currency"), default="CLP")
     issued_on = models.DateField(_("date"))
     valid_until = models.DateField(_("valid until"))
     terms = models.TextField(_("terms and conditions"), blank=True)

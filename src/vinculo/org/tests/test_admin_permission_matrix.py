@@ -12,7 +12,16 @@ from django.test import Client
 from django.urls import reverse
 
 from vinculo.core.tests.api_client import ApiClient
-from vinculo.org.models import ExchangeRate, SalesTeam, Territory, TerritoryRule
+from vinculo.org.models import (
+    BusinessUnit,
+    ExchangeRate,
+    Office,
+    OrgSettings,
+    Role,
+    SalesTeam,
+    Territory,
+    TerritoryRule,
+)
 from vinculo.org.tests.factories import (
     BusinessUnitFactory,
     OfficeFactory,
@@ -43,6 +52,8 @@ def rows(org):
         rate=ExchangeRate.objects.create(currency="USD", date=datetime.date(2026, 1, 2), rate="950.5"),
         stage=PipelineStage.objects.create(name="Sin uso", order=9, probability=5),
         unit=BusinessUnitFactory(name="Unidad"), office=OfficeFactory(name="Oficina"),
+        spare_role=Role.objects.create(name="Sin uso"), spare_unit=BusinessUnitFactory(name="Sin uso"),
+        spare_office=OfficeFactory(name="Sin uso"),
     )
 
 
@@ -54,7 +65,7 @@ def admin_pages(org, rows):
     """Every page only administrators open (a settings page or a form that changes the organisation)."""
     rep = org.vendedor_norte
     return [reverse(name, args=args) for name, args in (
-        ("org:settings", []), ("org:access_defaults", []), ("org:company_profile", []), ("org:structure", []),
+        ("org:settings", []), ("org:currencies", []), ("org:access_defaults", []), ("org:company_profile", []), ("org:structure", []),
         ("org:structure_add", ["role"]), ("org:structure_edit", ["role", rep.role.pk]),
         ("org:structure_edit", ["business_unit", rows["unit"].pk]), ("org:structure_edit", ["office", rows["office"].pk]),
         ("org:user_list", []), ("org:user_invite", []), ("org:user_edit", [rep.pk]), ("org:user_reassign", [rep.pk]),
@@ -74,7 +85,11 @@ def admin_posts(org, rows):
         (reverse("org:settings"), {"second_factor": "optional"}),
         (reverse("org:access_defaults"), {"record_type": "accounts.account", "access": "public_read", "confirm": "yes"}),
         (reverse("org:company_profile"), {"name": "Nueva", "country": "CL"}),
+        (reverse("org:currencies"), {"currencies": ["CLP", "USD", "EUR"], "default_currency": "CLP"}),
         (reverse("org:structure_add", args=["business_unit"]), {"business_unit-name": "Minería"}),
+        (reverse("org:structure_delete", args=["role", rows["spare_role"].pk]), {}),
+        (reverse("org:structure_delete", args=["business_unit", rows["spare_unit"].pk]), {}),
+        (reverse("org:structure_delete", args=["office", rows["spare_office"].pk]), {}),
         (reverse("org:user_invite"), {"username": "nueva", "email": "nueva@example.com", "language": "es"}),
         (reverse("org:user_edit", args=[rep.pk]), {"email": rep.email, "language": "es"}),
         (reverse("org:user_reassign", args=[rep.pk]), {"to": org.vendedor_sur.pk, "kinds": ["account"]}),
@@ -101,8 +116,10 @@ def read_pages(org, rows):
 
 def snapshot():
     """What the refused writes must leave as it was."""
+    currencies = OrgSettings.currency_settings()
     return (Territory.objects.count(), TerritoryRule.objects.count(), SalesTeam.objects.count(),
-            ExchangeRate.objects.count(), PipelineStage.objects.count(),
+            ExchangeRate.objects.count(), PipelineStage.objects.count(), Role.objects.count(),
+            BusinessUnit.objects.count(), Office.objects.count(), currencies,
             sorted(SalesTeam.objects.values_list("memberships__user", flat=True).exclude(memberships=None)))
 
 
@@ -144,7 +161,7 @@ def test_the_django_admin_is_for_superusers_only(org, boss, who):
 
 def api_reads(org):
     return ["/me", "/users", f"/users/{org.director.pk}", "/roles", "/business-units", "/offices", "/org-defaults",
-            "/stages", "/territories", "/sales-teams", "/exchange-rates"]
+            "/stages", "/territories", "/sales-teams", "/exchange-rates", "/currencies"]
 
 
 def api_writes(org, rows):
@@ -158,6 +175,10 @@ def api_writes(org, rows):
         ("patch", f"/business-units/{rows['unit'].pk}", {"code": "U1"}),
         ("post", "/offices", {"name": "Antofagasta", "city": "Antofagasta"}),
         ("patch", f"/offices/{rows['office'].pk}", {"city": "Calama"}),
+        ("delete", f"/roles/{rows['spare_role'].pk}", None),
+        ("delete", f"/business-units/{rows['spare_unit'].pk}", None),
+        ("delete", f"/offices/{rows['spare_office'].pk}", None),
+        ("patch", "/currencies", {"currencies": ["CLP", "USD", "EUR"], "default_currency": "EUR"}),
         ("get", "/org-defaults/accounts.account/preview", {"access": "public_read"}),
         ("patch", "/org-defaults/accounts.account", {"access": "public_read", "records_affected": 2}),
         ("post", "/stages", {"name": "Cierre", "order": 6, "probability": 90}),
@@ -210,6 +231,7 @@ def test_every_settings_page_speaks_the_administrators_language(org, boss, rows,
     for url in admin_pages(org, rows):
         html = client.get(url).content.decode()
         assert f'<html lang="{language}">' in html, url
-    for url in (reverse("org:structure"), reverse("org:company_profile"), reverse("sales:stage_settings"),
+    for url in (reverse("org:structure"), reverse("org:company_profile"), reverse("org:currencies"),
+                reverse("sales:stage_settings"),
                 reverse("org:sales_team_settings")):
         assert save in client.get(url).content.decode(), url
