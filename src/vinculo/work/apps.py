@@ -40,6 +40,8 @@ class WorkConfig(AppConfig):
                      prefix="project")
         nav.register("time", _("Time reports"), "work:time_report", order=170, group=nav.MORE, heading=_("Work"),
                      prefix="time")
+        nav.register("task_types", _("Task types and origins"), "work:types", order=175, group=nav.MORE,
+                     heading=_("Work"), permission="org.administer_organisation", prefix="types")
 
         for prefix, router, order in (
             ("/tasks", api.tasks, 200), ("/task-types", api.task_types, 210), ("/projects", api.projects, 220),
