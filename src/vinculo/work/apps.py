@@ -33,6 +33,7 @@ class WorkConfig(AppConfig):
         page.register(sections.projects)
         page.register(sections.tasks)
         contact_page.sections.register("tasks", "work/_contact_tasks.html", load=sections.contact_tasks, order=15)
+        contact_page.register_action("new_task", _("New task"), "work:task_create", order=20)
 
         nav.register("tasks", _("Tasks"), "work:task_list", order=55, prefix="task")
         nav.register("calendar", _("Calendar"), "work:calendar", order=56, prefix="calendar")
