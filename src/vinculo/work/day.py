@@ -13,6 +13,7 @@ from vinculo.core.access import subordinate_ids
 from vinculo.core.money import MissingRate, total_in
 from vinculo.customer360.models import Contract
 
+from .calendar import involving
 from .models import Task
 
 SHOWN = 10
@@ -40,7 +41,7 @@ def my_day(user) -> dict:
         "to_control": list(_tasks(user, Q(controller=user)).filter(
             Q(next_action_date__lte=today) | Q(due_date__lte=today))[:SHOWN]),
         "activities": list(Activity.objects.visible_to(user).filter(
-            owner=user, status=Activity.Status.PLANNED, occurred_at__gte=start, occurred_at__lt=start + timedelta(days=1))
+            involving(user), status=Activity.Status.PLANNED, occurred_at__gte=start, occurred_at__lt=start + timedelta(days=1))
             .order_by("occurred_at")[:SHOWN]),
         "deals": list(deals.select_related("account").order_by("expected_close_date", "pk")[:SHOWN]),
         "closing_total": closing_total,
