@@ -87,6 +87,9 @@ class Size:
     rich_account_opportunities: int = 12
     # Contacts each campaign reached, on average (leads from campaigns come on top).
     campaign_contacts: int = 15
+    # Work: tasks and time entries in all, beyond each rep's few (0: those only).
+    tasks: int = 0
+    time_entries: int = 0
 
 
 SIZES = {
@@ -94,7 +97,7 @@ SIZES = {
     "large": Size(accounts=50_000, contacts=250_000, activities=2_000_000, invoices=520_000,
                   rich_account_activities=6_000, extra_reps_per_zone=6, named_account_contacts=120,
                   document_share=0.02, history=False, leads=20_000, opportunities=210_000, quotes=30_000,
-                  rich_account_opportunities=60, campaign_contacts=1_500),
+                  rich_account_opportunities=60, campaign_contacts=1_500, tasks=500_000, time_entries=1_000_000),
 }
 ZONE_WEIGHTS = [("norte", 27), ("centro", 27), ("sur", 26), ("espana", 20)]
 CHUNK = 2000
@@ -180,7 +183,8 @@ def load_demo(size: Size, reset: bool = False, seed: int = 2, progress=None) -> 
             search.rebuild(BusinessPlan)
     with transaction.atomic():
         # Projects, tasks and time: once, after the accounts exist.
-        built_work = load_work(seed) if Account.objects.exists() else 0
+        built_work = (load_work(seed, size.tasks, size.time_entries, progress)
+                      if Account.objects.exists() else 0)
     if build_companies or build_records or build_sales or build_plans_stage or built_work:
         with connection.cursor() as cursor:
             # Fresh planner statistics: without them SQLite takes `deleted_at IS NULL` for a selective
