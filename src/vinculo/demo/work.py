@@ -11,6 +11,7 @@ import random
 from datetime import time, timedelta
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 
 from vinculo.accounts.models import Account
 from vinculo.core import clock
@@ -104,6 +105,21 @@ VOLUME_CHUNK = 5000
 OLD_STILL_OPEN = 0.02
 # Minutes per entry: ~27 entries a person a working day over five years stay well under the 24-hour rule.
 VOLUME_MINUTES = [10, 15, 15, 20, 30]
+PRIORITIES = [priority.value for priority in Priority]
+# The volume is written with plain INSERTs (executemany): a third of bulk_create's time for 1.5 million rows.
+TRACKED_COLUMNS = ("created_at", "updated_at", "created_by_id", "updated_by_id", "version")
+TASK_COLUMNS = (*TRACKED_COLUMNS, "regarding_type_id", "regarding_id", "project_id", "task_type_id", "origin_id",
+                "title", "description", "responsible_id", "controller_id", "creator_id", "priority",
+                "next_action_date", "next_action_time", "due_date", "status", "done_at", "done_by_id", "account_id")
+ENTRY_COLUMNS = (*TRACKED_COLUMNS, "task_id", "user_id", "date", "minutes", "comment")
+
+
+def _insert(model, columns, rows) -> None:
+    quote = connection.ops.quote_name
+    sql = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(column) for column in columns)}) "
+           f"VALUES ({', '.join(['%s'] * len(columns))})")
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def add_volume(tasks: int, time_entries: int, seed: int = 2, progress=None) -> int:
@@ -129,8 +145,10 @@ def _volume_tasks(count: int, rng: random.Random, today, progress) -> None:
     owned = list(Account.objects.filter(owner__is_active=True).values_list("pk", "owner_id").order_by("pk"))
     if not owned:
         return
-    types = list(TaskType.objects.all()) or [None]
-    origins = list(TaskOrigin.objects.all()) or [None]
+    types = list(TaskType.objects.values_list("pk", flat=True)) or [None]
+    origins = list(TaskOrigin.objects.values_list("pk", flat=True)) or [None]
+    ops = connection.ops
+    stamp = ops.adapt_datetimefield_value(clock.now())
     account_type, project_type = content_type_id(Account), content_type_id(Project)
     projects = _volume_projects(owned, rng, today, users)
     start = today - timedelta(days=365 * VOLUME_YEARS)
@@ -153,19 +171,16 @@ def _volume_tasks(count: int, rng: random.Random, today, progress) -> None:
                 status = "pending" if rng.random() < 0.8 else "in_progress"
             project = projects.get((account_id, day.year)) if rng.random() < 0.33 else None
             task_type = rng.choice(types)
-            batch.append(Task(
-                project_id=project, account_id=account_id,
-                regarding_type_id=project_type if project else account_type,
-                regarding_id=project or account_id, task_type=task_type, origin=rng.choice(origins),
-                title=rng.choice(TITLES), responsible_id=owner_id, controller_id=controller_id,
-                creator_id=rng.choice([owner_id, controller_id]), priority=rng.choice(list(Priority)),
-                next_action_date=day,
-                next_action_time=time(rng.choice([9, 10, 11, 15, 16])) if rng.random() < 0.3 else None,
-                due_date=day + timedelta(days=rng.choice([2, 5, 10])) if rng.random() < 0.3 else None,
-                status=status, done_at=now - timedelta(days=max(age, 0)) if status == "done" else None,
-                done_by_id=owner_id if status == "done" else None, created_by_id=owner_id, updated_by_id=owner_id,
+            batch.append((
+                stamp, stamp, owner_id, owner_id, 1, project_type if project else account_type, project or account_id,
+                project, task_type, rng.choice(origins), rng.choice(TITLES), "", owner_id, controller_id,
+                rng.choice([owner_id, controller_id]), rng.choice(PRIORITIES), ops.adapt_datefield_value(day),
+                ops.adapt_timefield_value(time(rng.choice([9, 10, 11, 15, 16]))) if rng.random() < 0.3 else None,
+                ops.adapt_datefield_value(day + timedelta(days=rng.choice([2, 5, 10]))) if rng.random() < 0.3 else None,
+                status, ops.adapt_datetimefield_value(now - timedelta(days=max(age, 0))) if status == "done" else None,
+                owner_id if status == "done" else None, account_id,
             ))
-        Task.objects.bulk_create(batch, batch_size=BATCH)
+        _insert(Task, TASK_COLUMNS, batch)
         made += len(batch)
         if progress and made % 100_000 < VOLUME_CHUNK:
             progress(f"  {made:,} of {count:,} tasks added")
@@ -195,6 +210,8 @@ def _volume_entries(count: int, rng: random.Random, today, progress) -> None:
     remaining_tasks = eligible.count()
     if not remaining_tasks:
         return
+    ops = connection.ops
+    stamp = ops.adapt_datetimefield_value(clock.now())
     made, last_pk = 0, 0
     while made < count and remaining_tasks:
         rows = list(eligible.filter(pk__gt=last_pk).order_by("pk")
@@ -209,9 +226,9 @@ def _volume_entries(count: int, rng: random.Random, today, progress) -> None:
             task_id, responsible_id, controller_id, day = rng.choice(rows)
             person = responsible_id if rng.random() < 0.9 else controller_id
             date = min(day - timedelta(days=rng.choice([0, 0, 1, 2, 3, 5])), today)
-            batch.append(TimeEntry(task_id=task_id, user_id=person, date=date, minutes=rng.choice(VOLUME_MINUTES),
-                                   comment=rng.choice(COMMENTS), created_by_id=person, updated_by_id=person))
-        TimeEntry.objects.bulk_create(batch, batch_size=BATCH)
+            batch.append((stamp, stamp, person, person, 1, task_id, person, ops.adapt_datefield_value(date),
+                          rng.choice(VOLUME_MINUTES), rng.choice(COMMENTS)))
+        _insert(TimeEntry, ENTRY_COLUMNS, batch)
         made += len(batch)
         if progress and made % 200_000 < len(batch):
             progress(f"  {made:,} of {count:,} time entries added")
