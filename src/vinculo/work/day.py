@@ -25,6 +25,16 @@ def _tasks(user, people: Q):
     return Task.objects.open().filter(people).select_related("responsible").worklist_order()
 
 
+def _first(tasks, count: int = SHOWN) -> list:
+    """The first `count` of `tasks` (in the worklist order) in one query per open status: each is read in
+    the order of the (status, priority, next action) index and stops at `count`, where one query over both
+    statuses would sort every open task of a team first (bench/: a director's team, 500,000 tasks)."""
+    found = [task for status in Task.OPEN for task in tasks.filter(status=status)[:count]]
+    found.sort(key=lambda task: (task.priority, task.next_action_date, task.next_action_time is None,
+                                 task.next_action_time or time.min, task.pk))
+    return found[:count]
+
+
 def my_day(user) -> dict:
     today = clock.today()
     me, team = Q(responsible=user), Q(responsible__in=subordinate_ids(user))
@@ -38,10 +48,10 @@ def my_day(user) -> dict:
     except MissingRate:
         closing_total = None
     day = {
-        "overdue": list(_tasks(user, me).overdue(today)[:SHOWN]),
+        "overdue": _first(_tasks(user, me).overdue(today)),
         "today": list(_tasks(user, me).due_today(today)[:SHOWN]),
-        "to_control": list(_tasks(user, Q(controller=user)).filter(
-            Q(next_action_date__lte=today) | Q(due_date__lte=today))[:SHOWN]),
+        "to_control": _first(_tasks(user, Q(controller=user)).filter(
+            Q(next_action_date__lte=today) | Q(due_date__lte=today))),
         "activities": list(Activity.objects.visible_to(user).filter(
             involving(user), status=Activity.Status.PLANNED, occurred_at__gte=start, occurred_at__lt=start + timedelta(days=1))
             .order_by("occurred_at")[:SHOWN]),
@@ -52,6 +62,6 @@ def my_day(user) -> dict:
         "is_manager": get_user_model().objects.filter(manager=user, is_active=True).exists(),
     }
     if day["is_manager"]:
-        day["team_overdue"] = list(_tasks(user, team).overdue(today)[:SHOWN])
+        day["team_overdue"] = _first(_tasks(user, team).overdue(today))
         day["team_today"] = list(_tasks(user, team).due_today(today)[:SHOWN])
     return day

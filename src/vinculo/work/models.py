@@ -208,6 +208,8 @@ class Task(Regarding, TrackedModel):
             models.Index(fields=["responsible", "status", "priority", "next_action_date"], name="task_todo_idx"),
             models.Index(fields=["controller", "status", "priority", "next_action_date"], name="task_control_idx"),
             models.Index(fields=["creator", "status"], name="task_creator_idx"),
+            # "My day" for a manager: the team's first open tasks, one status at a time (work.day._first).
+            models.Index(fields=["status", "priority", "next_action_date"], name="task_worklist_idx"),
             # A project's TP/TC/TF counts and task list.
             models.Index(fields=["project", "status"], name="task_project_idx"),
             # A subject's tasks and the subject access rule; the account page reads `account`.
@@ -215,6 +217,8 @@ class Task(Regarding, TrackedModel):
             models.Index(fields=["account", "deleted_at", "status"], name="task_account_idx"),
             # The calendar: tasks by next-action date.
             models.Index(fields=["next_action_date"], name="task_next_action_idx"),
+            # "My day": what falls due today (with the next-action index, an OR of two index searches).
+            models.Index(fields=["due_date"], name="task_due_idx"),
         ]
 
     def __str__(self):
