@@ -33,3 +33,4 @@ class ActivitiesConfig(AppConfig):
                        create_label=_("Log follow-up activity"))
         contact_page.sections.register("activities", "activities/_contact_activities.html",
                                        load=sections.contact_activities, order=10)
+        contact_page.register_action("log_activity", _("Log activity"), "activities:create", order=10, primary=True)

@@ -102,6 +102,7 @@ def contact_detail(request, pk):
     return render(request, "contacts/contact_detail.html", {
         **_accounts_context(contact, user),
         "sections": list(page.sections),
+        "actions": page.actions(),
         "history": visible_history(contact, user),
     })
 

@@ -11,6 +11,7 @@ class Customer360Config(AppConfig):
 
         register_report_types()
         from vinculo.accounts import routes
+        from vinculo.contacts import page as contact_page
         from vinculo.core import records, subjects
         from vinculo.core.api import routers
 
@@ -24,6 +25,8 @@ class Customer360Config(AppConfig):
                                   ("delivery", ContentDelivery, 80), ("document", Document, 90)):
             records.register(key, model, order=order)
         sections.register_sections()
+        contact_page.sections.register("notes", "customer360/_contact_notes.html", load=sections.contact_notes,
+                                       order=40)
         routes.register(urls.urlpatterns)
         for prefix, router, order in (
             ("/assets", api.assets, 40), ("/contracts", api.contracts, 50),

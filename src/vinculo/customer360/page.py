@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vinculo.accounts.models import Account, Invoice, Payment
 from vinculo.accounts.page import RelatedList, RelatedPage, register
+from vinculo.contacts.page import SHOWN
 
 from .models import ContentDelivery, Contract, CustomerAsset, DaysBefore, Document, DocumentVersion, Note
 
@@ -103,3 +104,12 @@ def register_sections() -> None:
                     template=_template("deliveries"), order=30, column="side", has_contact=True),
     ):
         register(section)
+
+
+def contact_notes(contact, user) -> dict:
+    """The contact page's notes: those about the contact that `user` may see, newest first, and whether
+    `user` may add one (on the contact's account, which they must be able to change). Three queries."""
+    found = Note.objects.visible_to(user).filter(contact=contact).select_related("created_by")
+    may_add = contact.account_id is not None and Account.objects.editable_by(user).filter(
+        pk=contact.account_id).exists()
+    return {"rows": list(found[:SHOWN]), "count": found.count(), "may_add": may_add}

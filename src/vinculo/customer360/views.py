@@ -162,8 +162,12 @@ class RecordPages:
 
     def _form(self, request, instance):
         post = request.method == "POST"
+        # A new record started from a contact's page (?contact=<pk>) names that contact; the field's choices
+        # are the account's contacts the user may see, so another id selects nothing.
+        contact = request.GET.get("contact", "")
+        initial = {"contact": int(contact)} if instance.pk is None and contact.isdigit() else {}
         return self.form_class(request.POST if post else None, request.FILES if post else None,
-                               instance=instance, user=request.user)
+                               instance=instance, user=request.user, initial=initial)
 
     def create(self, request, account_pk=None):
         if account_pk is None:  # under a lead (?lead=<pk>), which the user must be able to change

@@ -90,6 +90,9 @@ class Size:
     campaign_contacts: int = 15
     # Business plans in all: the story's (demo/plans.py), then generated ones up to this number.
     plans: int = 0
+    # Work: tasks and time entries in all, beyond each rep's few (0: those only).
+    tasks: int = 0
+    time_entries: int = 0
 
 
 SIZES = {
@@ -97,7 +100,8 @@ SIZES = {
     "large": Size(accounts=50_000, contacts=250_000, activities=2_000_000, invoices=520_000,
                   rich_account_activities=6_000, extra_reps_per_zone=6, named_account_contacts=120,
                   document_share=0.02, history=False, leads=20_000, opportunities=210_000, quotes=30_000,
-                  rich_account_opportunities=60, campaign_contacts=1_500, plans=20_000),
+                  rich_account_opportunities=60, campaign_contacts=1_500, plans=20_000, tasks=500_000,
+                  time_entries=1_000_000),
 }
 ZONE_WEIGHTS = [("norte", 27), ("centro", 27), ("sur", 26), ("espana", 20)]
 CHUNK = 2000
@@ -186,7 +190,8 @@ def load_demo(size: Size, reset: bool = False, seed: int = 2, progress=None) -> 
         topped_up = top_up_plans(size.plans, seed, progress) if size.plans and Account.objects.exists() else 0
     with transaction.atomic():
         # Projects, tasks and time: once, after the accounts exist.
-        built_work = load_work(seed) if Account.objects.exists() else 0
+        built_work = (load_work(seed, size.tasks, size.time_entries, progress)
+                      if Account.objects.exists() else 0)
     if build_companies or build_records or build_sales or build_plans_stage or topped_up or built_work:
         with connection.cursor() as cursor:
             # Fresh planner statistics: without them SQLite takes `deleted_at IS NULL` for a selective

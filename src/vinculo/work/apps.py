@@ -36,6 +36,7 @@ class WorkConfig(AppConfig):
         page.register(sections.projects)
         page.register(sections.tasks)
         contact_page.sections.register("tasks", "work/_contact_tasks.html", load=sections.contact_tasks, order=15)
+        contact_page.register_action("new_task", _("New task"), "work:task_create", order=20)
 
         nav.register("tasks", _("Tasks"), "work:task_list", order=55, prefix="task")
         nav.register("calendar", _("Calendar"), "work:calendar", order=56, prefix="calendar")
@@ -43,6 +44,8 @@ class WorkConfig(AppConfig):
                      prefix="project")
         nav.register("time", _("Time reports"), "work:time_report", order=170, group=nav.MORE, heading=_("Work"),
                      prefix="time")
+        nav.register("task_types", _("Task types and origins"), "work:types", order=175, group=nav.MORE,
+                     heading=_("Work"), permission="org.administer_organisation", prefix="types")
 
         for prefix, router, order in (
             ("/tasks", api.tasks, 200), ("/task-types", api.task_types, 210), ("/projects", api.projects, 220),

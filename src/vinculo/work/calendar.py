@@ -53,8 +53,20 @@ def tasks_in(user, start: date, end: date, team: bool = False):
             .exclude(status=Task.Status.CANCELLED).select_related("account"))
 
 
+def involving(user, team: bool = False) -> Q:
+    """Activities the user (with `team`, or someone below them) owns or takes part in; the participants as a
+    subquery, so that an activity with several of them comes once."""
+    owners, participants = Q(owner=user), Q(user=user)
+    if team:
+        below = subordinate_ids(user)
+        owners, participants = owners | Q(owner__in=below), participants | Q(user__in=below)
+    taking_part = Activity.participants.through.objects.filter(participants).values("activity_id")
+    return owners | Q(pk__in=taking_part)
+
+
 def activities_in(user, start: date, end: date, team: bool = False):
-    owners = Q(owner=user) | Q(owner__in=subordinate_ids(user)) if team else Q(owner=user)
+    """Activities in [start, end] that the user (or the team) owns or takes part in, among those they may see."""
+    owners = involving(user, team)
     window = (timezone.make_aware(datetime.combine(start, time.min)),
               timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min)))
     return (Activity.objects.visible_to(user).filter(owners, occurred_at__gte=window[0], occurred_at__lt=window[1])

@@ -23,7 +23,11 @@ OPEN = "open"
 
 
 def in_view(queryset, view: str, user):
-    """The tasks of `view` for `user` ("team": the tasks whose responsible is below `user`)."""
+    """The tasks of `view` for `user` ("team": the tasks whose responsible is below `user`). Each view is a
+    clause of the task's access policy — the responsible, the controller, the creator and the users above
+    each may see and change a task — so every task of a view is one `user` may see and change: the
+    explorer needs neither `visible_to` nor `editable_by` (building them costs more than the page's queries
+    on 500,000 tasks; a test holds the views to the policy)."""
     if view == "control":
         return queryset.filter(controller=user)
     if view == "created":
@@ -54,7 +58,9 @@ class TaskFilterForm(ListFilterForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)
-        self.fields["project"].queryset = Project.objects.visible_to(user)
+        # Only a filtered project is looked up (among those the user may see).
+        if self.is_bound and self.data.get("project"):
+            self.fields["project"].queryset = Project.objects.visible_to(user)
 
     def filter_q(self, queryset, value):
         return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value))
@@ -77,6 +83,6 @@ def explore(user, view: str, data):
     data = data.copy()
     data.setdefault("status", OPEN)
     form = TaskFilterForm(data, user=user)
-    tasks = in_view(Task.objects.visible_to(user), view, user)
+    tasks = in_view(Task.objects.all(), view, user)
     tasks = form.apply(tasks).select_related("responsible", "controller", "task_type", "project", "account")
     return form, tasks.worklist_order()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import calendar, projects, reports, tasks
+from .views import calendar, projects, reports, tasks, types
 
 app_name = "work"
 urlpatterns = [
@@ -18,6 +18,9 @@ urlpatterns = [
     path("projects/<int:pk>/", projects.project_detail, name="project_detail"),
     path("projects/<int:pk>/edit/", projects.project_edit, name="project_edit"),
     path("projects/<int:pk>/report.pdf", reports.project_pdf, name="project_pdf"),
+    path("types/", types.types_page, name="types"),
+    path("types/<str:kind>/new/", types.types_page, name="types_add"),
+    path("types/<str:kind>/<int:pk>/", types.types_page, name="types_edit"),
     path("time/", reports.time_report, name="time_report"),
     path("time/export.xlsx", reports.time_report_xlsx, name="time_report_xlsx"),
     path("calendar/", calendar.calendar_page, name="calendar"),

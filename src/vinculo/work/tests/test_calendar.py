@@ -103,3 +103,36 @@ def test_a_single_task_downloads_as_a_valid_ics(client, org):
     assert str(event["summary"]) == "Llamar" and event.decoded("dtstart") == TODAY
     client.force_login(org.vendedor_sur)
     assert client.get(reverse("work:task_ics", args=[task.pk])).status_code == 404
+
+
+def _meeting(owner, account, subject, *participants, at=datetime.datetime(2026, 4, 15, 18, tzinfo=datetime.timezone.utc)):
+    activity = create_record(Activity(kind="meeting", subject=subject, owner=owner, account=account, status="planned",
+                                      occurred_at=at), by=owner)
+    activity.participants.add(*participants)
+    return activity
+
+
+def test_activities_the_user_takes_part_in_are_on_the_calendar_the_feed_and_my_day(client, org):
+    # vendedor.norte2 owns the north meeting and invites vendedor.norte, who may see it (the manager's line
+    # does not see a colleague's records: the account is vendedor.norte's own).
+    meeting = _meeting(org.vendedor_norte2, org.north_account, "Reunión con mantención", org.vendedor_norte)
+    _meeting(org.vendedor_norte2, org.north_account, "Reunión sin él")
+    found = [item.record for item in calendar.items(org.vendedor_norte, TODAY, TODAY)]
+    assert found == [meeting]
+    client.force_login(org.vendedor_norte)
+    assert f"activity-{meeting.pk}@vinculo" in uids(client.get(calendar.feed_url(org.vendedor_norte)).content)
+    home = client.get(reverse("home"))
+    assert [activity.subject for activity in home.context["day"]["activities"]] == ["Reunión con mantención"]
+
+
+def test_taking_part_reveals_nothing_the_user_may_not_see(org):
+    # A south meeting naming vendedor.norte as a participant: its account is out of his sight.
+    _meeting(org.vendedor_sur, org.south_account, "Reunión del sur", org.vendedor_norte)
+    assert calendar.items(org.vendedor_norte, TODAY, TODAY) == []
+
+
+def test_a_meeting_of_two_team_members_comes_once_in_the_team_view(org):
+    meeting = _meeting(org.vendedor_norte, org.north_account, "Reunión de zona", org.vendedor_norte,
+                       org.vendedor_norte2, org.gerente_norte)
+    found = [item.record for item in calendar.items(org.gerente_norte, TODAY, TODAY, team=True)]
+    assert found == [meeting]

@@ -4,6 +4,8 @@ import datetime
 
 from django.urls import reverse
 
+from vinculo.work.models import Priority
+
 from .conftest import TODAY
 from .factories import make_task
 
@@ -33,3 +35,26 @@ def test_my_day_lists_my_overdue_and_todays_tasks_what_i_control_and_my_team(cli
     client.force_login(org.gerente_sur)
     day = client.get(reverse("home")).context["day"]
     assert (day["team_overdue"], day["team_today"]) == ([], [])
+
+
+def test_the_team_overdue_list_keeps_the_worklist_order_across_statuses_and_stops_at_ten(org):
+    """Read one status at a time (day._first), merged: priority, then next action date, then time (none
+    last), then creation; the eleventh and later are left out."""
+    from vinculo.work.day import SHOWN, my_day
+
+    rep, day = org.vendedor_norte, datetime.timedelta(days=1)
+    plan = [  # title, status, priority, days before today, time
+        ("a", "in_progress", Priority.HIGH, 3, datetime.time(9)), ("b", "pending", Priority.HIGH, 3, None),
+        ("c", "pending", Priority.HIGH, 3, datetime.time(8)), ("d", "in_progress", Priority.HIGH, 1, None),
+        ("e", "pending", Priority.NORMAL, 9, None), ("f", "in_progress", Priority.NORMAL, 2, None),
+        ("g", "pending", Priority.LOW, 30, None), ("h", "in_progress", Priority.LOW, 20, None),
+        ("i", "pending", Priority.LOW, 10, None), ("j", "in_progress", Priority.LOW, 5, None),
+        ("k", "pending", Priority.LOW, 4, None), ("l", "in_progress", Priority.LOW, 1, None),
+        ("m", "done", Priority.HIGH, 9, None),
+    ]
+    for title, status, priority, ago, at in plan:
+        make_task(rep, org.north_account, title=title, status=status, priority=priority,
+                  next_action_date=TODAY - ago * day, next_action_time=at)
+    found = my_day(org.gerente_norte)["team_overdue"]
+    assert SHOWN == 10
+    assert [task.title for task in found] == ["c", "a", "b", "d", "e", "f", "g", "h", "i", "j"]

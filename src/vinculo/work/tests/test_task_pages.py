@@ -207,3 +207,27 @@ def test_logging_time_on_the_page_refuses_bad_input_with_a_field_error(client, o
     assert not TimeEntry.objects.exists()
     assert client.post(url, {"date": "2026-04-15", "minutes": 30}).status_code == 302
     assert TimeEntry.objects.get().user == org.vendedor_norte
+
+
+def test_every_view_of_the_explorer_holds_only_tasks_the_user_may_see_and_change(client, org):
+    """The explorer skips `visible_to` and `editable_by` (explorer.in_view): each view must stay within
+    the access policy, whoever asks."""
+    people = [org.vendedor_norte, org.vendedor_norte2, org.gerente_norte, org.vendedor_sur, org.director]
+    for n, (creator, responsible, controller) in enumerate([
+        (org.vendedor_norte, org.vendedor_norte, org.gerente_norte),
+        (org.gerente_norte, org.vendedor_norte2, org.vendedor_norte),
+        (org.vendedor_sur, org.vendedor_sur, org.gerente_sur),
+        (org.director, org.vendedor_sur, org.vendedor_norte),
+        (org.vendedor_norte, org.vendedor_sur, org.vendedor_sur),
+    ]):
+        subject = org.south_account if creator == org.vendedor_sur else org.north_account
+        make_task(creator, subject, title=f"t{n}", responsible=responsible,
+                  controller=controller)
+    for user in people:
+        visible = set(Task.objects.visible_to(user).values_list("title", flat=True))
+        editable = set(Task.objects.editable_by(user).values_list("title", flat=True))
+        for view in ("todo", "control", "created", "team"):
+            shown = set(titles(explorer(client, user, view=view, status="")))
+            assert shown <= visible and shown <= editable, (user, view)
+    assert set(titles(explorer(client, org.vendedor_norte, view="control", status=""))) == {"t1", "t3"}
+    assert set(titles(explorer(client, org.director, view="team", status=""))) == {f"t{n}" for n in range(5)}
