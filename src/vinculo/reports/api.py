@@ -96,7 +96,8 @@ class RunOut(Schema):
 
 
 class RunIn(Schema):
-    limit: int = Field(ROW_LIMIT, ge=0, le=ROW_LIMIT)
+    # Not `limit`: the API's `limit` pages a list of items (at most 200); this bounds the rows a run returns.
+    max_rows: int = Field(ROW_LIMIT, ge=0, le=ROW_LIMIT, description="Rows returned at most.")
 
 
 def _out(report) -> dict:
@@ -195,7 +196,7 @@ def _group_out(result, group: Group) -> dict:
 def run_report(request, report_id: str, params: Query[RunIn]):
     report = _find(request, report_id)
     try:
-        result = run(_definition(report), request.auth, limit=params.limit)
+        result = run(_definition(report), request.auth, limit=params.max_rows)
     except ReportError as exc:
         raise _invalid(exc) from exc
     return {

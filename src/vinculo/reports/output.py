@@ -281,9 +281,9 @@ def to_pdf(result: Result, title: str) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    from vinculo.sales.pdf import _fonts
+    from vinculo.core.pdf import fonts
 
-    regular, bold = _fonts()
+    regular, bold = fonts()
     size = landscape(A4) if len(result.columns) > 5 else A4
     text = ParagraphStyle("cell", fontName=regular, fontSize=8, leading=10)
     heading = ParagraphStyle("title", fontName=bold, fontSize=14, leading=18)
