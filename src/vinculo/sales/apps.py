@@ -72,7 +72,7 @@ class SalesConfig(AppConfig):
         ):
             nav.register(key, label, url_name, order=order, group=nav.MORE, heading=_("Sales"), prefix=prefix)
         nav.register("pipeline_stages", _("Pipeline stages"), "sales:stage_settings", order=239, group=nav.MORE,
-                     heading=_("Organisation"), permission="org.administer_organisation", prefix="stage_settings")
+                     heading=_("Organisation"), permission="org.administer_organisation", prefix="stage")
 
         for prefix, router, order in (
             ("/leads", leads.router, 120), ("/opportunities", opportunities.router, 130),

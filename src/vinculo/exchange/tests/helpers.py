@@ -27,6 +27,9 @@ def csv_bytes(rows: list[list[str]], delimiter: str = ",", encoding: str = "utf-
     import csv
     import io
 
+    # Python 3.10's csv writer refuses a NUL in a field ("need to escape"): written as a stand-in, then put back.
+    stand_in = "\ue000"
     buffer = io.StringIO()
-    csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
-    return buffer.getvalue().encode(encoding, errors)
+    csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(
+        [[str(cell).replace("\x00", stand_in) for cell in row] for row in rows])
+    return buffer.getvalue().replace(stand_in, "\x00").encode(encoding, errors)
