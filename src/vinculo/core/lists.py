@@ -40,7 +40,8 @@ class CappedPaginator(Paginator):
     def count(self):
         if self.cap is None:
             return super().count
-        found = self.object_list[: self.cap + 1].count()
+        # Without the list's order: a sliced count keeps it, and would sort every row to count the first ones.
+        found = self.object_list.order_by()[: self.cap + 1].count()
         self.is_exact = found <= self.cap
         return found
 

@@ -2,6 +2,8 @@
 each type, the search dropdown 5 of each type."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from vinculo.accounts.tests.factories import AccountFactory
@@ -63,3 +65,12 @@ def test_a_page_past_the_cap_counts_a_page_further_so_next_stays_offered(client,
     assert (page.number, page.has_next(), page.paginator.is_exact, page.paginator.at_least) == (3, True, False, 100)
     last = client.get(reverse("contacts:list"), {"page": 5}).context["page_obj"]
     assert (last.number, last.has_next(), last.paginator.count, len(last.object_list)) == (5, False, 120, 20)
+
+
+def test_the_capped_count_does_not_sort_the_rows_it_counts(client, org, settings):
+    settings.VINCULO = {**settings.VINCULO, "EXACT_COUNT_UP_TO": 60}
+    client.force_login(org.vendedor_norte)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("contacts:list"), {"sort": "name"})
+    counts = [query["sql"] for query in queries.captured_queries if "COUNT(" in query["sql"].upper()]
+    assert counts and all("LIMIT" in sql and "ORDER BY" not in sql for sql in counts)
