@@ -183,6 +183,25 @@ def access_defaults_page(request):
 
 # ---------- Roles, business units, offices ----------
 
+def edit_one_of(request, forms_by_kind: dict, kind, pk):
+    """A settings page of several forms (`forms_by_kind`: kind → (form class, model)) where the one of `kind` is
+    bound to the request and to its record `pk` (a new one without), and saved with its history when valid.
+    Returns the forms, the record being edited and whether it was saved (with its message)."""
+    forms_ = {key: form_class(prefix=key) for key, (form_class, _model) in forms_by_kind.items()}
+    if kind is None:
+        return forms_, None, False
+    if kind not in forms_by_kind:
+        raise Http404
+    form_class, model = forms_by_kind[kind]
+    editing = get_object_or_404(model, pk=pk) if pk is not None else None
+    forms_[kind] = form_class(request.POST or None, instance=editing, prefix=kind)
+    if request.method == "POST" and forms_[kind].is_valid():
+        people.save_structure(forms_[kind], by=request.user)
+        messages.success(request, _("“%(name)s” saved.") % {"name": forms_[kind].instance})
+        return forms_, editing, True
+    return forms_, editing, False
+
+
 STRUCTURE_FORMS = {"role": (RoleForm, Role), "business_unit": (BusinessUnitForm, BusinessUnit),
                    "office": (OfficeForm, Office)}
 
@@ -192,18 +211,9 @@ def structure(request, kind=None, pk=None):
     """The role hierarchy as a tree, the business units and the offices; each added or changed on this page
     (`kind` and `pk` name the one being edited), every change in its history."""
     require_admin(request.user)
-    forms_ = {key: form_class(prefix=key) for key, (form_class, _model) in STRUCTURE_FORMS.items()}
-    editing = None
-    if kind is not None:
-        if kind not in STRUCTURE_FORMS:
-            raise Http404
-        form_class, model = STRUCTURE_FORMS[kind]
-        editing = get_object_or_404(model, pk=pk) if pk is not None else None
-        forms_[kind] = form_class(request.POST or None, instance=editing, prefix=kind)
-        if request.method == "POST" and forms_[kind].is_valid():
-            people.save_structure(forms_[kind], by=request.user)
-            messages.success(request, _("“%(name)s” saved.") % {"name": forms_[kind].instance})
-            return redirect("org:structure")
+    forms_, editing, saved = edit_one_of(request, STRUCTURE_FORMS, kind, pk)
+    if saved:
+        return redirect("org:structure")
     return _structure_page(request, forms_, kind, editing, status=422 if kind and request.method == "POST" else 200)
 
 

@@ -3,15 +3,14 @@ organisation* permission (superusers have it); others get 403. A type in use is 
 deleted: its tasks keep it."""
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from vinculo.org import people, twofactor
+from vinculo.org import twofactor
+from vinculo.org.admin_views import edit_one_of
 
 from ..models import TaskOrigin, TaskType
 
@@ -57,18 +56,9 @@ def types_page(request, kind=None, pk=None):
     name the one being edited), every change in its history."""
     if not twofactor.is_admin(request.user):
         raise PermissionDenied
-    forms_ = {key: form_class(prefix=key) for key, (form_class, _model) in FORMS.items()}
-    editing = None
-    if kind is not None:
-        if kind not in FORMS:
-            raise Http404
-        form_class, model = FORMS[kind]
-        editing = get_object_or_404(model, pk=pk) if pk is not None else None
-        forms_[kind] = form_class(request.POST or None, instance=editing, prefix=kind)
-        if request.method == "POST" and forms_[kind].is_valid():
-            people.save_structure(forms_[kind], by=request.user)
-            messages.success(request, _("“%(name)s” saved.") % {"name": forms_[kind].instance})
-            return redirect("work:types")
+    forms_, editing, saved = edit_one_of(request, FORMS, kind, pk)
+    if saved:
+        return redirect("work:types")
     return render(request, "work/types.html", {
         "types": TaskType.objects.select_related("origin").annotate(task_count=Count("tasks")),
         "origins": TaskOrigin.objects.all(), "forms": forms_, "editing": editing, "kind": kind,
