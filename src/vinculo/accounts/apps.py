@@ -10,6 +10,9 @@ class AccountsConfig(AppConfig):
         from .report_types import register_types as register_report_types
 
         register_report_types()
+        from vinculo.core import lists
+
+        lists.register("accounts", _("Accounts"), "accounts:list")
         from vinculo.core import nav, records, subjects
         from vinculo.core.api import routers
         from vinculo.org import teams as team_pages

@@ -10,6 +10,9 @@ class ActivitiesConfig(AppConfig):
         from .report_types import register_types as register_report_types
 
         register_report_types()
+        from vinculo.core import lists
+
+        lists.register("activities", _("Activities"), "activities:list")
         from vinculo.accounts import page
         from vinculo.contacts import page as contact_page
         from vinculo.core import nav, records, subjects

@@ -8,7 +8,7 @@ class ContactsConfig(AppConfig):
 
     def ready(self):
         from vinculo.accounts import page
-        from vinculo.core import nav, records, subjects
+        from vinculo.core import lists, nav, records, subjects
         from vinculo.core.api import routers
         from vinculo.core.lists import mark_visible
 
@@ -25,3 +25,4 @@ class ContactsConfig(AppConfig):
         routers.register("/contacts", api.router, order=30)
         page.register(account_page.ContactsSection())
         page.register_contact_visibility(account_page.visible_contact_ids)
+        lists.register("contacts", _("Contacts"), "contacts:list")

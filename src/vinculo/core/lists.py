@@ -5,7 +5,9 @@ The full page includes the table fragment; htmx requests (filters, sort, paginat
 get the fragment alone, so both render from one template.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import field as default
 
 from django import forms
 from django.conf import settings
@@ -52,6 +54,55 @@ class CappedPaginator(Paginator):
 
 
 @dataclass(frozen=True)
+class Preset:
+    """A predefined view of a list, shipped in code: query parameters the list's filter form takes, and/or
+    `narrow(queryset, user)` for what no filter says ("no activity for 30 days"). Chosen with `?preset=<slug>`."""
+
+    slug: str
+    label: object
+    query: dict = default(default_factory=dict)
+    narrow: Callable | None = None
+
+    def apply(self, queryset, user):
+        return self.narrow(queryset, user) if self.narrow else queryset
+
+
+@dataclass
+class ListEntry:
+    key: str
+    label: object
+    url_name: str
+    presets: dict[str, Preset] = default(default_factory=dict)
+
+
+# The lists that take saved and predefined views, by key (RecordListView.list_key). Each app registers its own
+# in AppConfig.ready(); the views menu itself is offered by a higher layer (`views_menu_provider`).
+registry: dict[str, ListEntry] = {}
+views_menu_provider: Callable | None = None
+
+
+def register(key: str, label, url_name: str, presets: list[Preset] = ()) -> ListEntry:
+    entry = registry.setdefault(key, ListEntry(key, label, url_name))
+    entry.label, entry.url_name = label, url_name
+    for preset in presets:
+        entry.presets[preset.slug] = preset
+    return entry
+
+
+def preset_for(list_key: str, slug) -> Preset | None:
+    entry = registry.get(list_key)
+    return entry.presets.get(slug) if entry and slug else None
+
+
+def views_menu(request, list_key: str, query, columns=()) -> dict | None:
+    """The views menu of a list page (saved and predefined views, saving the current one), or None when the
+    list takes no views or no app offers the menu."""
+    if list_key not in registry or views_menu_provider is None:
+        return None
+    return views_menu_provider(request, registry[list_key], query, list(columns))
+
+
+@dataclass(frozen=True)
 class Column:
     name: str
     label: str
@@ -74,6 +125,8 @@ class ListFilterForm(LocalDates, forms.Form):
     subclass overrides `filter_<name>`; invalid values are ignored rather than failing the page."""
 
     q = forms.CharField(label=_("Quick search"), required=False, max_length=200)
+    # The predefined view chosen (`?preset=`), applied after the filters; set by the list view.
+    preset: Preset | None = None
 
     def __init__(self, *args, user=None, **kwargs):
         self.user = user
@@ -89,6 +142,8 @@ class ListFilterForm(LocalDates, forms.Form):
                 continue
             custom = getattr(self, f"filter_{name}", None)
             queryset = custom(queryset, value) if custom else queryset.filter(**{name: value})
+        if self.preset is not None:
+            queryset = self.preset.apply(queryset, self.user)
         return queryset
 
     def filter_q(self, queryset, value):
@@ -131,6 +186,7 @@ class RecordListView(LoginRequiredMixin, ListView):
         if self.select_related:
             queryset = queryset.select_related(*self.select_related)
         self.filter_form = self.filter_form_class(self.request.GET, user=self.request.user)
+        self.filter_form.preset = preset_for(self.list_key, self.request.GET.get("preset"))
         queryset = self.filter_form.apply(queryset)
         self.sort = self._sort_param()
         if self.sort in self.named_sorts:
@@ -156,6 +212,10 @@ class RecordListView(LoginRequiredMixin, ListView):
         return paginator, page, page.object_list, page.has_other_pages()
 
     def chosen_columns(self) -> list[str]:
+        # A saved view names its columns in the address (`cols=name,stage`); otherwise the user's own choice.
+        from_view = self._clean_columns(self.request.GET.get("cols", "").split(","))
+        if from_view:
+            return from_view
         preferences = self.request.user.list_preferences or {}
         names = (preferences.get(self.list_key) or {}).get("columns") or []
         return self._clean_columns(names) or [column.name for column in self.columns if column.default]
@@ -218,7 +278,9 @@ class RecordListView(LoginRequiredMixin, ListView):
             default_sort=self.default_sort,
             search_placeholder=self.search_placeholder,
             query=self.clean_query(),
+            preset=self.filter_form.preset,
         )
+        context["views_menu"] = views_menu(self.request, self.list_key, context["query"], shown)
         return context
 
     def _chips(self):
@@ -233,6 +295,13 @@ class RecordListView(LoginRequiredMixin, ListView):
             query.pop("page", None)
             chips.append({"label": field.label, "value": value,
                           "remove_url": f"{self.request.path}?{query.urlencode()}" if query else self.request.path})
+        preset = self.filter_form.preset
+        if preset is not None:
+            query = self.clean_query()
+            for key in ("preset", "page", *preset.query):
+                query.pop(key, None)
+            chips.append({"label": _("View"), "value": preset.label,
+                          "remove_url": f"{self.request.path}?{query.urlencode()}" if query else self.request.path})
         return chips
 
     def post(self, request, *args, **kwargs):
@@ -243,6 +312,9 @@ class RecordListView(LoginRequiredMixin, ListView):
             preferences[self.list_key] = {**(preferences.get(self.list_key) or {}), "columns": names}
             request.user.list_preferences = preferences
             request.user.save(update_fields=["list_preferences"])
+            if "cols" in request.GET:  # the columns just chosen replace a saved view's
+                request.GET = request.GET.copy()
+                request.GET.pop("cols")
         if getattr(request, "htmx", None):
             return self.get(request, *args, **kwargs)
         return redirect(request.get_full_path())

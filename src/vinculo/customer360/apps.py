@@ -10,6 +10,18 @@ class Customer360Config(AppConfig):
         from .report_types import register_types as register_report_types
 
         register_report_types()
+        from vinculo.core import lists
+
+        lists.register("contracts", _("Contracts"), "accounts:contract_list", [
+            lists.Preset("expiring-60-days", _("Contracts expiring in 60 days"), query={"expiring": "60"}),
+        ])
+        lists.register("invoices", _("Invoices"), "accounts:invoice_list", [
+            lists.Preset("overdue", _("Overdue invoices"), query={"balance": "overdue"}),
+        ])
+        for key, label, page in (("assets", _("Assets"), "asset"), ("notes", _("Notes"), "note"),
+                                 ("deliveries", _("Content deliveries"), "delivery"),
+                                 ("documents", _("Files"), "document")):
+            lists.register(key, label, f"accounts:{page}_list")
         from vinculo.accounts import routes
         from vinculo.contacts import page as contact_page
         from vinculo.core import records, subjects

@@ -8,7 +8,7 @@ class MarketingConfig(AppConfig):
 
     def ready(self):
         from vinculo.contacts import page as contact_page
-        from vinculo.core import nav, records, subjects
+        from vinculo.core import lists, nav, records, subjects
         from vinculo.core.api import routers
 
         from . import api, page, sections, services
@@ -24,3 +24,4 @@ class MarketingConfig(AppConfig):
                                count_name="member_count")
         contact_page.sections.register("campaigns", "marketing/_contact_campaigns.html",
                                        load=sections.contact_campaigns, order=30)
+        lists.register("campaigns", _("Campaigns"), "marketing:campaign_list")

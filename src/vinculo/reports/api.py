@@ -8,16 +8,18 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.utils.text import slugify
 from ninja import Field, Query, Router, Schema, Status
+from ninja import Path as Path_
 
-from vinculo.core import reporting
-from vinculo.core.api import ERRORS, FieldErrors, Message
+from vinculo.core import lists, reporting
+from vinculo.core.api import ERRORS, MAX_INT, FieldErrors, Message, PageParams, page, page_of
 
-from . import output
+from . import output, saved_views
 from .engine import AGGREGATE_FUNCTIONS, OPERATORS, ROW_LIMIT, Definition, Group, ReportError, resolve, run
-from .models import SavedReport, saved_reports_for
+from .models import SavedReport, SavedView, Visibility, saved_reports_for, saved_views_for
 from .predefined import BY_SLUG, PREDEFINED
 
 router = Router(tags=["reports"])
@@ -39,7 +41,37 @@ class AggregateIn(Schema):
     fn: Literal[AGGREGATE_FUNCTIONS]
 
 
-class ReportIn(Schema):
+VISIBILITY = Literal["private", "users", "team", "role", "everyone"]
+
+
+class SharingIn(Schema):
+    visibility: VISIBILITY | None = Field(None, description="Whom it is shared with: private (only you), users "
+                                                            "(those in `users`), team, role or everyone.")
+    team: int | None = Field(None, ge=1, le=MAX_INT, description="A sales team id (/sales-teams), for “team”.")
+    role: int | None = Field(None, ge=1, le=MAX_INT, description="A role id, for “role”.")
+    users: list[int] | None = Field(None, max_length=200, description="User ids (/users), for “users”.")
+
+
+class SharingOut(Schema):
+    visibility: str
+    team: int | None
+    role: int | None
+    users: list[int]
+    owner: int
+    editable: bool = Field(description="Whether you may change or delete it (its owner or an administrator).")
+
+
+def _sharing_out(item, user) -> dict:
+    return {"visibility": item.visibility, "team": item.team_id, "role": item.role_id,
+            "users": sorted(u.pk for u in item.users.all()), "owner": item.owner_id,
+            "editable": item.editable_by(user)}
+
+
+def _sharing_values(data: Schema) -> dict:
+    return data.dict(include={"visibility", "team", "role", "users"}, exclude_unset=True)
+
+
+class ReportIn(SharingIn):
     name: str = Field(..., min_length=1, max_length=200)
     record_type: str = Field(..., max_length=40)
     columns: list[str] = Field(default_factory=list, max_length=50)
@@ -50,7 +82,13 @@ class ReportIn(Schema):
     aggregates: list[AggregateIn] = Field(default_factory=list, max_length=10)
     sort: list[str] = Field(default_factory=list, max_length=5, description="Column paths; “-” for descending.")
     chart: Literal["bar", ""] = "bar"
-    shared: bool = False
+    folder: str = Field("", max_length=100, description="The folder the report is listed under; empty for none.")
+    shared: bool = Field(False, description="Shared with everyone; `visibility` says more and wins when given.")
+
+
+class ReportPatch(SharingIn):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    folder: str | None = Field(None, max_length=100)
 
 
 class ReportOut(Schema):
@@ -61,6 +99,8 @@ class ReportOut(Schema):
     shared: bool
     definition: dict[str, Any]
     chart: str
+    folder: str
+    sharing: SharingOut | None = Field(description="Null for a predefined report (everyone may run it).")
 
 
 class ColumnOut(Schema):
@@ -100,12 +140,14 @@ class RunIn(Schema):
     max_rows: int = Field(ROW_LIMIT, ge=0, le=ROW_LIMIT, description="Rows returned at most.")
 
 
-def _out(report) -> dict:
+def _out(report, user) -> dict:
     if isinstance(report, SavedReport):
         return {"id": str(report.pk), "name": report.name, "record_type": report.record_type, "predefined": False,
-                "shared": report.shared, "definition": report.definition, "chart": report.chart}
+                "shared": report.is_shared, "definition": report.definition, "chart": report.chart,
+                "folder": report.folder, "sharing": _sharing_out(report, user)}
     return {"id": report.slug, "name": str(report.name), "record_type": report.definition["record_type"],
-            "predefined": True, "shared": True, "definition": report.definition, "chart": report.chart}
+            "predefined": True, "shared": True, "definition": report.definition, "chart": report.chart,
+            "folder": "", "sharing": None}
 
 
 def _find(request, report_id: str):
@@ -139,7 +181,8 @@ def record_types(request):
 
 @router.get("", response={200: list[ReportOut], **ERRORS}, summary="The predefined reports and your saved ones")
 def list_reports(request):
-    return [_out(report) for report in PREDEFINED] + [_out(report) for report in saved_reports_for(request.auth)]
+    saved = saved_reports_for(request.auth).prefetch_related("users")
+    return [_out(report, request.auth) for report in PREDEFINED] + [_out(report, request.auth) for report in saved]
 
 
 @router.post("", response={201: ReportOut, **ERRORS}, summary="Save a report",
@@ -150,22 +193,50 @@ def create_report(request, data: ReportIn):
         run(definition, request.auth, limit=0)
     except ReportError as exc:
         raise _invalid(exc) from exc
-    report = SavedReport.objects.create(owner=request.auth, name=data.name.strip() or "—",
-                                        record_type=definition.record_type, definition=definition.to_dict(),
-                                        chart=data.chart, shared=data.shared)
-    return Status(201, _out(report))
+    sharing = _sharing_values(data)
+    if "visibility" not in sharing or sharing["visibility"] is None:
+        sharing["visibility"] = Visibility.EVERYONE if data.shared else Visibility.PRIVATE
+    report = SavedReport(owner=request.auth, name=data.name.strip() or "—", record_type=definition.record_type,
+                         definition=definition.to_dict(), chart=data.chart, folder=data.folder.strip())
+    with transaction.atomic():
+        saved_views.apply_sharing(report, sharing)
+        users = saved_views.chosen_users(sharing)
+        report.save()
+        saved_views.share_with_users(report, users)
+    return Status(201, _out(report, request.auth))
 
 
 @router.get("/{report_id}", response={200: ReportOut, **ERRORS}, summary="A report's definition")
 def read_report(request, report_id: str):
-    return _out(_find(request, report_id))
+    return _out(_find(request, report_id), request.auth)
+
+
+@router.patch("/{report_id}", response={200: ReportOut, **ERRORS}, summary="Rename, file or share a saved report",
+              description="Its owner or an administrator only (403 otherwise, and for a predefined report).")
+def update_report(request, report_id: str, data: ReportPatch):
+    report = _find(request, report_id)
+    if not isinstance(report, SavedReport) or not report.editable_by(request.auth):
+        raise PermissionDenied
+    values = data.dict(exclude_unset=True)
+    if values.get("name") is not None:
+        report.name = values["name"].strip() or report.name
+    if values.get("folder") is not None:
+        report.folder = values["folder"].strip()
+    sharing = {key: value for key, value in _sharing_values(data).items()
+               if value is not None or key in ("team", "role")}
+    with transaction.atomic():
+        saved_views.apply_sharing(report, sharing)
+        users = saved_views.chosen_users(sharing)
+        report.save()
+        saved_views.share_with_users(report, users)
+    return _out(report, request.auth)
 
 
 @router.delete("/{report_id}", response={204: None, **ERRORS}, summary="Delete one of your saved reports",
-               description="403 for a predefined report or another user's shared one.")
+               description="403 for a predefined report or another user's shared one (an administrator may).")
 def delete_report(request, report_id: str):
     report = _find(request, report_id)
-    if not isinstance(report, SavedReport) or report.owner_id != request.auth.pk:
+    if not isinstance(report, SavedReport) or not report.editable_by(request.auth):
         raise PermissionDenied
     report.delete()
     return Status(204, None)
@@ -286,3 +357,112 @@ def bulk_undo(request, token: str):
     from . import bulk
 
     return {"done": bulk.undo(token[:64], request.auth)}
+
+
+# --- Saved list views --------------------------------------------------------------------------------------
+
+views_router = Router(tags=["views"])
+
+
+class ViewIn(SharingIn):
+    name: str = Field(..., min_length=1, max_length=100)
+    record_type: str = Field(..., max_length=40, description="The list: “opportunities”, “leads”, “quotes”, "
+                                                             "“invoices”, “contracts”, “tasks”, “accounts”…")
+    filters: dict[str, list[str]] = Field(default_factory=dict, description="The list's query parameters, each "
+                                                                             "with its values: {\"stage\": [\"3\"]}.")
+    columns: list[str] = Field(default_factory=list, max_length=50)
+    sort: str = Field("", max_length=60, description="A column name; “-” before it for descending.")
+
+
+class ViewPatch(SharingIn):
+    name: str | None = Field(None, min_length=1, max_length=100)
+    filters: dict[str, list[str]] | None = None
+    columns: list[str] | None = Field(None, max_length=50)
+    sort: str | None = Field(None, max_length=60)
+
+
+class ViewOut(Schema):
+    id: int
+    name: str
+    record_type: str
+    filters: dict[str, list[str]]
+    columns: list[str]
+    sort: str
+    sharing: SharingOut
+    query: str = Field(description="The list's query string applying the view.")
+
+
+class ViewFilters(PageParams):
+    record_type: str | None = Field(None, max_length=40, description="Only the views of this list.")
+
+
+class ListOut(Schema):
+    key: str
+    label: str
+    presets: list[dict[str, Any]] = Field(description="The list's predefined views: slug, label and the query "
+                                                      "parameters applying one (`preset` included).")
+
+
+def _view_out(view: SavedView, user) -> dict:
+    return {"id": view.pk, "name": view.name, "record_type": view.list_key, "filters": view.filters,
+            "columns": view.columns, "sort": view.sort, "sharing": _sharing_out(view, user), "query": view.query()}
+
+
+def _view_values(data: Schema) -> dict:
+    values = data.dict(exclude_unset=True)
+    if "record_type" in values:
+        values["list_key"] = values.pop("record_type")
+    for key in ("name", "filters", "columns", "sort", "visibility", "users"):
+        if key in values and values[key] is None:
+            del values[key]
+    return values
+
+
+def _find_view(request, view_id: int) -> SavedView:
+    view = saved_views_for(request.auth).filter(pk=view_id).first()
+    if view is None:
+        raise Http404
+    return view
+
+
+@views_router.get("/lists", response={200: list[ListOut], **ERRORS}, summary="The lists views may be saved on")
+def view_lists(request):
+    return [{"key": entry.key, "label": str(entry.label),
+             "presets": [{"slug": preset.slug, "label": str(preset.label),
+                          "query": {**preset.query, "preset": preset.slug}} for preset in entry.presets.values()]}
+            for entry in sorted(lists.registry.values(), key=lambda entry: entry.key)]
+
+
+@views_router.get("", response={200: page_of(ViewOut), **ERRORS}, summary="The saved views you may open",
+                  description="Your own views and those shared with you (chosen users, your team, your role, "
+                              "everyone).")
+def list_views(request, filters: Query[ViewFilters]):
+    views = saved_views_for(request.auth, filters.record_type).prefetch_related("users").order_by("name", "pk")
+    found = page(views, filters)
+    return {"items": [_view_out(view, request.auth) for view in found["items"]], "count": found["count"]}
+
+
+@views_router.post("", response={201: ViewOut, **ERRORS}, summary="Save a view",
+                   description="422 names the field at fault: an unknown list, a sharing without its team or role.")
+def create_view(request, data: ViewIn):
+    view = saved_views.create_view(request.auth, _view_values(data))
+    return Status(201, _view_out(view, request.auth))
+
+
+@views_router.get("/{view_id}", response={200: ViewOut, **ERRORS}, summary="A saved view")
+def read_view(request, view_id: int = Path_(..., ge=1, le=MAX_INT)):
+    return _view_out(_find_view(request, view_id), request.auth)
+
+
+@views_router.patch("/{view_id}", response={200: ViewOut, **ERRORS}, summary="Change a saved view",
+                    description="Its owner or an administrator only (403 for a view shared with you).")
+def update_view(request, data: ViewPatch, view_id: int = Path_(..., ge=1, le=MAX_INT)):
+    view = saved_views.update_view(_find_view(request, view_id), request.auth, _view_values(data))
+    return _view_out(view, request.auth)
+
+
+@views_router.delete("/{view_id}", response={204: None, **ERRORS}, summary="Delete a saved view",
+                     description="Its owner or an administrator only (403 for a view shared with you).")
+def delete_view(request, view_id: int = Path_(..., ge=1, le=MAX_INT)):
+    saved_views.delete_view(_find_view(request, view_id), request.auth)
+    return Status(204, None)

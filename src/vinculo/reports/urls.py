@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import saved_view_pages, views
 
 app_name = "reports"
 urlpatterns = [
@@ -13,4 +13,7 @@ urlpatterns = [
     path("<int:pk>/", views.saved, name="saved"),
     path("<int:pk>/export.<str:fmt>", views.saved_export, name="saved_export"),
     path("<int:pk>/delete/", views.delete, name="delete"),
+    path("views/save/", saved_view_pages.save, name="view_save"),
+    path("views/<int:pk>/", saved_view_pages.edit, name="view_edit"),
+    path("views/<int:pk>/delete/", saved_view_pages.delete, name="view_delete"),
 ]

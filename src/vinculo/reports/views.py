@@ -5,7 +5,10 @@ import json
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,8 +18,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from vinculo.core import reporting
+from vinculo.org.models import Role, SalesTeam
 
-from . import output
+from . import output, saved_views
 from .engine import (
     AGGREGATE_FUNCTIONS,
     OPERATORS,
@@ -26,7 +30,7 @@ from .engine import (
     resolve,
     run,
 )
-from .models import SavedReport, saved_reports_for
+from .models import SavedReport, Visibility, saved_reports_for
 from .predefined import BY_SLUG, PREDEFINED
 
 OPERATOR_LABELS = {
@@ -59,10 +63,26 @@ BUCKET_LABELS = {"week": gettext_lazy("by week"), "month": gettext_lazy("by mont
 
 @login_required
 def report_list(request):
+    saved = saved_reports_for(request.user).select_related("owner", "team", "role").order_by("folder", "name", "pk")
+    folders: dict[str, list] = {}
+    for report in saved:
+        folders.setdefault(report.folder, []).append(report)
     return render(request, "reports/list.html", {
         "predefined": PREDEFINED,
-        "saved": saved_reports_for(request.user).select_related("owner"),
+        # Reports outside any folder first, then each folder by name.
+        "folders": sorted(folders.items(), key=lambda item: (item[0] != "", item[0].lower())),
     })
+
+
+def _sharing_choices(user) -> dict:
+    return {
+        "visibility_choices": Visibility.choices,
+        "teams": SalesTeam.objects.only("pk", "name"), "roles": Role.objects.only("pk", "name", "path"),
+        "people": get_user_model().objects.filter(is_active=True).exclude(pk=user.pk).order_by("first_name",
+                                                                                             "last_name", "pk"),
+        "folders": SavedReport.objects.filter(owner=user).exclude(folder="").order_by("folder")
+                   .values_list("folder", flat=True).distinct(),
+    }
 
 
 def _record_type_columns(record_type, user):
@@ -112,6 +132,8 @@ def builder(request):
         except ReportError as exc:
             error = exc
     context |= _builder_context(request, definition, record_type) | {"error": error}
+    if context.get("result"):
+        context |= _sharing_choices(request.user)
     template = "reports/_builder_fields.html" if request.htmx and request.GET.get("fields") else "reports/builder.html"
     return render(request, template, context, status=400 if error else 200)
 
@@ -267,9 +289,21 @@ def save(request):
         messages.error(request, _("Give the report a name."))
         return redirect(f"{reverse('reports:builder')}?{output.to_query(definition)}")
     chart = request.POST.get("chart", "bar") if request.POST.get("chart") in ("bar", "") else "bar"
-    report = SavedReport.objects.create(owner=request.user, name=name, record_type=definition.record_type,
-                                        definition=definition.to_dict(), chart=chart,
-                                        shared=request.POST.get("shared") == "on")
+    report = SavedReport(owner=request.user, name=name, record_type=definition.record_type,
+                         definition=definition.to_dict(), chart=chart,
+                         folder=request.POST.get("folder", "").strip()[:100])
+    sharing = {"visibility": request.POST.get("visibility") or Visibility.PRIVATE,
+               "team": request.POST.get("team") or None, "role": request.POST.get("role") or None,
+               "users": [pk for pk in request.POST.getlist("users") if pk.isdigit()]}
+    try:
+        with transaction.atomic():
+            saved_views.apply_sharing(report, sharing)
+            users = saved_views.chosen_users(sharing)
+            report.save()
+            saved_views.share_with_users(report, users)
+    except ValidationError as exc:
+        messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
+        return redirect(f"{reverse('reports:builder')}?{output.to_query(definition)}")
     messages.success(request, _("Report saved."))
     return redirect("reports:saved", pk=report.pk)
 
@@ -277,7 +311,9 @@ def save(request):
 @login_required
 @require_POST
 def delete(request, pk):
-    report = get_object_or_404(SavedReport, pk=pk, owner=request.user)
+    report = get_object_or_404(saved_reports_for(request.user), pk=pk)
+    if not report.editable_by(request.user):
+        raise PermissionDenied
     report.delete()
     messages.success(request, _("Report deleted."))
     return redirect("reports:list")

@@ -12,6 +12,9 @@ class SalesConfig(AppConfig):
         from .report_types import register_types as register_report_types
 
         register_report_types()
+        from . import presets
+
+        presets.register()
         from vinculo.accounts import page
         from vinculo.contacts import page as contact_page
         from vinculo.core import nav, records, schedule, subjects

@@ -11,6 +11,12 @@ class WorkConfig(AppConfig):
         from .report_types import register_types as register_report_types
 
         register_report_types()
+        from vinculo.core import lists
+
+        # "To control" is the explorer's view of the tasks whose controller is the user (open ones by default).
+        lists.register("tasks", _("Tasks"), "work:task_list", [
+            lists.Preset("to-control", _("Tasks I must control"), query={"view": "control"}),
+        ])
         from vinculo.accounts import page
         from vinculo.contacts import page as contact_page
         from vinculo.core import nav, records, subjects

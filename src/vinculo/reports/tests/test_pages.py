@@ -99,7 +99,7 @@ def test_save_and_reopen_a_report_private_to_its_owner(client, org):
     assert client.get(reverse("reports:saved", args=[report.pk])).context["result"].total.count == 2
     client.force_login(org.vendedor_sur)
     assert client.get(reverse("reports:saved", args=[report.pk])).status_code == 404
-    report.shared = True
+    report.visibility = "everyone"
     report.save()
     # Shared: the southern rep runs it on his own rows.
     assert client.get(reverse("reports:saved", args=[report.pk])).context["result"].total.count == 1

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from vinculo.accounts.models import Account
 from vinculo.contacts.models import Contact
-from vinculo.core import clock, subjects
+from vinculo.core import clock, lists, subjects
 from vinculo.core.access import can_edit, get_for_user, may_see
 from vinculo.core.lists import mark_visible
 from vinculo.core.subjects import mark_regarding_visible
@@ -48,6 +48,9 @@ def task_list(request):
     user = request.user
     view = request.GET.get("view") if request.GET.get("view") in VIEWS else "todo"
     form, tasks = explore(user, view, request.GET)
+    preset = lists.preset_for("tasks", request.GET.get("preset"))
+    if preset is not None:
+        tasks = preset.apply(tasks, user)
     page = Paginator(tasks, settings.VINCULO["PAGE_SIZE"]).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     for task in rows:
@@ -58,7 +61,13 @@ def task_list(request):
         "query": request.GET, "target": "task-results", "statuses": Task.Status.choices,
         "is_manager": get_user_model().objects.filter(manager=user, is_active=True).exists(),
         "people": get_user_model().objects.filter(is_active=True),
+        "preset": preset,
     }
+    query = request.GET.copy()
+    for key in list(query):
+        if not any(value.strip() for value in query.getlist(key)):
+            del query[key]
+    context["views_menu"] = lists.views_menu(request, "tasks", query)
     template = "work/_task_results.html" if request.htmx and not request.htmx.boosted else "work/task_list.html"
     return render(request, template, context)
 
