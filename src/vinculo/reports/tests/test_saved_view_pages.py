@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from vinculo.org.tests.factories import SalesTeamFactory
-from vinculo.reports.models import SavedView, Visibility
+from vinculo.reports.models import SavedReport, SavedView, Visibility
 from vinculo.sales.tests.factories import LeadFactory, OpportunityFactory, default_pipeline
 
 pytestmark = pytest.mark.django_db
@@ -127,3 +127,31 @@ def test_a_list_with_views_keeps_its_query_count_whatever_the_views(client, org,
     with django_assert_max_num_queries(len(one.captured_queries)):
         page = client.get(reverse(url_name))
     assert len(page.context["views_menu"]["views"]) == 13
+
+
+def test_a_report_saved_in_a_folder_for_a_team_is_listed_under_its_folder_for_the_team_only(
+        client, org, django_assert_max_num_queries):
+    team = SalesTeamFactory(name="Norte")
+    team.memberships.create(user=org.vendedor_norte2)
+    client.force_login(org.vendedor_norte)
+    builder = client.get(reverse("reports:builder"), {"type": "opportunity", "col": ["name", "amount"]})
+    assert builder.context["teams"] is not None
+    client.post(reverse("reports:save"), {"name": "Embudo", "definition": builder.context["definition_json"],
+                                          "folder": " Gerencia ", "visibility": "team", "team": team.pk})
+    refused = client.post(reverse("reports:save"), {"name": "Sin rol", "visibility": "role",
+                                                    "definition": builder.context["definition_json"]}, follow=True)
+    assert "Choose the role to share with." in [str(m) for m in refused.context["messages"]]
+    SavedReport.objects.create(owner=org.vendedor_norte, name="Suelto", record_type="lead")
+    report = SavedReport.objects.get(name="Embudo")
+    assert (report.folder, report.visibility, report.team) == ("Gerencia", "team", team)
+    with django_assert_max_num_queries(12):
+        folders = client.get(reverse("reports:list")).context["folders"]
+    assert [(folder, [r.name for r in reports]) for folder, reports in folders] == [
+        ("", ["Suelto"]), ("Gerencia", ["Embudo"])]
+    client.force_login(org.vendedor_norte2)
+    assert [(folder, [r.name for r in reports]) for folder, reports in
+            client.get(reverse("reports:list")).context["folders"]] == [("Gerencia", ["Embudo"])]
+    client.force_login(org.vendedor_sur)
+    assert client.get(reverse("reports:list")).context["folders"] == []
+    assert client.get(reverse("reports:saved", args=[report.pk])).status_code == 404
+    assert client.post(reverse("reports:delete", args=[report.pk])).status_code == 404
