@@ -34,6 +34,13 @@ def _errors(exc: ValidationError) -> str:
 
 
 def _sharing(request) -> dict:
+    """Whom to share with, from the view page's fields or the views menu's one choice ("team:3", "role:2")."""
+    kind, _sep, pk = request.POST.get("share", "").partition(":")
+    if kind in (Visibility.TEAM, Visibility.ROLE):
+        return {"visibility": kind, "team": pk if kind == Visibility.TEAM else None,
+                "role": pk if kind == Visibility.ROLE else None}
+    if kind:
+        return {"visibility": kind, "team": None, "role": None}
     return {"visibility": request.POST.get("visibility", Visibility.PRIVATE),
             "team": request.POST.get("team") or None, "role": request.POST.get("role") or None}
 

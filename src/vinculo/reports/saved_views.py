@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import CharField, Value
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -186,6 +187,14 @@ def menu(request, entry: lists.ListEntry, query: QueryDict, columns: list[str]) 
     saving = query.copy()
     for key in ("page", "count", "cols"):
         saving.pop(key, None)
+    # Shared from the list with the user's own teams or role (one query for both); other teams and roles from the
+    # view's page.
+    kind = Value("", output_field=CharField())
+    teams = SalesTeam.objects.filter(memberships__user=user).annotate(kind=kind)
+    role = Role.objects.filter(pk=user.role_id).annotate(kind=Value("role", output_field=CharField()))
+    both = teams.order_by().values_list("kind", "pk", "name").union(role.order_by().values_list("kind", "pk", "name"))
+    share_with = [(f"{kind or 'team'}:{pk}", (_("Role %(name)s") if kind else _("Team %(name)s")) % {"name": name})
+                  for kind, pk, name in both.order_by("kind", "name")]
     return {
         "template": "reports/_views_menu.html",
         "presets": presets,
@@ -195,7 +204,6 @@ def menu(request, entry: lists.ListEntry, query: QueryDict, columns: list[str]) 
         "query": saving.urlencode(),
         "columns": ",".join(columns),
         "next": path,
-        "visibility_choices": [(value, label) for value, label in Visibility.choices if value != Visibility.USERS],
-        "teams": SalesTeam.objects.only("pk", "name"),
-        "roles": Role.objects.only("pk", "name", "path"),
+        "share_choices": [(Visibility.PRIVATE.value, Visibility.PRIVATE.label), *share_with,
+                          (Visibility.EVERYONE.value, Visibility.EVERYONE.label)],
     }

@@ -29,7 +29,7 @@ def test_save_the_current_view_then_apply_it_from_the_menu(client, org, deals):
     url = reverse("sales:opportunity_list")
     saved = client.post(reverse("reports:view_save"), {
         "list_key": "opportunities", "name": "Segunda", "query": f"stage={second.pk}&sort=-amount&page=3",
-        "columns": "name,amount", "next": url, "visibility": "private"})
+        "columns": "name,amount", "next": url, "share": "private"})
     view = SavedView.objects.get(name="Segunda")
     assert (view.owner, view.filters, view.sort, view.columns) == (
         org.vendedor_norte, {"stage": [str(second.pk)]}, "-amount", ["name", "amount"])
@@ -155,3 +155,21 @@ def test_a_report_saved_in_a_folder_for_a_team_is_listed_under_its_folder_for_th
     assert client.get(reverse("reports:list")).context["folders"] == []
     assert client.get(reverse("reports:saved", args=[report.pk])).status_code == 404
     assert client.post(reverse("reports:delete", args=[report.pk])).status_code == 404
+
+
+def test_the_menu_shares_with_the_users_own_teams_and_role(client, org):
+    team = SalesTeamFactory(name="Norte")
+    team.memberships.create(user=org.vendedor_norte)
+    SalesTeamFactory(name="Ajeno")
+    client.force_login(org.vendedor_norte)
+    choices = client.get(reverse("sales:lead_list")).context["views_menu"]["share_choices"]
+    assert [(value, str(label)) for value, label in choices] == [
+        ("private", "Only me"), (f"team:{team.pk}", "Team Norte"), (f"role:{org.vendedor_norte.role_id}", "Role Rep North"),
+        ("everyone", "Everyone")]
+    for share in (f"team:{team.pk}", f"role:{org.vendedor_norte.role_id}"):
+        client.post(reverse("reports:view_save"), {"list_key": "leads", "name": share, "query": "rating=hot",
+                                                   "share": share})
+    by_name = {view.name: view for view in SavedView.objects.all()}
+    assert (by_name[f"team:{team.pk}"].visibility, by_name[f"team:{team.pk}"].team) == ("team", team)
+    assert (by_name[f"role:{org.vendedor_norte.role_id}"].visibility,
+            by_name[f"role:{org.vendedor_norte.role_id}"].role) == ("role", org.vendedor_norte.role)
