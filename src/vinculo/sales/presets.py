@@ -58,3 +58,7 @@ def register() -> None:
     lists.register("quotes", _("Quotes"), "sales:quote_list", [
         lists.Preset("expired", _("Expired quotes"), narrow=expired_quotes),
     ])
+    for key, label, url_name in (("competitors", _("Competitors"), "sales:competitor_list"),
+                                 ("products", _("Products"), "sales:product_list"),
+                                 ("price_lists", _("Price lists"), "sales:pricelist_list")):
+        lists.register(key, label, url_name)

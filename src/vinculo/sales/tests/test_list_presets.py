@@ -90,11 +90,11 @@ def test_expired_quotes_are_past_their_last_valid_day_and_unanswered(client, org
     deal = OpportunityFactory(account=org.north_account, owner=org.vendedor_norte)
     yesterday = TODAY - datetime.timedelta(days=1)
     for number, valid_until, status in (
-        ("sent, valid until yesterday", yesterday, Quote.Status.SENT),
-        ("draft, valid until yesterday", yesterday, Quote.Status.DRAFT),
-        ("sent, valid until today", TODAY, Quote.Status.SENT),
-        ("accepted, valid until yesterday", yesterday, Quote.Status.ACCEPTED),
-        ("rejected, valid until yesterday", yesterday, Quote.Status.REJECTED),
+        ("sent, to yesterday", yesterday, Quote.Status.SENT),
+        ("draft, to yesterday", yesterday, Quote.Status.DRAFT),
+        ("sent, to today", TODAY, Quote.Status.SENT),
+        ("accepted, to yesterday", yesterday, Quote.Status.ACCEPTED),
+        ("rejected, to yesterday", yesterday, Quote.Status.REJECTED),
         ("marked expired", TODAY + datetime.timedelta(days=5), Quote.Status.EXPIRED),
     ):
         QuoteFactory(opportunity=deal, number=number, status=status, issued_on=datetime.date(2026, 5, 1),
@@ -102,7 +102,7 @@ def test_expired_quotes_are_past_their_last_valid_day_and_unanswered(client, org
     client.force_login(org.vendedor_norte)
     numbers = {quote.number for quote in client.get(reverse("sales:quote_list"), {"preset": "expired"})
                .context["object_list"]}
-    assert numbers == {"sent, valid until yesterday", "draft, valid until yesterday", "marked expired"}
+    assert numbers == {"sent, to yesterday", "draft, to yesterday", "marked expired"}
     client.force_login(org.vendedor_sur)
     assert list(client.get(reverse("sales:quote_list"), {"preset": "expired"}).context["object_list"]) == []
 
