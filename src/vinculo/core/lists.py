@@ -317,7 +317,8 @@ class RecordListView(LoginRequiredMixin, ListView):
                 request.GET.pop("cols")
         if getattr(request, "htmx", None):
             return self.get(request, *args, **kwargs)
-        return redirect(request.get_full_path())
+        query = request.GET.urlencode()
+        return redirect(f"{request.path}?{query}" if query else request.path)
 
 
 def mark_visible(records, user, field: str, name: str):

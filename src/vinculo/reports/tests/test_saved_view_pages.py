@@ -173,3 +173,10 @@ def test_the_menu_shares_with_the_users_own_teams_and_role(client, org):
     assert (by_name[f"team:{team.pk}"].visibility, by_name[f"team:{team.pk}"].team) == ("team", team)
     assert (by_name[f"role:{org.vendedor_norte.role_id}"].visibility,
             by_name[f"role:{org.vendedor_norte.role_id}"].role) == ("role", org.vendedor_norte.role)
+
+
+def test_choosing_columns_on_a_view_replaces_the_views_columns(client, org):
+    client.force_login(org.vendedor_norte)
+    url = reverse("sales:lead_list")
+    answer = client.post(f"{url}?rating=hot&cols=name", {"columns": ["name", "company", "status"]})
+    assert answer.status_code == 302 and answer.url == f"{url}?rating=hot"

@@ -71,3 +71,6 @@ def test_save_a_filtered_deal_list_as_a_view_and_pick_it_again(browser_page, org
             _shoot(page, f"reports-folders-{width}")
             page.goto(f"/reports/views/{view.pk}/")
             _shoot(page, f"view-edit-{width}")
+            page.goto("/work/tasks/")
+            page.locator("details.views-menu summary").click()
+            _shoot(page, f"task-list-views-menu-{width}")
