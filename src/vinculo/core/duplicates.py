@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from rapidfuzz import fuzz
 
 from .matching import normalize_name
 
@@ -122,9 +121,16 @@ registry = Registry()
 register = registry.register
 
 
+def _ratio():
+    # Imported when first used: a missing rapidfuzz then fails only the duplicate checks, not the start-up.
+    from rapidfuzz import fuzz
+
+    return fuzz.token_sort_ratio
+
+
 def name_score(first: str, second: str) -> float:
     """How similar two normalised names are, 0-100."""
-    return fuzz.token_sort_ratio(first, second)
+    return _ratio()(first, second)
 
 
 def _tokens(name: str) -> set[str]:
@@ -220,13 +226,13 @@ def pairs_for(user, rules: DuplicateRules) -> list[Pair]:
                 reasons = pair(first, second).reasons
                 if key_name not in (reason[0] for reason in reasons):
                     reasons.append((key_name, rules.key_label(key_name)))
+    ratio = _ratio()
     for ids in by_token.values():
         if len(ids) < 2 or len(ids) > BLOCK_LIMIT:
             continue
         for index, first in enumerate(ids):
             for second in ids[index + 1:]:
-                if fuzz.token_sort_ratio(normalised[first], normalised[second],
-                                         score_cutoff=NAME_THRESHOLD) >= NAME_THRESHOLD:
+                if ratio(normalised[first], normalised[second], score_cutoff=NAME_THRESHOLD) >= NAME_THRESHOLD:
                     reasons = pair(first, second).reasons
                     if "name" not in (reason[0] for reason in reasons):
                         reasons.append(("name", _("Similar name")))

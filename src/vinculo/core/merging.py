@@ -213,7 +213,7 @@ def merge(winner, loser, take: Iterable[str], by) -> Merge:
         if old != new:
             chosen[name] = {"old": old, "new": new}
     moved = _move_related(model, loser, winner, by)
-    count = sum(len(entry["old"]) for entry in moved if entry["field"] != "account_id")
+    count = len({(entry["model"], pk) for entry in moved for pk in entry["old"]})  # a row moved in two columns once
     services.log_change(loser, by, _("Merged into"), new=[(str(winner), winner)])
     services.soft_delete(loser, by)
     if chosen:
