@@ -39,6 +39,14 @@ def check(request, kind):
     })
 
 
+def found_on_create(request, kind, form) -> list:
+    """On the POST of a create form whose data is valid: the possible duplicates of the record, which the
+    page shows instead of saving until the user confirms with "create anyway" (`create_anyway` posted)."""
+    if request.method != "POST" or request.POST.get("create_anyway") or not form.is_valid():
+        return []
+    return duplicates.matches_for(request.user, _rules(kind), request.POST)
+
+
 @login_required
 def pairs(request, kind):
     """Pairs of records the user may see that are possible duplicates, each with a link to merge them."""

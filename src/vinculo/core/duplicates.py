@@ -17,7 +17,7 @@ Only records the user may see are ever compared, counted or shown: each query st
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db.models import Q
@@ -59,7 +59,8 @@ class DuplicateRules:
     list_url: str = ""  # the type's list page, for the breadcrumb
     # Fields the merge page does not offer to choose (the winner keeps its own).
     not_merged: tuple[str, ...] = ()
-    extra: dict = field(default_factory=dict)
+    # record → why it may not be merged ("" when it may): a converted lead.
+    refuse_merge: Callable | None = None
 
     @property
     def label(self):

@@ -194,6 +194,7 @@ def merge(winner, loser, take: Iterable[str], by) -> Merge:
     """Make `loser` one with `winner`: the fields named in `take` get the loser's values, every related record
     moves to the winner, the loser goes to the recycle bin; the whole is undone by restoring the loser."""
     from . import services
+    from .duplicates import registry
 
     model = type(winner)
     if type(loser) is not model or winner.pk == loser.pk:
@@ -204,6 +205,10 @@ def merge(winner, loser, take: Iterable[str], by) -> Merge:
     winner, loser = locked[winner.pk], locked[loser.pk]
     require_edit(by, winner)
     require_edit(by, loser)
+    rules = registry.of(model)
+    refused = rules.refuse_merge and (rules.refuse_merge(winner) or rules.refuse_merge(loser))
+    if refused:
+        raise MergeError(refused)
     offered = {field.name: field for field in mergeable_fields(model, by)}
     chosen = {}
     for name in take:

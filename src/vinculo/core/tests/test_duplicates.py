@@ -132,3 +132,36 @@ def test_an_unknown_kind_is_404(client, org):
     client.force_login(org.vendedor_norte)
     assert client.get(reverse("duplicates:list", args=["planet"])).status_code == 404
     assert client.get(reverse("duplicates:check", args=["planet"])).status_code == 404
+
+
+def test_creating_a_possible_duplicate_asks_first_and_create_anyway_creates_it(client, org):
+    from vinculo.contacts.models import Contact
+
+    client.force_login(org.vendedor_norte)
+    data = {"first_name": "Otra", "last_name": "Persona", "email": "araya@norte.cl", "country": "CL",
+            "account": org.north_account.pk, "owner": org.vendedor_norte.pk}
+    response = client.post(reverse("contacts:create"), data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Same e-mail" in html and 'name="create_anyway"' in html
+    assert not Contact.objects.filter(last_name="Persona").exists()
+    response = client.post(reverse("contacts:create"), {**data, "create_anyway": "1"})
+    assert response.status_code == 302
+    assert Contact.objects.filter(last_name="Persona").count() == 1
+
+
+def test_leads_have_possible_duplicates_and_a_converted_lead_is_not_merged(client, org):
+    from vinculo.core import merging
+    from vinculo.sales.models import Lead
+    from vinculo.sales.tests.factories import LeadFactory
+
+    first = LeadFactory(owner=org.vendedor_norte, first_name="Rosa", last_name="Vidal", email="rosa@a.cl")
+    second = LeadFactory(owner=org.vendedor_norte, first_name="Rosa", last_name="Vidall", email="rosa@b.cl")
+    client.force_login(org.vendedor_norte)
+    assert "Rosa Vidal" in check(client, "lead", first_name="rosa", last_name="VIDAL")
+    found = duplicates.pairs_for(org.vendedor_norte, duplicates.registry.get("lead"))
+    assert [(pair.first_id, pair.second_id) for pair in found] == [(first.pk, second.pk)]
+    Lead.objects.filter(pk=second.pk).update(status=Lead.Status.CONVERTED)
+    second.refresh_from_db()
+    with pytest.raises(merging.MergeError):
+        merging.merge(first, second, take=[], by=org.vendedor_norte)
