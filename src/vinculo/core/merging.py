@@ -179,14 +179,12 @@ def _move_related(model, source, target, by) -> list[dict]:
 
 
 def related_counts(model, record) -> list[tuple[str, int]]:
-    """What a merge would move off `record`: (the related type's plural name, how many), one query per kind
-    of link."""
-    counts = defaultdict(int)
+    """What is related to `record`, which a merge would move (a row the winner already has stays): (the
+    related type's plural name, how many), one query per kind of link."""
+    rows = defaultdict(set)  # a row linked twice (an activity's account and subject) counts once
     for related, column, content_type_column in _links(model):
-        count = _rows(related, column, content_type_column, model, record.pk).count()
-        if count:
-            counts[str(related._meta.verbose_name_plural)] += count
-    return sorted(counts.items())
+        rows[related].update(_rows(related, column, content_type_column, model, record.pk).values_list("pk", flat=True))
+    return sorted((str(related._meta.verbose_name_plural), len(ids)) for related, ids in rows.items() if ids)
 
 
 @transaction.atomic
