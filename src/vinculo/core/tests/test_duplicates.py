@@ -165,3 +165,17 @@ def test_leads_have_possible_duplicates_and_a_converted_lead_is_not_merged(clien
     second.refresh_from_db()
     with pytest.raises(merging.MergeError):
         merging.merge(first, second, take=[], by=org.vendedor_norte)
+
+
+def test_api_check_endpoints_answer_only_about_visible_records(org):
+    from vinculo.core.tests.api_client import ApiClient
+
+    found = ApiClient(org.vendedor_norte).get("/accounts/duplicates", name="MINERA NORTE GRANDE LTDA")
+    assert found.status_code == 200
+    assert found.json() == [{"id": org.north_account.pk, "name": "Minera Norte Grande SpA", "reasons": ["name"],
+                             "name_score": 100.0}]
+    assert ApiClient(org.vendedor_sur).get(
+        "/accounts/duplicates", name="Minera Norte Grande", tax_id=org.north_account.tax_id).json() == []
+    found = ApiClient(org.vendedor_norte).get("/contacts/duplicates", email="ARAYA@norte.cl").json()
+    assert [(item["id"], item["reasons"]) for item in found] == [(org.north_contact.pk, ["email"])]
+    assert ApiClient(org.vendedor_sur).get("/contacts/duplicates", email="araya@norte.cl").json() == []
