@@ -213,6 +213,8 @@ def merge(winner, loser, take: Iterable[str], by) -> Merge:
         if name not in offered:
             raise MergeError(_("“%(field)s” cannot be chosen in a merge.") % {"field": name})
         old, new = offered[name].value_from_object(winner), offered[name].value_from_object(loser)
+        if offered[name].is_relation and offered[name].related_model is model and new == winner.pk:
+            continue  # the loser's parent was the winner: the winner does not become its own parent
         if old != new:
             chosen[name] = {"old": old, "new": new}
     moved = _move_related(model, loser, winner, by)
@@ -243,6 +245,8 @@ def undo_merges_of(record, by) -> list[Merge]:
         content_type_id=content_type_id(model), loser_id=record.pk, undone_at__isnull=True).order_by("-at", "-pk"))
     for merge_done in done:
         winner = model._base_manager.filter(pk=merge_done.winner_id).first()
+        if winner is not None and by is not None:
+            require_edit(by, winner)  # undoing changes the winner too
         label_of = _labeller(record, *([winner] if winner else []))
         for entry in reversed(merge_done.moved):
             related = apps.get_model(entry["model"])

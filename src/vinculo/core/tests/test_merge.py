@@ -224,3 +224,25 @@ def test_contact_merge_moves_records_about_it_and_their_account_follows_the_winn
 
     services.restore(Contact.all_objects.get(pk=loser.pk), by=owner)
     assert snapshot(Contact, winner, loser) == before
+
+
+def test_only_a_user_who_may_edit_the_winner_undoes_the_merge(org, pair):
+    from vinculo.core import services
+
+    winner, loser = pair
+    merging.merge(winner, loser, take=["email"], by=org.vendedor_norte)
+    # The loser given to a rep who cannot see the winner: restoring it would change the winner, so it is refused.
+    Account.all_objects.filter(pk=loser.pk).update(owner=org.vendedor_norte2)
+    with pytest.raises(PermissionDenied):
+        services.restore(Account.all_objects.get(pk=loser.pk), by=org.vendedor_norte2)
+    assert Account.all_objects.get(pk=loser.pk).deleted_at is not None
+    assert Merge.objects.get().undone_at is None
+
+
+def test_choosing_the_losers_parent_when_it_is_the_winner_keeps_the_winners(org, pair):
+    winner, loser = pair
+    Account.objects.filter(pk=loser.pk).update(parent=winner)
+    loser.refresh_from_db()
+    merging.merge(winner, loser, take=["parent"], by=org.vendedor_norte)
+    winner.refresh_from_db()
+    assert winner.parent_id is None
