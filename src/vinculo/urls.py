@@ -25,6 +25,7 @@ urlpatterns = [
     path("currency/", core_views.set_currency, name="set_currency"),
     path("search/", core_views.global_search, name="search"),
     path("recycle-bin/", include("vinculo.core.urls")),
+    path("duplicates/", include("vinculo.core.duplicate_urls")),
     path("accounts/", include("vinculo.accounts.urls")),
     path("contacts/", include("vinculo.contacts.urls")),
     path("plans/", include("vinculo.plans.urls")),

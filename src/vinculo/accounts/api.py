@@ -20,6 +20,7 @@ from vinculo.core.api import (
     Gated,
     InputSchema,
     PageParams,
+    PossibleDuplicateOut,
     RecordAPI,
     Ref,
     Versioned,
@@ -27,6 +28,7 @@ from vinculo.core.api import (
     choice,
     page,
     page_of,
+    possible_duplicates,
     resolve_references,
     shown_if_visible,
 )
@@ -214,6 +216,18 @@ class AccountAPI(RecordAPI):
 
 
 router = AccountAPI().router("accounts")
+
+
+@router.get("/duplicates", response={200: list[PossibleDuplicateOut], **ERRORS},
+            summary="Possible duplicates of an account about to be created",
+            description="The accounts you can see (at most 10) with the same tax id, e-mail or phone, or a legal "
+                        "name similar to `name` (accents, case, word order and legal suffixes such as SpA, "
+                        "Ltda., S.A., S.L. do not count). Creating stays possible: this only warns.")
+def account_duplicates(request, name: str = "", tax_id: str = "", email: str = "", phone: str = "",
+                       country: str = ""):
+    return possible_duplicates(request.auth, "account", {
+        "legal_name": name[:300], "tax_id": tax_id[:50], "email": email[:300], "phone": phone[:50],
+        "country": country[:2]})
 
 
 CENTS = Decimal("0.01")

@@ -42,3 +42,17 @@ class AccountsConfig(AppConfig):
         territories.register_industries(Industry.objects.all)
 
         routers.register("/accounts", api.router, order=10)
+        register_duplicate_rules(Account)
+
+
+def register_duplicate_rules(Account):
+    """Accounts are possible duplicates with the same tax id, e-mail or phone, or a similar legal name
+    (without its legal suffix: "Minera Atacama S.A." is "MINERA ATACAMA SpA")."""
+    from vinculo.core import duplicates
+    from vinculo.core.matching import compact_tax_id, normalize_email, normalize_legal_name, normalize_mobile
+
+    duplicates.register("account", Account, name_fields=("legal_name",), normalize=normalize_legal_name, keys=(
+        duplicates.Key("tax_id", _("Same tax id"), ("tax_id",), compact_tax_id),
+        duplicates.Key("email", _("Same e-mail"), ("email",), lambda value, country: normalize_email(value)),
+        duplicates.Key("phone", _("Same phone"), ("phone",), normalize_mobile),
+    ), list_url="accounts:list")

@@ -12,6 +12,7 @@ from django_htmx.http import push_url
 
 from vinculo.core import clock, search
 from vinculo.core.access import get_for_user, is_admin
+from vinculo.core.duplicate_views import found_on_create
 from vinculo.core.lists import Column, RecordListView
 from vinculo.core.views import edit_page, move_to_recycle_bin, visible_history
 from vinculo.org.forms import territory_groups
@@ -143,10 +144,11 @@ def account_sales(request, pk):
 @login_required
 def account_create(request):
     form = AccountForm(request.POST if request.method == "POST" else None, user=request.user)
-    if request.method == "POST" and form.save_record():
+    found = found_on_create(request, "account", form)
+    if request.method == "POST" and not found and form.save_record():
         messages.success(request, _("Account “%(name)s” created.") % {"name": form.instance})
         return redirect(form.instance)
-    return render(request, "accounts/account_form.html", {"form": form})
+    return render(request, "accounts/account_form.html", {"form": form, "duplicates_found": found})
 
 
 @login_required

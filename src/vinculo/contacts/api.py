@@ -16,6 +16,7 @@ from vinculo.core.api import (
     FilterSchema,
     InputSchema,
     PageParams,
+    PossibleDuplicateOut,
     RecordAPI,
     Ref,
     Versioned,
@@ -23,6 +24,7 @@ from vinculo.core.api import (
     choice,
     page,
     page_of,
+    possible_duplicates,
     resolve_references,
     shown_if_visible,
 )
@@ -156,6 +158,18 @@ class ContactAPI(RecordAPI):
 
 
 router = ContactAPI().router("contacts")
+
+
+@router.get("/duplicates", response={200: list[PossibleDuplicateOut], **ERRORS},
+            summary="Possible duplicates of a contact about to be created",
+            description="The contacts you can see (at most 10) with the same e-mail or phone (matching their "
+                        "phone or mobile), or a full name similar to `first_name` `last_name` (accents, case and "
+                        "word order do not count). Creating stays possible: this only warns.")
+def contact_duplicates(request, first_name: str = "", last_name: str = "", email: str = "", phone: str = "",
+                       country: str = ""):
+    return possible_duplicates(request.auth, "contact", {
+        "first_name": first_name[:300], "last_name": last_name[:300], "email": email[:300], "phone": phone[:50],
+        "country": country[:2]})
 
 
 # ---------- The contact's other accounts ----------

@@ -26,3 +26,16 @@ class ContactsConfig(AppConfig):
         page.register(account_page.ContactsSection())
         page.register_contact_visibility(account_page.visible_contact_ids)
         lists.register("contacts", _("Contacts"), "contacts:list")
+        register_duplicate_rules(Contact)
+
+
+def register_duplicate_rules(Contact):
+    """Contacts are possible duplicates with the same e-mail or phone (either of their two numbers), or a
+    similar full name (accents, case and word order do not count)."""
+    from vinculo.core import duplicates
+    from vinculo.core.matching import normalize_email, normalize_mobile, normalize_name
+
+    duplicates.register("contact", Contact, name_fields=("first_name", "last_name"), normalize=normalize_name, keys=(
+        duplicates.Key("email", _("Same e-mail"), ("email",), lambda value, country: normalize_email(value)),
+        duplicates.Key("phone", _("Same phone"), ("phone", "mobile"), normalize_mobile),
+    ), list_url="contacts:list")

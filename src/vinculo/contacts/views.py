@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from vinculo.accounts.models import Account
 from vinculo.core.access import get_for_user
+from vinculo.core.duplicate_views import found_on_create
 from vinculo.core.lists import Column, RecordListView, mark_visible
 from vinculo.core.policy import Parent
 from vinculo.core.views import edit_page, move_to_recycle_bin, visible_history
@@ -127,10 +128,11 @@ def contact_create(request):
     if account_id.isdigit() and Account.objects.visible_to(request.user).filter(pk=account_id).exists():
         initial["account"] = int(account_id)
     form = ContactForm(request.POST if request.method == "POST" else None, initial=initial, user=request.user)
-    if request.method == "POST" and form.save_record():
+    found = found_on_create(request, "contact", form)
+    if request.method == "POST" and not found and form.save_record():
         messages.success(request, _("Contact “%(name)s” created.") % {"name": form.instance})
         return redirect(form.instance)
-    return render(request, "contacts/contact_form.html", {"form": form})
+    return render(request, "contacts/contact_form.html", {"form": form, "duplicates_found": found})
 
 
 @login_required

@@ -513,3 +513,20 @@ class Routers:
 
 
 routers = Routers()
+
+
+class PossibleDuplicateOut(Schema):
+    id: int
+    name: str
+    reasons: list[str] = Field(description="What matches: `tax_id`, `email`, `phone` (E.164), `name` (similar).")
+    name_score: float = Field(description="How similar the names are, 0-100 (rapidfuzz token_sort_ratio of "
+                                          "the normalised names); `name` is a reason from 90.")
+
+
+def possible_duplicates(user, kind: str, values: dict) -> list[dict]:
+    """The records `user` may see that look like `values` (core.duplicates), as the check endpoints answer."""
+    from vinculo.core import duplicates
+
+    return [{"id": match.record.pk, "name": str(match.record), "reasons": [reason[0] for reason in match.reasons],
+             "name_score": round(match.score, 1)}
+            for match in duplicates.matches_for(user, duplicates.registry.get(kind), values)]

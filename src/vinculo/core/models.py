@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -161,3 +162,28 @@ class ScheduledRun(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class Merge(models.Model):
+    """Two records made one (core.merging): `loser` went to the recycle bin, its related records moved to
+    `winner`, whose chosen fields took the loser's values. Restoring the loser undoes it from what is kept
+    here: `fields` {name: {"old": winner's value, "new": value taken}}, `moved` [{"model": "app.model",
+    "field": attname, "old": {pk: value before}, "new": value after}, …]."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    winner_id = models.PositiveBigIntegerField()
+    loser_id = models.PositiveBigIntegerField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField()
+    fields = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    moved = models.JSONField(default=list, encoder=DjangoJSONEncoder)
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # Restoring a record from the recycle bin: was it merged into another?
+            models.Index(fields=["content_type", "loser_id"], name="merge_loser_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.content_type_id}: {self.loser_id} → {self.winner_id}"

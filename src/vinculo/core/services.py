@@ -204,6 +204,10 @@ def soft_delete(record: TrackedModel, by) -> None:
 def restore(record: TrackedModel, by) -> None:
     if record.deleted_at is None:
         return
+    from .merging import undo_merges_of
+
+    # A record merged into another comes back with what moved from it, the merge undone.
+    undo_merges_of(record, by)
     record.deleted_at = None
     record.deleted_by = None
     record.version += 1

@@ -34,6 +34,7 @@ class SalesConfig(AppConfig):
         records.register("lead", Lead, order=100, search=records.SearchSpec(
             "leads", _("Leads"), "sales/leads/_search_result.html",
         ))
+        register_lead_duplicate_rules(Lead)
         records.register("opportunity", Opportunity, order=120, search=records.SearchSpec(
             "opportunities", _("Opportunities"), "sales/opportunities/_search_result.html",
             prepare=lambda found, user, limit: mark_visible(
@@ -84,3 +85,18 @@ class SalesConfig(AppConfig):
             ("/quotes", quotes.router, 180),
         ):
             routers.register(prefix, router, order=order)
+
+
+def register_lead_duplicate_rules(Lead):
+    """Leads are possible duplicates with the same e-mail or phone, or a similar full name. The company's tax
+    id is no such key: several people of one company are several leads. A converted lead is never merged."""
+    from vinculo.core import duplicates
+    from vinculo.core.matching import normalize_email, normalize_mobile, normalize_name
+
+    duplicates.register("lead", Lead, name_fields=("first_name", "last_name"), normalize=normalize_name, keys=(
+        duplicates.Key("email", _("Same e-mail"), ("email",), lambda value, country: normalize_email(value)),
+        duplicates.Key("phone", _("Same phone"), ("phone",), normalize_mobile),
+    ), list_url="sales:lead_list", not_merged=("status", "converted_at", "converted_by", "converted_account",
+                                                "converted_contact", "converted_opportunity"),
+        refuse_merge=lambda lead: _("“%(lead)s” is converted: it is not merged.") % {"lead": lead}
+        if lead.status == Lead.Status.CONVERTED else "")

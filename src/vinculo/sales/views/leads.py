@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from vinculo.activities.models import Activity
 from vinculo.core.access import get_for_user
+from vinculo.core.duplicate_views import found_on_create
 from vinculo.core.lists import Column, RecordListView, mark_visible
 from vinculo.core.validators import format_tax_id
 from vinculo.core.views import edit_page, move_to_recycle_bin, visible_history
@@ -100,10 +101,11 @@ def lead_detail(request, pk):
 @login_required
 def lead_create(request):
     form = LeadForm(request.POST if request.method == "POST" else None, user=request.user)
-    if request.method == "POST" and form.save_record():
+    found = found_on_create(request, "lead", form)
+    if request.method == "POST" and not found and form.save_record():
         messages.success(request, _("Lead “%(name)s” created.") % {"name": form.instance})
         return redirect(form.instance)
-    return render(request, "sales/leads/lead_form.html", {"form": form})
+    return render(request, "sales/leads/lead_form.html", {"form": form, "duplicates_found": found})
 
 
 @login_required
