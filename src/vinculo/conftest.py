@@ -157,7 +157,7 @@ def browser_page(live_server, transactional_db, monkeypatch):
     # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test are safe.
     # (Only during this test: later tests must still be told when they call the ORM from async code.)
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -166,7 +166,10 @@ def browser_page(live_server, transactional_db, monkeypatch):
                   "--disable-sync", "--no-first-run"],
         )
         context = browser.new_context(base_url=live_server.url, locale="es-CL", viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(10_000)
+        # Generous waits: CI runs two test workers on two cores, and a page of the live server (one thread per
+        # request, a test database on a loaded disk) has been seen to take over 10 s to load there.
+        context.set_default_timeout(30_000)
+        expect.set_options(timeout=15_000)
         page = context.new_page()
         yield page
         context.close()
