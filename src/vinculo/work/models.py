@@ -1,6 +1,8 @@
 """A rep's working day: commercial projects per customer, the tasks done for them (who does, who checks,
 who asked), the task types and origins that preset them, and the time logged against each task."""
 
+from datetime import time
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -162,6 +164,12 @@ class TaskQuerySet(RegardingQuerySet):
         return self.order_by("priority", "next_action_date", models.F("next_action_time").asc(nulls_last=True), "pk")
 
 
+def worklist_key(task) -> tuple:
+    """`TaskQuerySet.worklist_order` in Python, to merge tasks read in that order by several queries."""
+    return (task.priority, task.next_action_date, task.next_action_time is None,
+            task.next_action_time or time.min, task.pk)
+
+
 class Task(Regarding, TrackedModel):
     """Something someone must do for a customer: about a project, or directly an account, contact, lead or
     deal (`regarding`). The responsible does it, the controller checks it, the creator asked for it."""
@@ -219,10 +227,14 @@ class Task(Regarding, TrackedModel):
         verbose_name_plural = _("tasks")
         base_manager_name = "all_objects"
         indexes = [
-            # "To do" and "to control": a person's open tasks by priority and next action.
-            models.Index(fields=["responsible", "status", "priority", "next_action_date"], name="task_todo_idx"),
-            models.Index(fields=["controller", "status", "priority", "next_action_date"], name="task_control_idx"),
-            models.Index(fields=["creator", "status"], name="task_creator_idx"),
+            # "To do", "to control" and "created by me": a person's open tasks by priority and next action,
+            # one status at a time (explorer.Worklist), and their (capped) count from the index alone.
+            models.Index(fields=["responsible", "status", "deleted_at", "priority", "next_action_date"],
+                         name="task_todo_idx"),
+            models.Index(fields=["controller", "status", "deleted_at", "priority", "next_action_date"],
+                         name="task_control_idx"),
+            models.Index(fields=["creator", "status", "deleted_at", "priority", "next_action_date"],
+                         name="task_creator_idx"),
             # "My day" for a manager: the team's first open tasks, one status at a time (work.day._first).
             models.Index(fields=["status", "priority", "next_action_date"], name="task_worklist_idx"),
             # A project's TP/TC/TF counts and task list.
