@@ -429,7 +429,8 @@ class SummaryItem(Schema):
 
 class SummaryOut(Schema):
     items: list[SummaryItem]
-    total_minutes: int
+    count: int = Field(description="Lines in all (customers, employees or projects), over every page.")
+    total_minutes: int = Field(description="Minutes over every line, not only this page's.")
 
 
 class SummaryParams(PageParams):
@@ -473,7 +474,7 @@ class TimeEntryAPI(RecordAPI):
             page = reports.summary_page(request.auth, params.by, params.date_from, params.date_to,
                                         offset=params.offset, limit=capped_limit(params))
             return {"items": [{"id": line.id, "label": line.label, "minutes": line.minutes} for line in page.lines],
-                    "total_minutes": page.total}
+                    "count": page.count, "total_minutes": page.total}
 
 
 time_entries = TimeEntryAPI().router("time entries")

@@ -52,15 +52,6 @@ class Summary:
         return self.total - sum(line.minutes for line in self.lines)
 
 
-def entries_for(user, date_from: date | None, date_to: date | None):
-    entries = TimeEntry.objects.visible_to(user)
-    if date_from:
-        entries = entries.filter(date__gte=date_from)
-    if date_to:
-        entries = entries.filter(date__lte=date_to)
-    return entries
-
-
 def _in_range(date_from: date | None, date_to: date | None):
     entries = TimeEntry.objects.all()
     if date_from:
