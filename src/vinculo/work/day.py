@@ -4,9 +4,10 @@ bounded number of queries; every item is one the user may see and links to its r
 from datetime import datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, Sum
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
+from vinculo.accounts.models import Account
 from vinculo.activities.models import Activity
 from vinculo.core import clock, subjects
 from vinculo.core.access import subordinate_ids, visible_ids
@@ -36,6 +37,13 @@ def _first(tasks, count: int = SHOWN) -> list:
     return found[:count]
 
 
+def _with_responsibles(tasks) -> None:
+    """Set each task's responsible, read in one query."""
+    people = get_user_model().objects.in_bulk({task.responsible_id for task in tasks})
+    for task in tasks:
+        task.responsible = people[task.responsible_id]
+
+
 def _activities_today(user, start) -> list:
     """The user's planned activities of the day starting at `start`, owned or taken part in, first ones first.
     The owner's are the user's to see; one taken part in is checked against the activity's rule, and only
@@ -54,7 +62,11 @@ def _activities_today(user, start) -> list:
 
 def my_day(user) -> dict:
     today = clock.today()
-    me, team = Q(responsible=user), Q(responsible__in=subordinate_ids(user))
+    # The team as a test on each task (EXISTS), not a list of people: SQLite then reads the team's tasks
+    # along the (status, priority, next action) index and stops at the first ten, where a list would have it
+    # read every open task of each person below (a director's: the whole company's) and sort them.
+    me = Q(responsible=user)
+    team = Q(Exists(subordinate_ids(user).filter(pk=OuterRef("responsible_id"))))
     start = timezone.make_aware(datetime.combine(today, time.min))
     # The user's own deals and the contracts of the user's own accounts: the owner clause of their access
     # policies grants them, so neither asks `visible_to` (whose SQL costs more to build than these queries).
@@ -74,11 +86,16 @@ def my_day(user) -> dict:
         "activities": _activities_today(user, start),
         "deals": list(deals.select_related("account").order_by("expected_close_date", "pk")[:SHOWN]),
         "closing_total": closing_total,
-        "renewals": list(Contract.objects.renewals_due(today).filter(account__owner=user, account__deleted_at__isnull=True)
+        # Through the user's accounts (the owner's index, then each account's contracts): the renewals of
+        # the whole company first would be tens of thousands of rows.
+        "renewals": list(Contract.objects.renewals_due(today).filter(account__in=Account.objects.filter(owner=user).values("pk"))
                          .select_related("account").order_by("end_date", "pk")[:SHOWN]),
         "is_manager": get_user_model().objects.filter(manager=user, is_active=True).exists(),
     }
     if day["is_manager"]:
-        day["team_overdue"] = _first(_tasks(user, team).overdue(today))
-        day["team_today"] = list(_tasks(user, team).due_today(today)[:SHOWN])
+        # Without the responsible joined: given a join, SQLite starts from the users and sorts each one's tasks.
+        team_tasks = _tasks(user, team).select_related(None)
+        day["team_overdue"] = _first(team_tasks.overdue(today))
+        day["team_today"] = list(team_tasks.due_today(today)[:SHOWN])
+        _with_responsibles([*day["team_overdue"], *day["team_today"]])
     return day

@@ -228,12 +228,13 @@ class Task(Regarding, TrackedModel):
         base_manager_name = "all_objects"
         indexes = [
             # "To do", "to control" and "created by me": a person's open tasks by priority and next action,
-            # one status at a time (explorer.Worklist), and their (capped) count from the index alone.
-            models.Index(fields=["responsible", "status", "deleted_at", "priority", "next_action_date"],
+            # one status at a time (explorer.Worklist), and their (capped) count from the index alone
+            # (deleted_at last: `deleted_at IS NULL` before them would cost SQLite the index's order).
+            models.Index(fields=["responsible", "status", "priority", "next_action_date", "deleted_at"],
                          name="task_todo_idx"),
-            models.Index(fields=["controller", "status", "deleted_at", "priority", "next_action_date"],
+            models.Index(fields=["controller", "status", "priority", "next_action_date", "deleted_at"],
                          name="task_control_idx"),
-            models.Index(fields=["creator", "status", "deleted_at", "priority", "next_action_date"],
+            models.Index(fields=["creator", "status", "priority", "next_action_date", "deleted_at"],
                          name="task_creator_idx"),
             # "My day" for a manager: the team's first open tasks, one status at a time (work.day._first).
             models.Index(fields=["status", "priority", "next_action_date"], name="task_worklist_idx"),
