@@ -24,6 +24,16 @@ from . import search
 from .forms import LocalDates
 
 
+def capped_count(queryset, cap: int | None) -> tuple[int, bool]:
+    """(count, exact): the rows of `queryset` counted up to `cap` (all with `cap=None`); past it, the cap
+    plus one and False. One query."""
+    if cap is None:
+        return queryset.count(), True
+    # Without the order: a sliced count keeps it, and would sort every row to count the first ones.
+    found = queryset.order_by()[: cap + 1].count()
+    return found, found <= cap
+
+
 class CappedPaginator(Paginator):
     """Counts the rows only up to `cap`, or a page past the one asked for when that is further: on a list of
     250,000 visible rows the exact count costs more than the page of 25 it is shown with. `is_exact` tells
@@ -42,9 +52,7 @@ class CappedPaginator(Paginator):
     def count(self):
         if self.cap is None:
             return super().count
-        # Without the list's order: a sliced count keeps it, and would sort every row to count the first ones.
-        found = self.object_list.order_by()[: self.cap + 1].count()
-        self.is_exact = found <= self.cap
+        found, self.is_exact = capped_count(self.object_list, self.cap)
         return found
 
     @property

@@ -192,6 +192,12 @@ def load_demo(size: Size, reset: bool = False, seed: int = 2, progress=None) -> 
         # Projects, tasks and time: once, after the accounts exist.
         built_work = (load_work(seed, size.tasks, size.time_entries, progress)
                       if Account.objects.exists() else 0)
+        if built_work:
+            # Written in bulk (no events reach the search index): indexed here, like the other stages' records.
+            for model in (Project, Task):
+                indexed = search.rebuild(model)
+                if progress:
+                    progress(f"  {indexed:,} {model._meta.verbose_name_plural} indexed for search")
     if build_companies or build_records or build_sales or build_plans_stage or topped_up or built_work:
         with connection.cursor() as cursor:
             # Fresh planner statistics: without them SQLite takes `deleted_at IS NULL` for a selective

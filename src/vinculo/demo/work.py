@@ -90,7 +90,7 @@ def _per_rep(seed: int) -> int:
             continue
         for day in week:
             if day.weekday() < 5 and rng.random() < 0.6:
-                entries.append(TimeEntry(task=task, user=task.responsible, date=day, minutes=rng.choice([15, 30, 45, 60, 90]),
+                entries.append(TimeEntry(task=task, account_id=task.account_id, user=task.responsible, date=day, minutes=rng.choice([15, 30, 45, 60, 90]),
                                          comment=rng.choice(COMMENTS), created_by=task.responsible,
                                          updated_by=task.responsible))
     TimeEntry.objects.bulk_create(entries, batch_size=BATCH)
@@ -111,7 +111,7 @@ TRACKED_COLUMNS = ("created_at", "updated_at", "created_by_id", "updated_by_id",
 TASK_COLUMNS = (*TRACKED_COLUMNS, "regarding_type_id", "regarding_id", "project_id", "task_type_id", "origin_id",
                 "title", "description", "responsible_id", "controller_id", "creator_id", "priority",
                 "next_action_date", "next_action_time", "due_date", "status", "done_at", "done_by_id", "account_id")
-ENTRY_COLUMNS = (*TRACKED_COLUMNS, "task_id", "user_id", "date", "minutes", "comment")
+ENTRY_COLUMNS = (*TRACKED_COLUMNS, "task_id", "account_id", "user_id", "date", "minutes", "comment")
 
 
 def _insert(model, columns, rows) -> None:
@@ -215,7 +215,7 @@ def _volume_entries(count: int, rng: random.Random, today, progress) -> None:
     made, last_pk = 0, 0
     while made < count and remaining_tasks:
         rows = list(eligible.filter(pk__gt=last_pk).order_by("pk")
-                    .values_list("pk", "responsible_id", "controller_id", "next_action_date")[:VOLUME_CHUNK])
+                    .values_list("pk", "responsible_id", "controller_id", "next_action_date", "account_id")[:VOLUME_CHUNK])
         if not rows:
             break
         last_pk = rows[-1][0]
@@ -223,10 +223,10 @@ def _volume_entries(count: int, rng: random.Random, today, progress) -> None:
         remaining_tasks -= len(rows)
         batch = []
         for _ in range(min(share, count - made)):
-            task_id, responsible_id, controller_id, day = rng.choice(rows)
+            task_id, responsible_id, controller_id, day, account_id = rng.choice(rows)
             person = responsible_id if rng.random() < 0.9 else controller_id
             date = min(day - timedelta(days=rng.choice([0, 0, 1, 2, 3, 5])), today)
-            batch.append((stamp, stamp, person, person, 1, task_id, person, ops.adapt_datefield_value(date),
+            batch.append((stamp, stamp, person, person, 1, task_id, account_id, person, ops.adapt_datefield_value(date),
                           rng.choice(VOLUME_MINUTES), rng.choice(COMMENTS)))
         _insert(TimeEntry, ENTRY_COLUMNS, batch)
         made += len(batch)

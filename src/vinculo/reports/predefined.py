@@ -65,8 +65,8 @@ PREDEFINED = [
     }),
     Predefined("time-per-customer", _("Time per customer"), {
         "record_type": "time_entry",
-        "columns": ["date", "user", "task", "task.account", "minutes"],
-        "group_by": ["task.account"], "aggregates": _sum("minutes"), "sort": ["date"],
+        "columns": ["date", "user", "task", "account", "minutes"],
+        "group_by": ["account"], "aggregates": _sum("minutes"), "sort": ["date"],
     }),
     Predefined("leads-by-source-and-status", _("Leads by source and status"), {
         "record_type": "lead",

@@ -22,6 +22,7 @@ from vinculo.core.api import (
     Ref,
     Versioned,
     active_users,
+    capped_limit,
     choice,
     order,
     page,
@@ -428,10 +429,11 @@ class SummaryItem(Schema):
 
 class SummaryOut(Schema):
     items: list[SummaryItem]
-    total_minutes: int
+    count: int = Field(description="Lines in all (customers, employees or projects), over every page.")
+    total_minutes: int = Field(description="Minutes over every line, not only this page's.")
 
 
-class SummaryParams(FilterSchema):
+class SummaryParams(PageParams):
     by: Literal["account", "user", "project"]
     date_from: date | None = None
     date_to: date | None = None
@@ -463,14 +465,16 @@ class TimeEntryAPI(RecordAPI):
 
     def add_summary_route(self, router):
         @router.get("/summary", response={200: SummaryOut, **ERRORS}, summary="Time per customer, employee or project",
-                    description="Minutes over the time entries you can see between the dates (inclusive), most first.",
+                    description="Minutes over the time entries you can see between the dates (inclusive), most first, "
+                                "a page of lines at a time (`limit`, `offset`); `total_minutes` counts every line.",
                     operation_id="time_entry_summary", url_name="time_entry_summary")
         def summary(request, params: Query[SummaryParams]):
             if params.date_from and params.date_to and params.date_to < params.date_from:
                 raise ValidationError({"date_to": _("The end of the range cannot be before its start.")})
-            lines, total = reports.summary(request.auth, params.by, params.date_from, params.date_to)
-            return {"items": [{"id": line.id, "label": line.label, "minutes": line.minutes} for line in lines],
-                    "total_minutes": total}
+            page = reports.summary_page(request.auth, params.by, params.date_from, params.date_to,
+                                        offset=params.offset, limit=capped_limit(params))
+            return {"items": [{"id": line.id, "label": line.label, "minutes": line.minutes} for line in page.lines],
+                    "count": page.count, "total_minutes": page.total}
 
 
 time_entries = TimeEntryAPI().router("time entries")

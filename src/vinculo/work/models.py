@@ -1,6 +1,8 @@
 """A rep's working day: commercial projects per customer, the tasks done for them (who does, who checks,
 who asked), the task types and origins that preset them, and the time logged against each task."""
 
+from datetime import time
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -66,6 +68,21 @@ class Project(TrackedModel):
 
     def search_text(self) -> str:
         return self.name
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        record = super().from_db(db, field_names, values)
+        record._stored_account_id = record.__dict__.get("account_id")
+        return record
+
+    def save(self, *args, **kwargs):
+        moved = _account_changed(self)
+        super().save(*args, **kwargs)
+        self._stored_account_id = self.account_id
+        if moved:
+            # The project's tasks and their time follow it to its new customer.
+            Task.all_objects.filter(project=self).update(account_id=self.account_id)
+            TimeEntry.all_objects.filter(task__project=self).update(account_id=self.account_id)
 
 
 class TaskOrigin(models.Model):
@@ -147,6 +164,12 @@ class TaskQuerySet(RegardingQuerySet):
         return self.order_by("priority", "next_action_date", models.F("next_action_time").asc(nulls_last=True), "pk")
 
 
+def worklist_key(task) -> tuple:
+    """`TaskQuerySet.worklist_order` in Python, to merge tasks read in that order by several queries."""
+    return (task.priority, task.next_action_date, task.next_action_time is None,
+            task.next_action_time or time.min, task.pk)
+
+
 class Task(Regarding, TrackedModel):
     """Something someone must do for a customer: about a project, or directly an account, contact, lead or
     deal (`regarding`). The responsible does it, the controller checks it, the creator asked for it."""
@@ -204,10 +227,15 @@ class Task(Regarding, TrackedModel):
         verbose_name_plural = _("tasks")
         base_manager_name = "all_objects"
         indexes = [
-            # "To do" and "to control": a person's open tasks by priority and next action.
-            models.Index(fields=["responsible", "status", "priority", "next_action_date"], name="task_todo_idx"),
-            models.Index(fields=["controller", "status", "priority", "next_action_date"], name="task_control_idx"),
-            models.Index(fields=["creator", "status"], name="task_creator_idx"),
+            # "To do", "to control" and "created by me": a person's open tasks by priority and next action,
+            # one status at a time (explorer.Worklist), and their (capped) count from the index alone
+            # (deleted_at last: `deleted_at IS NULL` before them would cost SQLite the index's order).
+            models.Index(fields=["responsible", "status", "priority", "next_action_date", "deleted_at"],
+                         name="task_todo_idx"),
+            models.Index(fields=["controller", "status", "priority", "next_action_date", "deleted_at"],
+                         name="task_control_idx"),
+            models.Index(fields=["creator", "status", "priority", "next_action_date", "deleted_at"],
+                         name="task_creator_idx"),
             # "My day" for a manager: the team's first open tasks, one status at a time (work.day._first).
             models.Index(fields=["status", "priority", "next_action_date"], name="task_worklist_idx"),
             # A project's TP/TC/TF counts and task list.
@@ -250,12 +278,32 @@ class Task(Regarding, TrackedModel):
         if self.due_date and self.next_action_date and self.due_date < self.next_action_date:
             raise ValidationError({"due_date": _("The due date cannot be before the next action.")})
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        record = super().from_db(db, field_names, values)
+        record._stored_account_id = record.__dict__.get("account_id")
+        return record
+
     def save(self, *args, **kwargs):
         # A task in a project is about the project, and so about the project's customer.
         if self.project_id is not None:
             self.regarding_type_id, self.regarding_id = content_type_id(Project), self.project_id
             self.account_id = self.project.account_id
+        adding = self._state.adding
         super().save(*args, **kwargs)
+        if not adding and _account_changed(self):
+            # Its time follows it (TimeEntry.account).
+            TimeEntry.all_objects.filter(task=self).exclude(account_id=self.account_id).update(
+                account_id=self.account_id)
+        self._stored_account_id = self.account_id
+
+
+def _account_changed(record) -> bool:
+    """Whether `record`'s account differs from the stored one: True when unknown (loaded without it, or
+    never loaded), so that what follows the account is brought in line by an UPDATE that finds nothing."""
+    if record._state.adding:
+        return False
+    return getattr(record, "_stored_account_id", object()) != record.account_id
 
 
 class TimeEntry(TrackedModel):
@@ -267,6 +315,10 @@ class TimeEntry(TrackedModel):
     date = models.DateField(_("date"))
     minutes = models.PositiveIntegerField(_("minutes"))
     comment = models.TextField(_("comment"), blank=True)
+    # The task's customer, kept with each entry (set on save; a task or project that moves takes its time
+    # along): the time per customer is then summed from one index, without reading the tasks.
+    account = models.ForeignKey(Account, verbose_name=_("account"), null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="+", editable=False, db_index=False)
 
     # Whoever may see the task reads its diary; the person who logged the time (and the users above) and the
     # task's editors change it. The task's rule applies to the joined task row (`join`): a report over a
@@ -280,15 +332,27 @@ class TimeEntry(TrackedModel):
         indexes = [
             # A task's diary, newest first.
             models.Index(fields=["task", "deleted_at", "-date"], name="timeentry_task_idx"),
-            # A person's day (the 24-hour check) and the time reports per employee over a date range.
-            models.Index(fields=["user", "date"], name="timeentry_user_date_idx"),
-            # Time reports per customer and project over a date range: covering, so that a year's entries
-            # (200,000 of 1,000,000) are summed from the index without reading the table (bench/).
-            models.Index(fields=["date", "deleted_at", "task", "user", "minutes"], name="timeentry_report_idx"),
+            # A person's day (the 24-hour check), and the time reports' part logged by the reader's line
+            # (work.reports): covering, a year's entries of a whole company summed per customer or person
+            # from the index alone.
+            models.Index(fields=["user", "date", "deleted_at", "account", "minutes"], name="timeentry_user_report_idx"),
+            # The time reports' part logged by others over a date range: covering too (the task is joined
+            # only to ask its access rule), so that a year's entries (200,000 of 1,000,000) are read from
+            # the index (bench/).
+            models.Index(fields=["date", "deleted_at", "user", "account", "task", "minutes"],
+                         name="timeentry_date_report_idx"),
         ]
 
     def __str__(self):
         return f"{self.task} · {self.date} · {self.minutes} min"
+
+    def save(self, *args, **kwargs):
+        cached = self._meta.get_field("task").get_cached_value(self, None)
+        if cached is not None and cached.pk == self.task_id:
+            self.account_id = cached.account_id
+        elif self.task_id is not None:
+            self.account_id = Task._base_manager.filter(pk=self.task_id).values_list("account_id", flat=True).first()
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return f"{self.task.get_absolute_url()}#time-{self.pk}"

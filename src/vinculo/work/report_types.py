@@ -15,5 +15,6 @@ def register_types() -> None:
     ], default_columns=("title", "status", "responsible", "project", "account", "next_action_date"))
     register("time_entry", TimeEntry, _("Time entries"), order=90, columns=[
         Column("date"), Column("user"), Column("task"), Column("task.project"), Column("task.account"),
-        Column("minutes"), Column("comment"),
+        # The task's customer kept on the entry: a grouping read from the entries' own index.
+        Column("account"), Column("minutes"), Column("comment"),
     ], default_columns=("date", "user", "task", "task.account", "minutes"))

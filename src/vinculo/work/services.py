@@ -166,7 +166,10 @@ def bulk_change(tasks, by, *, status: str | None = None, responsible=None) -> tu
 def move_tasks(handover: subjects.Handover, model) -> list:
     """Mover (core.subjects): a converted lead's tasks go under its deal when there is one, else the account."""
     target = handover.targets.get("deal") or handover.account
-    return subjects.move(model, handover.source, target, handover)
+    moved = subjects.move(model, handover.source, target, handover)
+    # Their time follows them to the account (TimeEntry.account).
+    TimeEntry.all_objects.filter(task__in=[task.pk for task in moved]).update(account=handover.account)
+    return moved
 
 
 # --- Projects ----------------------------------------------------------------------------------------------

@@ -26,16 +26,18 @@ from vinculo.sales.models import (
     Quote,
     QuoteLine,
 )
+from vinculo.work.models import Project, Task
 
 SALES_MODELS = (Lead, Opportunity, Quote, Product, PriceList, Competitor, Campaign)
-SEARCHABLE = ("Account", "Contact", "Lead", "Opportunity", "Quote", "Product", "Competitor", "Campaign", "BusinessPlan")
+SEARCHABLE = ("Account", "Contact", "Lead", "Opportunity", "Quote", "Product", "Competitor", "Campaign", "BusinessPlan",
+              "Project", "Task")
 
 
 def _counts():
     models = (User, Account, Address, Contact, ChangeLog, SearchEntry, OrgDefault, *RECORD_MODELS, DocumentVersion,
               Activity.contacts.through, Activity.participants.through, *SALES_MODELS, OpportunityLine,
               OpportunityContact, OpportunityCompetitor, QuoteLine, PriceListItem, CompetitorContact, CampaignMember,
-              ExchangeRate, CompanyProfile, BusinessPlan, Objective, PlanTransition)
+              ExchangeRate, CompanyProfile, BusinessPlan, Objective, PlanTransition, Project, Task)
     return {model.__name__: model._base_manager.count() for model in models}
 
 

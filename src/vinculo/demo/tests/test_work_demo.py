@@ -51,6 +51,7 @@ def test_the_large_volume_tops_tasks_and_time_up_to_the_sizes_and_a_second_run_a
     assert not Task.objects.filter(status="done", done_at__isnull=True).exists()
     assert not TimeEntry.objects.filter(date__gt=today).exists()
     assert not TimeEntry.objects.exclude(task__status__in=["done", "in_progress"]).exists()
+    assert not TimeEntry.objects.exclude(account=F("task__account")).exists()  # each entry has its task's customer
     busiest = TimeEntry.objects.values("user", "date").annotate(total=Sum("minutes")).order_by("-total").first()
     assert busiest["total"] <= 24 * 60
     open_old = Task.objects.open().filter(next_action_date__lt=today - timedelta(days=31))

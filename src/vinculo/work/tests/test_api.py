@@ -136,9 +136,10 @@ def test_the_time_summary(org):
     body = api.get("/time-entries/summary", by="user", date_from="2026-04-12", date_to="2026-04-15").json()
     assert body == {"items": [{"id": org.vendedor_norte.pk, "label": str(org.vendedor_norte), "minutes": 50},
                               {"id": org.gerente_norte.pk, "label": str(org.gerente_norte), "minutes": 25}],
-                    "total_minutes": 75}
+                    "count": 2, "total_minutes": 75}
     body = api.get("/time-entries/summary", by="project", date_from="2026-04-14").json()
-    assert body == {"items": [{"id": project.pk, "label": "Norte 2026", "minutes": 50}], "total_minutes": 50}
+    assert body == {"items": [{"id": project.pk, "label": "Norte 2026", "minutes": 50}], "count": 1,
+                    "total_minutes": 50}
     assert ApiClient(org.vendedor_sur).get("/time-entries/summary", by="account").json()["total_minutes"] == 0
     assert api.get("/time-entries/summary", by="planet").status_code == 422
 

@@ -4,6 +4,9 @@ import datetime
 
 from django.urls import reverse
 
+from vinculo.accounts.tests.factories import AccountFactory
+from vinculo.activities.models import Activity
+from vinculo.core.services import create_record
 from vinculo.work.models import Priority
 
 from .conftest import TODAY
@@ -58,3 +61,34 @@ def test_the_team_overdue_list_keeps_the_worklist_order_across_statuses_and_stop
     found = my_day(org.gerente_norte)["team_overdue"]
     assert SHOWN == 10
     assert [task.title for task in found] == ["c", "a", "b", "d", "e", "f", "g", "h", "i", "j"]
+
+
+def _meeting(owner, account, subject, *participants, hour=18):
+    activity = create_record(Activity(kind="meeting", subject=subject, owner=owner, account=account, status="planned",
+                                      occurred_at=datetime.datetime(2026, 4, 15, hour, tzinfo=datetime.timezone.utc)),
+                             by=owner)
+    activity.participants.add(*participants)
+    return activity
+
+
+def test_my_days_activities_are_mine_and_those_i_take_part_in_and_may_see_first_ones_first(org):
+    from vinculo.work.day import my_day
+
+    _meeting(org.vendedor_norte, org.north_account, "Mía", hour=19)
+    _meeting(org.vendedor_norte2, org.north_account, "Invitado", org.vendedor_norte, hour=14)
+    _meeting(org.vendedor_sur, org.south_account, "Del sur, invitado", org.vendedor_norte, hour=13)  # out of sight
+    _meeting(org.vendedor_norte2, org.north_account, "Sin él", hour=12)
+    assert [activity.subject for activity in my_day(org.vendedor_norte)["activities"]] == ["Invitado", "Mía"]
+
+
+def test_the_home_counts_stop_at_the_exact_count_limit(client, org, settings):
+    for n in range(3):
+        AccountFactory(owner=org.vendedor_norte, legal_name=f"Cliente {n}")
+    settings.VINCULO = {**settings.VINCULO, "EXACT_COUNT_UP_TO": 2}
+    client.force_login(org.vendedor_norte)
+    response = client.get(reverse("home"))
+    assert (response.context["account_count"], response.context["account_count_exact"]) == (2, False)
+    assert '<span class="value">2+</span>' in response.content.decode()
+    settings.VINCULO = {**settings.VINCULO, "EXACT_COUNT_UP_TO": 10}
+    response = client.get(reverse("home"))
+    assert (response.context["account_count"], response.context["account_count_exact"]) == (4, True)

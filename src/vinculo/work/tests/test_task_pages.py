@@ -231,3 +231,22 @@ def test_every_view_of_the_explorer_holds_only_tasks_the_user_may_see_and_change
             assert shown <= visible and shown <= editable, (user, view)
     assert set(titles(explorer(client, org.vendedor_norte, view="control", status=""))) == {"t1", "t3"}
     assert set(titles(explorer(client, org.director, view="team", status=""))) == {f"t{n}" for n in range(5)}
+
+
+def test_the_explorer_pages_open_tasks_in_the_worklist_order_across_statuses(client, org, settings,
+                                                                            django_assert_max_num_queries):
+    """Each page is read one open status at a time (explorer.Worklist) and merged: the pages follow the
+    worklist order of all open tasks, without gaps or repeats."""
+    rep = org.vendedor_norte
+    for n in range(7):
+        make_task(rep, org.north_account, title=f"t{n}", status=["pending", "in_progress"][n % 2],
+                  priority=[Priority.HIGH, Priority.LOW][n % 3 == 0], next_action_date=TODAY - n * DAY)
+    make_task(rep, org.north_account, title="closed", status="done")
+    settings.VINCULO = {**settings.VINCULO, "PAGE_SIZE": 3}
+    expected = [task.title for task in Task.objects.filter(responsible=rep).open().worklist_order()]
+    client.force_login(rep)
+    with django_assert_max_num_queries(25):
+        first = explorer(client, rep)
+    pages = [titles(first), titles(explorer(client, rep, page=2)), titles(explorer(client, rep, page=3))]
+    assert [title for page in pages for title in page] == expected and len(expected) == 7
+    assert first.context["page_obj"].paginator.count == 7

@@ -42,13 +42,19 @@ def _report(request):
     return form, "account", None, None
 
 
+# Lines on the page, most time first; the rest is one line, and every line is in the spreadsheet.
+SHOWN = 25
+
+
 @login_required
 def time_report(request):
     form, by, date_from, date_to = _report(request)
-    lines, total = reports.summary(request.user, by, date_from, date_to) if form.is_valid() else ([], 0)
+    page = (reports.summary_page(request.user, by, date_from, date_to, limit=SHOWN) if form.is_valid()
+            else reports.Summary([], 0, 0))
     return render(request, "work/time_report.html", {
-        "form": form, "lines": lines, "total": total, "total_hours": round(total / 60, 2), "by": by, "by_label": reports.BY[by][1],
-        "query": request.GET.urlencode(),
+        "form": form, "lines": page.lines, "total": page.total, "total_hours": round(page.total / 60, 2),
+        "rest_count": page.count - len(page.lines), "rest": page.rest, "rest_hours": round(page.rest / 60, 2),
+        "by": by, "by_label": reports.BY[by][1], "query": request.GET.urlencode(),
     })
 
 

@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Sum
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -19,12 +18,12 @@ from vinculo.accounts.models import Account
 from vinculo.contacts.models import Contact
 from vinculo.core import clock, lists, subjects
 from vinculo.core.access import can_edit, get_for_user, may_see
-from vinculo.core.lists import mark_visible
+from vinculo.core.lists import CappedPaginator, mark_visible
 from vinculo.core.subjects import mark_regarding_visible
 from vinculo.core.views import edit_page, move_to_recycle_bin, visible_history
 
 from .. import services
-from ..explorer import VIEWS, explore
+from ..explorer import OPEN, VIEWS, Worklist, explore
 from ..forms import SubjectStepForm, TaskForm, TimeEntryForm
 from ..models import Project, Task, TaskType, TimeEntry
 
@@ -51,7 +50,11 @@ def task_list(request):
     preset = lists.preset_for("tasks", request.GET.get("preset"))
     if preset is not None:
         tasks = preset.apply(tasks, user)
-    page = Paginator(tasks, settings.VINCULO["PAGE_SIZE"]).get_page(request.GET.get("page"))
+    if getattr(form, "cleaned_data", {}).get("status") == OPEN:
+        tasks = Worklist(tasks)
+    number = request.GET.get("page")
+    page = CappedPaginator(tasks, settings.VINCULO["PAGE_SIZE"], cap=settings.VINCULO["EXACT_COUNT_UP_TO"],
+                           number=number).get_page(number)
     rows = list(page.object_list)
     for task in rows:
         task.editable = True  # each view's tasks are the user's to change (explorer.in_view)
