@@ -15,6 +15,8 @@ from vinculo.core.money import MINOR_DIGITS, SYMBOLS
 TEXT, NUMBER, MONEY, DATE, DATETIME, BOOL = "text", "number", "money", "date", "datetime", "bool"
 DATE_FORMAT = "dd-mm-yyyy"
 DATETIME_FORMAT = "dd-mm-yyyy hh:mm"
+# How often a long write reports its progress (rows).
+PROGRESS_EVERY = 2000
 WIDTHS = {DATE: 12, DATETIME: 17, MONEY: 16, NUMBER: 12, BOOL: 8, TEXT: 24}
 
 
@@ -111,10 +113,9 @@ class Sheet:
                 continue
             write(row, col, value, values)
 
-    def extend(self, rows: Iterable[Sequence], progress: Callable[[int], None] | None = None,
-               every: int = 2000) -> int:
-        """Write every row; `progress(rows written)` is called each `every` rows and at the end."""
-        append, written = self.append, 0
+    def extend(self, rows: Iterable[Sequence], progress: Callable[[int], None] | None = None) -> int:
+        """Write every row; `progress(rows written)` is called every PROGRESS_EVERY rows and at the end."""
+        append, written, every = self.append, 0, PROGRESS_EVERY
         for values in rows:
             append(values)
             written += 1

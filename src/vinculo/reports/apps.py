@@ -9,9 +9,11 @@ class ReportsConfig(AppConfig):
     def ready(self):
         from vinculo.core import nav
         from vinculo.core.api import routers
+        from vinculo.exchange import export_jobs
 
-        from . import api
+        from . import api, jobs
 
         nav.register("reports", _("Reports"), "reports:list", order=100, group=nav.MORE, heading=_("Analysis"))
         routers.register("/reports", api.router, order=300)
         routers.register("/bulk", api.bulk_router, order=310)
+        export_jobs.register_source("report", jobs.count_rows, jobs.write)
