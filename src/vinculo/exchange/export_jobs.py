@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.http import QueryDict
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -42,9 +43,10 @@ def inline_max_rows() -> int:
 
 # ---------- Lists ----------
 
-def list_queryset(kind: str, user, filters: dict | None):
+def list_queryset(kind: str, user, filters: dict | None, query: str = ""):
     """The list's records `user` may see, narrowed by `filters` ({field or field__lookup: value}) on the
-    fields the user may read; ValidationError naming `filters` on anything else."""
+    fields the user may read (ValidationError naming `filters` on anything else), and by the list page's
+    own filter form given its query string (`query`)."""
     spec = exporting.LISTS[kind]
     readable = {column.name for column in exporting.columns(kind, user)} | {"owner"}
     conditions = {}
@@ -61,7 +63,10 @@ def list_queryset(kind: str, user, filters: dict | None):
         suffix = "__in" if isinstance(value, list) else LOOKUPS[lookup or "exact"]
         conditions[f"{target}{suffix}"] = value
     try:
-        queryset = exporting.records(kind, user, spec.model.objects.filter(**conditions) if conditions else None)
+        base = spec.model.objects.filter(**conditions)
+        if query:
+            base = exporting.page_filtered(kind, user, QueryDict(query), base)
+        queryset = exporting.records(kind, user, base)
         queryset.exists()  # a value of the wrong type (a date that is not one) fails here, not in the worker
     except (ValueError, TypeError, ValidationError) as exc:
         raise ValidationError({"filters": _("A filter's value is not valid.")}) from exc
@@ -77,11 +82,11 @@ def clean_columns(kind: str, columns: list | None) -> list[str]:
 
 
 def _list_count(job: ExportJob) -> int:
-    return list_queryset(job.kind, job.user, job.filters).count()
+    return list_queryset(job.kind, job.user, job.filters, job.query).count()
 
 
 def _write_list(job: ExportJob, out, progress) -> None:
-    user, queryset = job.user, list_queryset(job.kind, job.user, job.filters)
+    user, queryset = job.user, list_queryset(job.kind, job.user, job.filters, job.query)
     chosen = job.columns or None
     if job.format == "xlsx":
         exporting.write_xlsx(exporting.rows(job.kind, user, queryset, typed=True, chosen=chosen),
@@ -111,14 +116,15 @@ for _kind in exporting.KINDS:
 # ---------- Jobs ----------
 
 def create(user, kind: str, fmt: str, *, filters: dict | None = None, columns: list | None = None,
-           definition: dict | None = None, title: str = "", language: str | None = None) -> ExportJob:
+           definition: dict | None = None, title: str = "", language: str | None = None,
+           query: str = "") -> ExportJob:
     """A new job, counted (its total), queued once the transaction commits; written in `language` (the
     current one by default; an Outlook CSV's headers follow it)."""
     if kind not in SOURCES:
         raise ValidationError({"kind": _("Unknown kind of export.")})
     if kind in exporting.LISTS and (fmt not in LIST_FORMATS or (fmt in ("vcard", "outlook") and kind != "contacts")):
         raise ValidationError({"format": _("This export has no such format.")})
-    job = ExportJob(user=user, kind=kind, format=fmt, filters=filters or {}, definition=definition or {},
+    job = ExportJob(user=user, kind=kind, format=fmt, filters=filters or {}, definition=definition or {}, query=query,
                     columns=clean_columns(kind, columns) if kind in exporting.LISTS else list(columns or []),
                     title=str(title)[:200],
                     language=language or translation.get_language() or settings.LANGUAGE_CODE)

@@ -84,6 +84,24 @@ def _currency_field(model) -> str | None:
     return "currency" if any(field.name == "currency" for field in model._meta.concrete_fields) else None
 
 
+def _list_filter_forms() -> dict:
+    from vinculo.accounts.views import AccountListView
+    from vinculo.contacts.views import ContactListView
+    from vinculo.sales.views.leads import LeadListView
+    from vinculo.sales.views.opportunities import OpportunityListView
+
+    return {"accounts": AccountListView.filter_form_class, "contacts": ContactListView.filter_form_class,
+            "leads": LeadListView.filter_form_class, "deals": OpportunityListView.filter_form_class}
+
+
+def page_filtered(kind: str, user, params, queryset=None):
+    """`queryset` (the list's records) narrowed as the list page narrows it with the same GET parameters
+    (its filter form: quick search, owner, status…), so that an export of a list holds what the page
+    lists; invalid values are ignored, as the page ignores them."""
+    queryset = queryset if queryset is not None else LISTS[kind].model.objects.all()
+    return _list_filter_forms()[kind](params, user=user).apply(queryset)
+
+
 def columns(kind: str, user, chosen: Iterable[str] | None = None) -> list[Column]:
     """The list's columns the user may read (of `chosen` when given, in that order)."""
     spec = LISTS[kind]

@@ -166,6 +166,8 @@ class ExportJob(models.Model):
     title = models.CharField(_("title"), max_length=200, blank=True)
     language = models.CharField(_("language"), max_length=10, blank=True)
     filters = models.JSONField(_("filters"), default=dict, blank=True)
+    # An export asked from a list's URL: that list's filter form's query string (exporting.LIST_FILTERS).
+    query = models.TextField(blank=True, default="")
     columns = models.JSONField(_("columns"), default=list, blank=True)
     # A report's definition (vinculo.reports.engine.Definition as a dict).
     definition = models.JSONField(default=dict, blank=True)

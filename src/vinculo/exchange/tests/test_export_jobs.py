@@ -17,7 +17,7 @@ from vinculo.core.tests.api_client import BASE, ApiClient, error_fields
 from vinculo.exchange import export_jobs, exporting, xlsx
 from vinculo.exchange.models import ExportJob
 from vinculo.sales.models import Opportunity
-from vinculo.sales.tests.factories import OpportunityFactory
+from vinculo.sales.tests.factories import OpportunityFactory, default_pipeline
 
 pytestmark = pytest.mark.django_db
 
@@ -271,3 +271,22 @@ def test_api_export_refuses_unknown_filters_columns_and_formats_naming_the_field
     response = api.post("/exports", {"kind": "deals", "format": "vcard"})
     assert response.status_code == 422 and "format" in error_fields(response)
     assert not ExportJob.objects.exists()
+
+
+def test_an_export_from_a_list_url_holds_what_the_page_lists_inline_and_in_the_background(
+        client, org, settings, django_capture_on_commit_callbacks):
+    first, second = default_pipeline()[:2]
+    deal(org, name="En primera", stage=first)
+    deal(org, name="En segunda", stage=second)
+    deal(org, name="Otra en segunda", stage=second)
+    client.force_login(org.vendedor_norte)
+    inline = client.get(reverse("exchange:export", args=["deals", "csv"]), {"stage": second.pk})
+    text = b"".join(inline.streaming_content).decode("utf-8-sig")
+    assert "En segunda" in text and "Otra en segunda" in text and "En primera" not in text
+    settings.VINCULO_EXPORT_INLINE_MAX_ROWS = 1
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(reverse("exchange:export", args=["deals", "csv"]), {"stage": second.pk})
+    job = ExportJob.objects.get()
+    assert job.total == 2
+    text = job_csv(job)
+    assert "En segunda" in text and "Otra en segunda" in text and "En primera" not in text
