@@ -84,6 +84,7 @@ bench: install
 	$(BENCH_ENV) $(VINCULO) collectstatic --no-input -v0
 	$(BENCH_ENV) $(BIN)/python bench/run.py
 	$(BENCH_ENV) $(BIN)/python bench/imports.py
+	$(BENCH_ENV) $(BIN)/python bench/exports.py --report
 
 # Mutation testing of the rule modules listed under [tool.mutmut] in pyproject.toml (minutes, not in CI):
 # prints the score per module and writes docs/mutation-report.md. Each run starts afresh: mutmut would not

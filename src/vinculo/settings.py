@@ -267,6 +267,9 @@ VINCULO = {
     # Exchange rates are stored against this currency.
     "BASE_CURRENCY": os.environ.get("VINCULO_BASE_CURRENCY", "CLP"),
 }
+# A list or report export of more rows than this runs in the background (a recorded job with progress and a
+# download link) instead of inside the request.
+VINCULO_EXPORT_INLINE_MAX_ROWS = int(os.environ.get("VINCULO_EXPORT_INLINE_MAX_ROWS", "5000"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 

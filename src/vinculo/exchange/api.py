@@ -1,28 +1,31 @@
 """/api/v1/imports: upload a file to import (in the background), follow it, download its rejected rows,
-revert it; /api/v1/contacts/{id}/vcard. An import is its uploader's own: anyone else gets 404."""
+revert it; /api/v1/exports: export a list in the background, follow it, download its file;
+/api/v1/contacts/{id}/vcard. An import or export is its creator's own: anyone else gets 404."""
 
 import csv
 import io
 import json
-from typing import Literal
+from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 
 from vinculo.contacts.models import Contact
 from vinculo.core.access import get_for_user, may_see
 from vinculo.core.api import ERRORS, Message
 
-from . import exporting, importing, readers
+from . import export_jobs, exporting, importing, readers
 from .forms import MAX_UPLOAD
 from .mapping import SYNONYMS, clean_mapping
-from .models import ImportJob
+from .models import ExportJob, ImportJob
 from .services import start_import
 
 router = Router(tags=["imports"])
+exports_router = Router(tags=["exports"])
 contacts_router = Router(tags=["contacts"])
 
 
@@ -132,3 +135,71 @@ def contact_vcard(request, contact_id: int):
     response = HttpResponse(exporting.vcard(contact, company), content_type="text/vcard; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="contact-{contact.pk}.vcf"'
     return response
+
+
+# ---------- Exports ----------
+
+class ExportJobIn(Schema):
+    kind: Literal["accounts", "contacts", "leads", "deals"]
+    format: Literal["xlsx", "csv", "vcard", "outlook"] = "xlsx"
+    filters: dict[str, Any] = Field(default_factory=dict, description=(
+        'Field conditions on the list\'s columns and "owner": {"status": "open"}, {"stage": [1, 2]} (any of), '
+        '{"amount__gte": 1000}; lookups: gte, lte, in, contains.'))
+    columns: list[str] = Field(default_factory=list, max_length=60, description=(
+        "The list's columns to write, in this order (all it has, by default); those you may not read are "
+        "left out."))
+    language: Literal["", "es", "en"] = Field("", description="Headers and labels (an Outlook CSV's headers "
+                                                              "too); the request's language by default.")
+
+
+class ExportJobOut(Schema):
+    id: int
+    kind: str
+    format: str
+    status: Literal["queued", "running", "done", "failed"]
+    error: str
+    total: int
+    processed: int
+    download_url: str | None = Field(None, description="Set once the file is written (status “done”).")
+
+    @staticmethod
+    def resolve_download_url(job) -> str | None:
+        if job.status != ExportJob.Status.DONE or not job.file:
+            return None
+        return reverse("api:export_download", args=[job.pk])
+
+
+def _own_export(request, job_id: int) -> ExportJob:
+    return get_object_or_404(ExportJob, pk=job_id, user=request.auth)
+
+
+@exports_router.post("", response={201: ExportJobOut, **ERRORS}, summary="Export a list in the background",
+                     description="The rows and fields the access policy lets you see; follow the job with "
+                                 "GET /exports/{id} and download its file from its download_url when done.",
+                     operation_id="export_create", url_name="export_create")
+def create_export(request, data: ExportJobIn):
+    if len(data.filters) > 30:
+        raise ValidationError({"filters": "At most 30 filters."})
+    job = export_jobs.create(request.auth, data.kind, data.format, filters=data.filters, columns=data.columns,
+                             title=str(exporting.LISTS[data.kind].model._meta.verbose_name_plural),
+                             language=data.language or None)
+    return Status(201, job)
+
+
+@exports_router.get("/{int:job_id}", response={200: ExportJobOut, **ERRORS}, summary="An export's status",
+                    operation_id="export_read", url_name="export_read")
+def read_export(request, job_id: int):
+    return _own_export(request, job_id)
+
+
+@exports_router.get("/{int:job_id}/download", response={200: None, 401: Message, 404: Message},
+                    summary="An export's file, once written", operation_id="export_download",
+                    url_name="export_download", openapi_extra={"responses": {200: {
+                        "description": "The file (XLSX, CSV, vCard).",
+                        "content": {"application/octet-stream": {"schema": {"type": "string",
+                                                                            "format": "binary"}}}}}})
+def download_export(request, job_id: int):
+    job = _own_export(request, job_id)
+    if job.status != ExportJob.Status.DONE or not job.file:
+        raise Http404
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=export_jobs.filename(job))

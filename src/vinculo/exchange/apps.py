@@ -15,4 +15,5 @@ class ExchangeConfig(AppConfig):
 
         nav.register("exchange", _("Import and export"), "exchange:index", order=300, group=nav.MORE)
         routers.register("/imports", api.router, order=400)
+        routers.register("/exports", api.exports_router, order=410)
         routers.register("/contacts", api.contacts_router, order=40)

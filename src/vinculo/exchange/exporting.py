@@ -3,28 +3,29 @@ Outlook CSV (English or Spanish headers, the ones the importer reads back).
 
 Every row comes from `visible_to(user)`, every column the user may not read (a field group such as the
 accounts' financial data) is left out, and a related record the user may not see (a contact's account) is
-written as empty. Rows are read in chunks and written as they come (CSV streams, XLSX goes through
-openpyxl's write-only workbook), so memory stays bounded whatever the list's size. Text that a
+written as empty. Rows are read in chunks as tuples and written as they come (CSV streams, XLSX goes
+through XlsxWriter's constant-memory mode, `xlsx.Book`), so memory stays bounded whatever the list's size. Text that a
 spreadsheet would run as a formula (= + - @) is written with a leading apostrophe (`rules.neutralise`)."""
 
 import csv
-import datetime
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 
 import vobject
 from babel import Locale
+from django.db import models
+from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.accounts.models import Account
 from vinculo.contacts.models import Contact
-from vinculo.core.access import visible_ids
+from vinculo.core.access import has_policy, visible_ids
 from vinculo.core.validators import format_phone
 from vinculo.sales.models import Lead, Opportunity
 
+from . import xlsx
 from .rules import neutralise
 
 CHUNK = 2000
@@ -32,8 +33,9 @@ CHUNK = 2000
 
 @dataclass(frozen=True)
 class Column:
-    name: str  # a model field, or "account_name" / "stage_name" for the related record's name
+    name: str  # a model field; a related record is shown by its name (RELATED_NAMES)
     label: str
+    kind: str = xlsx.TEXT
 
 
 @dataclass(frozen=True)
@@ -58,22 +60,64 @@ LISTS = {
         ("account", "stage")),
 }
 KINDS = tuple(LISTS)
+# How a related record is named in an export: an account by its legal name, a stage by its name.
+RELATED_NAMES = {Account: "legal_name"}
 
 
-def columns(kind: str, user) -> list[Column]:
+def _kind(field) -> str:
+    if field.is_relation or field.choices:
+        return xlsx.TEXT
+    if isinstance(field, models.DateTimeField):
+        return xlsx.DATETIME
+    if isinstance(field, models.DateField):
+        return xlsx.DATE
+    if isinstance(field, models.BooleanField):
+        return xlsx.BOOL
+    if isinstance(field, models.DecimalField) and _currency_field(field.model):
+        return xlsx.MONEY
+    if isinstance(field, (models.IntegerField, models.DecimalField, models.FloatField)):
+        return xlsx.NUMBER
+    return xlsx.TEXT
+
+
+def _currency_field(model) -> str | None:
+    return "currency" if any(field.name == "currency" for field in model._meta.concrete_fields) else None
+
+
+def _list_filter_forms() -> dict:
+    from vinculo.accounts.views import AccountListView
+    from vinculo.contacts.views import ContactListView
+    from vinculo.sales.views.leads import LeadListView
+    from vinculo.sales.views.opportunities import OpportunityListView
+
+    return {"accounts": AccountListView.filter_form_class, "contacts": ContactListView.filter_form_class,
+            "leads": LeadListView.filter_form_class, "deals": OpportunityListView.filter_form_class}
+
+
+def page_filtered(kind: str, user, params, queryset=None):
+    """`queryset` (the list's records) narrowed as the list page narrows it with the same GET parameters
+    (its filter form: quick search, owner, status…), so that an export of a list holds what the page
+    lists; invalid values are ignored, as the page ignores them."""
+    queryset = queryset if queryset is not None else LISTS[kind].model.objects.all()
+    return _list_filter_forms()[kind](params, user=user).apply(queryset)
+
+
+def columns(kind: str, user, chosen: Iterable[str] | None = None) -> list[Column]:
+    """The list's columns the user may read (of `chosen` when given, in that order)."""
     spec = LISTS[kind]
     hidden = set(spec.model.policy.hidden_fields(user))
-    names = [name for name in spec.fields if name not in hidden]
-    return [Column(name, capfirst(spec.model._meta.get_field(name).verbose_name)) for name in names]
+    names = [name for name in (spec.fields if chosen is None else [n for n in chosen if n in spec.fields])
+             if name not in hidden]
+    names = list(dict.fromkeys(names))
+    fields = [spec.model._meta.get_field(name) for name in names]
+    return [Column(field.name, capfirst(field.verbose_name), _kind(field)) for field in fields]
 
 
-def records(kind: str, user, queryset=None) -> Iterator:
-    """The records of `kind` the user may see (of `queryset` when given: a list's filters), in chunks."""
+def records(kind: str, user, queryset=None):
+    """The records of `kind` the user may see (of `queryset` when given: a list's filters), by id."""
     spec = LISTS[kind]
     queryset = (queryset if queryset is not None else spec.model.objects.all()).visible_to(user)
-    if spec.related:
-        queryset = queryset.select_related(*spec.related)
-    return queryset.order_by("pk").iterator(chunk_size=CHUNK)
+    return queryset.order_by("pk")
 
 
 def _chunks(items: Iterable, size: int):
@@ -87,53 +131,123 @@ def _chunks(items: Iterable, size: int):
         yield chunk
 
 
-def rows(kind: str, user, queryset=None, typed: bool = False) -> Iterator[list]:
-    """The header, then one list of values per record; related accounts the user cannot see are empty."""
-    cols = columns(kind, user)
-    yield [str(column.label) for column in cols]
+class Table:
+    """An export's header, its columns' kinds, and its rows (lists of values, read lazily). Iterating it
+    gives the header, then each row: what the CSV writer takes."""
+
+    def __init__(self, columns: list[Column], rows: Iterable[list], currency_columns: dict[int, int] | None = None):
+        self.columns = columns
+        self.headers = [str(column.label) for column in columns]
+        self.kinds = [column.kind for column in columns]
+        self.rows = rows
+        self.currency_columns = currency_columns or {}
+
+    def __iter__(self):
+        yield self.headers
+        yield from self.rows
+
+
+def rows(kind: str, user, queryset=None, typed: bool = False, chosen: Iterable[str] | None = None) -> Table:
+    """The header, then one list of values per record: typed values (XLSX) or text (CSV). Rows are read as
+    tuples (`values_list`), a chunk at a time, with each column's conversion decided once; a related record
+    the user may not see (a contact's account) is empty: one query per chunk asks which."""
+    cols = columns(kind, user, chosen)
     model = LISTS[kind].model
-    # What each column does to a value is decided once, not per cell (a choice's label, a date's form).
-    converters = [_converter(model._meta.get_field(column.name), typed) for column in cols]
-    names = [column.name for column in cols]
-    with_account = "account" in names
-    for chunk in _chunks(records(kind, user, queryset), CHUNK):
-        seen_accounts = visible_ids(user, Account, [record.account_id for record in chunk]) if with_account else set()
-        for record in chunk:
-            yield [_account_name(record, seen_accounts) if name == "account" else convert(record)
-                   for name, convert in zip(names, converters, strict=True)]
+    names: list[str] = []
+
+    def position(name: str) -> int:
+        if name not in names:
+            names.append(name)
+        return names.index(name)
+
+    converters, guards, currency_columns = [], [], {}
+    for index, column in enumerate(cols):
+        field = model._meta.get_field(column.name)
+        if field.is_relation:
+            target = field.related_model
+            id_at = position(field.attname)
+            name_at = position(f"{field.name}__{RELATED_NAMES.get(target, 'name')}")
+            if has_policy(target):
+                guards.append((target, id_at))
+                converters.append(_guarded_name(target, id_at, name_at))
+            else:
+                converters.append(_related_name(name_at))
+            continue
+        at = position(field.attname)
+        converters.append(_converter(field, at, typed))
+        if column.kind == xlsx.MONEY and typed:
+            currency = _currency_field(model)
+            currency_at = next((i for i, c in enumerate(cols) if c.name == currency), None)
+            if currency_at is not None:
+                currency_columns[index] = currency_at
+            else:  # the currency column left out: the amount still says which currency it is in
+                converters[-1] = _with_currency(converters[-1], position(currency))
+
+    queryset = records(kind, user, queryset).values_list(*names) if names else None
+
+    def lines():
+        if queryset is None:
+            return
+        for chunk in _chunks(queryset.iterator(chunk_size=CHUNK), CHUNK):
+            seen = {model: visible_ids(user, model, [row[at] for row in chunk]) for model, at in guards}
+            for row in chunk:
+                yield [convert(row, seen) for convert in converters]
+
+    return Table(cols, lines(), currency_columns)
 
 
-def _account_name(record, seen_accounts: set) -> str:
-    return neutralise(str(record.account.legal_name)) if record.account_id in seen_accounts else ""
+def _related_name(at: int):
+    def related(row, seen):
+        value = row[at]
+        return neutralise(str(value)) if value is not None else ""
+    return related
 
 
-def _converter(field, typed: bool):
-    """The function giving a record's cell of `field`: text neutralised, typed values as they are (XLSX) or
-    as text (CSV)."""
-    name = field.name
-    if field.is_relation:
-        def related(record):
-            value = getattr(record, name)
-            return neutralise(str(value)) if value is not None else ""
-        return related
-    labels = {key: str(label) for key, label in field.flatchoices} if field.choices else None
+def _guarded_name(model, id_at: int, name_at: int):
+    def related(row, seen):
+        value = row[name_at]
+        return neutralise(str(value)) if value is not None and row[id_at] in seen[model] else ""
+    return related
 
-    def convert(record):
-        value = getattr(record, name)
-        if labels is not None and value:
-            return neutralise(labels.get(value, value))
+
+def _with_currency(convert, currency_at: int):
+    def amount(row, seen):
+        value = convert(row, seen)
+        return (value, row[currency_at]) if value != "" else value
+    return amount
+
+
+def _converter(field, at: int, typed: bool):
+    """The function giving a row's cell of `field`: text neutralised, choices by their label, typed values
+    as they are (XLSX: dates and times in the local time zone) or as text (CSV)."""
+    if field.choices:
+        labels = {key: str(label) for key, label in field.flatchoices}
+
+        def choice(row, seen):
+            value = row[at]
+            return neutralise(labels.get(value, value)) if value else ("" if value is None else value)
+        return choice
+    kind = _kind(field)
+    if kind == xlsx.DATETIME:
+        if typed:
+            zone = timezone.get_current_timezone()
+            return lambda row, seen: row[at].astimezone(zone).replace(tzinfo=None) if row[at] is not None else ""
+        return lambda row, seen: row[at].isoformat(timespec="seconds") if row[at] is not None else ""
+    if kind == xlsx.BOOL:
+        if typed:
+            return lambda row, seen: row[at]
+        return lambda row, seen: ("1" if row[at] else "0") if row[at] is not None else ""
+    if kind in (xlsx.DATE, xlsx.NUMBER, xlsx.MONEY):
+        if typed:
+            return lambda row, seen: row[at] if row[at] is not None else ""
+        return lambda row, seen: str(row[at]) if row[at] is not None else ""
+
+    def text(row, seen):
+        value = row[at]
         if value is None:
             return ""
-        if isinstance(value, str):
-            return neutralise(value)
-        if isinstance(value, datetime.datetime):
-            return value.replace(tzinfo=None) if typed else value.isoformat(timespec="seconds")
-        if isinstance(value, bool):
-            return value if typed else ("1" if value else "0")
-        if isinstance(value, (datetime.date, Decimal, int, float)):
-            return value if typed else str(value)
-        return value
-    return convert
+        return neutralise(value) if isinstance(value, str) else value
+    return text
 
 
 class Echo:
@@ -149,18 +263,25 @@ def stream_csv(table: Iterable[list]) -> Iterator[str]:
         yield writer.writerow(row)
 
 
-def write_xlsx(table: Iterable[list], title: str):
-    """An XLSX workbook written row by row (openpyxl write-only: rows go to disk, not memory); a temporary
-    file, rewound, to stream from."""
-    import openpyxl
-
-    workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=str(title)[:31])
-    for row in table:
-        sheet.append(row)
-    output = tempfile.TemporaryFile()
-    workbook.save(output)
-    output.seek(0)
+def write_xlsx(table: Iterable[list], title: str, out=None, progress=None):
+    """An XLSX workbook written row by row (XlsxWriter's constant-memory mode: rows go to disk, not
+    memory) to `out`, or to a temporary file, rewound, to stream from. A `Table` gives its columns'
+    types; any other table (its first row the header) is written cell by cell by each value's type."""
+    output = out if out is not None else tempfile.TemporaryFile()
+    book = xlsx.Book(output)
+    if isinstance(table, Table):
+        sheet = book.sheet(title, table.headers, table.kinds, table.currency_columns)
+        sheet.extend(table.rows, progress)
+    else:
+        lines = iter(table)
+        header = next(lines, [])
+        sheet = book.sheet(title, header)
+        for line in lines:
+            sheet.append_plain(line)
+    sheet.finish()
+    book.close()
+    if out is None:
+        output.seek(0)
     return output
 
 
@@ -168,7 +289,8 @@ def write_xlsx(table: Iterable[list], title: str):
 
 def _contact_rows(user, queryset=None) -> Iterator[tuple[Contact, str]]:
     """Each visible contact with its account's legal name when the user may see the account."""
-    for chunk in _chunks(records("contacts", user, queryset), CHUNK):
+    contacts = records("contacts", user, queryset).select_related("account").iterator(chunk_size=CHUNK)
+    for chunk in _chunks(contacts, CHUNK):
         seen = visible_ids(user, Account, [contact.account_id for contact in chunk])
         for contact in chunk:
             yield contact, (contact.account.legal_name if contact.account_id in seen else "")

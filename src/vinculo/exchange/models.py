@@ -137,3 +137,67 @@ class MappingTemplate(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class ExportJob(models.Model):
+    """An export run in the background: a list (its filters and columns) or a report, in one format, for
+    the user who asked, in their language. Its file is written whole before it is offered (a failure
+    leaves none), kept in private storage and served to that user alone."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    class Format(models.TextChoices):
+        XLSX = "xlsx", _("Excel (XLSX)")
+        CSV = "csv", "CSV"
+        VCARD = "vcard", _("vCard 4.0")
+        OUTLOOK = "outlook", _("Outlook CSV")
+        PDF = "pdf", "PDF"
+        ICS = "ics", _("Calendar (ICS)")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("exported by"), on_delete=models.CASCADE,
+                             related_name="export_jobs")
+    # A list (accounts, contacts, leads, deals) or a source registered by a module above ("report").
+    kind = models.CharField(_("records"), max_length=40)
+    format = models.CharField(_("format"), max_length=10, choices=Format.choices)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    # An export asked from a list's URL: that list's filter form's query string (exporting.LIST_FILTERS).
+    query = models.TextField(blank=True, default="")
+    columns = models.JSONField(_("columns"), default=list, blank=True)
+    # A report's definition (vinculo.reports.engine.Definition as a dict).
+    definition = models.JSONField(default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    error = models.TextField(_("error"), blank=True)
+    total = models.PositiveIntegerField(_("rows"), default=0)
+    processed = models.PositiveIntegerField(_("rows done"), default=0)
+    file = models.FileField(_("file"), upload_to="private/exports/%Y/%m/", max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        indexes = [
+            # "My exports", newest first.
+            models.Index(fields=["user", "-created_at"], name="exportjob_user_idx"),
+        ]
+
+    def __str__(self):
+        return self.title or self.kind
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return 0 if not self.total else min(100, self.processed * 100 // self.total)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.FAILED}

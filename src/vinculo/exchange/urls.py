@@ -12,5 +12,7 @@ urlpatterns = [
     path("import/<int:pk>/rejected.csv", views.rejected, name="rejected"),
     path("import/<int:pk>/revert/", views.revert, name="revert"),
     path("import/<int:pk>/resume/", views.resume, name="resume"),
+    path("export/job/<int:pk>/", views.export_detail, name="export_detail"),
+    path("export/job/<int:pk>/download/", views.export_download, name="export_download"),
     path("export/<str:kind>.<str:fmt>", views.export, name="export"),
 ]

@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import exporting, importing, readers
+from . import export_jobs, exporting, importing, readers
 from .forms import KIND_LABELS, MappingForm, UploadForm
-from .models import ImportJob, ImportRow, MappingTemplate
+from .models import ExportJob, ImportJob, ImportRow, MappingTemplate
 from .rules import neutralise
 from .services import start_import
 
@@ -30,7 +30,7 @@ def _job_for(user, pk) -> ImportJob:
 def index(request):
     jobs = ImportJob.objects.filter(user=request.user)[:20]
     return render(request, "exchange/index.html", {
-        "jobs": jobs, "export_kinds": [(kind, exporting.LISTS[kind].model._meta.verbose_name_plural)
+        "jobs": jobs, "exports": ExportJob.objects.filter(user=request.user)[:10], "export_kinds": [(kind, exporting.LISTS[kind].model._meta.verbose_name_plural)
                                        for kind in exporting.KINDS],
     })
 
@@ -170,16 +170,47 @@ def export(request, kind, fmt):
             fmt in ("vcard", "outlook") and kind != "contacts"):
         raise Http404
     user, stamp = request.user, timezone.localdate().isoformat()
+    language = "es" if request.GET.get("lang") == "es" else "en"
+    # The list page's own filters (its query string) narrow the export to what the page lists.
+    params = request.GET.copy()
+    params.pop("lang", None)
+    queryset = exporting.page_filtered(kind, user, params) if params else None
+    if exporting.records(kind, user, queryset).count() > export_jobs.inline_max_rows():
+        job = export_jobs.create(user, kind, fmt, title=str(exporting.LISTS[kind].model._meta.verbose_name_plural),
+                                 language=language if fmt == "outlook" else None, query=params.urlencode())
+        return redirect("exchange:export_detail", job.pk)
     if fmt == "xlsx":
         title = exporting.LISTS[kind].model._meta.verbose_name_plural
-        return FileResponse(exporting.write_xlsx(exporting.rows(kind, user, typed=True), title), as_attachment=True,
+        return FileResponse(exporting.write_xlsx(exporting.rows(kind, user, queryset, typed=True), title),
+                            as_attachment=True,
                             filename=f"{kind}-{stamp}.xlsx")
     if fmt == "vcard":
-        response = StreamingHttpResponse(exporting.stream_vcards(user), content_type="text/vcard; charset=utf-8")
+        response = StreamingHttpResponse(exporting.stream_vcards(user, queryset), content_type="text/vcard; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{kind}-{stamp}.vcf"'
         return response
-    language = "es" if request.GET.get("lang") == "es" else "en"
-    table = exporting.outlook_rows(user, language) if fmt == "outlook" else exporting.rows(kind, user)
+    table = exporting.outlook_rows(user, language, queryset) if fmt == "outlook" else exporting.rows(kind, user, queryset)
     response = StreamingHttpResponse(exporting.stream_csv(table), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{kind}-{stamp}.csv"'
     return response
+
+
+def _export_job_for(user, pk) -> ExportJob:
+    """The user's own export (404 for anyone else's)."""
+    return get_object_or_404(ExportJob, pk=pk, user=user)
+
+
+@login_required
+def export_detail(request, pk):
+    """A background export's progress (polled with htmx until it has finished), then its download link."""
+    job = _export_job_for(request.user, pk)
+    template = "exchange/_export_progress.html" if request.htmx else "exchange/export_detail.html"
+    return render(request, template, {"job": job})
+
+
+@login_required
+def export_download(request, pk):
+    """The finished export's file, to its owner alone; nothing before it is whole."""
+    job = _export_job_for(request.user, pk)
+    if job.status != ExportJob.Status.DONE or not job.file:
+        raise Http404
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=export_jobs.filename(job))

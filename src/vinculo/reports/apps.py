@@ -9,11 +9,13 @@ class ReportsConfig(AppConfig):
     def ready(self):
         from vinculo.core import lists, nav
         from vinculo.core.api import routers
+        from vinculo.exchange import export_jobs
 
-        from . import api, saved_views
+        from . import api, jobs, saved_views
 
         nav.register("reports", _("Reports"), "reports:list", order=100, group=nav.MORE, heading=_("Analysis"))
         routers.register("/reports", api.router, order=300)
         routers.register("/bulk", api.bulk_router, order=310)
         routers.register("/views", api.views_router, order=320)
         lists.views_menu_provider = saved_views.menu
+        export_jobs.register_source("report", jobs.count_rows, jobs.write)

@@ -530,6 +530,14 @@ def _group_filter(resolved: Resolved, key) -> list[dict]:
     return [{"field": resolved.path, "op": "eq", "value": key if isinstance(key, str | int) else str(key)}]
 
 
+def count(definition: Definition, user) -> int:
+    """How many records the report reads for `user` (one query): whether an export runs inline."""
+    record_type = reporting.registry.get(definition.record_type)
+    if record_type is None:
+        raise ReportError("record_type", _("Unknown record type."))
+    return _prepared(record_type, definition, user)[3].count()
+
+
 def run(definition: Definition, user, limit: int = ROW_LIMIT) -> Result:
     """The report for `user`: rows (at most `limit`), groups with their subtotals, the total."""
     record_type = reporting.registry.get(definition.record_type)

@@ -13,13 +13,11 @@ from xml.sax.saxutils import escape
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from vinculo.core import clock
 from vinculo.core.money import format_money
+from vinculo.exchange import xlsx
+from vinculo.exchange.rules import neutralise
 
 from .engine import Aggregate, Definition, Filter, Group, ReportError, Result
 
@@ -144,7 +142,7 @@ def to_csv(result: Result) -> str:
     writer = csv.writer(out)
     writer.writerow([c.label for c in result.columns])
     for row in result.rows:
-        writer.writerow([_plain(c, row[c.path]) for c in result.columns])
+        writer.writerow([neutralise(_plain(c, row[c.path])) for c in result.columns])
     return out.getvalue()
 
 
@@ -161,43 +159,48 @@ def _plain(column, cell):
     return value
 
 
-def to_xlsx(result: Result, title: str) -> bytes:
-    """Typed cells (numbers, dates, amounts with a number format), a bold frozen header row with an
-    autofilter, then a sheet of group subtotals and the total. Written row by row (openpyxl's write-only
-    mode): the workbook is never held in memory as cells."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("Rows")[:31])
-    sheet.freeze_panes = "A2"
-    if result.columns:
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(result.columns))}{len(result.rows) + 1}"
-    sheet.append([_bold(sheet, c.label) for c in result.columns])
-    formats = {"money": "#,##0.00", "date": "DD-MM-YYYY", "datetime": "DD-MM-YYYY HH:MM"}
-    for row in result.rows:
-        values = []
-        for column in result.columns:
-            cell = row[column.path]
-            value = cell[0]
-            if value is None or column.kind in ("record", "choice"):
-                values.append(cell[1] or None)
-                continue
-            if isinstance(value, datetime.datetime):
-                value = timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
-            number_format = formats.get(column.kind)
-            if number_format:
-                typed = WriteOnlyCell(sheet, value=value)
-                typed.number_format = number_format
-                values.append(typed)
-            else:
-                values.append(value)
-        sheet.append(values)
+XLSX_KINDS = {"money": xlsx.MONEY, "date": xlsx.DATE, "datetime": xlsx.DATETIME, "number": xlsx.NUMBER,
+              "bool": xlsx.BOOL}
 
-    groups = book.create_sheet(_("Groups")[:31])
-    groups.freeze_panes = "A2"
+
+def _xlsx_cell(column, money: bool, zone):
+    """The function giving a row's cell of `column` as the spreadsheet stores it, chosen once per column."""
+    path = column.path
+    if column.kind in ("record", "choice"):
+        return lambda row: neutralise(row[path][1]) or None
+
+    def cell(row):
+        shown = row[path]
+        value = shown[0]
+        if value is None:
+            return neutralise(shown[1]) or None
+        if money:
+            return (value, shown[2] if len(shown) > 2 else None)
+        if isinstance(value, datetime.datetime):
+            return value.astimezone(zone).replace(tzinfo=None) if timezone.is_aware(value) else value
+        return neutralise(value) if isinstance(value, str) else value
+    return cell
+
+
+def to_xlsx(result: Result, title: str, out=None, progress=None) -> bytes | None:
+    """Typed cells (numbers, dates, amounts as numbers in their currency's format), a bold frozen header
+    row with an autofilter, then a sheet of group subtotals and the total. Written row by row (XlsxWriter's
+    constant-memory mode, `exchange.xlsx`): the workbook is never held in memory as cells. Into `out` (a
+    path or binary file) when given, else returned as bytes; `progress(rows written)` as rows go."""
+    target = out if out is not None else io.BytesIO()
+    book = xlsx.Book(target)
+    kinds = [XLSX_KINDS.get(c.kind, xlsx.TEXT) for c in result.columns]
+    zone = timezone.get_current_timezone()
+    cells = [_xlsx_cell(c, kind == xlsx.MONEY, zone) for c, kind in zip(result.columns, kinds, strict=True)]
+    rows = book.sheet(_("Rows"), [c.label for c in result.columns], kinds)
+    rows.extend(([cell(row) for cell in cells] for row in result.rows), progress)
+    rows.finish()
+
     headers = [g.label for g in result.group_columns] + [_("Count")]
     for aggregate in result.aggregates:
         headers += [aggregate_label(result, aggregate)] + (
             [_("Currency")] if result.aggregate_columns[aggregate.field].kind == "money" else [])
-    groups.append([_bold(groups, header) for header in headers])
+    groups = book.sheet(_("Groups"), headers)
     depth = len(result.group_columns)
 
     def lines(group: Group, prefix: list):
@@ -208,33 +211,27 @@ def to_xlsx(result: Result, title: str) -> bytes:
 
     for group in result.groups:
         for labels, line in lines(group, []):
-            _append_group(groups, result, labels, line)
+            _append_group(book, groups, result, labels, line)
     total_labels = ([_("Total")] + [""] * (depth - 1)) if depth else []
-    _append_group(groups, result, total_labels, result.total, bold=True)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    _append_group(book, groups, result, total_labels, result.total, bold=True)
+    groups.finish()
+    book.close()
+    return target.getvalue() if out is None else None
 
 
-def _bold(sheet, value):
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.font = Font(bold=True)
-    return cell
-
-
-def _append_group(sheet, result: Result, labels: list, group: Group, bold: bool = False):
+def _append_group(book, sheet, result: Result, labels: list, group: Group, bold: bool = False):
     """One line per currency when an amount is summed in several."""
     money = [a for a in result.aggregates if result.aggregate_columns[a.field].kind == "money"]
     currencies = sorted({c for a in money for c in (group.values.get(a.key) or {})}) or [None]
     for currency in currencies:
-        line = list(labels) + [group.count]
+        line = [neutralise(label) for label in labels] + [group.count]
         for aggregate in result.aggregates:
             value = group.values.get(aggregate.key)
             if result.aggregate_columns[aggregate.field].kind == "money":
                 line += [(value or {}).get(currency), currency]
             else:
                 line.append(float(value) if isinstance(value, Decimal) and aggregate.fn == "avg" else value)
-        sheet.append([_bold(sheet, value) for value in line] if bold else line)
+        sheet.append_plain(line, bold=bold)
 
 
 # --- The bar chart ----------------------------------------------------------------------------------------------

@@ -18,15 +18,17 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from vinculo.core import reporting
+from vinculo.exchange import export_jobs
 from vinculo.org.models import Role, SalesTeam
 
-from . import output, saved_views
+from . import jobs, output, saved_views
 from .engine import (
     AGGREGATE_FUNCTIONS,
     OPERATORS,
     Definition,
     Filter,
     ReportError,
+    count,
     resolve,
     run,
 )
@@ -224,8 +226,15 @@ def saved(request, pk):
 
 
 def _export(request, definition: Definition, name: str, fmt: str) -> HttpResponse:
+    if fmt not in ("csv", "xlsx", "pdf", "ics"):
+        raise Http404
     try:
-        result = run(definition, request.user, limit=100_000)
+        # Past the threshold the export is written in the background, with its progress and a download link.
+        if count(definition, request.user) > export_jobs.inline_max_rows():
+            job = export_jobs.create(request.user, "report", fmt, definition=jobs.job_definition(definition),
+                                     title=name)
+            return redirect("exchange:export_detail", job.pk)
+        result = run(definition, request.user, limit=jobs.EXPORT_ROWS)
     except ReportError as exc:
         return HttpResponseBadRequest(exc.message)
     filename = slugify(name) or "report"
