@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:pk>/", views.saved, name="saved"),
     path("<int:pk>/export.<str:fmt>", views.saved_export, name="saved_export"),
     path("<int:pk>/delete/", views.delete, name="delete"),
+    path("<int:pk>/subscription/", views.subscription, name="subscribe"),
 ]
