@@ -579,7 +579,10 @@ def run(definition: Definition, user, limit: int = ROW_LIMIT) -> Result:
     # The groups: one query per level, on the ids of the grouped records; their names: one query per
     # grouping level on a related record.
     group_rows = []
-    for level in range(1, len(group_columns) + 1):
+    # Without a to-many join a record sits in one group of the last level: the first level's groups are
+    # added up from the second's (one query, one pass over the records, for both levels).
+    derived = len(group_columns) > 1 and not multiplied
+    for level in range(len(group_columns) if derived else 1, len(group_columns) + 1):
         keys = group_columns[:level]
         if multiplied:
             group_rows.append(_distinct_parts(queryset, keys, currency_orms, aggregate_columns))
@@ -588,6 +591,8 @@ def run(definition: Definition, user, limit: int = ROW_LIMIT) -> Result:
         annotations = {c.orm: c.expression for c in keys if c.expression is not None}
         # Sorted here, not by the database: sorting on a related record's own order would join its table.
         group_rows.append(list(queryset.annotate(**annotations).values(*values).annotate(**parts).order_by()))
+    if derived:
+        group_rows = [[dict(row) for row in group_rows[0]], group_rows[0]]
     # Which related records the reader may see: one query per related type.
     wanted = defaultdict(set)
     for column in row_columns:
