@@ -632,7 +632,8 @@ def run(definition: Definition, user, limit: int = ROW_LIMIT) -> Result:
     else:
         total_rows = [queryset.aggregate(**parts)]
 
-    shown_rows = [_shown_row(row, row_columns, visible) for row in rows]
+    texts = {None: str(HIDDEN_RECORD)}  # a value's text, once per run (formatting a date is slow)
+    shown_rows = [_shown_row(row, row_columns, visible, texts) for row in rows]
     groups = _build_groups(group_columns, group_rows, aggregate_columns, aggregates, visible)
     count, values = _merge(total_rows, aggregate_columns, aggregates)
     total = Group(None, _("Total"), count, values)
@@ -714,7 +715,7 @@ def _ordering(record_type, definition: Definition, user) -> list:
     return ordering
 
 
-def _shown_row(row: dict, columns: list[Resolved], visible: dict) -> dict:
+def _shown_row(row: dict, columns: list[Resolved], visible: dict, texts: dict) -> dict:
     """{path: (raw value, text)}, and "_pk" the record's id; blank for hidden fields and records the reader
     may not see."""
     shown = {"_pk": row["pk"]}
@@ -724,12 +725,17 @@ def _shown_row(row: dict, columns: list[Resolved], visible: dict) -> dict:
             shown[column.path] = (None, "")
             continue
         if any(row.get(orm) is not None and row.get(orm) not in visible.get(model, ()) for orm, model in column.guards):
-            shown[column.path] = (None, str(HIDDEN_RECORD))
+            shown[column.path] = (None, texts[None])
             continue
         if column.kind == "record":
             text = "" if value is None else str(row.get(column.display_orm) or "")
-        else:
+        elif column.kind in ("text", "number", "money"):
             text = display_value(column, value)
+        else:
+            key = (column.path, value)
+            text = texts.get(key)
+            if text is None:
+                text = texts[key] = display_value(column, value)
         currency = row.get(column.currency_orm) if column.currency_orm else None
         shown[column.path] = (value, text, currency) if currency else (value, text)
     return shown
