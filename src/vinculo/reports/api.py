@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.utils.text import slugify
+from django.utils.translation import gettext
 from ninja import Field, Query, Router, Schema, Status
 from ninja import Path as Path_
 
@@ -19,7 +20,7 @@ from vinculo.core.api import ERRORS, MAX_INT, FieldErrors, Message, PageParams, 
 
 from . import output, saved_views
 from .engine import AGGREGATE_FUNCTIONS, OPERATORS, ROW_LIMIT, Definition, Group, ReportError, resolve, run
-from .models import SavedReport, SavedView, Visibility, saved_reports_for, saved_views_for
+from .models import ReportSubscription, SavedReport, SavedView, Visibility, saved_reports_for, saved_views_for
 from .predefined import BY_SLUG, PREDEFINED
 
 router = Router(tags=["reports"])
@@ -309,6 +310,64 @@ def export_report(request, report_id: str, params: Query[ExportParams]):
                                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="{slugify(name) or "report"}.{params.format}"'
     return response
+
+
+# --- Scheduled e-mail ----------------------------------------------------------------------------------------
+
+class SubscriptionIn(Schema):
+    frequency: Literal["daily", "weekly", "monthly"]
+    format: Literal["xlsx", "pdf"] = "xlsx"
+
+
+class SubscriptionOut(Schema):
+    report: str
+    frequency: str
+    format: str
+    created_at: datetime.datetime = Field(description="Weekly and monthly periods start on this day.")
+    last_sent_at: datetime.datetime | None
+
+
+def _saved(request, report_id: str) -> SavedReport:
+    report = _find(request, report_id)
+    if not isinstance(report, SavedReport):
+        raise ValidationError({"report_id": [gettext("Only a saved report can be e-mailed on a schedule.")]})
+    return report
+
+
+def _subscription_out(subscription) -> dict:
+    return {"report": str(subscription.report_id), "frequency": subscription.frequency,
+            "format": subscription.format, "created_at": subscription.created_at,
+            "last_sent_at": subscription.last_sent_at}
+
+
+@router.get("/{report_id}/subscription", response={200: SubscriptionOut, **ERRORS},
+            summary="Your e-mail subscription to a saved report", description="404 when you are not subscribed.")
+def read_subscription(request, report_id: str):
+    subscription = ReportSubscription.objects.filter(report=_saved(request, report_id), user=request.auth).first()
+    if subscription is None:
+        raise Http404
+    return _subscription_out(subscription)
+
+
+@router.put("/{report_id}/subscription", response={200: SubscriptionOut, **ERRORS},
+            summary="Receive a saved report by e-mail",
+            description="Daily, weekly or monthly, as XLSX or PDF, with the rows you may see; sets how often and "
+                        "the format when you are subscribed already. 422 without an e-mail address.")
+def put_subscription(request, report_id: str, data: SubscriptionIn):
+    from . import scheduled
+
+    report = _saved(request, report_id)
+    if not request.auth.email:
+        raise ValidationError({"email": [gettext("Add an e-mail address to your profile to receive reports.")]})
+    return _subscription_out(scheduled.subscribe(report, request.auth, data.frequency, data.format))
+
+
+@router.delete("/{report_id}/subscription", response={204: None, **ERRORS}, summary="Stop receiving a report by e-mail")
+def delete_subscription(request, report_id: str):
+    deleted, _rows = ReportSubscription.objects.filter(report=_saved(request, report_id), user=request.auth).delete()
+    if not deleted:
+        raise Http404
+    return Status(204, None)
 
 
 # --- Bulk actions ------------------------------------------------------------------------------------------

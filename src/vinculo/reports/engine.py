@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
-from django.db import models
+from django.db import connections, models
 from django.db.models import Count, Max, Min, Q, Sum, Value
 from django.db.models.functions import (
     Coalesce,
@@ -398,19 +398,26 @@ def _prepared(record_type, definition: Definition, user):
         if aggregate.fn not in AGGREGATE_FUNCTIONS:
             raise ReportError("aggregates", _("Unknown function “%(fn)s”.") % {"fn": aggregate.fn[:30]})
         resolved = resolve(record_type, aggregate.field, user, hidden_cache)
+        if resolved.to_many:
+            # Its values would be summed once per related row beside the record's own: refused, not double counted.
+            raise ReportError("aggregates", _("%(column)s may hold several values per record: it cannot be "
+                                              "aggregated.") % {"column": resolved.label})
         if aggregate.fn != "count" and resolved.kind not in ("number", "money"):
             raise ReportError("aggregates", _("%(column)s is not a number.") % {"column": resolved.label})
         aggregate_columns[aggregate.field] = resolved
     queryset = record_type.model.objects.visible_to(user)
     condition = Q()
+    # A filter or a grouping across a to-many relation joins it: a record may then come back several times.
+    multiplied = any(group.to_many for group in groups)
     for flt in definition.filters:
         resolved = resolve(record_type, flt.field, user, hidden_cache)
+        multiplied = multiplied or resolved.to_many
         if resolved.hidden and not definition.system:
             raise ReportError("filters", _("You may not filter by %(column)s.") % {"column": resolved.label})
         if resolved.expression is not None:
             queryset = queryset.alias(**{resolved.orm: resolved.expression})
         condition &= filter_q(resolved, flt, user)
-    return columns, groups, aggregate_columns, queryset.filter(condition)
+    return columns, groups, aggregate_columns, queryset.filter(condition), multiplied
 
 
 def _annotations(resolved_list):
@@ -543,7 +550,7 @@ def run(definition: Definition, user, limit: int = ROW_LIMIT) -> Result:
     record_type = reporting.registry.get(definition.record_type)
     if record_type is None:
         raise ReportError("record_type", _("Unknown record type."))
-    columns, group_columns, aggregate_columns, queryset = _prepared(record_type, definition, user)
+    columns, group_columns, aggregate_columns, queryset, multiplied = _prepared(record_type, definition, user)
     aggregates = definition.aggregates
     parts = _aggregate_parts(aggregate_columns)
     currency_orms = sorted({r.currency_orm for r in aggregate_columns.values() if r.kind == "money" and r.currency_orm})
@@ -562,10 +569,15 @@ def run(definition: Definition, user, limit: int = ROW_LIMIT) -> Result:
     names = list(dict.fromkeys(names))
     if limit > ROW_LIMIT or any(c.to_many for c in row_columns):  # an export reads its rows in one pass
         rows_qs = queryset.annotate(**_annotations(row_columns)).values("pk", *names).order_by(*ordering)
+        if multiplied:
+            rows_qs = rows_qs.distinct()
         rows = list(rows_qs[: limit + 1])
     else:
         keys_only = {c.orm: c.expression for c in group_columns if c.expression is not None}
-        ids = list(queryset.annotate(**keys_only).order_by(*ordering).values_list("pk", flat=True)[: limit + 1])
+        ids_qs = queryset.annotate(**keys_only).order_by(*ordering).values_list("pk", flat=True)
+        if multiplied:  # a record once, however many related rows matched the filter
+            ids_qs = ids_qs.distinct()
+        ids = list(ids_qs[: limit + 1])
         by_pk = {row["pk"]: row for row in record_type.model._base_manager.filter(pk__in=ids)
                  .annotate(**_annotations(row_columns)).values("pk", *names)} if ids else {}
         rows = [by_pk[pk] for pk in ids]
@@ -575,18 +587,39 @@ def run(definition: Definition, user, limit: int = ROW_LIMIT) -> Result:
     # The groups: one query per level, on the ids of the grouped records; their names: one query per
     # grouping level on a related record.
     group_rows = []
-    for level in range(1, len(group_columns) + 1):
+    # Without a to-many join a record sits in one group of the last level: the first level's groups are
+    # added up from the second's (one query, one pass over the records, for both levels).
+    derived = len(group_columns) > 1 and not multiplied
+    for level in range(len(group_columns) if derived else 1, len(group_columns) + 1):
         keys = group_columns[:level]
+        if multiplied:
+            group_rows.append(_distinct_parts(queryset, keys, currency_orms, aggregate_columns))
+            continue
         values = [c.orm for c in keys] + currency_orms
         annotations = {c.orm: c.expression for c in keys if c.expression is not None}
         # Sorted here, not by the database: sorting on a related record's own order would join its table.
         group_rows.append(list(queryset.annotate(**annotations).values(*values).annotate(**parts).order_by()))
+    if derived:
+        group_rows = [[dict(row) for row in group_rows[0]], group_rows[0]]
+    # Which related records the reader may see: one query per related type.
+    wanted = defaultdict(set)
+    for column in row_columns:
+        for orm, model in column.guards:
+            wanted[model].update(row[orm] for row in rows)
+    for level, column in enumerate(group_columns):
+        if column.kind == "record" and has_policy(column.target_model):
+            for level_rows in group_rows[level:]:
+                wanted[column.target_model].update(row[column.orm] for row in level_rows)
+    visible = {model: visible_ids(user, model, ids) for model, ids in wanted.items()}
+
     positions = {}
     for level, column in enumerate(group_columns):
         if column.kind != "record":
             continue
         ids = {row[column.orm] for level_rows in group_rows[level:] for row in level_rows} - {None}
         target = column.target_model
+        if target in visible:  # a record the reader may not see is not named, nor placed by its name: last
+            ids &= set(visible[target])
         named = list(target._base_manager.filter(pk__in=ids).annotate(report_label=column.label_expression)
                      .order_by(*(target._meta.ordering or ["pk"]), "pk").values_list("pk", "report_label")) if ids else []
         names_by_id = dict(named)
@@ -600,28 +633,66 @@ def run(definition: Definition, user, limit: int = ROW_LIMIT) -> Result:
     # The total: the first level's groups added up, unless a record may sit in several of them.
     if group_columns and not group_columns[0].to_many:
         total_rows = group_rows[0]
+    elif multiplied:
+        total_rows = _distinct_parts(queryset, [], currency_orms, aggregate_columns)
     elif currency_orms:
         total_rows = list(queryset.values(*currency_orms).annotate(**parts).order_by(*currency_orms))
     else:
         total_rows = [queryset.aggregate(**parts)]
 
-    # Which related records the reader may see: one query per related type.
-    wanted = defaultdict(set)
-    for column in row_columns:
-        for orm, model in column.guards:
-            wanted[model].update(row[orm] for row in rows)
-    for level, column in enumerate(group_columns):
-        if column.kind == "record" and has_policy(column.target_model):
-            for level_rows in group_rows[level:]:
-                wanted[column.target_model].update(row[column.orm] for row in level_rows)
-    visible = {model: visible_ids(user, model, ids) for model, ids in wanted.items()}
-
-    shown_rows = [_shown_row(row, row_columns, visible) for row in rows]
+    texts = {None: str(HIDDEN_RECORD)}  # a value's text, once per run (formatting a date is slow)
+    shown_rows = [_shown_row(row, row_columns, visible, texts) for row in rows]
     groups = _build_groups(group_columns, group_rows, aggregate_columns, aggregates, visible)
     count, values = _merge(total_rows, aggregate_columns, aggregates)
     total = Group(None, _("Total"), count, values)
     return Result(definition, record_type, columns, group_columns, aggregates, aggregate_columns, shown_rows,
                   groups, total, truncated)
+
+
+def _distinct_parts(queryset, keys: list[Resolved], currency_orms: list[str], aggregate_columns: dict) -> list[dict]:
+    """What `_aggregate_parts` gives per group (of `keys`, split per currency), when a join to a to-many
+    relation may give a record several rows: each record counted once per group. The distinct (record, group)
+    rows are selected in a subquery and aggregated around it — one query."""
+    selected = {"rb": models.F("pk")}
+    outputs = []  # (alias in the subquery, name in the group row)
+    for index, column in enumerate(keys):
+        selected[f"rk{index}"] = column.expression if column.expression is not None else models.F(column.orm)
+        outputs.append((f"rk{index}", column.orm))
+    for index, orm in enumerate(currency_orms):
+        selected[f"rc{index}"] = models.F(orm)
+        outputs.append((f"rc{index}", orm))
+    aggregated = [index for index, resolved in enumerate(aggregate_columns.values()) if not resolved.hidden]
+    for index, resolved in enumerate(aggregate_columns.values()):
+        if not resolved.hidden:
+            selected[f"rv{index}"] = resolved.expression if resolved.expression is not None else models.F(resolved.orm)
+    inner = queryset.annotate(**selected).values(*selected).order_by().distinct()
+    connection = connections[inner.db]
+    compiler = inner.query.get_compiler(connection=connection)
+    sql, params = compiler.as_sql()
+    aliases = [alias for _expression, _sql, alias in compiler.select]
+    inner_converters = compiler.get_converters([expression for expression, _sql, _alias in compiler.select])
+    quote = connection.ops.quote_name
+    columns, names, converters = [], [], {}
+    for alias, name in outputs:
+        if aliases.index(alias) in inner_converters:
+            converters[len(columns)] = inner_converters[aliases.index(alias)]
+        columns.append(quote(alias))
+        names.append(name)
+    columns.append("COUNT(*)")
+    names.append("n")
+    for index in aggregated:
+        value = quote(f"rv{index}")
+        for function, name in (("COUNT", "c"), ("SUM", "s"), ("MIN", "lo"), ("MAX", "hi")):
+            if name != "c" and aliases.index(f"rv{index}") in inner_converters:
+                converters[len(columns)] = inner_converters[aliases.index(f"rv{index}")]
+            columns.append(f"{function}({value})")
+            names.append(f"{name}{index}")
+    grouped = ", ".join(quote(alias) for alias, _name in outputs)
+    sql = f"SELECT {', '.join(columns)} FROM ({sql}) {quote('report_rows')}" + (f" GROUP BY {grouped}" if grouped else "")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    return [dict(zip(names, row, strict=True)) for row in compiler.apply_converters(fetched, converters)]
 
 
 def _sort_key(value, positions: dict | None) -> tuple:
@@ -652,7 +723,7 @@ def _ordering(record_type, definition: Definition, user) -> list:
     return ordering
 
 
-def _shown_row(row: dict, columns: list[Resolved], visible: dict) -> dict:
+def _shown_row(row: dict, columns: list[Resolved], visible: dict, texts: dict) -> dict:
     """{path: (raw value, text)}, and "_pk" the record's id; blank for hidden fields and records the reader
     may not see."""
     shown = {"_pk": row["pk"]}
@@ -662,12 +733,17 @@ def _shown_row(row: dict, columns: list[Resolved], visible: dict) -> dict:
             shown[column.path] = (None, "")
             continue
         if any(row.get(orm) is not None and row.get(orm) not in visible.get(model, ()) for orm, model in column.guards):
-            shown[column.path] = (None, str(HIDDEN_RECORD))
+            shown[column.path] = (None, texts[None])
             continue
         if column.kind == "record":
             text = "" if value is None else str(row.get(column.display_orm) or "")
-        else:
+        elif column.kind in ("text", "number", "money"):
             text = display_value(column, value)
+        else:
+            key = (column.path, value)
+            text = texts.get(key)
+            if text is None:
+                text = texts[key] = display_value(column, value)
         currency = row.get(column.currency_orm) if column.currency_orm else None
         shown[column.path] = (value, text, currency) if currency else (value, text)
     return shown

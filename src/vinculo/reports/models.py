@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from vinculo.core import clock
 from vinculo.core.access import is_admin
 from vinculo.org.models import SalesTeamMember
 
@@ -176,3 +177,37 @@ class BulkChange(models.Model):
 
     def __str__(self):
         return f"{self.record_type}.{self.field} · {len(self.previous)}"
+
+
+class ReportSubscription(models.Model):
+    """A user receiving a saved report by e-mail, as an XLSX or PDF attachment, once a day, week or month
+    (vinculo.reports.scheduled): the report runs as that user, on the rows they may see. The periods start on
+    the day of `created_at` (a weekly one on its weekday, a monthly one on its day of the month, on the last
+    day of a shorter month); `last_sent_at` keeps it to one e-mail per period."""
+
+    class Frequency(models.TextChoices):
+        DAILY = "daily", _("Daily")
+        WEEKLY = "weekly", _("Weekly")
+        MONTHLY = "monthly", _("Monthly")
+
+    class Format(models.TextChoices):
+        XLSX = "xlsx", _("Excel (XLSX)")
+        PDF = "pdf", _("PDF")
+
+    report = models.ForeignKey(SavedReport, verbose_name=_("report"), on_delete=models.CASCADE,
+                               related_name="subscriptions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="report_subscriptions")
+    frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency.choices, default=Frequency.WEEKLY)
+    format = models.CharField(_("format"), max_length=10, choices=Format.choices, default=Format.XLSX)
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
+    last_sent_at = models.DateTimeField(_("last sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["report", "user"]
+        verbose_name = _("report subscription")
+        verbose_name_plural = _("report subscriptions")
+        constraints = [models.UniqueConstraint(fields=["report", "user"], name="reportsubscription_unique")]
+
+    def __str__(self):
+        return f"{self.report} · {self.user} · {self.frequency}"

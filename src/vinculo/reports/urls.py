@@ -16,4 +16,5 @@ urlpatterns = [
     path("views/save/", saved_view_pages.save, name="view_save"),
     path("views/<int:pk>/", saved_view_pages.edit, name="view_edit"),
     path("views/<int:pk>/delete/", saved_view_pages.delete, name="view_delete"),
+    path("<int:pk>/subscription/", views.subscription, name="subscribe"),
 ]

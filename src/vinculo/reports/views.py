@@ -32,7 +32,7 @@ from .engine import (
     resolve,
     run,
 )
-from .models import SavedReport, Visibility, saved_reports_for
+from .models import ReportSubscription, SavedReport, Visibility, saved_reports_for
 from .predefined import BY_SLUG, PREDEFINED
 
 OPERATOR_LABELS = {
@@ -222,7 +222,7 @@ def saved(request, pk):
                                   lambda fmt: reverse("reports:saved_export", args=[pk, fmt]))
     except ReportError as exc:
         return HttpResponseBadRequest(exc.message)
-    return render(request, "reports/report.html", context | {"saved": report})
+    return render(request, "reports/report.html", context | {"saved": report} | _subscription_context(request, report))
 
 
 def _export(request, definition: Definition, name: str, fmt: str) -> HttpResponse:
@@ -326,3 +326,36 @@ def delete(request, pk):
     report.delete()
     messages.success(request, _("Report deleted."))
     return redirect("reports:list")
+
+
+def _subscription_context(request, report) -> dict:
+    from .scheduled import EVERY
+
+    subscription = ReportSubscription.objects.filter(report=report, user=request.user).first()
+    return {"subscription": subscription, "subscription_every": EVERY[subscription.frequency] if subscription else "",
+            "frequencies": ReportSubscription.Frequency.choices, "formats": ReportSubscription.Format.choices}
+
+
+@login_required
+@require_POST
+def subscription(request, pk):
+    """Subscribe to a saved report one may open (or change how often, in which format), or unsubscribe."""
+    from . import scheduled
+
+    report = get_object_or_404(saved_reports_for(request.user), pk=pk)
+    if request.POST.get("unsubscribe"):
+        ReportSubscription.objects.filter(report=report, user=request.user).delete()
+        messages.success(request, _("You no longer receive this report by e-mail."))
+        return redirect("reports:saved", pk=pk)
+    frequency, fmt = request.POST.get("frequency", ""), request.POST.get("format", "")
+    if frequency not in ReportSubscription.Frequency.values:
+        messages.error(request, _("How often: choose daily, weekly or monthly."))
+    elif fmt not in ReportSubscription.Format.values:
+        messages.error(request, _("Format: choose XLSX or PDF."))
+    elif not request.user.email:
+        messages.error(request, _("Add an e-mail address to your profile to receive reports."))
+    else:
+        chosen = scheduled.subscribe(report, request.user, frequency, fmt)
+        messages.success(request, _("You will receive this report by e-mail %(every)s.")
+                         % {"every": scheduled.EVERY[chosen.frequency]})
+    return redirect("reports:saved", pk=pk)

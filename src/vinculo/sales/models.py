@@ -272,6 +272,14 @@ class Opportunity(TrackedModel):
                                  "owner", "sales_team"], name="opp_account_totals_idx"),
             # The list sorted by amount: the biggest (open) deals first.
             models.Index(fields=["deleted_at", "status", "amount"], name="opp_status_amount_idx"),
+            # Reports (vinculo.reports.engine) grouped by stage and owner: the groups read in the index's order
+            # and the first rows of the report from the index alone, visibility columns included.
+            models.Index(fields=["deleted_at", "stage", "owner", "currency", "amount", "account", "sales_team"],
+                         name="opp_report_stage_owner_idx"),
+            # The pipeline report (open deals by stage, closing soonest first) as a rep: the open deals' rows
+            # read from the index alone to sort them, visibility columns included.
+            models.Index(fields=["status", "deleted_at", "stage", "expected_close_date", "owner", "account",
+                                 "sales_team"], name="opp_report_pipeline_idx"),
             # A plan's and an objective's revenue won and linked deals.
             models.Index(fields=["plan", "status", "closed_on"], name="opp_plan_idx"),
             models.Index(fields=["objective", "status", "closed_on"], name="opp_objective_idx"),

@@ -127,3 +127,84 @@ def test_a_moment_compared_with_a_day_is_the_day_it_falls_on(org):
     assert count("eq", "2026-05-11") == 2
     assert count("between", ["2026-05-11", "2026-05-12"]) == 3
     assert count("gt", "2026-05-11") == 1
+
+
+def test_hidden_related_record_is_not_named_in_any_group_level_nor_output(org):
+    from io import BytesIO
+
+    import openpyxl
+    from pypdf import PdfReader
+
+    from vinculo.reports.output import to_csv, to_pdf, to_xlsx
+
+    first, second = default_pipeline()[:2]
+    _deal(org, org.vendedor_norte, org.north_account, first, "10")
+    _deal(org, org.vendedor_norte, org.south_account, second, "5")  # his deal, on an account he may not open
+    result = run(Definition("opportunity", columns=["name", "account", "amount"], group_by=["owner", "account"],
+                            aggregates=[Aggregate("amount", "sum")]), org.vendedor_norte)
+    children = result.groups[0].children
+    # The visible account first, the hidden one last (not placed by its name), counted but not named.
+    assert [(child.label, child.count) for child in children] == [
+        ("Minera Norte Grande SpA", 1), ("a record you cannot see", 1)]
+    workbook = openpyxl.load_workbook(BytesIO(to_xlsx(result, "r")))
+    cells = {str(cell.value) for sheet in workbook for row in sheet.iter_rows() for cell in row}
+    pdf = "".join(page.extract_text() for page in PdfReader(BytesIO(to_pdf(result, "r"))).pages)
+    for text in ("\n".join(cells), pdf, to_csv(result)):
+        assert "Pesquera" not in text
+    assert "Pesquera" not in repr(result.groups)
+    director = run(Definition("opportunity", group_by=["account"]), org.director)
+    assert [group.label for group in director.groups] == ["Minera Norte Grande SpA", "Pesquera Sur Austral SpA"]
+
+
+def _competitors(org):
+    """D1 (100) lost to Alfa and to Beta, D2 (30) won against Alfa, D3 (5) without a competitor."""
+    from vinculo.sales.models import OpportunityCompetitor
+    from vinculo.sales.tests.factories import CompetitorFactory
+
+    stage = default_pipeline()[0]
+    alfa, beta = CompetitorFactory(name="Alfa SA"), CompetitorFactory(name="Beta SA")
+    one = _deal(org, org.vendedor_norte, org.north_account, stage, "100")
+    two = _deal(org, org.vendedor_norte, org.north_account, stage, "30")
+    _deal(org, org.vendedor_norte, org.north_account, stage, "5")
+    for deal, competitor, result in ((one, alfa, "they_won"), (one, beta, "they_won"), (two, alfa, "we_won")):
+        OpportunityCompetitor.objects.create(opportunity=deal, competitor=competitor, result=result)
+    return stage
+
+
+def test_grouping_across_a_to_many_relation_counts_each_record_once_per_group(org):
+    _competitors(org)
+    result = run(Definition("opportunity", group_by=["competitor_entries.result"],
+                            aggregates=[Aggregate("amount", "sum"), Aggregate("amount", "avg")]), org.vendedor_norte)
+    # D1 has two "they won" entries: one deal of 100 in "They won", not two of 200.
+    assert [(g.label, g.count, g.values["sum:amount"]) for g in result.groups] == [
+        ("—", 1, {"CLP": Decimal("5.00")}), ("They won", 1, {"CLP": Decimal("100.00")}),
+        ("We won", 1, {"CLP": Decimal("30.00")})]
+    assert result.groups[1].values["avg:amount"] == {"CLP": Decimal("100.00")}
+    assert (result.total.count, result.total.values["sum:amount"]) == (3, {"CLP": Decimal("135.00")})
+
+
+def test_filtering_across_a_to_many_relation_counts_each_record_once(org):
+    stage = _competitors(org)
+    definition = Definition("opportunity", columns=["name", "amount"],
+                            filters=[Filter("competitor_entries.result", "eq", "they_won")], group_by=["stage"],
+                            aggregates=[Aggregate("amount", "sum")])
+    result = run(definition, org.vendedor_norte)
+    assert [(g.label, g.count, g.values["sum:amount"]) for g in result.groups] == [
+        (stage.name, 1, {"CLP": Decimal("100.00")})]
+    assert (result.total.count, result.total.values["sum:amount"]) == (1, {"CLP": Decimal("100.00")})
+    assert len(result.rows) == 1
+    assert len(run(definition, org.vendedor_norte, limit=5000).rows) == 1  # an export: once too
+    # Grouped by competitor: D1 in each of its two groups, once; the total counts it once.
+    by_competitor = run(Definition("opportunity", filters=[Filter("competitor_entries.result", "eq", "they_won")],
+                                   group_by=["competitor_entries.competitor"], aggregates=[Aggregate("amount", "sum")]),
+                        org.vendedor_norte)
+    assert [(g.label, g.count, g.values["sum:amount"]) for g in by_competitor.groups] == [
+        ("Alfa SA", 1, {"CLP": Decimal("100.00")}), ("Beta SA", 1, {"CLP": Decimal("100.00")})]
+    assert (by_competitor.total.count, by_competitor.total.values["sum:amount"]) == (1, {"CLP": Decimal("100.00")})
+
+
+def test_aggregating_a_to_many_column_is_refused(org):
+    with pytest.raises(ReportError) as refused:
+        run(Definition("opportunity", aggregates=[Aggregate("competitor_entries.competitor", "count")]), org.admin)
+    assert refused.value.field == "aggregates"
+    assert "several values" in refused.value.message
