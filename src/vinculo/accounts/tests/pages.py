@@ -32,8 +32,8 @@ def load_sections(client, page: str) -> str:
 def scroll_sections_in(page, limit: int = 60) -> None:
     """In the browser (Playwright): scroll each section still loading on demand into view, as a reader
     does, and wait until htmx has swapped it for its fragment. A section that others, swapped in above it,
-    pushed out of view before it loaded is scrolled to again."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    pushed out of view before it loaded is scrolled to again; one swapped meanwhile is skipped."""
+    from playwright.sync_api import Error as PlaywrightError
 
     for _ in range(limit):
         pending = page.locator("section.c360-lazy")
@@ -43,6 +43,6 @@ def scroll_sections_in(page, limit: int = 60) -> None:
         try:
             handle.scroll_into_view_if_needed()
             handle.wait_for_element_state("hidden", timeout=2000)  # detached once swapped
-        except PlaywrightTimeout:
+        except PlaywrightError:  # swapped meanwhile (not attached), or pushed out of view (timeout)
             continue
     raise AssertionError("sections still loading after scrolling to each")
