@@ -78,6 +78,13 @@ def _account_for_page(user, pk):
     return get_for_user(queryset, user, pk)
 
 
+def _account_for_section(user, pk):
+    """The account for one of its page's sections loaded on demand: whether the user may see it (404
+    otherwise) and edit it (the sections' add buttons); the page's other facts are not needed there."""
+    queryset = Account.objects.annotate(editable=Exists(Account.objects.editable_by(user).filter(pk=OuterRef("pk"))))
+    return get_for_user(queryset, user, pk)
+
+
 def _fragment_context(request, account):
     return {"account": account, "show_amounts": not amounts_hidden_from(request.user), "today": clock.today()}
 
@@ -135,7 +142,7 @@ def account_section(request, pk, name):
     """One page of a section of the account page (htmx fragment): a related list, the contacts, the timeline."""
     if name not in page.SECTIONS:
         raise Http404
-    account = _account_for_page(request.user, pk)
+    account = _account_for_section(request.user, pk)
     context = _fragment_context(request, account)
     number = {name: page.page_number(request.GET.get("page"))}
     context[name] = page.section_pages(account, request.user, context["today"], number, request.GET, keys=[name])[name]
