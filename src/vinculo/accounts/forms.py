@@ -92,7 +92,7 @@ class TeamMemberForm(forms.ModelForm):
         model = AccountTeamMember
         fields = ["user", "role", "access"]
         # Shown on every account page an editor opens: options written in Python, not a template each.
-        widgets = {"user": PlainSelect, "role": PlainSelect, "access": PlainSelect}
+        widgets = {"role": PlainSelect, "access": PlainSelect}
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "team")
