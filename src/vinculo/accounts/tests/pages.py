@@ -39,8 +39,8 @@ def scroll_sections_in(page, limit: int = 60) -> None:
         pending = page.locator("section.c360-lazy")
         if pending.count() == 0:
             return
-        handle = pending.first.element_handle()
         try:
+            handle = pending.first.element_handle(timeout=2000)
             handle.scroll_into_view_if_needed()
             handle.wait_for_element_state("hidden", timeout=2000)  # detached once swapped
         except PlaywrightError:  # swapped meanwhile (not attached), or pushed out of view (timeout)
