@@ -2,7 +2,7 @@ from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from vinculo.core.forms import CountryField, RecordChooser, RecordForm, active_users
+from vinculo.core.forms import CountryField, PlainSelect, RecordChooser, RecordForm, active_users
 from vinculo.core.lists import ListFilterForm
 from vinculo.core.money import CurrencyFormField
 from vinculo.org.forms import TerritoryChoiceField, TerritoryFilterField, in_territory
@@ -91,6 +91,8 @@ class TeamMemberForm(forms.ModelForm):
     class Meta:
         model = AccountTeamMember
         fields = ["user", "role", "access"]
+        # Shown on every account page an editor opens: options written in Python, not a template each.
+        widgets = {"role": PlainSelect, "access": PlainSelect}
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "team")
@@ -105,6 +107,7 @@ class AddressForm(forms.ModelForm):
     class Meta:
         model = Address
         fields = ["kind", "street", "municipality", "city", "province", "region", "postal_code", "country"]
+        widgets = {"kind": PlainSelect}
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "address")

@@ -1,9 +1,12 @@
 """What the account page (Customer 360) shows besides the account's own fields: its related lists, the
 activity timeline, the alerts and the sales panel.
 
-Every related list is one query for its page of rows; `related_counts` counts all of them in one query, so the
-page runs a bounded number of queries whatever the account holds. Access to an account's records is inherited
-from the account, which the caller has already fetched through the permission helper.
+Only the sections a user needs at once are rendered with the page (those registered with `lazy=False`: the
+timeline and the contacts); every other one is a placeholder that loads its own fragment URL when it scrolls
+into view (htmx), with a plain link for browsers without scripts. Every related list is one query for its page
+of rows; `related_counts` counts the page's sections in one query, so the page runs a bounded number of queries
+whatever the account holds. Access to an account's records is inherited from the account, which the caller has
+already fetched through the permission helper.
 """
 
 from collections.abc import Callable, Mapping
@@ -13,6 +16,7 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connections
 from django.db.models import Func, OuterRef, QuerySet, Subquery
 from django.urls import reverse
 
@@ -72,6 +76,18 @@ class RelatedPage:
         return self._links(self.number + 1) if self.number < self.num_pages else None
 
 
+@dataclass
+class Placeholder:
+    """A section the page loads on demand: it fetches `fragment_url` when it scrolls into view (htmx), and
+    links to `href`, the page with the section shown, for browsers without scripts."""
+
+    name: str
+    total: int | None  # None when the counts query does not count it (per-user counts)
+    fragment_url: str
+    href: str
+    placeholder: bool = True
+
+
 # Far past any section's last page (each is clamped to its last), yet small enough that the offset it makes
 # fits the databases' 64-bit integers.
 MAX_PAGE_NUMBER = 2**31
@@ -100,22 +116,29 @@ class Section:
     column: str = "main"  # "main" or "side"
     fragment_url_name: str = "accounts:related"
     alerts_template: str = ""  # shows `alerts` at the top of the page (e.g. the contracts to renew)
+    # Loaded on demand (a placeholder that fetches the fragment when it scrolls into view) unless the module
+    # says a user needs it at once; the page then runs none of the section's queries.
+    lazy: bool = True
+    # `count` depends on nothing but the account (no user, date or `prepared`): it joins the counts query.
+    shared_count: bool = True
 
     def prepare(self, account: Account, user):
         """Anything `count` and `page` both need, computed once per request (a queryset)."""
         return None
 
     def count(self, account: Account, user, prepared):
-        """An expression counting the section's rows for the counts query, or None to let `page` count."""
+        """An expression counting the section's rows for the counts query, or None to let `page` count.
+        With `shared_count` it depends on the account alone (an OuterRef("pk")), and is called with None
+        for all three arguments: the query is compiled once per process."""
         return None
 
     def page(self, account: Account, user, number: int, today: date, total: int | None, params: Mapping,
              prepared) -> "RelatedPage":
         raise NotImplementedError
 
-    def alerts(self, account: Account, today: date, page: "RelatedPage") -> list:
-        """What the section warns about at the top of the account page, given the page of it shown (its
-        `alerts_template` shows them); nothing by default."""
+    def alerts(self, account: Account, today: date, page: "RelatedPage | None") -> list:
+        """What the section warns about at the top of the account page, given the page of it shown, or None
+        when the section loads on demand (its `alerts_template` shows them); nothing by default."""
         return []
 
     def contacts(self, page: "RelatedPage") -> list:
@@ -136,8 +159,10 @@ class RelatedList(Section):
 
     def __init__(self, key: str, model: type, rows: Callable[[Account, date], QuerySet], label: str = "",
                  template: str = "", order: int = 100, column: str = "main",
-                 decorate: Callable[[object, date], None] | None = None, has_contact: bool = False):
+                 decorate: Callable[[object, date], None] | None = None, has_contact: bool = False,
+                 lazy: bool = True):
         self.key, self.model, self.rows, self.label, self.order, self.column = key, model, rows, label, order, column
+        self.lazy = lazy
         self.template = template or f"accounts/_{key}_list.html"
         self.decorate = decorate  # per-row flags computed in Python (dates)
         self.has_contact = has_contact  # rows name a contact (`contact`), shown only if the viewer may see it
@@ -189,17 +214,43 @@ def count_of(queryset):
     return Subquery(queryset.order_by().values(n=Func("pk", function="COUNT")))
 
 
-def related_counts(account: Account, user, prepared: dict) -> dict[str, int | None]:
-    """The number of rows of every section that counts in the counts query, in one query (None for the
-    others, which count their own)."""
-    counts = {}
-    for section in SECTIONS.values():
-        expression = section.count(account, user, prepared[section.key])
-        if expression is not None:
-            # Prefixed: related names such as "contracts" are taken on the model.
-            counts[f"n_{section.key}"] = expression
-    row = Account.all_objects.filter(pk=account.pk).values(**counts).get() if counts else {}
-    totals = {name.removeprefix("n_"): value for name, value in row.items()}
+# Stands for the account's id in the counts query compiled once per process (no real id is negative).
+_ACCOUNT_PLACEHOLDER = -918_273_645
+_counts_sql: dict[tuple, tuple[list[str], str, list]] = {}
+
+
+def _compiled_counts(keys: tuple[str, ...]) -> tuple[list[str], str, list]:
+    """The SQL of the counts query of the sections `keys`, compiled once per process and database: Django
+    takes longer to compile a dozen subqueries than the database takes to run them."""
+    alias = Account.all_objects.db
+    found = _counts_sql.get((alias, keys))
+    if found is None:
+        counts = {}
+        for key in keys:
+            expression = SECTIONS[key].count(None, None, None)
+            if expression is not None:
+                # Prefixed: related names such as "contracts" are taken on the model.
+                counts[f"n_{key}"] = expression
+        if counts:
+            query = Account.all_objects.filter(pk=_ACCOUNT_PLACEHOLDER).values(**counts).query
+            sql, params = query.get_compiler(using=alias).as_sql()
+            found = ([name.removeprefix("n_") for name in query.annotation_select], sql, list(params))
+        else:
+            found = ([], "", [])
+        _counts_sql[(alias, keys)] = found
+    return found
+
+
+def related_counts(account: Account, keys=None) -> dict[str, int | None]:
+    """The number of rows of the sections `keys` (default all) whose count depends on the account alone
+    (`shared_count`), in one query; None for the others, which count their own when shown."""
+    keys = tuple(sorted(key for key in (SECTIONS if keys is None else keys) if SECTIONS[key].shared_count))
+    names, sql, params = _compiled_counts(keys)
+    totals = {}
+    if names:
+        with connections[Account.all_objects.db].cursor() as cursor:
+            cursor.execute(sql, [account.pk if value == _ACCOUNT_PLACEHOLDER else value for value in params])
+            totals = dict(zip(names, cursor.fetchone(), strict=True))
     return {key: totals.get(key) for key in SECTIONS}
 
 
@@ -215,19 +266,16 @@ def page_of(section: Section, rows: QuerySet, total: int | None, number: int, ac
 
 
 def section_pages(account: Account, user, today: date, numbers: Mapping[str, int], params: Mapping,
-                  keys=None) -> dict[str, RelatedPage]:
-    """Page `numbers[key]` (default 1) of each section (of `keys`, default all), counted together, with the
-    contacts they name marked."""
+                  keys=None, totals: Mapping[str, int | None] | None = None) -> dict[str, RelatedPage]:
+    """Page `numbers[key]` (default 1) of each section (of `keys`, default all), with the contacts they name
+    marked. `totals` are the counts already known (`related_counts`); a section without one counts itself."""
     chosen = [SECTIONS[key] for key in keys] if keys is not None else list(SECTIONS.values())
-    prepared = {section.key: section.prepare(account, user) for section in SECTIONS.values()
-                if section in chosen}
-    totals = (related_counts(account, user, prepared) if len(chosen) > 1
-              else dict.fromkeys(prepared))
-    pages = {
-        section.key: section.page(account, user, numbers.get(section.key, 1), today, totals[section.key], params,
-                                  prepared[section.key])
-        for section in chosen
-    }
+    totals = totals or {}
+    pages = {}
+    for section in chosen:
+        prepared = section.prepare(account, user)
+        pages[section.key] = section.page(account, user, numbers.get(section.key, 1), today,
+                                          totals.get(section.key), params, prepared)
     mark_contacts(pages, account, user)
     return pages
 
@@ -246,9 +294,10 @@ def mark_contacts(pages: dict[str, RelatedPage], account: Account, user) -> None
 
 
 def alerts(account: Account, today: date, pages: Mapping[str, RelatedPage]) -> list[tuple[str, list]]:
-    """The alerts of every section shown (template, what it warns about), in the sections' order."""
-    found = [(section.alerts_template, section.alerts(account, today, pages[section.key]))
-             for section in sections() if section.alerts_template and section.key in pages]
+    """The alerts of every section (template, what it warns about), in the sections' order; a section not
+    among `pages` (loaded on demand) finds its own."""
+    found = [(section.alerts_template, section.alerts(account, today, pages.get(section.key)))
+             for section in sections() if section.alerts_template]
     return [(template, items) for template, items in found if items]
 
 

@@ -79,8 +79,25 @@ def _account_for_page(user, pk):
     return get_for_user(queryset, user, pk)
 
 
+def _account_for_section(user, pk):
+    """The account for one of its page's sections loaded on demand: whether the user may see it (404
+    otherwise) and edit it (the sections' add buttons); the page's other facts are not needed there."""
+    queryset = Account.objects.annotate(editable=Exists(Account.objects.editable_by(user).filter(pk=OuterRef("pk"))))
+    return get_for_user(queryset, user, pk)
+
+
 def _fragment_context(request, account):
     return {"account": account, "show_amounts": not amounts_hidden_from(request.user), "today": clock.today()}
+
+
+def _shown(section, lists: dict, totals: dict, account) -> tuple:
+    """(section, its page) for a section shown with the page, or (section, a placeholder) for one loaded on
+    demand: its fragment URL, its plain link and its count when the counts query has it."""
+    if section.key in lists:
+        return section, lists[section.key]
+    url = account.get_absolute_url()
+    return section, page.Placeholder(section.key, totals.get(section.key), section.fragment_url(account),
+                                     f"{url}?{section.key}_page=1#{section.key}")
 
 
 @login_required
@@ -93,14 +110,19 @@ def account_detail(request, pk):
         Account.objects.visible_to(user).filter(parent=account).only("pk", "legal_name", "trade_name")[:CHILDREN_SHOWN + 1]
     )
     numbers = {section.key: page.page_number(request.GET.get(f"{section.key}_page")) for section in page.sections()}
-    lists = page.section_pages(account, user, today, numbers, request.GET)
+    # The sections loaded on demand are placeholders, unless the address asks for a page of one (its plain
+    # links, which work without scripts).
+    shown = [section.key for section in page.sections()
+             if not section.lazy or f"{section.key}_page" in request.GET]
+    totals = page.related_counts(account)
+    lists = page.section_pages(account, user, today, numbers, request.GET, keys=shown, totals=totals)
     rollup = bool(children) and request.GET.get("rollup") == "1"
     sales = page.sales_panel(account, user, today, rollup=rollup)
     context = {
         **_fragment_context(request, account),
         **lists,
-        "main_sections": [(section, lists[section.key]) for section in page.sections("main")],
-        "side_sections": [(section, lists[section.key]) for section in page.sections("side")],
+        "main_sections": [_shown(section, lists, totals, account) for section in page.sections("main")],
+        "side_sections": [_shown(section, lists, totals, account) for section in page.sections("side")],
         "can_view_financial": can_view_financial,
         **_team_context(account),
         **_addresses_context(account),
@@ -121,7 +143,7 @@ def account_section(request, pk, name):
     """One page of a section of the account page (htmx fragment): a related list, the contacts, the timeline."""
     if name not in page.SECTIONS:
         raise Http404
-    account = _account_for_page(request.user, pk)
+    account = _account_for_section(request.user, pk)
     context = _fragment_context(request, account)
     number = {name: page.page_number(request.GET.get("page"))}
     context[name] = page.section_pages(account, request.user, context["today"], number, request.GET, keys=[name])[name]

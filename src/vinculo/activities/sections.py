@@ -30,6 +30,7 @@ class TimelineSection(Section):
     template = "accounts/_timeline.html"
     order = 20
     fragment_url_name = "accounts:timeline"
+    lazy = False  # what happened lately is what the page opens on: its first page comes with the page
 
     def count(self, account, user, prepared):
         """The account's own activities and notes, when no activity of another account reaches it through

@@ -28,6 +28,8 @@ class ContactsSection(Section):
     template = "accounts/_contacts_list.html"
     order = 30
     fragment_url_name = "accounts:contacts"
+    lazy = False  # the people come before the visit: shown with the page
+    shared_count = False  # counts the linked contacts the user may see (`prepare`)
 
     def prepare(self, account, user):
         return contacts_queryset(account, user)

@@ -66,8 +66,9 @@ class ContractList(RelatedList):
 
     def alerts(self, account: Account, today: date, page: RelatedPage) -> list[Contract]:
         """The contracts whose renewal alert is open (one more than shown, to tell whether there are more).
-        They lead the first page of the contracts list, so only another page needs a query."""
-        if page.number == 1:
+        They lead the first page of the contracts list, so only another page, or none (the list loads on
+        demand), needs a query."""
+        if page is not None and page.number == 1:
             return [contract for contract in page.rows if contract.renewal_due][:RENEWAL_ALERTS_SHOWN + 1]
         due = list(
             Contract.objects.renewals_due(today).filter(account=account)

@@ -1,10 +1,9 @@
 """What work adds to the pages of lower apps (registered in WorkConfig.ready()): the account page's
 projects (with TP/TC/TF) and open tasks, the contact page's tasks."""
 
-from django.db.models import OuterRef
 from django.utils.translation import gettext_lazy as _
 
-from vinculo.accounts.page import RelatedList, Section, count_of, page_of
+from vinculo.accounts.page import RelatedList, Section, page_of
 from vinculo.contacts.page import SHOWN
 
 from .models import Project, Task
@@ -27,13 +26,10 @@ class AccountTasks(Section):
     label = _("Tasks")
     template = "work/_account_tasks.html"
     order = 46
+    shared_count = False  # only the tasks the user may see
 
     def prepare(self, account, user):
         return Task.objects.visible_to(user, per_row=True).open().filter(account=account)
-
-    def count(self, account, user, prepared):
-        # Counted in the page's one counts query.
-        return count_of(Task.objects.visible_to(user, per_row=True).open().filter(account=OuterRef("pk")))
 
     def page(self, account, user, number, today, total, params, prepared):
         rows = prepared.select_related("responsible", "task_type").worklist_order()

@@ -10,6 +10,8 @@ from playwright.sync_api import expect
 from vinculo.accounts.models import Account
 from vinculo.customer360.models import Document
 
+from .pages import scroll_sections_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -56,3 +58,36 @@ def test_rep_works_through_the_richest_demo_account(browser_page, settings, tmp_
     response = page.request.get(f"/accounts/files/versions/{oldest.pk}/download/")
     assert response.status == 200
     assert response.body() == oldest.file.open("rb").read()
+
+
+@pytest.mark.parametrize("width, height", [(390, 844), (1440, 900)])
+def test_sections_below_the_fold_load_as_they_scroll_into_view_in_the_layouts_order(browser_page, org, width, height):
+    from .test_account_page import fill
+
+    account = org.north_account
+    fill(account, org.vendedor_norte, 3)
+    page = browser_page
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto("/login/")
+    page.fill("#id_username", "vendedor.norte")
+    page.fill("#id_password", "demo")
+    page.click(".login-form button[type=submit]")
+    page.goto(account.get_absolute_url())
+    expect(page.locator("#timeline .timeline-entry").first).to_be_visible()
+    expect(page.locator("#contacts tbody tr").first).to_be_attached()
+    expect(page.locator("#documents.c360-lazy")).to_be_attached()  # far below: not loaded yet
+
+    def tops(ids):
+        return page.evaluate("ids => ids.map(id => document.getElementById(id).getBoundingClientRect().top)", ids)
+
+    # On a phone: the timeline, the people and the deals first, then the sales figures and the rest; on a wide
+    # screen the sales figures lead the main column. Placeholders hold their section's place.
+    main = (["timeline", "contacts", "opportunities", "sales", "plans", "invoices"] if width < 760
+            else ["sales", "timeline", "contacts", "plans", "opportunities", "invoices"])
+    assert tops(main) == sorted(tops(main))
+    scroll_sections_in(page)
+    expect(page.locator("section.c360-lazy")).to_have_count(0)
+    expect(page.locator("#invoices")).to_contain_text("F-0-")
+    expect(page.locator("#documents")).to_contain_text("Documento 0")
+    assert tops(main) == sorted(tops(main))
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= width

@@ -105,9 +105,13 @@ def test_no_renewal_alert_for_a_contract_expiring_on_day_61(client, org):
     assert alerts_of(html) == ""
 
 
+def section_of(client, user, account, name: str) -> str:
+    """The account page's section `name`, which the page loads on demand from its fragment URL."""
+    return get_html(client, user, reverse("accounts:related", args=[account.pk, name])).content.decode()
+
+
 def test_account_page_contracts_list_flags_renewals_due_from_day_0_to_day_60(client, org, contracts):
-    html = get_html(client, org.vendedor_norte, org.north_account.get_absolute_url()).content.decode()
-    section = html[html.index('id="contracts"'):html.index('id="invoices"')]
+    section = section_of(client, org.vendedor_norte, org.north_account, "contracts")
     flagged = [number for number in RENEWALS if "row-warning" in row_of(section, number)]
     assert flagged == DUE
     assert "expires in 60 days" in row_of(section, "CT-IN60")
@@ -199,8 +203,7 @@ def test_every_channel_alerts_the_renewals_by_notice_period(client, org, notices
         number: due for number, (_end, _notice, due) in NOTICES.items()}
     items = ApiClient(org.vendedor_norte).get("/contracts", renewal_due="true", limit=50).json()["items"]
     assert sorted(item["number"] for item in items) == sorted(due)
-    html = get_html(client, org.vendedor_norte, org.north_account.get_absolute_url()).content.decode()
-    section = html[html.index('id="contracts"'):html.index('id="invoices"')]
+    section = section_of(client, org.vendedor_norte, org.north_account, "contracts")
     assert sorted(number for number in NOTICES if "row-warning" in row_of(section + "</tr>", f">{number}<")) == sorted(due)
 
 
@@ -298,8 +301,7 @@ def test_no_overdue_alert_for_an_invoice_due_today(client, org):
 
 
 def test_account_page_invoices_list_marks_only_the_invoice_due_yesterday(client, org, invoices):
-    html = get_html(client, org.vendedor_norte, org.north_account.get_absolute_url()).content.decode()
-    section = html[html.index('id="invoices"'):]
+    section = section_of(client, org.vendedor_norte, org.north_account, "invoices")
     marked = [number for number in INVOICES if "row-danger" in row_of(section, number)]
     assert marked == ["F-DUE-YESTERDAY"]
     assert "1 day overdue" in row_of(section, "F-DUE-YESTERDAY")

@@ -46,11 +46,14 @@ for user in (owner, outsider):
     client = Client()
     client.force_login(user)
     page = client.get(reverse("accounts:detail", args=[account.pk]))
+    # The section loads on demand: the page holds its placeholder, the fragment its rows.
+    section = client.get(reverse("accounts:related", args=[account.pk, "site_visits"]), HTTP_HX_REQUEST="true")
     found = client.get(reverse("search"), {"q": "calama"}).content.decode()
     bin_page = client.get(reverse("core:recycle_bin")).content.decode()
     seen[user.username] = {
         "page": page.status_code,
-        "section": "Planta Calama" in page.content.decode() and 'id="site_visits"' in page.content.decode(),
+        "section": 'id="site_visits"' in page.content.decode() and section.status_code == 200
+        and "Planta Calama" in section.content.decode(),
         "search": "Planta Calama" in found,
         "recycle_bin": "Bodega Antofagasta" in bin_page,
     }

@@ -9,6 +9,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from vinculo.accounts.models import Account
+from vinculo.accounts.tests.pages import scroll_sections_in
 from vinculo.activities.models import Activity
 from vinculo.contacts.models import Contact
 from vinculo.core.services import soft_delete
@@ -91,6 +92,7 @@ def test_main_pages_have_no_wcag_21_aa_violations(browser_page, settings, tmp_pa
         for url in pages:
             page.goto(url)
             page.wait_for_load_state("networkidle")
+            scroll_sections_in(page)  # the account page's sections loaded on demand
             found += violations(axe, page, f"{url} at {width} px")
         for what, url, how in open_states(page, width, pages[9], pages[23]):
             page.goto(url)

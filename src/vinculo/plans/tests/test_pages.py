@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
+from vinculo.accounts.tests.pages import load_sections
 from vinculo.activities.models import Activity
 from vinculo.core import search
 from vinculo.core.templatetags.vinculo import money
@@ -31,10 +32,12 @@ def june(monkeypatch):
 
 
 def get(client, user, url, status=200):
+    """The page at `url` as `user` reads it, with the account page's sections loaded on demand fetched from
+    their fragment URLs (as when the reader scrolls to them)."""
     client.force_login(user)
     response = client.get(url)
     assert response.status_code == status
-    return response.content.decode()
+    return load_sections(client, response.content.decode())
 
 
 @pytest.fixture

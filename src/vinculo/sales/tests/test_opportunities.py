@@ -494,12 +494,15 @@ def test_detail_runs_a_bounded_number_of_queries_with_few_or_many_parts(client, 
 # ---------- On the account page ----------
 
 def test_account_page_lists_the_accounts_deals_with_an_add_link(client, org, deal):
+    url = reverse("accounts:related", args=[org.north_account.pk, "opportunities"])
     html = get(client, org.vendedor_norte, org.north_account.get_absolute_url()).content.decode()
-    section = html[html.index('id="opportunities"'):]
+    # The page loads the deals on demand, from the section's fragment URL.
+    assert f'hx-get="{url}"' in html[html.index('id="opportunities"'):]
+    section = client.get(url, {"page": 1}, HTTP_HX_REQUEST="true")
+    assert section.status_code == 200
+    section = section.content.decode()
     assert deal.name in section
     assert f'{reverse("sales:opportunity_create")}?account={org.north_account.pk}' in section
-    fragment = client.get(reverse("accounts:related", args=[org.north_account.pk, "opportunities"]), {"page": 1})
-    assert fragment.status_code == 200 and deal.name in fragment.content.decode()
     client.force_login(org.vendedor_sur)
     assert client.get(reverse("accounts:related", args=[org.north_account.pk, "opportunities"])).status_code == 404
 

@@ -62,11 +62,17 @@ def test_the_account_page_shows_its_projects_and_open_tasks(client, org, django_
     fill(project, org.vendedor_norte, 1, 0, 2)
     make_task(org.vendedor_norte, org.north_account, title="Llamar a Araya")
     client.force_login(org.vendedor_norte)
-    response = client.get(org.north_account.get_absolute_url())
-    page = response.content.decode()
-    assert "Norte 2026" in page and "Llamar a Araya" in page
-    assert response.context["projects"].rows[0].done == 2
-    assert response.context["tasks"].total == 2  # the open ones: the project's pending task and the call
+    page = client.get(org.north_account.get_absolute_url()).content.decode()
+    # Both sections load on demand, from their fragment URLs.
+    projects_url = reverse("accounts:related", args=[org.north_account.pk, "projects"])
+    tasks_url = reverse("accounts:related", args=[org.north_account.pk, "tasks"])
+    assert f'hx-get="{projects_url}"' in page and f'hx-get="{tasks_url}"' in page
+    with django_assert_max_num_queries(12):
+        projects = client.get(projects_url, HTTP_HX_REQUEST="true")
+    tasks = client.get(tasks_url, HTTP_HX_REQUEST="true")
+    assert "Norte 2026" in projects.content.decode() and "Llamar a Araya" in tasks.content.decode()
+    assert projects.context["projects"].rows[0].done == 2
+    assert tasks.context["tasks"].total == 2  # the open ones: the project's pending task and the call
 
 
 def test_the_contact_page_lists_the_tasks_about_the_contact(client, org):
