@@ -35,22 +35,27 @@ EPOCH_DATE = EPOCH.date()
 # Characters XML 1.0 cannot hold at all.
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # Anything needing more than a plain copy: XML specials, a carriage return (an XML parser reads it as a line
-# feed unless escaped), illegal characters, and leading or trailing white space (kept with xml:space).
-_SPECIAL = re.compile("[&<>\x00-\x1f\ud800-\udfff\ufffe\uffff]|^\\s|\\s$")
+# feed unless escaped) and the characters XML cannot hold.
+_SPECIAL = re.compile("[&<>\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def clean_text(value: str) -> str:
-    """The text a cell holds for `value`: characters XML cannot carry dropped, cut at Excel's limit."""
-    return _ILLEGAL.sub("", value)[:MAX_TEXT]
+    """The text a cell holds for `value`: characters XML cannot carry dropped, cut at Excel's limit of
+    32,767 characters as Excel counts them (UTF-16 units: an emoji counts two; never half of one)."""
+    value = _ILLEGAL.sub("", value)
+    if len(value) > MAX_TEXT // 2:
+        encoded = value.encode("utf-16-le")
+        if len(encoded) > 2 * MAX_TEXT:
+            value = encoded[:2 * MAX_TEXT].decode("utf-16-le", "ignore")
+    return value
 
 
-def _inline(value: str) -> str:
-    """`<is>` content of an inline string."""
-    if len(value) > MAX_TEXT or _SPECIAL.search(value):
-        value = clean_text(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace(
+def _escaped(value: str) -> str:
+    """Text as an inline string's XML content (`clean_text`, then escaped); white space is kept as is."""
+    if len(value) > MAX_TEXT // 2 or _SPECIAL.search(value):
+        return clean_text(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace(
             "\r", "&#13;")
-        return f'<is><t xml:space="preserve">{value}</t></is>'
-    return f"<is><t>{value}</t></is>"
+    return value
 
 
 def column_letter(index: int) -> str:
@@ -63,19 +68,29 @@ def column_letter(index: int) -> str:
     return letters
 
 
-def _number(value) -> str | None:
-    if isinstance(value, int) and not isinstance(value, bool):
+def _number(value) -> str:
+    """A number as a cell's <v>; "" for what a spreadsheet cannot hold (NaN, infinities)."""
+    kind = value.__class__
+    if kind is int:
         return str(value)
+    if kind is Decimal:
+        return str(value) if value.is_finite() else ""
     number = float(value)
-    return repr(number) if math.isfinite(number) else None
+    return repr(number) if math.isfinite(number) else ""
+
+
+ONE_DAY = datetime.timedelta(days=1)
+# date.toordinal() of Excel's day 0 (1899-12-30, as Excel counts past its 1900 leap-year bug).
+EPOCH_ORDINAL = EPOCH_DATE.toordinal()
 
 
 def _serial(value) -> str:
-    """Excel's day number of a date or naive datetime (an aware one is read in its own zone)."""
+    """Excel's day number of a date or datetime (an aware one as its wall-clock time)."""
     if isinstance(value, datetime.datetime):
-        delta = value.replace(tzinfo=None) - EPOCH
-        return repr(delta.days + (delta.seconds + delta.microseconds / 1_000_000) / 86_400)
-    return str((value - EPOCH_DATE).days)
+        if value.tzinfo is not None:
+            value = value.replace(tzinfo=None)
+        return repr((value - EPOCH) / ONE_DAY)
+    return str(value.toordinal() - EPOCH_ORDINAL)
 
 
 class Book:
@@ -152,7 +167,7 @@ class Book:
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
             '<Application>Vínculo</Application></Properties>'))
-        now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         write("docProps/core.xml", (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
@@ -230,60 +245,83 @@ class Sheet:
         self.stream = book.zip.open(f"xl/worksheets/sheet{len(book.sheets) + 1}.xml", "w")
         cols = "".join(f'<col min="{index + 1}" max="{index + 1}" width="{WIDTHS.get(kind, WIDTHS[TEXT])}" '
                        'customWidth="1"/>' for index, kind in enumerate(kinds))
+        selected = int(not book.sheets)
         self.stream.write((
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
             'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-            '<sheetViews><sheetView tabSelected="%d" workbookViewId="0">'
+            f'<sheetViews><sheetView tabSelected="{selected}" workbookViewId="0">'
             '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
             '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
-            '<sheetFormatPr defaultRowHeight="15"/>' % (not book.sheets)
+            '<sheetFormatPr defaultRowHeight="15"/>'
             + (f"<cols>{cols}</cols>" if cols else "") + "<sheetData>").encode())
         self._plain(1, [str(header) for header in headers], bold=True)
         self.plan = [self._converter(index, kind, currency_columns.get(index)) for index, kind in enumerate(kinds)]
 
     def _converter(self, index: int, kind: str, currency_column: int | None) -> Callable:
-        """The function giving one cell's XML of a column (`row` the row number as text), chosen once."""
+        """The function giving one cell's XML of a column (`row` its row number), chosen once per column;
+        "" for an empty cell (None or "")."""
         letter, book = self.letters[index], self.book
         if kind == NUMBER:
             def number(value, values, row):
+                if value is None or value == "":
+                    return ""
                 text = _number(value)
-                return f'<c r="{letter}{row}"><v>{text}</v></c>' if text is not None else ""
+                return f'<c r="{letter}{row}"><v>{text}</v></c>' if text else ""
             return number
         if kind == MONEY:
-            money_format = book.money
+            styles: dict = {}
 
             def money(value, values, row):
-                if isinstance(value, tuple):
+                if value is None or value == "":
+                    return ""
+                if value.__class__ is tuple:
                     value, currency = value
                     if value is None:
                         return ""
                 else:
                     currency = values[currency_column] if currency_column is not None else None
+                style = styles.get(currency)
+                if style is None:
+                    style = styles[currency] = book.money(currency or None)
                 text = _number(value)
-                if text is None:
-                    return ""
-                return f'<c r="{letter}{row}" s="{money_format(currency or None)}"><v>{text}</v></c>'
+                return f'<c r="{letter}{row}" s="{style}"><v>{text}</v></c>' if text else ""
             return money
         if kind in (DATE, DATETIME):
             style = Book.DATE if kind == DATE else Book.DATETIME
 
             def date(value, values, row):
+                kind = value.__class__
+                if kind is datetime.date:
+                    return f'<c r="{letter}{row}" s="{style}"><v>{value.toordinal() - EPOCH_ORDINAL}</v></c>'
+                if kind is datetime.datetime and value.tzinfo is None:
+                    return f'<c r="{letter}{row}" s="{Book.DATETIME}"><v>{(value - EPOCH) / ONE_DAY!r}</v></c>'
+                if value is None or value == "":
+                    return ""
                 # A date in a datetime column shows as a date, a datetime in a date column as a datetime.
-                shown = Book.DATETIME if isinstance(value, datetime.datetime) else (
-                    style if isinstance(value, datetime.date) else None)
-                if shown is None:
-                    return _any(value, letter, row, False, book)
-                return f'<c r="{letter}{row}" s="{shown}"><v>{_serial(value)}</v></c>'
+                if isinstance(value, datetime.datetime):
+                    return f'<c r="{letter}{row}" s="{Book.DATETIME}"><v>{_serial(value)}</v></c>'
+                if isinstance(value, datetime.date):
+                    return f'<c r="{letter}{row}" s="{style}"><v>{_serial(value)}</v></c>'
+                return _any(value, letter, row, False, book)
             return date
         if kind == BOOL:
-            return lambda value, values, row: f'<c r="{letter}{row}" t="b"><v>{int(bool(value))}</v></c>'
+            def boolean(value, values, row):
+                if value is None or value == "":
+                    return ""
+                return f'<c r="{letter}{row}" t="b"><v>{int(bool(value))}</v></c>'
+            return boolean
 
         def text(value, values, row):
-            # A value a text column holds that is not text (a number in a mixed column) keeps its type.
             if value.__class__ is str:
-                return f'<c r="{letter}{row}" t="inlineStr">{_inline(value)}</c>'
+                if not value:
+                    return ""
+                if len(value) > MAX_TEXT // 2 or special(value):
+                    value = _escaped(value)
+                return f'<c r="{letter}{row}" t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>'
+            # A value a text column holds that is not text (a number in a mixed column) keeps its type.
             return _any(value, letter, row, False, book)
+        special = _SPECIAL.search
         return text
 
     def _write(self, line: str) -> None:
@@ -295,8 +333,7 @@ class Sheet:
     def append(self, values: Sequence) -> None:
         self.row = row = self.row + 1
         row += 1
-        cells = [convert(value, values, row) for convert, value in zip(self.plan, values, strict=False)
-                 if value is not None and value != ""]
+        cells = [convert(value, values, row) for convert, value in zip(self.plan, values, strict=False)]
         self._write(f'<row r="{row}">{"".join(cells)}</row>')
 
     def extend(self, rows: Iterable[Sequence], progress: Callable[[int], None] | None = None) -> int:
@@ -305,8 +342,7 @@ class Sheet:
         number = self.row + 1
         for values in rows:
             number += 1
-            cells = [convert(value, values, number) for convert, value in zip(plan, values, strict=False)
-                     if value is not None and value != ""]
+            cells = [convert(value, values, number) for convert, value in zip(plan, values, strict=False)]
             pending.append(f'<row r="{number}">{"".join(cells)}</row>')
             written += 1
             if len(pending) >= CHUNK_ROWS:
@@ -348,19 +384,22 @@ class Sheet:
 
 
 def _any(value, letter: str, row, bold: bool, book: Book) -> str:
-    """One cell written by its value's own type."""
+    """One cell written by its value's own type; "" for an empty one (None or "")."""
+    if value is None or value == "":
+        return ""
     if isinstance(value, bool):
         return f'<c r="{letter}{row}"{_bold(bold)} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, (int, float, Decimal)):
         text = _number(value)
-        return f'<c r="{letter}{row}"{_bold(bold)}><v>{text}</v></c>' if text is not None else ""
+        return f'<c r="{letter}{row}"{_bold(bold)}><v>{text}</v></c>' if text else ""
     if isinstance(value, datetime.datetime):
         style = Book.BOLD_DATETIME if bold else Book.DATETIME
         return f'<c r="{letter}{row}" s="{style}"><v>{_serial(value)}</v></c>'
     if isinstance(value, datetime.date):
         style = Book.BOLD_DATE if bold else Book.DATE
         return f'<c r="{letter}{row}" s="{style}"><v>{_serial(value)}</v></c>'
-    return f'<c r="{letter}{row}"{_bold(bold)} t="inlineStr">{_inline(str(value))}</c>'
+    return (f'<c r="{letter}{row}"{_bold(bold)} t="inlineStr"><is><t xml:space="preserve">{_escaped(str(value))}'
+            "</t></is></c>")
 
 
 def _bold(bold: bool) -> str:
