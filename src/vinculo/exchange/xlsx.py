@@ -84,13 +84,25 @@ ONE_DAY = datetime.timedelta(days=1)
 EPOCH_ORDINAL = EPOCH_DATE.toordinal()
 
 
-def _serial(value) -> str:
-    """Excel's day number of a date or datetime (an aware one as its wall-clock time)."""
+# From this day on a date's serial is its distance to EPOCH; before it Excel counts a 29-02-1900 that never was.
+MARCH_1900 = datetime.date(1900, 3, 1)
+MARCH_1900_AT = datetime.datetime(1900, 3, 1)
+
+
+def _date_cell(value, letter: str, row, style: int) -> str:
+    """A date or datetime's cell (an aware datetime as its wall-clock time): Excel's day number with a date
+    format; a day Excel cannot count (before 01-01-1900) as ISO text."""
     if isinstance(value, datetime.datetime):
         if value.tzinfo is not None:
             value = value.replace(tzinfo=None)
-        return repr((value - EPOCH) / ONE_DAY)
-    return str(value.toordinal() - EPOCH_ORDINAL)
+        serial = (value - EPOCH) / ONE_DAY
+    else:
+        serial = value.toordinal() - EPOCH_ORDINAL
+    if serial < 61:
+        serial -= 1
+    if serial < 1:
+        return f'<c r="{letter}{row}" t="inlineStr"><is><t>{value.isoformat()}</t></is></c>'
+    return f'<c r="{letter}{row}" s="{style}"><v>{serial!r}</v></c>'
 
 
 class Book:
@@ -292,17 +304,17 @@ class Sheet:
 
             def date(value, values, row):
                 kind = value.__class__
-                if kind is datetime.date:
+                if kind is datetime.date and value >= MARCH_1900:
                     return f'<c r="{letter}{row}" s="{style}"><v>{value.toordinal() - EPOCH_ORDINAL}</v></c>'
-                if kind is datetime.datetime and value.tzinfo is None:
+                if kind is datetime.datetime and value.tzinfo is None and value >= MARCH_1900_AT:
                     return f'<c r="{letter}{row}" s="{Book.DATETIME}"><v>{(value - EPOCH) / ONE_DAY!r}</v></c>'
                 if value is None or value == "":
                     return ""
                 # A date in a datetime column shows as a date, a datetime in a date column as a datetime.
                 if isinstance(value, datetime.datetime):
-                    return f'<c r="{letter}{row}" s="{Book.DATETIME}"><v>{_serial(value)}</v></c>'
+                    return _date_cell(value, letter, row, Book.DATETIME)
                 if isinstance(value, datetime.date):
-                    return f'<c r="{letter}{row}" s="{style}"><v>{_serial(value)}</v></c>'
+                    return _date_cell(value, letter, row, style)
                 return _any(value, letter, row, False, book)
             return date
         if kind == BOOL:
@@ -318,6 +330,8 @@ class Sheet:
                     return ""
                 if len(value) > MAX_TEXT // 2 or special(value):
                     value = _escaped(value)
+                    if not value:  # nothing but characters XML cannot hold
+                        return ""
                 return f'<c r="{letter}{row}" t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>'
             # A value a text column holds that is not text (a number in a mixed column) keeps its type.
             return _any(value, letter, row, False, book)
@@ -393,13 +407,11 @@ def _any(value, letter: str, row, bold: bool, book: Book) -> str:
         text = _number(value)
         return f'<c r="{letter}{row}"{_bold(bold)}><v>{text}</v></c>' if text else ""
     if isinstance(value, datetime.datetime):
-        style = Book.BOLD_DATETIME if bold else Book.DATETIME
-        return f'<c r="{letter}{row}" s="{style}"><v>{_serial(value)}</v></c>'
+        return _date_cell(value, letter, row, Book.BOLD_DATETIME if bold else Book.DATETIME)
     if isinstance(value, datetime.date):
-        style = Book.BOLD_DATE if bold else Book.DATE
-        return f'<c r="{letter}{row}" s="{style}"><v>{_serial(value)}</v></c>'
-    return (f'<c r="{letter}{row}"{_bold(bold)} t="inlineStr"><is><t xml:space="preserve">{_escaped(str(value))}'
-            "</t></is></c>")
+        return _date_cell(value, letter, row, Book.BOLD_DATE if bold else Book.DATE)
+    text = _escaped(str(value))
+    return f'<c r="{letter}{row}"{_bold(bold)} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>' if text else ""
 
 
 def _bold(bold: bool) -> str:

@@ -138,3 +138,19 @@ def test_package_parts_are_well_formed_xml():
 
 def test_column_letters():
     assert [xlsx.column_letter(n) for n in (0, 25, 26, 51, 52, 701, 702)] == ["A", "Z", "AA", "AZ", "BA", "ZZ", "AAA"]
+
+
+def test_dates_around_excels_1900_count_and_before_it():
+    zone = datetime.timezone(datetime.timedelta(hours=-4))
+    rows = [[datetime.date(1900, 1, 1)], [datetime.date(1900, 2, 28)], [datetime.date(1900, 3, 1)],
+            [datetime.date(1899, 12, 31)], [datetime.datetime(2026, 5, 4, 10, 30, tzinfo=zone)]]
+    data = write(rows, [xlsx.DATE])
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        sheet_xml = package.read("xl/worksheets/sheet1.xml").decode()
+    # Excel's own day numbers: 1 for 01-01-1900, 59 for 28-02-1900, 61 for 01-03-1900 (60 is its 29-02-1900).
+    assert '<v>1</v>' in sheet_xml and '<v>59</v>' in sheet_xml and '<v>61</v>' in sheet_xml
+    sheet = read(data)
+    assert [row[0].value for row in sheet.iter_rows(min_row=2)] == [
+        datetime.datetime(1900, 1, 1), datetime.datetime(1900, 2, 28), datetime.datetime(1900, 3, 1),
+        "1899-12-31", datetime.datetime(2026, 5, 4, 10, 30)]
+    assert sheet["E1"].value is None and sheet["A6"].number_format == "dd-mm-yyyy hh:mm"
