@@ -7,7 +7,9 @@ autofilter over the rows.
 Text is always written as an inline string, never as a formula or a link; the callers neutralise what a
 spreadsheet would run once it is retyped (`rules.neutralise`). Text is cleaned the one way XML forces:
 characters XML 1.0 cannot hold (control characters other than tab, line feed and carriage return, lone
-surrogates, U+FFFE/U+FFFF) are dropped, and a cell keeps at most Excel's 32,767 characters (`clean_text`)."""
+surrogates, U+FFFE/U+FFFF) are dropped, and a cell keeps at most Excel's 32,767 characters as Excel counts
+them (`clean_text`). Known limit: Excel (not openpyxl) reads "_xHHHH_" in a cell's text as an escaped
+character; such text is written as is."""
 
 import datetime
 import math
@@ -191,7 +193,7 @@ class Book:
             if sheet.filter_ref:
                 quoted = sheet.name.replace("'", "''")
                 names += (f'<definedName name="_xlnm._FilterDatabase" localSheetId="{n - 1}" hidden="1">'
-                          f"{escape_attribute(repr_sheet(quoted))}!{absolute(sheet.filter_ref)}</definedName>")
+                          f"{escape_attribute(chr(39) + quoted + chr(39))}!{absolute(sheet.filter_ref)}</definedName>")
         write("xl/workbook.xml", (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
@@ -230,10 +232,6 @@ class Book:
             "</styleSheet>")
 
 
-def repr_sheet(quoted: str) -> str:
-    return f"'{quoted}'"
-
-
 def absolute(ref: str) -> str:
     """A1:C3 → $A$1:$C$3."""
     return ":".join(re.sub(r"([A-Z]+)(\d+)", r"$\1$\2", part) for part in ref.split(":"))
@@ -247,7 +245,7 @@ class Sheet:
                  currency_columns: dict[int, int]):
         self.book = book
         # Excel refuses a sheet name over 31 characters or holding []:*?/\ .
-        name = "".join(" " if char in "[]:*?/\\" else char for char in clean_text(str(title)))[:31].strip()
+        name = "".join(" " if char in "[]:*?/\\" else char for char in clean_text(str(title)))[:31].strip(" '")
         self.name = name or f"Sheet{len(book.sheets) + 1}"
         self.columns = len(headers)
         self.letters = [column_letter(index) for index in range(max(self.columns, 1))]
