@@ -4,7 +4,7 @@ Outlook CSV (English or Spanish headers, the ones the importer reads back).
 Every row comes from `visible_to(user)`, every column the user may not read (a field group such as the
 accounts' financial data) is left out, and a related record the user may not see (a contact's account) is
 written as empty. Rows are read in chunks as tuples and written as they come (CSV streams, XLSX goes
-through XlsxWriter's constant-memory mode, `xlsx.Book`), so memory stays bounded whatever the list's size. Text that a
+streamed into its zip package row by row, `xlsx.Book`), so memory stays bounded whatever the list's size. Text that a
 spreadsheet would run as a formula (= + - @) is written with a leading apostrophe (`rules.neutralise`)."""
 
 import csv
@@ -264,8 +264,8 @@ def stream_csv(table: Iterable[list]) -> Iterator[str]:
 
 
 def write_xlsx(table: Iterable[list], title: str, out=None, progress=None):
-    """An XLSX workbook written row by row (XlsxWriter's constant-memory mode: rows go to disk, not
-    memory) to `out`, or to a temporary file, rewound, to stream from. A `Table` gives its columns'
+    """An XLSX workbook written row by row (`xlsx`: the sheet's XML is streamed into the zip, not held
+    in memory) to `out`, or to a temporary file, rewound, to stream from. A `Table` gives its columns'
     types; any other table (its first row the header) is written cell by cell by each value's type."""
     output = out if out is not None else tempfile.TemporaryFile()
     book = xlsx.Book(output)

@@ -184,8 +184,8 @@ def _xlsx_cell(column, money: bool, zone):
 
 def to_xlsx(result: Result, title: str, out=None, progress=None) -> bytes | None:
     """Typed cells (numbers, dates, amounts as numbers in their currency's format), a bold frozen header
-    row with an autofilter, then a sheet of group subtotals and the total. Written row by row (XlsxWriter's
-    constant-memory mode, `exchange.xlsx`): the workbook is never held in memory as cells. Into `out` (a
+    row with an autofilter, then a sheet of group subtotals and the total. Written row by row (the sheet's XML
+    streamed into the zip, `exchange.xlsx`): the workbook is never held in memory as cells. Into `out` (a
     path or binary file) when given, else returned as bytes; `progress(rows written)` as rows go."""
     target = out if out is not None else io.BytesIO()
     book = xlsx.Book(target)
