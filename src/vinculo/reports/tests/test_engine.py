@@ -259,3 +259,38 @@ def test_the_pipeline_report_lists_each_stages_deals_closing_soonest_first_then_
 
     assert _names(run(BY_SLUG["pipeline-by-stage"].build(), org.vendedor_norte)) == [
         "a-day2", "a-none", "b-day1", "b-none"]
+
+
+def test_every_function_per_group_and_currency_and_only_the_parts_asked_for_are_computed(org):
+    first, second = default_pipeline()[:2]
+    _deal(org, org.vendedor_norte, org.north_account, first, "100")
+    _deal(org, org.vendedor_norte, org.north_account, first, "50")
+    _deal(org, org.vendedor_norte, org.north_account, first, "7", currency="USD")
+    _deal(org, org.vendedor_norte, org.north_account, second, "30")
+    functions = ("count", "sum", "avg", "min", "max")
+    definition = Definition("opportunity", columns=["name"], group_by=["stage"],
+                            aggregates=[Aggregate("amount", fn) for fn in functions])
+    result = run(definition, org.vendedor_norte)
+
+    def values(group):
+        return [group.values[f"{fn}:amount"] for fn in functions]
+
+    usd = {"USD": Decimal("7.00")}
+    assert [(g.label, g.count, values(g)) for g in result.groups] == [
+        (first.name, 3, [3, {"CLP": Decimal("150.00")} | usd, {"CLP": Decimal("75.00")} | usd,
+                         {"CLP": Decimal("50.00")} | usd, {"CLP": Decimal("100.00")} | usd]),
+        (second.name, 1, [1, {"CLP": Decimal("30.00")}, {"CLP": Decimal("30.00")}, {"CLP": Decimal("30.00")},
+                          {"CLP": Decimal("30.00")}]),
+    ]
+    assert values(result.total) == [4, {"CLP": Decimal("180.00")} | usd, {"CLP": Decimal("60.00")} | usd,
+                                    {"CLP": Decimal("30.00")} | usd, {"CLP": Decimal("100.00")} | usd]
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        summed = run(Definition("opportunity", group_by=["stage"], aggregates=[Aggregate("amount", "sum")]),
+                     org.vendedor_norte)
+    assert summed.total.values["sum:amount"] == {"CLP": Decimal("180.00")} | usd
+    grouping = [q["sql"] for q in queries.captured_queries if "SUM(" in q["sql"]]
+    assert len(grouping) == 1 and "MIN(" not in grouping[0] and "MAX(" not in grouping[0]
