@@ -425,16 +425,25 @@ def _annotations(resolved_list):
         r.display_orm: r.display_expression for r in resolved_list if r.display_expression is not None}
 
 
-def _aggregate_parts(aggregate_columns: dict) -> dict:
-    """What the database sums per group for each aggregated column (count, sum, min, max of its values):
-    every function, and groups split per currency, can be put back together from them."""
+# The parts of an aggregated column each function is put back together from (see `_merge`).
+PARTS_OF = {"count": ("c",), "sum": ("c", "s"), "avg": ("c", "s"), "min": ("c", "lo"), "max": ("c", "hi")}
+PART_FUNCTIONS = {"c": Count, "s": Sum, "lo": Min, "hi": Max}
+
+
+def _aggregate_parts(aggregate_columns: dict, aggregates: list[Aggregate]) -> dict:
+    """What the database computes per group for each aggregated column: the count of its values and, as the
+    report's functions need them, their sum, min and max. Every function, and groups split per currency,
+    can be put back together from them; a part no function needs is not computed (over every record of a
+    large report, a min and a max cost as much as the grouping itself)."""
     parts = {"n": Count("pk")}
-    for index, resolved in enumerate(aggregate_columns.values()):
+    positions = {path: index for index, path in enumerate(aggregate_columns)}
+    for aggregate in aggregates:
+        resolved = aggregate_columns[aggregate.field]
         if resolved.hidden:
             continue
+        index = positions[aggregate.field]
         source = resolved.expression if resolved.expression is not None else resolved.orm
-        parts |= {f"c{index}": Count(source), f"s{index}": Sum(source), f"lo{index}": Min(source),
-                  f"hi{index}": Max(source)}
+        parts |= {f"{part}{index}": PART_FUNCTIONS[part](source) for part in PARTS_OF[aggregate.fn]}
     return parts
 
 
@@ -552,7 +561,7 @@ def run(definition: Definition, user, limit: int = ROW_LIMIT) -> Result:
         raise ReportError("record_type", _("Unknown record type."))
     columns, group_columns, aggregate_columns, queryset, multiplied = _prepared(record_type, definition, user)
     aggregates = definition.aggregates
-    parts = _aggregate_parts(aggregate_columns)
+    parts = _aggregate_parts(aggregate_columns, aggregates)
     currency_orms = sorted({r.currency_orm for r in aggregate_columns.values() if r.kind == "money" and r.currency_orm})
 
     # The rows: the ids of the rows shown, in order, then their values (two queries: the sort over every

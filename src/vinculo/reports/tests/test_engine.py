@@ -208,3 +208,89 @@ def test_aggregating_a_to_many_column_is_refused(org):
         run(Definition("opportunity", aggregates=[Aggregate("competitor_entries.competitor", "count")]), org.admin)
     assert refused.value.field == "aggregates"
     assert "several values" in refused.value.message
+
+
+def _names(result) -> list[str]:
+    return [row["name"][0] for row in result.rows]
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 4, 5, 6, 7, 1000])
+def test_rows_sort_by_group_then_close_date_with_empty_close_dates_last_in_each_group(org, limit):
+    first, second = sorted(default_pipeline()[:2], key=lambda stage: stage.pk)
+    day = datetime.date(2026, 6, 1)
+
+    def deal(name, stage, close):
+        _deal(org, org.vendedor_norte, org.north_account, stage, "10", name=name, expected_close_date=close)
+
+    # Created in this order (ids ascending): empty dates keep it among themselves, after the dated deals.
+    deal("b-none-1", second, None)
+    deal("a-day5", first, day + datetime.timedelta(days=5))
+    deal("a-none-1", first, None)
+    deal("b-day0", second, day)
+    deal("a-day1", first, day + datetime.timedelta(days=1))
+    deal("a-none-2", first, None)
+    deal("a-day1-later", first, day + datetime.timedelta(days=1))
+    grouped = Definition("opportunity", columns=["name"], group_by=["stage"], sort=["expected_close_date"])
+    expected = ["a-day1", "a-day1-later", "a-day5", "a-none-1", "a-none-2", "b-day0", "b-none-1"]
+    result = run(grouped, org.vendedor_norte, limit=limit)
+    assert _names(result) == expected[:limit]
+    assert result.truncated == (limit < len(expected))
+
+    latest_first = Definition("opportunity", columns=["name"], group_by=["stage"], sort=["-expected_close_date"])
+    expected = ["a-day5", "a-day1", "a-day1-later", "a-none-1", "a-none-2", "b-day0", "b-none-1"]
+    assert _names(run(latest_first, org.vendedor_norte, limit=limit)) == expected[:limit]
+
+    ungrouped = Definition("opportunity", columns=["name"], sort=["expected_close_date"])
+    expected = ["b-day0", "a-day1", "a-day1-later", "a-day5", "b-none-1", "a-none-1", "a-none-2"]
+    assert _names(run(ungrouped, org.vendedor_norte, limit=limit)) == expected[:limit]
+
+
+def test_the_pipeline_report_lists_each_stages_deals_closing_soonest_first_then_those_without_a_date(org):
+    first, second = sorted(default_pipeline()[:2], key=lambda stage: stage.pk)
+    day = datetime.date(2026, 6, 1)
+    _deal(org, org.vendedor_norte, org.north_account, second, "1", name="b-none", expected_close_date=None)
+    _deal(org, org.vendedor_norte, org.north_account, first, "1", name="a-none", expected_close_date=None)
+    _deal(org, org.vendedor_norte, org.north_account, first, "1", name="a-day2", expected_close_date=day.replace(day=2))
+    _deal(org, org.vendedor_norte, org.north_account, second, "1", name="b-day1", expected_close_date=day)
+    _deal(org, org.vendedor_sur, org.south_account, first, "1", name="not-mine", expected_close_date=day)
+    _deal(org, org.vendedor_norte, org.north_account, first, "1", name="a-won", expected_close_date=day, status="won",
+          closed_on=day)
+    from vinculo.reports.predefined import BY_SLUG
+
+    assert _names(run(BY_SLUG["pipeline-by-stage"].build(), org.vendedor_norte)) == [
+        "a-day2", "a-none", "b-day1", "b-none"]
+
+
+def test_every_function_per_group_and_currency_and_only_the_parts_asked_for_are_computed(org):
+    first, second = default_pipeline()[:2]
+    _deal(org, org.vendedor_norte, org.north_account, first, "100")
+    _deal(org, org.vendedor_norte, org.north_account, first, "50")
+    _deal(org, org.vendedor_norte, org.north_account, first, "7", currency="USD")
+    _deal(org, org.vendedor_norte, org.north_account, second, "30")
+    functions = ("count", "sum", "avg", "min", "max")
+    definition = Definition("opportunity", columns=["name"], group_by=["stage"],
+                            aggregates=[Aggregate("amount", fn) for fn in functions])
+    result = run(definition, org.vendedor_norte)
+
+    def values(group):
+        return [group.values[f"{fn}:amount"] for fn in functions]
+
+    usd = {"USD": Decimal("7.00")}
+    assert [(g.label, g.count, values(g)) for g in result.groups] == [
+        (first.name, 3, [3, {"CLP": Decimal("150.00")} | usd, {"CLP": Decimal("75.00")} | usd,
+                         {"CLP": Decimal("50.00")} | usd, {"CLP": Decimal("100.00")} | usd]),
+        (second.name, 1, [1, {"CLP": Decimal("30.00")}, {"CLP": Decimal("30.00")}, {"CLP": Decimal("30.00")},
+                          {"CLP": Decimal("30.00")}]),
+    ]
+    assert values(result.total) == [4, {"CLP": Decimal("180.00")} | usd, {"CLP": Decimal("60.00")} | usd,
+                                    {"CLP": Decimal("30.00")} | usd, {"CLP": Decimal("100.00")} | usd]
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        summed = run(Definition("opportunity", group_by=["stage"], aggregates=[Aggregate("amount", "sum")]),
+                     org.vendedor_norte)
+    assert summed.total.values["sum:amount"] == {"CLP": Decimal("180.00")} | usd
+    grouping = [q["sql"] for q in queries.captured_queries if "SUM(" in q["sql"]]
+    assert len(grouping) == 1 and "MIN(" not in grouping[0] and "MAX(" not in grouping[0]
