@@ -2,16 +2,18 @@
 the time report sums the access policy's parts (Policy.parts), shows the first lines and pages the rest."""
 
 import datetime
+from collections import Counter
 
 import pytest
 from django.urls import reverse
 
 from vinculo.accounts.tests.factories import AccountFactory
+from vinculo.core import services as core_services
 from vinculo.core.tests.api_client import ApiClient
 from vinculo.sales.conversion import convert_lead
 from vinculo.sales.tests.factories import LeadFactory
 from vinculo.work import reports, services
-from vinculo.work.models import TimeEntry
+from vinculo.work.models import Project, TimeEntry
 from vinculo.work.views import reports as report_views
 
 from .conftest import TODAY
@@ -120,3 +122,60 @@ def test_the_summary_api_pages_its_lines_with_the_total_over_all(org):
     assert [item["minutes"] for item in body["items"]] == [40, 30]
     assert (body["count"], body["total_minutes"]) == (3, 120)
     assert len(api.get("/time-entries/summary", by="account", limit=500).json()["items"]) == 3  # capped at 200
+
+
+
+@pytest.fixture
+def crossing(org):
+    """Time logged by people outside the north's line on tasks the north may or may not see: through a person
+    named on the task, through the task's subject, on a task in the recycle bin; and the north's own time on
+    tasks it may not see."""
+    named = make_task(org.vendedor_sur, org.south_account, controller=org.vendedor_norte)  # the south's customer
+    about_contact = make_task(org.director, org.north_contact, responsible=org.vendedor_sur,
+                              controller=org.gerente_sur)
+    project = services.create_project(Project(account=org.south_account, owner=org.vendedor_norte, year=2026,
+                                              name="Sur 2026"), by=org.vendedor_sur)
+    in_project = make_task(org.vendedor_sur, project=project)
+    south_only = make_task(org.vendedor_sur, org.south_account, controller=org.vendedor_norte2)
+    binned = make_task(org.vendedor_sur, org.south_account, controller=org.vendedor_norte)
+    log(named, org.vendedor_sur, minutes=11)
+    log(named, org.gerente_sur, minutes=13, date=TODAY - DAY)
+    log(about_contact, org.vendedor_sur, minutes=17)
+    log(in_project, org.gerente_sur, minutes=19)
+    log(south_only, org.vendedor_sur, minutes=23)
+    log(binned, org.vendedor_sur, minutes=29)
+    log(binned, org.vendedor_norte, minutes=31)
+    log(south_only, org.vendedor_norte2, minutes=37)
+    log(named, org.vendedor_sur, minutes=41, date=TODAY - 10 * DAY)  # outside the range
+    core_services.soft_delete(binned, by=org.vendedor_sur)
+    south_only.controller = org.gerente_sur  # the north no longer named on it
+    services.update_task(south_only, by=org.vendedor_sur)
+
+
+def test_a_managers_time_per_customer_is_the_hand_sum_of_what_the_policy_lets_them_see(org, crossing):
+    """The north's line sees 11 + 13 (one of its reps controls the task), 17 (about a contact of its
+    customer), 19 (in a project its rep owns), 31 and 37 (its own time, on a task in the recycle bin and on one
+    it may no longer see); not 23 (the south's task, by the south) nor 29 (on a task in the recycle bin)."""
+    since = TODAY - DAY
+    assert dict(reports.minutes_by(org.gerente_norte, "account", since, TODAY)) == {
+        org.south_account.pk: 11 + 13 + 19 + 31 + 37, org.north_account.pk: 17}
+    assert dict(reports.minutes_by(org.gerente_norte, "user", since, TODAY)) == {
+        org.vendedor_sur.pk: 11 + 17, org.gerente_sur.pk: 13 + 19, org.vendedor_norte.pk: 31,
+        org.vendedor_norte2.pk: 37}
+    # A rep of the north sees the task they control, their customer's contact's and their project's; the
+    # other rep, named nowhere now, only their own time.
+    assert dict(reports.minutes_by(org.vendedor_norte, "account", since, TODAY)) == {
+        org.south_account.pk: 11 + 13 + 19 + 31, org.north_account.pk: 17}
+    assert dict(reports.minutes_by(org.vendedor_norte2, "account", since, TODAY)) == {org.south_account.pk: 37}
+    assert dict(reports.minutes_by(org.director, "account", since, TODAY)) == {
+        org.south_account.pk: 11 + 13 + 19 + 23 + 29 + 31 + 37, org.north_account.pk: 17}
+
+
+@pytest.mark.parametrize("reader", ["gerente_norte", "vendedor_norte", "vendedor_norte2", "gerente_sur", "director"])
+def test_the_report_sums_exactly_the_entries_the_access_policy_shows(org, crossing, reader):
+    user = getattr(org, reader)
+    by_hand = Counter()
+    for account_id, minutes in TimeEntry.objects.visible_to(user).filter(
+            date__gte=TODAY - DAY, date__lte=TODAY).values_list("account_id", "minutes"):
+        by_hand[account_id] += minutes
+    assert dict(reports.minutes_by(user, "account", TODAY - DAY, TODAY)) == dict(by_hand)
