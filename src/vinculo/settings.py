@@ -73,6 +73,8 @@ MIDDLEWARE = [
     # Reads the org-wide access defaults once per request and builds each access rule once per user
     # (core.access.access_scope).
     "vinculo.core.access.AccessScopeMiddleware",
+    # Reads each currency's exchange rates once per request (core.money.rates_read_once).
+    "vinculo.core.money.RatesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

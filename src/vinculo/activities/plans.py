@@ -42,7 +42,7 @@ def _count_linked(scopes: list[Scope]) -> list[Decimal]:
     rows = list(Activity.objects.filter(
         account_id__in={scope.account_id for scope in scopes},
         objective_id__in={scope.objective_id for scope in scopes}, status=Activity.Status.DONE,
-    ).values_list("objective_id", "account_id", "kind", "occurred_at"))
+    ).order_by().values_list("objective_id", "account_id", "kind", "occurred_at"))
     return [Decimal(sum(1 for objective_id, account_id, kind, occurred_at in rows
                         if objective_id == scope.objective_id and account_id == scope.account_id
                         and (not scope.activity_kind or kind == scope.activity_kind) and start <= occurred_at < end))

@@ -170,9 +170,121 @@ _rate_table = None
 
 def register_rate_table(model) -> None:
     """The model holding the dated rates (`currency`, `date`, `rate`): the organisation's exchange-rate
-    table, registered by the org app, which sits above the kernel."""
+    table, registered by the org app, which sits above the kernel. A rate saved or deleted through the model
+    is seen by the rest of the request that wrote it (`forget_rates`); a bulk write calls `forget_rates`."""
     global _rate_table
+    from django.db.models.signals import post_delete, post_save
+
     _rate_table = model
+    for signal in (post_save, post_delete):
+        signal.connect(_rate_written, sender=model, dispatch_uid="core.money.forget_rates")
+
+
+# ---- Rates read once per request ----
+#
+# A page converts money in several places (a plan's revenue, its objectives', the account's sales target and
+# chart): within one request (`rates_read_once`, opened by `RatesMiddleware`) each currency's rates are read
+# once, for the widest period asked so far, and the later conversions use them. Outside such a block every
+# conversion reads the table, as it always did.
+
+_rates_memo: contextvars.ContextVar = contextvars.ContextVar("vinculo_rates", default=None)
+
+
+@dataclass
+class _RateSeries:
+    """A currency's rates dated `start` to `end`, with the one in force on `start` when set before it."""
+
+    start: datetime.date
+    end: datetime.date
+    days: list[datetime.date]
+    rates: list[Decimal]
+
+    def covers(self, start: datetime.date, end: datetime.date) -> bool:
+        return self.start <= start and end <= self.end
+
+
+@contextlib.contextmanager
+def rates_read_once():
+    """Within this block each currency's rates are read once (the widest period asked is kept)."""
+    token = _rates_memo.set({})
+    try:
+        yield
+    finally:
+        _rates_memo.reset(token)
+
+
+def forget_rates() -> None:
+    """After rates are written: the rest of the request reads them again."""
+    memo = _rates_memo.get()
+    if memo is not None:
+        memo.clear()
+
+
+def _rate_written(**kwargs) -> None:
+    forget_rates()
+
+
+class RatesMiddleware:
+    """Every request reads each currency's exchange rates once (see `rates_read_once`)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with rates_read_once():
+            return self.get_response(request)
+
+
+def _read_series(currencies: list[str], start: datetime.date, end: datetime.date) -> dict[str, _RateSeries]:
+    """The rates of `currencies` from `start` to `end`, each with the rate in force on `start`: one query for
+    the period, one per currency for the rate before it."""
+    series = {}
+    for currency in currencies:
+        earlier = (
+            _rates().filter(currency=currency, date__lt=start).order_by("-date").values_list("date", "rate")
+        ).first()
+        series[currency] = _RateSeries(start, end, *(([earlier[0]], [earlier[1]]) if earlier else ([], [])))
+    rows = (_rates().filter(currency__in=currencies, date__gte=start, date__lte=end)
+            .order_by("currency", "date").values_list("currency", "date", "rate"))
+    for currency, day, rate in rows:
+        series[currency].days.append(day)
+        series[currency].rates.append(rate)
+    return series
+
+
+def _series(currencies: Iterable[str], start: datetime.date, end: datetime.date) -> dict[str, _RateSeries]:
+    """`_read_series`, through the request's memo when there is one: a currency read for a period holding
+    this one is not read again; one read for another period is read again for both together."""
+    currencies = sorted(set(currencies))
+    memo = _rates_memo.get()
+    if memo is None:
+        return _read_series(currencies, start, end) if currencies else {}
+    stored = memo.setdefault("series", {})
+    missing = [currency for currency in currencies if currency not in stored or not stored[currency].covers(start, end)]
+    if missing:
+        wider = [stored[currency] for currency in missing if currency in stored]
+        first = min([start, *(series.start for series in wider)])
+        last = max([end, *(series.end for series in wider)])
+        stored.update(_read_series(missing, first, last))
+    return {currency: stored[currency] for currency in currencies}
+
+
+def _latest_rate(currency: str, on: datetime.date) -> Decimal | None:
+    """The latest rate of `currency` on or before `on` (None without one): from the request's memo when it
+    holds the day, else one query (kept for the rest of the request)."""
+    memo = _rates_memo.get()
+    if memo is not None:
+        series = memo.get("series", {}).get(currency)
+        if series is not None and series.covers(on, on):
+            index = bisect.bisect_right(series.days, on) - 1
+            return series.rates[index] if index >= 0 else None
+        days = memo.setdefault("days", {})
+        if (currency, on) in days:
+            return days[currency, on]
+    rate = _rates().filter(currency=currency, date__lte=on).order_by("-date").values_list("rate", flat=True).first()
+    if memo is not None:
+        days[currency, on] = rate
+    return rate
 
 
 def _rates():
@@ -192,7 +304,8 @@ def quantize(amount: Decimal, currency: str) -> Decimal:
 
 
 def rates_on(currencies: Iterable[str], on: datetime.date | None = None) -> dict[str, Decimal]:
-    """The latest rate on or before `on` of each currency (one query per currency; the base is 1)."""
+    """The latest rate on or before `on` of each currency (one query per currency, none for one already read
+    within the request; the base is 1)."""
     on = on or clock.today()
     base = base_currency()
     rates = {}
@@ -200,9 +313,7 @@ def rates_on(currencies: Iterable[str], on: datetime.date | None = None) -> dict
         if currency == base:
             rates[currency] = Decimal(1)
             continue
-        rate = (
-            _rates().filter(currency=currency, date__lte=on).order_by("-date").values_list("rate", flat=True)
-        ).first()
+        rate = _latest_rate(currency, on)
         if rate is None:
             raise MissingRate(currency, on)
         rates[currency] = rate
@@ -231,7 +342,8 @@ def total_in(amounts: Mapping[str, Decimal], to_currency: str, on: datetime.date
 
 class RateHistory:
     """The rates of some currencies over a period, read at once, for converting many amounts of different
-    days (a sales chart by month): two queries at most per currency, whatever the number of amounts.
+    days (a sales chart by month): two queries at most per currency, whatever the number of amounts, and
+    none for a currency already read for the period within the request (`rates_read_once`).
 
     `rate(currency, on)` is the latest rate on or before `on`, as `rates_on` gives it; MissingRate when
     there is none."""
@@ -241,22 +353,8 @@ class RateHistory:
         self.start, self.end = start, end
         self._days: dict[str, list[datetime.date]] = {}
         self._rates: dict[str, list[Decimal]] = {}
-        others = sorted(set(currencies) - {self.base})
-        if not others:
-            return
-        rows = list(
-            _rates().filter(currency__in=others, date__gte=start, date__lte=end)
-            .order_by("currency", "date").values_list("currency", "date", "rate")
-        )
-        for currency in others:
-            # The rate in force on `start` may have been set before it.
-            earlier = (
-                _rates().filter(currency=currency, date__lt=start).order_by("-date").values_list("date", "rate")
-            ).first()
-            self._days[currency], self._rates[currency] = ([earlier[0]], [earlier[1]]) if earlier else ([], [])
-        for currency, day, rate in rows:
-            self._days[currency].append(day)
-            self._rates[currency].append(rate)
+        for currency, series in _series(set(currencies) - {self.base}, start, end).items():
+            self._days[currency], self._rates[currency] = series.days, series.rates
 
     def rate(self, currency: str, on: datetime.date) -> Decimal:
         if currency == self.base:

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from vinculo.core.money import base_currency
+from vinculo.core.money import base_currency, forget_rates
 from vinculo.core.search import fold
 from vinculo.core.services import bulk_update
 
@@ -326,4 +326,5 @@ def import_rates(data: bytes | str, source: str = "") -> RateImport:
         ExchangeRate.objects.bulk_create(new, batch_size=1000)
         ExchangeRate.objects.bulk_update(changed, ["rate", "source"], batch_size=1000)
         result.created, result.updated = len(new), len(changed)
+    forget_rates()  # bulk writes send no save signal: the rest of the request reads the new rates
     return result

@@ -61,18 +61,17 @@ def _objective_scope(objective: Objective, account_id: int | None) -> metrics.Sc
                          activity_kind=objective.activity_kind, currency=objective.target_currency)
 
 
-def objectives_progress(objectives, today: date, account_id: int | None = None) -> list[Progress]:
-    """The progress of each objective: under a plan, from the records linked to it in the plan's period up to
-    its due date; a global one, from the matching records of `account_id` in its period. One query per metric
-    among them (plus the exchange rates' for revenue in other currencies), whatever their number; the
-    objectives' plans must be loaded (select_related)."""
-    objectives = list(objectives)
-    scopes = [_objective_scope(objective, account_id) for objective in objectives]
-    values: list[Decimal | None] = [None] * len(objectives)
-    for metric in {objective.metric for objective in objectives}:
-        indexes = [i for i, objective in enumerate(objectives) if objective.metric == metric and scopes[i]]
-        for i, value in zip(indexes, metrics.measure_many(metric, [scopes[i] for i in indexes]), strict=True):
+def _measured(items: list[tuple[str, metrics.Scope | None]]) -> list[Decimal | None]:
+    """The measure of each (metric, scope), None without a scope: one `measure_many` per metric among them."""
+    values: list[Decimal | None] = [None] * len(items)
+    for metric in {metric for metric, scope in items if scope is not None}:
+        indexes = [i for i, (found, scope) in enumerate(items) if found == metric and scope is not None]
+        for i, value in zip(indexes, metrics.measure_many(metric, [items[i][1] for i in indexes]), strict=True):
             values[i] = value
+    return values
+
+
+def _objectives_found(objectives: list[Objective], values: list[Decimal | None], today: date) -> list[Progress]:
     found = []
     for objective, value in zip(objectives, values, strict=True):
         if objective.metric == Objective.Metric.MANUAL:
@@ -82,6 +81,14 @@ def objectives_progress(objectives, today: date, account_id: int | None = None) 
         state = state_of(value, objective.target, objective.start, objective.end, today, objective.risk_margin)
         found.append(Progress(value, objective.target, state, objective.target_currency if objective.is_money else ""))
     return found
+
+
+def objectives_progress(objectives, today: date, account_id: int | None = None) -> list[Progress]:
+    """The progress of each objective: under a plan, from the records linked to it in the plan's period up to
+    its due date; a global one, from the matching records of `account_id` in its period. One query per metric
+    among them (plus the exchange rates' for revenue in other currencies), whatever their number; the
+    objectives' plans must be loaded (select_related)."""
+    return plans_progress((), objectives, today, account_id)[1]
 
 
 def objective_progress(objective: Objective, today: date, account_id: int | None = None) -> Progress:
@@ -106,20 +113,33 @@ def plan_trees(plans) -> dict[int, tuple[int, ...]]:
     return trees
 
 
+def _plan_scopes(plans: list[BusinessPlan]) -> list[metrics.Scope]:
+    trees = plan_trees(plans) if any(p.revenue_basis == BusinessPlan.RevenueBasis.LINKED for p in plans) else {}
+    return [metrics.Scope(account_id=plan.account_id, start=plan.period_start, end=plan.period_end,
+                          plan_ids=trees.get(plan.pk, ()) if plan.revenue_basis == BusinessPlan.RevenueBasis.LINKED
+                          else (), currency=plan.currency) for plan in plans]
+
+
+def plans_progress(plans, objectives, today: date, account_id: int | None = None,
+                   margin: int = 10) -> tuple[list[Progress], list[Progress]]:
+    """`plans_revenue` of `plans` and `objectives_progress` of `objectives`, measured together: the plans'
+    revenue and the revenue objectives' are one measure (one query for the won deals, the rates read once)."""
+    plans, objectives = list(plans), list(objectives)
+    items = [(Objective.Metric.REVENUE_WON, scope) for scope in _plan_scopes(plans)]
+    items += [(objective.metric, _objective_scope(objective, account_id)) for objective in objectives]
+    values = _measured(items)
+    revenues = [Progress(value, plan.revenue_target,
+                         state_of(value, plan.revenue_target, plan.period_start, plan.period_end, today, margin),
+                         plan.currency) for plan, value in zip(plans, values[:len(plans)], strict=True)]
+    return revenues, _objectives_found(objectives, values[len(plans):], today)
+
+
 def plans_revenue(plans, today: date, margin: int = 10) -> list[Progress]:
     """Each plan's revenue actual in its currency against its target: the won deals linked to it or to one
     of its sub-plans at any depth (or to their objectives), or, with the "account" basis, every deal of the
     account won in the period (which holds the sub-plans' periods). Sub-plans so roll up to their parent.
     Two queries (plus the exchange rates'), whatever the number of plans."""
-    plans = list(plans)
-    trees = plan_trees(plans) if any(p.revenue_basis == BusinessPlan.RevenueBasis.LINKED for p in plans) else {}
-    scopes = [metrics.Scope(account_id=plan.account_id, start=plan.period_start, end=plan.period_end,
-                            plan_ids=trees.get(plan.pk, ()) if plan.revenue_basis == BusinessPlan.RevenueBasis.LINKED
-                            else (), currency=plan.currency) for plan in plans]
-    values = metrics.measure_many(Objective.Metric.REVENUE_WON, scopes)
-    return [Progress(value, plan.revenue_target,
-                     state_of(value, plan.revenue_target, plan.period_start, plan.period_end, today, margin),
-                     plan.currency) for plan, value in zip(plans, values, strict=True)]
+    return plans_progress(plans, (), today, margin=margin)[0]
 
 
 def plan_revenue(plan: BusinessPlan, today: date, margin: int = 10) -> Progress:

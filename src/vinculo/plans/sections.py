@@ -38,27 +38,23 @@ class PlansSection(page.Section):
                        default=Value(1), output_field=IntegerField()))
                    .order_by("rank", "-period_start", "name", "pk"))
         found = page.page_of(self, current, total, number, account, size=PLANS_SHOWN)
-        if found.rows:
-            for plan, revenue in zip(found.rows, progress.plans_revenue(found.rows, today), strict=True):
-                plan.revenue = revenue
-                plan.shown_objectives = []
-            by_plan = {plan.pk: plan for plan in found.rows}
-            objectives = list(Objective.objects.filter(plan__in=list(by_plan)).select_related("plan"))
-            for objective, measured in zip(objectives, progress.objectives_progress(objectives, today), strict=True):
-                objective.progress = measured
-                by_plan[objective.plan_id].shown_objectives.append(objective)
-        found.global_objectives = global_objectives(account, user, today)
+        by_plan = {plan.pk: plan for plan in found.rows}
+        objectives = list(Objective.objects.filter(plan__in=list(by_plan))) if by_plan else []
+        for objective in objectives:
+            objective.plan = by_plan[objective.plan_id]  # one of the plans just read: set, not joined again
+        found.global_objectives = list(progress.global_objectives_for(account, today, user).select_related("plan"))
+        # The plans' revenue, their objectives' and the global objectives' progress measured together: one
+        # read of the account's won deals, of its activities, and of the exchange rates.
+        revenues, measured = progress.plans_progress(found.rows, [*objectives, *found.global_objectives], today,
+                                                     account.pk)
+        for plan, revenue in zip(found.rows, revenues, strict=True):
+            plan.revenue, plan.shown_objectives = revenue, []
+        for objective, progress_found in zip([*objectives, *found.global_objectives], measured, strict=True):
+            objective.progress = progress_found
+        for objective in objectives:
+            by_plan[objective.plan_id].shown_objectives.append(objective)
         found.follow_ups = [link for link in links.link_types() if link.create_url_name]
         return found
-
-
-def global_objectives(account, user, today: date) -> list[Objective]:
-    """The global objectives in force that apply to the account, with the account's progress on each."""
-    objectives = list(progress.global_objectives_for(account, today, user).select_related("plan"))
-    for objective, measured in zip(objectives, progress.objectives_progress(objectives, today, account.pk),
-                                   strict=True):
-        objective.progress = measured
-    return objectives
 
 
 def sales_target(account, user, today: date) -> page.SalesTarget | None:

@@ -45,11 +45,14 @@ def plan_detail(request, pk):
     plan = _plan_for_page(user, pk)
     sub_plans = list(BusinessPlan.objects.visible_to(user).filter(parent=plan).select_related("owner")
                      .order_by("period_start", "name"))
-    revenues = progress.plans_revenue([plan, *sub_plans], today)
+    objectives = list(plan.objectives.all())
+    for objective in objectives:
+        objective.plan = plan
+    # The plan's and sub-plans' revenue and the objectives' progress measured together.
+    revenues, measured = progress.plans_progress([plan, *sub_plans], objectives, today)
     for sub_plan, revenue in zip(sub_plans, revenues[1:], strict=True):
         sub_plan.revenue = revenue
-    objectives = list(plan.objectives.select_related("plan"))
-    for objective, found in zip(objectives, progress.objectives_progress(objectives, today), strict=True):
+    for objective, found in zip(objectives, measured, strict=True):
         objective.progress = found
     editable = can_edit(user, plan)
     linked = []
@@ -234,17 +237,24 @@ def waiting_for(user, visible=None):
     submitted = visible.filter(status=BusinessPlan.Status.SUBMITTED).exclude(owner=user)
     if is_admin(user) or user.has_perm(APPROVE_PLANS):
         return submitted
-    return submitted.filter(Q(owner__in=subordinate_ids(user)) | Q(owner__manager=user))
+    # The reviewed owners as one list (below in the roles, or reporting to the user): the database reads each
+    # one's submitted plans through the (owner, status) index, where a test on each submitted plan's owner had
+    # it walk every submitted plan of the company for a rep who reviews none.
+    reviewed = get_user_model().objects.filter(Q(pk__in=subordinate_ids(user)) | Q(manager=user))
+    return submitted.filter(owner__in=reviewed.values("pk"))
 
 
-# What the overview shows of a plan's account and owner (their names): loading their every column made
-# building the model instances a good part of the page's time.
-LISTED_FIELDS = (*(field.name for field in BusinessPlan._meta.concrete_fields if field.name != "goals"),
-                 "account__legal_name", "account__trade_name",
+# What the overview shows and measures of a plan, and of its account and owner (their names): loading their
+# every column made selecting and building the model instances a good part of the page's time.
+LISTED_FIELDS = ("name", "account", "owner", "period_start", "period_end", "status", "revenue_target", "currency",
+                 "revenue_basis", "account__legal_name", "account__trade_name",
                  "owner__username", "owner__first_name", "owner__last_name")
+# What a notice shows of its plan and actor.
+NOTICE_FIELDS = ("kind", "read_at", "at", "comment", "recipient", "plan", "actor", "plan__name",
+                 "actor__username", "actor__first_name", "actor__last_name")
 
 
-def team_plans(user, visible):
+def team_plans(user, visible, by_list: bool = False):
     """The plans of `user`'s team among those they may see (`visible`): their own and those of the users below
     them in the role hierarchy or reporting to them; every visible plan for an administrator or a holder of
     *approve plans*, who oversee them all. Filtering by owner first lets the database start from the owners'
@@ -254,7 +264,13 @@ def team_plans(user, visible):
     below = Q(pk=user.pk) | Q(manager=user)
     if getattr(user, "role", None) is not None:
         below |= Q(role__path__startswith=user.role.path) & ~Q(role_id=user.role_id)
-    return visible.filter(owner__in=get_user_model().objects.filter(below).values("pk"))
+    team = get_user_model().objects.filter(below).values("pk")
+    if by_list:
+        # The team as a list (one small query): given a few owners' ids, SQLite counts a rep's plans through
+        # the (owner, status) index, where given the subquery it walked every plan of the company in status
+        # order. (For pages in the list's order the subquery serves better.)
+        return visible.filter(owner__in=list(team.values_list("pk", flat=True)))
+    return visible.filter(owner__in=team)
 
 
 @login_required
@@ -273,7 +289,7 @@ def overview(request):
         listed = listed.filter(period_start__year__lte=int(year), period_end__year__gte=int(year))
     if mine:
         listed = listed.filter(owner=user)
-    counts = dict(team.order_by().values_list("status").annotate(n=Count("pk")))
+    counts = dict(team_plans(user, visible, by_list=True).order_by().values_list("status").annotate(n=Count("pk")))
     paginator = Paginator(listed.order_by("-period_start", "name", "pk"), TEAM_PAGE_SIZE)
     if not (year or mine):  # the total is in the counts by status: no second count of the team's plans
         paginator.count = counts.get(status, 0) if status in BusinessPlan.Status.values else sum(counts.values())
@@ -288,12 +304,17 @@ def overview(request):
     # Plans at risk: the current approved ones (the latest first), measured together.
     current = list(team.filter(status=BusinessPlan.Status.APPROVED, period_start__lte=today, period_end__gte=today)
                    .order_by("period_end", "pk")[:AT_RISK_PLANS_MEASURED])
-    for plan, found in zip(current, progress.plans_revenue(current, today), strict=True):
-        plan.revenue = found
     by_pk = {plan.pk: plan for plan in current}
-    objectives = list(Objective.objects.filter(plan__in=list(by_pk)).select_related("plan"))
-    for objective, found in zip(objectives, progress.objectives_progress(objectives, today), strict=True):
-        objective.progress, objective.measured_plan = found, by_pk[objective.plan_id]
+    # Each objective's plan is one of those just read: set, not joined again.
+    objectives = list(Objective.objects.filter(plan__in=list(by_pk))) if by_pk else []
+    for objective in objectives:
+        objective.plan = objective.measured_plan = by_pk[objective.plan_id]
+    # The plans' revenue and their objectives' progress measured together (one read of the won deals).
+    revenues, measured = progress.plans_progress(current, objectives, today)
+    for plan, found in zip(current, revenues, strict=True):
+        plan.revenue = found
+    for objective, found in zip(objectives, measured, strict=True):
+        objective.progress = found
     waiting_all = waiting_for(user, visible)
     waiting = list(waiting_all.select_related("account", "owner").only(*LISTED_FIELDS).order_by("updated_at")
                    [:WAITING_SHOWN])
@@ -307,7 +328,8 @@ def overview(request):
         "at_risk_plans": at_risk_plans[:AT_RISK_SHOWN], "at_risk_plans_more": len(at_risk_plans[AT_RISK_SHOWN:]),
         "at_risk_objectives": at_risk_objectives[:AT_RISK_SHOWN],
         "at_risk_objectives_more": len(at_risk_objectives[AT_RISK_SHOWN:]),
-        "notifications": list(services.unread_notifications(user, visible).select_related("plan", "actor")[:10]),
+        "notifications": list(services.unread_notifications(user, visible).select_related("plan", "actor")
+                              .only(*NOTICE_FIELDS)[:10]),
     })
 
 

@@ -32,25 +32,38 @@ def _matches(row: dict, scope: Scope) -> bool:
 
 def revenue_won(scopes: list[Scope]) -> list[Decimal]:
     """The amounts of the deals won (closed) in each scope's period, in its currency, each converted at the
-    rate of its closing day (core.money, dated rates) and rounded once. One query, plus two per other currency
-    for the rates; MissingRate when a currency has no rate on a closing day."""
+    rate of its closing day (core.money, dated rates) and rounded once. One query, plus two per currency to
+    convert (none when every deal is in its scope's currency, or its rates were read within the request);
+    MissingRate when a currency has no rate on a closing day."""
+    first, last = min(scope.start for scope in scopes), max(scope.end for scope in scopes)
     # The won deals of the scopes' accounts over all their periods, sorted to each scope here (`_matches`):
-    # one filter, where an OR of every scope's made the query slower to build than to run.
-    rows = list(Opportunity.objects.filter(
+    # one filter, where an OR of every scope's made the query slower to build than to run. Unordered: the
+    # sums need no order, and the deals' default one would have the database sort them.
+    rows = Opportunity.objects.filter(
         account_id__in={scope.account_id for scope in scopes}, status=Opportunity.Status.WON,
-        closed_on__gte=min(scope.start for scope in scopes), closed_on__lte=max(scope.end for scope in scopes),
-    ).values("amount", "currency", "closed_on", "account_id", "plan_id", "objective_id"))
-    currencies = {row["currency"] for row in rows} | {scope.currency for scope in scopes}
+        closed_on__gte=first, closed_on__lte=last,
+    ).order_by().values_list("amount", "currency", "closed_on", "account_id", "plan_id", "objective_id")
+    by_account: dict[int, list[dict]] = {}
+    for amount, currency, closed_on, account_id, plan_id, objective_id in rows:
+        by_account.setdefault(account_id, []).append({
+            "amount": amount, "currency": currency, "closed_on": closed_on, "account_id": account_id,
+            "plan_id": plan_id, "objective_id": objective_id})
+    matched = [[row for row in by_account.get(scope.account_id, ()) if _matches(row, scope)] for scope in scopes]
+    # Rates only for the deals in another currency than their scope's, over the days they were won: most plans
+    # count deals in their own currency, and then no rate is read at all.
+    converted = [(row, scope) for scope, found in zip(scopes, matched, strict=True) for row in found
+                 if row["currency"] != scope.currency]
     rates = None
-    if len(currencies) > 1:
-        rates = RateHistory(currencies, min(scope.start for scope in scopes), max(scope.end for scope in scopes))
+    if converted:
+        rates = RateHistory({c for row, scope in converted for c in (row["currency"], scope.currency)},
+                            min(row["closed_on"] for row, _scope in converted),
+                            max(row["closed_on"] for row, _scope in converted))
     totals = []
-    for scope in scopes:
+    for scope, found in zip(scopes, matched, strict=True):
         total = Decimal(0)
-        for row in rows:
-            if _matches(row, scope):
-                total += row["amount"] if rates is None else rates.value(row["amount"], row["currency"],
-                                                                          scope.currency, row["closed_on"])
+        for row in found:
+            total += row["amount"] if row["currency"] == scope.currency else rates.value(
+                row["amount"], row["currency"], scope.currency, row["closed_on"])
         totals.append(quantize(total, scope.currency))
     return totals
 
