@@ -143,6 +143,13 @@ def _number_cell(value, letter: str, row) -> str:
     return f'<c r="{letter}{row}"><v>{text}</v></c>' if text else ""
 
 
+def _money_cell(value, letter: str, row, style: int) -> str:
+    if value is None or value == "":
+        return ""
+    text = _number(value)
+    return f'<c r="{letter}{row}" s="{style}"><v>{text}</v></c>' if text else ""
+
+
 def _text_cell(value, letter: str, row, book: "Book") -> str:
     if value.__class__ is str:
         value = _escaped(value)
@@ -353,26 +360,21 @@ class Sheet:
                         else _number_cell(v, letter, n) for v, n in zip(values, numbers, strict=True)]
             return number
         if kind == MONEY:
-            styles: dict = {}
+            styles: dict = {}  # a currency's cell format
 
             def money(values, numbers, columns):
-                currencies = columns[currency_column] if currency_column is not None else repeat(None)
-                cells = []
-                for value, n, currency in zip(values, numbers, currencies, strict=False):
-                    if value.__class__ is tuple:
-                        value, currency = value
-                    if value.__class__ is Decimal:  # the common case, and Decimal == "" is slow
-                        text = str(value) if value.is_finite() else ""
-                    else:
-                        text = "" if value is None or value == "" else _number(value)
-                    if not text:
-                        cells.append("")
-                        continue
-                    style = styles.get(currency)
-                    if style is None:
-                        style = styles[currency] = book.money(currency or None)
-                    cells.append(f'<c r="{letter}{n}" s="{style}"><v>{text}</v></c>')
-                return cells
+                of_row = columns[currency_column] if currency_column is not None else [None] * len(values)
+                if tuple in map(type, values):  # (amount, currency) pairs
+                    pairs = [v if v.__class__ is tuple else (v, c) for v, c in zip(values, of_row, strict=True)]
+                    amounts, currencies = [p[0] for p in pairs], [p[1] for p in pairs]
+                else:
+                    amounts, currencies = values, of_row
+                for currency in set(currencies) - styles.keys():
+                    styles[currency] = book.money(currency or None)
+                return [f'<c r="{letter}{n}" s="{styles[c]}"><v>{v}</v></c>'
+                        if v.__class__ is Decimal and v.is_finite() or v.__class__ is int
+                        else _money_cell(v, letter, n, styles[c])
+                        for v, c, n in zip(amounts, currencies, numbers, strict=True)]
             return money
         if kind == DATE:
             def date(values, numbers, columns):
