@@ -20,11 +20,24 @@ counts still come from one in-process request.
 `--cpu` measures this process's CPU time instead of the elapsed time: steadier on a busy machine (SQLite
 runs in process, so it includes the queries), for comparing two runs rather than for the targets.
 
+Beside each request's time, the line shows the response's size and the floor (issue #15): the raw SQL
+time of the page's queries. The read statements of one in-process request are recorded with their
+parameters and re-executed directly on a database cursor, each timed and its rows all fetched, --runs
+times (p50 of their sum, with the same clock as the requests: CPU time with --cpu, which only means
+something on SQLite, where the database works in this process). No ORM, no Python objects built from
+the rows, no template: what the page cannot go below. Statements that write (a session saved, …) are
+not replayed, so the benchmark never changes the database. Then the ratio request p50 / SQL p50 and the
+issue's rule: request time ≤ 3× its raw SQL time, or ≤ 10 ms above it where the SQL is tiny. Over
+--http the floor is still measured in this process, on the same database.
+
 `--save FILE` keeps the figures as JSON; `--compare FILE` prints them beside this run's (before →
 after), e.g. `--save var/bench-before.json` on the old code, then `--compare var/bench-before.json`.
 
     python bench/run.py [--runs 30] [--users director,vendedor.norte] [--only sales] [--explain]
-                        [--http http://127.0.0.1:8000 | --cpu] [--save FILE] [--compare FILE]
+                        [--http http://127.0.0.1:8000 | --cpu] [--save FILE] [--compare FILE] [--any-data]
+
+`--any-data` runs on whatever the database holds (a small demo database), to try the benchmark itself: its
+figures say nothing about the targets.
 """
 
 import argparse
@@ -73,6 +86,10 @@ REPORT_TARGET_MS = 300
 KINDS = {"list", "page", "search", "api", "sales", "work"}
 WARM_UP = 3
 SLOWEST_SHOWN = 3
+# Issue #15's rule: a request costs at most this many times its raw SQL time, or this many ms above it.
+FLOOR_RATIO, FLOOR_MARGIN_MS = 3, 10
+# Statements replayed for the floor: reads only (the benchmark never writes to its database).
+READS = ("SELECT", "WITH", "VALUES")
 
 
 @dataclass
@@ -86,6 +103,9 @@ class Case:
     slowest: list[dict] = field(default_factory=list)  # the slowest queries of one request, slowest first
     status: int = 0
     missing: bool = False  # the page is not built yet (its URL name does not resolve)
+    size: int = 0  # the response's body, bytes
+    sql_samples: list[float] = field(default_factory=list)  # the floor: the raw SQL time of the page's reads
+    not_replayed: int = 0  # the page's statements left out of the floor: writes, transaction control
 
 
 def percentile(samples: list[float], fraction: float) -> float:
@@ -246,38 +266,88 @@ class HttpClient:
         if not any(cookie.name == "sessionid" for cookie in self.cookies):
             raise SystemExit(f"Could not sign in to {self.base} as {username}.")
 
-    def get(self, url: str) -> int:
+    def get(self, url: str) -> tuple[int, int]:
+        """The status and the size of the body received."""
         try:
             with self.opener.open(self.base + url) as response:
-                response.read()
-                return response.status
+                return response.status, len(response.read())
         except urllib.error.HTTPError as error:
-            return error.code
+            return error.code, len(error.read())
+
+
+def body_size(response) -> int:
+    if response.streaming:
+        return sum(len(part) for part in response.streaming_content)
+    return len(response.content)
+
+
+class Statements:
+    """An execute wrapper recording each statement run with its parameters, as the backend's cursor gets them."""
+
+    def __init__(self):
+        self.executed: list[tuple[str, object]] = []
+        self.many = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        if many:
+            self.many += 1
+        else:
+            self.executed.append((sql, params))
+        return execute(sql, params, many, context)
+
+
+def is_read(sql: str) -> bool:
+    return sql.lstrip(" (\n").upper().startswith(READS)
+
+
+def raw_sql_time(statements: list[tuple[str, object]], clock=time.perf_counter) -> float:
+    """ms to run `statements` straight on the database's own cursor (the backend's, not Django's wrapper: no
+    debug logging, no execute wrappers), fetching every row, each statement timed on its own."""
+    total = 0.0
+    with connection.cursor() as wrapper:
+        cursor = wrapper.cursor
+        for sql, params in statements:
+            started = clock()
+            cursor.execute(sql, params)
+            cursor.fetchall()
+            total += clock() - started
+    return total * 1000
 
 
 def measure(client: Client, case: Case, runs: int, remote: HttpClient | None = None, clock=time.perf_counter) -> None:
     def run():
-        return client.get(case.url).status_code
+        response = client.get(case.url)
+        return response.status_code, body_size(response)
 
     def timed():
         return remote.get(case.url) if remote else run()
 
     if case.missing:
         return
-    case.status = run()
+    case.status, case.size = run()
     if case.status != 200:
         return
     for _ in range(WARM_UP):
         timed()
-    with CaptureQueriesContext(connection) as captured:
+    statements = Statements()
+    with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(statements):
         run()
     case.queries = len(captured.captured_queries)
     if captured.captured_queries:
         case.slowest = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:SLOWEST_SHOWN]
+    reads = [(sql, params) for sql, params in statements.executed if is_read(sql)]
+    case.not_replayed = len(statements.executed) - len(reads) + statements.many
     for _ in range(runs):
         started = clock()
-        timed()
+        _status, case.size = timed()
         case.samples.append((clock() - started) * 1000)
+    for _ in range(runs):
+        case.sql_samples.append(raw_sql_time(reads, clock))
+
+
+def floor_ok(request_ms: float, sql_ms: float) -> bool:
+    """Issue #15: a request within 3× its raw SQL time, or within 10 ms of it where the SQL is tiny."""
+    return request_ms <= FLOOR_RATIO * sql_ms or request_ms - sql_ms <= FLOOR_MARGIN_MS
 
 
 def explain(sql: str) -> str:
@@ -312,6 +382,8 @@ def main() -> int:
     parser.add_argument("--save", metavar="FILE", help="Write this run's figures to FILE (JSON).")
     parser.add_argument("--compare", metavar="FILE",
                         help="Show the figures saved in FILE (by --save) beside this run's: before → after.")
+    parser.add_argument("--any-data", action="store_true",
+                        help="Run on whatever the database holds, to try the benchmark itself (no targets).")
     options = parser.parse_args()
     if options.cpu and options.http:
         parser.error("--cpu measures this process: it cannot time requests served by another one (--http).")
@@ -327,6 +399,8 @@ def main() -> int:
     if accounts < MIN_ACCOUNTS and work_only:
         print(f"Warning: {accounts:,} accounts; the work cases run on the issue #11 volume of tasks and time "
               f"entries, but the access rules have fewer accounts to go through than on the large dataset.")
+    elif accounts < MIN_ACCOUNTS and options.any_data:
+        print(f"Warning: {accounts:,} accounts: a run of the benchmark itself (--any-data), not of the targets.")
     elif accounts < MIN_ACCOUNTS:
         print(f"The benchmark needs the large dataset ({accounts:,} accounts here): `make demo-large` builds it "
               "in var/bench.", file=sys.stderr)
@@ -355,14 +429,18 @@ def main() -> int:
     if before is not None:
         print(f"Before: {options.compare} ({before['when']}); each figure reads before → now.")
     print()
+    floor_head = f"{'KB':>7} {'SQL ms':>7} {'×SQL':>5}"
     if before is None:
-        header = f"{'case':<48} {'user':<15} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}  {'target':<8} result"
+        header = (f"{'case':<48} {'user':<15} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {floor_head}  "
+                  f"{'target':<8} result")
     else:
-        header = (f"{'case':<48} {'user':<15} {'p50 ms':>15} {'p95 ms':>15} {'queries':>11}  {'target':<8} result")
+        floor_head = f"{'KB':>7} {'SQL ms':>15} {'×SQL':>15}"
+        header = (f"{'case':<48} {'user':<15} {'p50 ms':>15} {'p95 ms':>15} {'queries':>11} {floor_head}  "
+                  f"{'target':<8} result")
     print(header)
     print("-" * len(header))
 
-    missed, figures = [], {}
+    missed, above_floor, figures = [], [], {}
     account, account_activities = busiest_account()
     deal = busiest_deal(account)
     # As `vinculo serve` does once the application is loaded, before serving (core/startup.py).
@@ -378,7 +456,8 @@ def main() -> int:
             measure(client, case, options.runs, remote, time.process_time if options.cpu else time.perf_counter)
             label = case.label
             target = case.target or TARGETS_MS.get(case.kind)
-            blank = f"{'':>8} {'':>8} {'':>8}" if before is None else f"{'':>15} {'':>15} {'':>11}"
+            blank = " " * (len(f"{'':>8} {'':>8} {'':>8} {'':>7} {'':>7} {'':>5}") if before is None else
+                           len(f"{'':>15} {'':>15} {'':>11} {'':>7} {'':>15} {'':>15}"))
             if case.missing:
                 print(f"{label:<48} {username:<15} {blank}  {'':<8} skipped (no page yet)")
                 continue
@@ -386,25 +465,45 @@ def main() -> int:
                 print(f"{label:<48} {username:<15} {blank}  {'':<8} skipped (HTTP {case.status})")
                 continue
             p50, p95 = percentile(case.samples, 0.5), percentile(case.samples, 0.95)
-            figures[f"{label} · {username}"] = {"p50": round(p50, 1), "p95": round(p95, 1), "queries": case.queries}
+            sql50, sql95 = percentile(case.sql_samples, 0.5), percentile(case.sql_samples, 0.95)
+            ratio = p50 / sql50 if sql50 > 0 else None
+            near_floor = floor_ok(p50, sql50)
+            figures[f"{label} · {username}"] = {
+                "p50": round(p50, 1), "p95": round(p95, 1), "queries": case.queries, "bytes": case.size,
+                "sql_p50": round(sql50, 2), "sql_p95": round(sql95, 2),
+                "ratio": round(ratio, 2) if ratio is not None else None, "floor_ok": near_floor,
+                "not_replayed": case.not_replayed}
             if target is None:
                 verdict, target_text = "", "—"
             else:
                 verdict, target_text = ("ok" if p95 < target else "MISSED"), f"<{target}"
                 if p95 >= target:
                     missed.append(f"{case.label} as {username}: p95 {p95:.0f} ms ≥ {target} ms")
+            if not near_floor:
+                above_floor.append(f"{case.label} as {username}: p50 {p50:.1f} ms = {_times(ratio)} its raw SQL "
+                                   f"{sql50:.1f} ms, {p50 - sql50:.1f} ms above it")
+            verdict += ("; " if verdict else "") + ("floor ok" if near_floor else "floor MISSED")
+            if case.not_replayed:
+                verdict += f" ({case.not_replayed} not replayed)"
+            size = f"{case.size / 1024:>7.1f}"
             if before is None:
-                numbers = f"{p50:>8.1f} {p95:>8.1f} {case.queries:>8}"
+                numbers = (f"{p50:>8.1f} {p95:>8.1f} {case.queries:>8} {size} {sql50:>7.1f} "
+                           f"{_times(ratio):>5}")
             else:
                 old = before["cases"].get(f"{label} · {username}")
                 numbers = (f"{_was(old, 'p50'):>6} → {p50:>6.1f} {_was(old, 'p95'):>6} → {p95:>6.1f} "
-                           f"{_was(old, 'queries'):>4} → {case.queries:>4}")
+                           f"{_was(old, 'queries'):>4} → {case.queries:>4} {size} "
+                           f"{_was(old, 'sql_p50'):>6} → {sql50:>6.1f} {_was(old, 'ratio'):>6} → {_times(ratio):>6}")
             print(f"{label:<48} {username:<15} {numbers}  {target_text:<8} {verdict}")
             for query in case.slowest if options.explain else ():
                 sql = query["sql"]
                 print(f"    {float(query['time']) * 1000:.1f} ms: {sql[:300]}{'…' if len(sql) > 300 else ''}")
                 print(explain(sql))
     print()
+    if above_floor:
+        print(f"Above the floor (p50 > {FLOOR_RATIO}× the raw SQL time and > {FLOOR_MARGIN_MS} ms above it):")
+        for line in above_floor:
+            print(f"  ✗ {line}")
     if missed:
         print("Targets MISSED (p95):")
         for line in missed:
@@ -426,10 +525,16 @@ def load_figures(path: str) -> dict:
 
 
 def _was(old: dict | None, key: str) -> str:
-    """A figure of the earlier run, or "—" when that run did not measure the case."""
-    if old is None:
+    """A figure of the earlier run, or "—" when that run did not measure it (an older file has no floor)."""
+    if old is None or old.get(key) is None:
         return "—"
-    return str(old[key]) if key == "queries" else f"{old[key]:.1f}"
+    if key == "queries":
+        return str(old[key])
+    return _times(old[key]) if key == "ratio" else f"{old[key]:.1f}"
+
+
+def _times(ratio: float | None) -> str:
+    return "—" if ratio is None else f"{ratio:.1f}×"
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from vinculo.core.validators import format_phone
 from vinculo.sales.models import Lead, Opportunity
 
 from . import xlsx
-from .rules import neutralise
+from .rules import RISKY_STARTS, neutralise
 
 CHUNK = 2000
 
@@ -148,9 +148,10 @@ class Table:
 
 
 def rows(kind: str, user, queryset=None, typed: bool = False, chosen: Iterable[str] | None = None) -> Table:
-    """The header, then one list of values per record: typed values (XLSX) or text (CSV). Rows are read as
-    tuples (`values_list`), a chunk at a time, with each column's conversion decided once; a related record
-    the user may not see (a contact's account) is empty: one query per chunk asks which."""
+    """The header, then one tuple of values per record: typed values (XLSX; an empty one None) or text (CSV).
+    Rows are read as tuples (`values_list`), a chunk at a time, and converted column by column (each column's
+    conversion decided once, run as one list comprehension over the chunk); a related record the user may
+    not see (a contact's account) is empty: one query per chunk asks which."""
     cols = columns(kind, user, chosen)
     model = LISTS[kind].model
     names: list[str] = []
@@ -189,65 +190,66 @@ def rows(kind: str, user, queryset=None, typed: bool = False, chosen: Iterable[s
         if queryset is None:
             return
         for chunk in _chunks(queryset.iterator(chunk_size=CHUNK), CHUNK):
-            seen = {model: visible_ids(user, model, [row[at] for row in chunk]) for model, at in guards}
-            for row in chunk:
-                yield [convert(row, seen) for convert in converters]
+            values = list(zip(*chunk, strict=True))
+            seen = {model: visible_ids(user, model, values[at]) for model, at in guards}
+            yield from zip(*[convert(values, seen) for convert in converters], strict=True)
 
     return Table(cols, lines(), currency_columns)
 
 
+# The converters below take a chunk's values column by column (`values[at]`: one column of the rows read)
+# and give the column as exported.
+
+def _texts(values) -> list:
+    """Text as exported (`rules.neutralise`), None as empty, any other value as it is."""
+    return [value if value.__class__ is str and value[:1] not in RISKY_STARTS
+            else ("" if value is None else neutralise(value)) for value in values]
+
+
 def _related_name(at: int):
-    def related(row, seen):
-        value = row[at]
-        return neutralise(str(value)) if value is not None else ""
+    def related(values, seen):
+        return _texts([None if name is None else str(name) for name in values[at]])
     return related
 
 
 def _guarded_name(model, id_at: int, name_at: int):
-    def related(row, seen):
-        value = row[name_at]
-        return neutralise(str(value)) if value is not None and row[id_at] in seen[model] else ""
+    def related(values, seen):
+        visible = seen[model]
+        return _texts([str(name) if name is not None and pk in visible else None
+                       for pk, name in zip(values[id_at], values[name_at], strict=True)])
     return related
 
 
 def _with_currency(convert, currency_at: int):
-    def amount(row, seen):
-        value = convert(row, seen)
-        return (value, row[currency_at]) if value != "" else value
+    def amount(values, seen):
+        return list(zip(convert(values, seen), values[currency_at], strict=True))
     return amount
 
 
 def _converter(field, at: int, typed: bool):
-    """The function giving a row's cell of `field`: text neutralised, choices by their label, typed values
-    as they are (XLSX: dates and times in the local time zone) or as text (CSV)."""
+    """The function giving a chunk's cells of `field`: text neutralised, choices by their label, typed values
+    as they are (XLSX: dates and times in the local time zone, an empty value None) or as text (CSV)."""
     if field.choices:
-        labels = {key: str(label) for key, label in field.flatchoices}
+        labels = {key: neutralise(str(label)) for key, label in field.flatchoices}
 
-        def choice(row, seen):
-            value = row[at]
-            return neutralise(labels.get(value, value)) if value else ("" if value is None else value)
+        def choice(values, seen):
+            return [(labels[value] if value in labels else neutralise(value)) if value
+                    else ("" if value is None else value) for value in values[at]]
         return choice
     kind = _kind(field)
+    if typed and kind == xlsx.DATETIME:
+        zone = timezone.get_current_timezone()  # the writer shows an aware time as its wall-clock time
+        return lambda values, seen: [value.astimezone(zone) if value is not None else None for value in values[at]]
+    if typed and kind in (xlsx.DATE, xlsx.NUMBER, xlsx.MONEY, xlsx.BOOL):
+        return lambda values, seen: values[at]
     if kind == xlsx.DATETIME:
-        if typed:
-            zone = timezone.get_current_timezone()
-            return lambda row, seen: row[at].astimezone(zone).replace(tzinfo=None) if row[at] is not None else ""
-        return lambda row, seen: row[at].isoformat(timespec="seconds") if row[at] is not None else ""
+        return lambda values, seen: [value.isoformat(timespec="seconds") if value is not None else ""
+                                     for value in values[at]]
     if kind == xlsx.BOOL:
-        if typed:
-            return lambda row, seen: row[at]
-        return lambda row, seen: ("1" if row[at] else "0") if row[at] is not None else ""
+        return lambda values, seen: [("1" if value else "0") if value is not None else "" for value in values[at]]
     if kind in (xlsx.DATE, xlsx.NUMBER, xlsx.MONEY):
-        if typed:
-            return lambda row, seen: row[at] if row[at] is not None else ""
-        return lambda row, seen: str(row[at]) if row[at] is not None else ""
-
-    def text(row, seen):
-        value = row[at]
-        if value is None:
-            return ""
-        return neutralise(value) if isinstance(value, str) else value
-    return text
+        return lambda values, seen: [str(value) if value is not None else "" for value in values[at]]
+    return lambda values, seen: _texts(values[at])
 
 
 class Echo:

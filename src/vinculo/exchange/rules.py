@@ -26,6 +26,8 @@ def person_key(email: str, mobile: str, full_name: str) -> tuple | None:
 
 
 FORMULA_PREFIXES = ("=", "+", "-", "@")
+# The first characters `neutralise` acts on (a tab or carriage return can hide a formula after it).
+RISKY_STARTS = frozenset((*FORMULA_PREFIXES, "\t", "\r"))
 
 
 def is_formula(text: str) -> bool:
@@ -36,6 +38,6 @@ def is_formula(text: str) -> bool:
 def neutralise(value):
     """A value as exported: text starting with = + - @ (or a tab/CR that hides one) gets a leading
     apostrophe, so a spreadsheet shows it as text instead of running it."""
-    if isinstance(value, str) and value and (value[0] in FORMULA_PREFIXES or value[0] in "\t\r"):
+    if isinstance(value, str) and value and value[0] in RISKY_STARTS:
         return "'" + value
     return value

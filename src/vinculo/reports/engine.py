@@ -732,6 +732,9 @@ def _ordering(record_type, definition: Definition, user) -> list:
     return ordering
 
 
+PLAIN_NUMBERS = (int, Decimal, float)
+
+
 def _shown_row(row: dict, columns: list[Resolved], visible: dict, texts: dict) -> dict:
     """{path: (raw value, text)}, and "_pk" the record's id; blank for hidden fields and records the reader
     may not see."""
@@ -741,13 +744,16 @@ def _shown_row(row: dict, columns: list[Resolved], visible: dict, texts: dict) -
         if column.hidden:
             shown[column.path] = (None, "")
             continue
-        if any(row.get(orm) is not None and row.get(orm) not in visible.get(model, ()) for orm, model in column.guards):
+        if column.guards and any(row.get(orm) is not None and row.get(orm) not in visible.get(model, ())
+                                 for orm, model in column.guards):
             shown[column.path] = (None, texts[None])
             continue
         if column.kind == "record":
             text = "" if value is None else str(row.get(column.display_orm) or "")
         elif column.kind in ("text", "number", "money"):
-            text = display_value(column, value)
+            # Plain text and numbers are their own text (what display_value gives them, without its checks).
+            text = value if value.__class__ is str and not column.choices else (
+                str(value) if value.__class__ in PLAIN_NUMBERS and not column.choices else display_value(column, value))
         else:
             key = (column.path, value)
             text = texts.get(key)

@@ -7,6 +7,7 @@ import csv
 import datetime
 import io
 from decimal import Decimal
+from itertools import chain
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape
 
@@ -17,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from vinculo.core import clock
 from vinculo.core.money import format_money
 from vinculo.exchange import xlsx
-from vinculo.exchange.rules import neutralise
+from vinculo.exchange.rules import RISKY_STARTS, neutralise
 
 from .engine import Aggregate, Definition, Filter, Group, ReportError, Result
 
@@ -163,23 +164,37 @@ XLSX_KINDS = {"money": xlsx.MONEY, "date": xlsx.DATE, "datetime": xlsx.DATETIME,
               "bool": xlsx.BOOL}
 
 
-def _xlsx_cell(column, money: bool, zone):
-    """The function giving a row's cell of `column` as the spreadsheet stores it, chosen once per column."""
+def _xlsx_column(column, money: bool, zone):
+    """The function giving a chunk of rows' cells of `column` as the spreadsheet stores them, chosen once per
+    column and run as one list comprehension per chunk (`neutralise` called only on text that needs it)."""
     path = column.path
     if column.kind in ("record", "choice"):
-        return lambda row: neutralise(row[path][1]) or None
+        return lambda rows: _texts([row[path][1] for row in rows])
 
-    def cell(row):
-        shown = row[path]
+    def cell(shown):
         value = shown[0]
         if value is None:
             return neutralise(shown[1]) or None
         if money:
             return (value, shown[2] if len(shown) > 2 else None)
         if isinstance(value, datetime.datetime):
-            return value.astimezone(zone).replace(tzinfo=None) if timezone.is_aware(value) else value
+            return value.astimezone(zone) if timezone.is_aware(value) else value  # shown as its wall-clock time
         return neutralise(value) if isinstance(value, str) else value
-    return cell
+
+    if money or column.kind == "datetime":
+        return lambda rows: [cell(row[path]) for row in rows]
+    if column.kind == "text":
+        return lambda rows: [shown[0] if shown[0].__class__ is str and shown[0][:1] not in RISKY_STARTS
+                             else cell(shown) for shown in [row[path] for row in rows]]
+    # Numbers and dates as they are; an empty value's text (a hidden field's) goes through `cell`.
+    plain = (int, Decimal, float, datetime.date, bool)
+    return lambda rows: [shown[0] if shown[0].__class__ in plain else cell(shown) for shown in
+                         [row[path] for row in rows]]
+
+
+def _texts(values: list) -> list:
+    return [value if value.__class__ is str and value[:1] not in RISKY_STARTS else (neutralise(value) or None)
+            for value in values]
 
 
 def to_xlsx(result: Result, title: str, out=None, progress=None) -> bytes | None:
@@ -191,9 +206,11 @@ def to_xlsx(result: Result, title: str, out=None, progress=None) -> bytes | None
     book = xlsx.Book(target)
     kinds = [XLSX_KINDS.get(c.kind, xlsx.TEXT) for c in result.columns]
     zone = timezone.get_current_timezone()
-    cells = [_xlsx_cell(c, kind == xlsx.MONEY, zone) for c, kind in zip(result.columns, kinds, strict=True)]
+    cells = [_xlsx_column(c, kind == xlsx.MONEY, zone) for c, kind in zip(result.columns, kinds, strict=True)]
     rows = book.sheet(_("Rows"), [c.label for c in result.columns], kinds)
-    rows.extend(([cell(row) for cell in cells] for row in result.rows), progress)
+    chunks = (result.rows[start:start + xlsx.CHUNK_ROWS] for start in range(0, len(result.rows), xlsx.CHUNK_ROWS))
+    rows.extend(chain.from_iterable(zip(*[cell(chunk) for cell in cells], strict=True) for chunk in chunks),
+                progress)
     rows.finish()
 
     headers = [g.label for g in result.group_columns] + [_("Count")]

@@ -79,6 +79,43 @@ def test_chosen_columns_come_in_their_order_and_a_hidden_one_is_left_out(org):
         assert table.headers == ["Credit grade", "Tax id", "Legal name"]
 
 
+def test_xlsx_amounts_keep_their_currency_without_its_column_and_times_are_local(org, settings):
+    settings.TIME_ZONE = "America/Santiago"
+    # 15:30 UTC on 02-01-2026 is 12:30 in Santiago (summer time, UTC-3).
+    created = datetime.datetime(2026, 1, 2, 15, 30, tzinfo=datetime.timezone.utc)
+    faena = deal(org, name="Faena", amount=Decimal("1500000"), currency="CLP")
+    euros = deal(org, name="Euros", amount=Decimal("9.99"), currency="EUR")
+    Opportunity.objects.filter(pk__in=[faena.pk, euros.pk]).update(created_at=created)
+    with translation.override("en"):
+        table = exporting.rows("deals", org.vendedor_norte, typed=True, chosen=["name", "amount", "created_at"])
+        sheet = book_of(exporting.write_xlsx(table, "d")).active
+    assert [cell.value for cell in sheet[1]] == ["Name", "Amount", "Created at"]
+    by_name = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
+    assert (by_name["Faena"][1].value, by_name["Faena"][1].number_format) == (1500000, '#,##0 "CLP"')
+    assert (by_name["Euros"][1].value, by_name["Euros"][1].number_format) == (9.99, '#,##0.00 "EUR"')
+    assert by_name["Faena"][2].value == datetime.datetime(2026, 1, 2, 12, 30)
+    assert by_name["Faena"][2].number_format == "dd-mm-yyyy hh:mm"
+
+
+def test_xlsx_contact_text_is_neutralised_cleaned_and_cut_in_every_cell_of_a_chunk(org):
+    odd = ContactFactory(owner=org.vendedor_norte, account=org.north_account, first_name="\tTab", last_name="Raro",
+                         title="=1+1", department="I+D & <Ventas>", city="con\x01control", email="raro@x.cl",
+                         description="y" * 40_000)
+    ContactFactory(owner=org.vendedor_norte, account=None, first_name="Ana", last_name="Simple", email="ana@x.cl",
+                   title="", department="", city="", description="")
+    with translation.override("en"):
+        sheet = book_of(exporting.write_xlsx(exporting.rows("contacts", org.vendedor_norte, typed=True), "c")).active
+    header = [cell.value for cell in sheet[1]]
+    by_email = {row[header.index("Email")].value: {name: cell for name, cell in zip(header, row, strict=True)}
+                for row in sheet.iter_rows(min_row=2)}
+    raro, ana = by_email[odd.email], by_email["ana@x.cl"]
+    assert raro["First name"].value == "'\tTab" and raro["Job title"].value == "'=1+1"
+    assert raro["Department"].value == "I+D & <Ventas>" and raro["City"].value == "concontrol"
+    assert raro["Notes"].value == "y" * 32_767 and raro["Account"].value == "Minera Norte Grande SpA"
+    assert all(raro[name].data_type == "s" for name in ("First name", "Job title", "Department", "City"))
+    assert ana["Job title"].value is None and ana["Account"].value is None and ana["First name"].value == "Ana"
+
+
 # ---------- Jobs ----------
 
 def test_a_job_goes_queued_running_done_with_its_progress(org, settings, monkeypatch,

@@ -4,6 +4,7 @@ exactly as `clean_text` documents it, typed cells and their formats, bold total 
 import datetime
 import io
 import zipfile
+import zoneinfo
 from decimal import Decimal
 from xml.etree import ElementTree
 
@@ -154,3 +155,92 @@ def test_dates_around_excels_1900_count_and_before_it():
         datetime.datetime(1900, 1, 1), datetime.datetime(1900, 2, 28), datetime.datetime(1900, 3, 1),
         "1899-12-31", datetime.datetime(2026, 5, 4, 10, 30)]
     assert sheet["E1"].value is None and sheet["A6"].number_format == "dd-mm-yyyy hh:mm"
+
+
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def sheet_cells(data: bytes) -> dict:
+    """Each written cell's <t> element of the first sheet, by reference."""
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        root = ElementTree.fromstring(package.read("xl/worksheets/sheet1.xml"))
+    return {cell.get("r"): cell.find(f"{MAIN}is/{MAIN}t") for cell in root.iter(f"{MAIN}c")}
+
+
+@FUZZ
+@given(st.lists(TEXT, min_size=1, max_size=12))
+def test_a_text_column_written_a_chunk_at_a_time_round_trips_as_cleaned(texts):
+    """Many rows of one text column go through one chunk: the chunk-wide checks (escaping, cleaning, white
+    space) must give each cell what a cell written alone gets."""
+    values = [neutralise(text) for text in texts]
+    data = write([[value] for value in values], [xlsx.TEXT])
+    sheet, cells = read(data), sheet_cells(data)
+    for number, value in enumerate(values, 2):
+        expected = xlsx.clean_text(value)
+        assert sheet[f"A{number}"].value == (expected or None)
+        if expected and (expected[0] in " \t\n\r" or expected[-1] in " \t\n\r"):
+            assert cells[f"A{number}"].get(XML_SPACE) == "preserve"
+
+
+def test_white_space_at_either_end_is_preserved_and_a_chunk_without_any_has_no_attribute():
+    data = write([[" antes"], ["después "], ["en medio"], ["\tTab"], ["simple"]], [xlsx.TEXT])
+    cells = sheet_cells(data)
+    assert [cells[f"A{n}"].get(XML_SPACE) for n in (2, 3, 5)] == ["preserve"] * 3
+    assert [row[0].value for row in read(data).iter_rows(min_row=2)] == [" antes", "después ", "en medio", "\tTab",
+                                                                          "simple"]
+    plain = sheet_cells(write([["uno"], ["dos tres"]], [xlsx.TEXT]))
+    assert plain["A2"].get(XML_SPACE) is None and plain["A3"].get(XML_SPACE) is None
+
+
+def test_one_odd_value_in_a_chunk_leaves_the_others_as_they_are():
+    long = "x" * 40_000
+    rows = [["Norte"], ["a & b <c>"], ["con\x01control"], [0], [None], [""], [5], [long], [Decimal("2.5")],
+            ["=1+1"]]
+    sheet = read(write(rows, [xlsx.TEXT]))
+    values = [(row[0].value, row[0].data_type) for row in sheet.iter_rows(min_row=2, max_row=11)]
+    assert values == [("Norte", "s"), ("a & b <c>", "s"), ("concontrol", "s"), (0, "n"), (None, "n"),
+                      (None, "n"), (5, "n"), ("x" * 32_767, "s"), (2.5, "n"), ("=1+1", "s")]
+
+
+def test_rows_in_several_chunks_keep_their_order_numbers_and_progress(monkeypatch):
+    monkeypatch.setattr(xlsx, "CHUNK_ROWS", 3)
+    monkeypatch.setattr(xlsx, "PROGRESS_EVERY", 2)
+    out, seen = io.BytesIO(), []
+    book = xlsx.Book(out)
+    sheet = book.sheet("Datos", ["Nombre", "Monto", "Fecha"], [xlsx.TEXT, xlsx.MONEY, xlsx.DATE])
+    sheet.append_plain(["antes", 1])
+    written = sheet.extend(([f"fila {n}", (Decimal(n), "CLP"), datetime.date(2026, 1, n)] for n in range(1, 8)),
+                           seen.append)
+    sheet.append(["después", None, None])
+    sheet.finish()
+    book.close()
+    assert written == 7 and seen == [2, 4, 6, 7]
+    rows = list(read(out.getvalue()).iter_rows(min_row=2, values_only=True))
+    assert rows == [("antes", 1, None)] + [(f"fila {n}", n, datetime.datetime(2026, 1, n)) for n in range(1, 8)] + [
+        ("después", None, None)]
+    assert read(out.getvalue()).auto_filter.ref == "A1:C10"
+
+
+def test_short_rows_leave_their_missing_cells_empty():
+    sheet = read(write([["a", 1, datetime.date(2026, 3, 1)], ["b"], ["c", 2]], [xlsx.TEXT, xlsx.NUMBER, xlsx.DATE]))
+    assert list(sheet.iter_rows(min_row=2, values_only=True)) == [
+        ("a", 1, datetime.datetime(2026, 3, 1)), ("b", None, None), ("c", 2, None)]
+
+
+def test_datetimes_of_a_chunk_show_their_own_wall_clock_time_whatever_their_zone():
+    santiago = zoneinfo.ZoneInfo("America/Santiago")
+    madrid = zoneinfo.ZoneInfo("Europe/Madrid")
+    rows = [[datetime.datetime(2026, 1, 2, 12, 30, tzinfo=santiago)],
+            [datetime.datetime(2026, 7, 2, 8, 15, tzinfo=santiago)],  # winter time there: another offset, same zone
+            [datetime.datetime(2026, 1, 2, 23, 59, 59, tzinfo=madrid)],
+            [datetime.datetime(2026, 1, 3, 6, 0)],
+            [datetime.date(2026, 1, 4)],
+            [datetime.datetime(1900, 1, 1, 6, 0, tzinfo=santiago)],
+            [None]]
+    sheet = read(write(rows, [xlsx.DATETIME]))
+    assert [row[0].value for row in sheet.iter_rows(min_row=2, max_row=8)] == [
+        datetime.datetime(2026, 1, 2, 12, 30), datetime.datetime(2026, 7, 2, 8, 15),
+        datetime.datetime(2026, 1, 2, 23, 59, 59), datetime.datetime(2026, 1, 3, 6, 0),
+        datetime.datetime(2026, 1, 4), datetime.datetime(1900, 1, 1, 6, 0), None]
+    assert sheet["A2"].number_format == "dd-mm-yyyy hh:mm"
