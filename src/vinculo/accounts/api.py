@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Schema, Status
 from ninja.errors import HttpError
@@ -199,9 +200,9 @@ class AccountAPI(RecordAPI):
         return queryset
 
     def references(self, user, record=None):
-        parents = super().references(user, record)["parent"]
-        if record is not None:
-            parents = parents.exclude(pk=record.pk)
+        visible = super().references(user, record)["parent"]
+        # Built when a payload names a parent, like the base class's (an account is not its own parent).
+        parents = SimpleLazyObject(lambda: visible.exclude(pk=record.pk)) if record is not None else visible
         users = active_users()
         return {
             "owner": users, "supervisor": users, "support_user": users, "parent": parents,

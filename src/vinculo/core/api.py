@@ -21,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models
 from django.http import HttpResponse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import (
@@ -388,12 +389,13 @@ class RecordAPI:
         return {name: name for name in self.ordering if name not in hidden}
 
     def references(self, user, record=None) -> dict[str, models.QuerySet]:
-        """Field → the records a payload may link to by id (`record` is None on creation)."""
-        return {
-            field: keeping_current(self.model._meta.get_field(field).related_model.objects.visible_to(user),
-                                   record, field)
-            for field in self.guarded
-        }
+        """Field → the records a payload may link to by id (`record` is None on creation). Each queryset is
+        built when first used: the access policy's filter costs a few milliseconds to build, and most payloads
+        name none of these fields."""
+        def linkable(field):
+            model = self.model._meta.get_field(field).related_model
+            return SimpleLazyObject(lambda: keeping_current(model.objects.visible_to(user), record, field))
+        return {field: linkable(field) for field in self.guarded}
 
     def writable_data(self, payload: Schema, user, record=None) -> dict:
         """The payload's fields as model values, refusing what `user` may not set."""

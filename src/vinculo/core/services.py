@@ -10,6 +10,7 @@ import datetime
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
 from django.db.models.base import ModelState
 from django.utils import timezone
@@ -130,10 +131,34 @@ def _saving(record: TrackedModel):
         delattr(record, SAVING_THROUGH_SERVICES)
 
 
+def _holds_loaded_record(record, field) -> bool:
+    """Whether foreign key `field` holds a record read from the database (a payload's id resolved through the
+    records its user may see, a form's choice, the signed-in user): Django's own check would read it again."""
+    if not field.many_to_one or field.get_limit_choices_to() or not field.is_cached(record):
+        return False
+    related = field.get_cached_value(record)
+    return (related is not None and not related._state.adding
+            and getattr(related, field.target_field.attname) == getattr(record, field.attname))
+
+
 def _validate(record):
     """Model validation; on failure raises ValidationError naming the fields."""
-    bookkeeping = [f.name for f in record._meta.concrete_fields if f.name in TrackedModel.UNTRACKED_FIELDS]
-    record.full_clean(exclude=bookkeeping, validate_constraints=False)
+    bookkeeping = {f.name for f in record._meta.concrete_fields if f.name in TrackedModel.UNTRACKED_FIELDS}
+    loaded = {f.name for f in record._meta.concrete_fields if _holds_loaded_record(record, f)}
+    # full_clean, but with the loaded foreign keys left out of the field checks alone: an exclusion passed to
+    # full_clean would also drop the uniqueness checks that involve them.
+    errors = {}
+    for check in (lambda: record.clean_fields(exclude=bookkeeping | loaded), record.clean):
+        try:
+            check()
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+    try:
+        record.validate_unique(exclude=bookkeeping | {name for name in errors if name != NON_FIELD_ERRORS})
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
     # Constraints are checked without exclusions: their conditions read bookkeeping fields (deleted_at).
     record.validate_constraints()
 

@@ -1,4 +1,6 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from vinculo.accounts.models import Account, AccountTeamMember
 from vinculo.accounts.tests.factories import AccountFactory, IndustryFactory, valid_rut
@@ -325,3 +327,22 @@ def test_list_runs_a_bounded_number_of_queries(org, rows, django_assert_max_num_
         response = api.get("/accounts", limit=200)
     assert response.json()["count"] == rows + 1
     assert len(response.json()["items"]) == min(rows + 1, 200)
+
+
+def test_create_runs_a_small_fixed_number_of_queries(org, settings):
+    # As in production: the search index follows in the background, after the commit (none in a test).
+    settings.VINCULO_EVENTS = {**settings.VINCULO_EVENTS, "EAGER": False}
+    api = ApiClient(org.vendedor_norte)
+    # A first call notes the token's use and fills the caches a running server keeps (org defaults, types).
+    api.post("/accounts", {"legal_name": "Aguas del Sur SA"})
+    with CaptureQueriesContext(connection) as captured:
+        response = api.post("/accounts", {"legal_name": "Aguas del Norte SA", "tax_id": "76.086.428-5",
+                                          "owner": org.vendedor_norte.pk, "parent": org.north_account.pk})
+    assert response.status_code == 201
+    assert response.json()["parent"]["id"] == org.north_account.pk
+    statements = [q["sql"] for q in captured.captured_queries
+                  if not q["sql"].startswith(("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"))]
+    # The token with its user, their permissions, the owner among the active users and the parent among the
+    # accounts the rep may see (each looked up once, not again by validation), the tax id's uniqueness, the
+    # insert, its history line, the answer read back.
+    assert len(statements) == 8, statements

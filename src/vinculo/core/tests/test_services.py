@@ -1,5 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from vinculo.accounts.models import Account
 from vinculo.accounts.tests.factories import valid_rut
@@ -124,3 +126,21 @@ def test_account_cannot_be_its_own_ancestor(org):
     with pytest.raises(ValidationError) as refused:
         update_record(parent, by=org.admin)
     assert "parent" in refused.value.message_dict
+
+
+def test_a_foreign_key_given_by_id_is_checked_to_exist_and_nothing_is_stored(org):
+    with pytest.raises(ValidationError) as refused:
+        create_record(Account(legal_name="Sin Dueño SpA", owner_id=999_999), by=org.admin)
+    assert list(refused.value.message_dict) == ["owner"]
+    assert not Account.all_objects.filter(legal_name="Sin Dueño SpA").exists()
+
+
+def test_a_foreign_key_holding_a_record_read_from_the_database_is_not_read_again(org):
+    with CaptureQueriesContext(connection) as by_instance:
+        create_record(Account(legal_name="Con Dueño SpA", owner=org.vendedor_norte), by=org.admin)
+    with CaptureQueriesContext(connection) as by_id:
+        create_record(Account(legal_name="Con Dueña SpA", owner_id=org.vendedor_sur.pk), by=org.admin)
+    def reads_of_users(captured):
+        return [q["sql"] for q in captured.captured_queries if 'FROM "org_user"' in q["sql"]]
+    assert reads_of_users(by_instance) == []
+    assert len(reads_of_users(by_id)) == 1
