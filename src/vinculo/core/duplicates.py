@@ -23,6 +23,7 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from . import search
 from .matching import normalize_name
 
 # token_sort_ratio (0-100) from which two normalised names are "similar": "Minera Atacama" and "Minera
@@ -173,10 +174,15 @@ def matches_for(user, rules: DuplicateRules, values: dict, exclude_pk=None, limi
     for key_name, value in typed_keys:
         for name_field in fields_of[key_name]:
             wanted |= Q(**{name_field: value})
-    # The database narrows the names to those sharing a word's beginning; rapidfuzz decides.
+    # The database narrows the names to those sharing a word's beginning; rapidfuzz decides. The columns hold
+    # names as typed ("José Pérez" holds no "jose" nor "pere" for LIKE, on either engine): the search index,
+    # which holds every record's words without accents nor case, finds those, as soon as it has followed the
+    # record's last save.
     for token in tokens:
         for name_field in rules.name_fields:
             wanted |= Q(**{f"{name_field}__icontains": token[:4]})
+    if tokens and rules.model in search.searchable_models():
+        wanted |= Q(pk__in=search.matching_ids(rules.model, " ".join(token[:4] for token in tokens), any_word=True))
     candidates = rules.model.objects.visible_to(user).filter(wanted)
     if exclude_pk is not None:
         candidates = candidates.exclude(pk=exclude_pk)
