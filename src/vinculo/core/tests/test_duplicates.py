@@ -212,3 +212,21 @@ def test_a_different_name_with_the_same_accented_beginnings_is_not_listed(client
     ContactFactory(account=org.north_account, first_name="José", last_name="Pérez", email="x@norte.cl")
     client.force_login(org.vendedor_norte)
     assert "Pérez" not in check(client, "contact", first_name="Josefina", last_name="Peralta")
+
+
+def test_an_identifier_shared_by_more_than_key_limit_records_pairs_nobody(org):
+    """An office's switchboard number on every contact of the account: colleagues, not duplicates."""
+    assert duplicates.KEY_LIMIT == 5
+    rules = duplicates.registry.get("contact")
+    names = [("Ana", "Rojas"), ("Bruno", "Díaz"), ("Carla", "Muñoz"), ("Diego", "Soto"), ("Elena", "Vera")]
+    at_limit = [ContactFactory(account=org.north_account, first_name=first, last_name=last, email=f"{first}@x.cl",
+                               phone="+56223456789", mobile="") for first, last in names]
+    pairs = duplicates.pairs_for(org.vendedor_norte, rules)
+    assert len([pair for pair in pairs if ["phone"] == [reason[0] for reason in pair.reasons]]) == 10  # 5 × 4 / 2
+    ContactFactory(account=org.north_account, first_name="Fabián", last_name="Reyes", email="f@x.cl",
+                   phone="+56223456789", mobile="")
+    ContactFactory(account=org.north_account, first_name="Ana", last_name="Rojas", email="otra@x.cl",
+                   phone="+56223456789", mobile="")
+    pairs = duplicates.pairs_for(org.vendedor_norte, rules)
+    # Seven records share the line: it pairs nobody; the namesake still meets its twin by name.
+    assert [(pair.first_id, [reason[0] for reason in pair.reasons]) for pair in pairs] == [(at_limit[0].pk, ["name"])]
