@@ -51,6 +51,8 @@ class AccountListView(RecordListView):
         Column("phone", _label("phone"), default=False),
         Column("email", _label("email"), ("email",), default=False),
         Column("updated_at", gettext_lazy("Updated"), ("updated_at",)),
+        # Financial data: offered only to those who may read it (the policy's "financial" field group).
+        Column("credit_grade", _label("credit_grade"), ("credit_grade",), default=False),
     )
 
     def get_context_data(self, **kwargs):

@@ -111,6 +111,44 @@ def views_menu(request, list_key: str, query, columns=()) -> dict | None:
 
 
 @dataclass(frozen=True)
+class ListAction:
+    """A link a list page offers for what it currently lists (an export), grouped in a menu of the toolbar.
+    `url(query, columns)` gives its address from the page's query string and its shown columns; it runs no
+    query, so the menu costs the page nothing."""
+
+    menu: object
+    label: object
+    url: Callable
+
+
+# The actions of each list, by key (RecordListView.list_key); apps above register theirs in AppConfig.ready(),
+# so this module never imports them (the exports register "Export": CSV, Excel…).
+list_actions: dict[str, list[ListAction]] = {}
+
+
+def register_action(list_key: str, action: ListAction) -> None:
+    list_actions.setdefault(list_key, []).append(action)
+
+
+def action_menus(list_key: str, query, columns) -> list[dict]:
+    """The toolbar menus of a list's registered actions: [{"label", "items": [{"label", "url"}]}], in the
+    order registered."""
+    menus: dict[str, dict] = {}
+    for action in list_actions.get(list_key, ()):
+        menu = menus.setdefault(str(action.menu), {"label": action.menu, "items": []})
+        menu["items"].append({"label": action.label, "url": action.url(query, list(columns))})
+    return list(menus.values())
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """What a list page reads from its request, for a list read without one (an export in the background)."""
+
+    user: object
+    GET: object
+
+
+@dataclass(frozen=True)
 class Column:
     name: str
     label: str
@@ -189,10 +227,22 @@ class RecordListView(LoginRequiredMixin, ListView):
     # cut from many rows and that count them some other way.
     per_row = False
 
+    @classmethod
+    def for_query(cls, user, params) -> "RecordListView":
+        """The list as `user` sees it at `?params`, without a request: its filters, view, sort and columns
+        (`narrow`, `chosen_columns`) for what reads the list elsewhere, such as its export."""
+        view = cls()
+        view.setup(ListQuery(user, params))
+        return view
+
     def get_queryset(self):
         queryset = self.model.objects.visible_to(self.request.user, per_row=self.per_row)
         if self.select_related:
             queryset = queryset.select_related(*self.select_related)
+        return self.narrow(queryset)
+
+    def narrow(self, queryset):
+        """`queryset` filtered (filter form and predefined view) and sorted as this page lists it."""
         self.filter_form = self.filter_form_class(self.request.GET, user=self.request.user)
         self.filter_form.preset = preset_for(self.list_key, self.request.GET.get("preset"))
         queryset = self.filter_form.apply(queryset)
@@ -205,7 +255,7 @@ class RecordListView(LoginRequiredMixin, ListView):
         return queryset.order_by(*order, "-pk" if descending else "pk")
 
     def _column(self, name):
-        return next((column for column in self.columns if column.name == name and column.order_by), None)
+        return next((column for column in self.readable_columns if column.name == name and column.order_by), None)
 
     def _sort_param(self) -> str:
         sort = self.request.GET.get("sort", "")
@@ -219,6 +269,17 @@ class RecordListView(LoginRequiredMixin, ListView):
         page = paginator.get_page(number)
         return paginator, page, page.object_list, page.has_other_pages()
 
+    @cached_property
+    def readable_columns(self) -> tuple[Column, ...]:
+        """The columns less those showing a field the user may not read (a field group of the model's policy,
+        such as an account's financial data)."""
+        policy = getattr(self.model, "policy", None)
+        names = {column.name for column in self.columns}
+        if policy is None or not any(name in names for group in policy.field_groups.values() for name in group.fields):
+            return self.columns
+        hidden = set(policy.hidden_fields(self.request.user))
+        return tuple(column for column in self.columns if column.name not in hidden)
+
     def chosen_columns(self) -> list[str]:
         # A saved view names its columns in the address (`cols=name,stage`); otherwise the user's own choice.
         from_view = self._clean_columns(self.request.GET.get("cols", "").split(","))
@@ -226,13 +287,13 @@ class RecordListView(LoginRequiredMixin, ListView):
             return from_view
         preferences = self.request.user.list_preferences or {}
         names = (preferences.get(self.list_key) or {}).get("columns") or []
-        return self._clean_columns(names) or [column.name for column in self.columns if column.default]
+        return self._clean_columns(names) or [column.name for column in self.readable_columns if column.default]
 
     def _clean_columns(self, names) -> list[str]:
-        chosen = {column.name for column in self.columns} & set(names)
+        chosen = {column.name for column in self.readable_columns} & set(names)
         if not chosen:
             return []
-        return [column.name for column in self.columns if column.name in chosen or column.always]
+        return [column.name for column in self.readable_columns if column.name in chosen or column.always]
 
     def _fragment_only(self) -> bool:
         htmx = getattr(self.request, "htmx", None)
@@ -264,7 +325,7 @@ class RecordListView(LoginRequiredMixin, ListView):
         shown = self.chosen_columns()
         current, descending = self.sort.lstrip("-"), self.sort.startswith("-")
         headers = []
-        for column in self.columns:
+        for column in self.readable_columns:
             if column.name not in shown:
                 continue
             sorted_here = column.order_by and column.name == current
@@ -279,7 +340,7 @@ class RecordListView(LoginRequiredMixin, ListView):
             chips=self._chips(),
             headers=headers,
             shown=set(shown),
-            all_columns=self.columns,
+            all_columns=self.readable_columns,
             # Each column's name by its key: a cell's data-label, shown above its value when rows become cards.
             labels={column.name: column.label for column in self.columns},
             sort=self.sort,
@@ -289,6 +350,7 @@ class RecordListView(LoginRequiredMixin, ListView):
             preset=self.filter_form.preset,
         )
         context["views_menu"] = views_menu(self.request, self.list_key, context["query"], shown)
+        context["action_menus"] = action_menus(self.list_key, context["query"], shown)
         return context
 
     def _chips(self):

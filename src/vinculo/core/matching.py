@@ -23,6 +23,8 @@ _SUFFIX_RE = re.compile(r"(?:[\s,]+(?:" + "|".join(re.escape(s) for s in sorted(
 
 
 def strip_accents(text: str) -> str:
+    if text.isascii():  # most names: nothing to decompose (the pairs page normalises every visible record's)
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 

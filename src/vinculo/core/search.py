@@ -117,21 +117,22 @@ def _terms(query: str) -> list[str]:
     return fold(query).split()[:8]
 
 
-def matching_ids(model, query: str):
-    """A subquery of the ids of `model` records whose indexed text has every word of `query` as a prefix."""
+def matching_ids(model, query: str, any_word: bool = False):
+    """A subquery of the ids of `model` records whose indexed text has every word of `query` as a prefix (any
+    of them with `any_word`)."""
     terms = _terms(query)
     entries = SearchEntry.objects.filter(kind=kind_of(model))
     if not terms:
         return entries.none().values("object_id")
     if connection.vendor == "postgresql":
-        expression = " & ".join(f"{term}:*" for term in terms)
+        expression = (" | " if any_word else " & ").join(f"{term}:*" for term in terms)
         # Unqualified `body`: Django aliases this table when it nests the query as a subquery.
         entries = entries.filter(
             RawSQL("to_tsvector('simple', body) @@ to_tsquery('simple', %s)", [expression],
                    output_field=BooleanField())
         )
     else:
-        expression = " AND ".join(f'"{term}"*' for term in terms)
+        expression = (" OR " if any_word else " AND ").join(f'"{term}"*' for term in terms)
         entries = entries.filter(
             pk__in=RawSQL("SELECT rowid FROM core_searchentry_fts WHERE core_searchentry_fts MATCH %s", [expression])
         )

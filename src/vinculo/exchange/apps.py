@@ -11,9 +11,10 @@ class ExchangeConfig(AppConfig):
         from vinculo.core import nav
         from vinculo.core.api import routers
 
-        from . import api
+        from . import api, exporting
 
         nav.register("exchange", _("Import and export"), "exchange:index", order=300, group=nav.MORE)
         routers.register("/imports", api.router, order=400)
         routers.register("/exports", api.exports_router, order=410)
         routers.register("/contacts", api.contacts_router, order=40)
+        exporting.register_list_actions()

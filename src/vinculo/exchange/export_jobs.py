@@ -88,8 +88,10 @@ def _list_count(job: ExportJob) -> int:
 def _write_list(job: ExportJob, out, progress) -> None:
     user, queryset = job.user, list_queryset(job.kind, job.user, job.filters, job.query)
     chosen = job.columns or None
+    # Asked from a list page: the columns it showed (its query string's `cols`), unless the job names fields.
+    shown = exporting.shown_columns(job.kind, user, QueryDict(job.query)) if chosen is None else None
     if job.format == "xlsx":
-        exporting.write_xlsx(exporting.rows(job.kind, user, queryset, typed=True, chosen=chosen),
+        exporting.write_xlsx(exporting.rows(job.kind, user, queryset, typed=True, chosen=chosen, shown=shown),
                              job.title or job.kind, out, progress)
         return
     if job.format == "vcard":
@@ -98,7 +100,7 @@ def _write_list(job: ExportJob, out, progress) -> None:
         lines, header = exporting.stream_csv(exporting.outlook_rows(user, "es" if job.language.startswith("es") else "en",
                                                                 queryset)), 2
     else:
-        lines, header = exporting.stream_csv(exporting.rows(job.kind, user, queryset, chosen=chosen)), 2
+        lines, header = exporting.stream_csv(exporting.rows(job.kind, user, queryset, chosen=chosen, shown=shown)), 2
     written = 0
     for number, line in enumerate(lines, 1):
         out.write(line.encode("utf-8"))

@@ -9,20 +9,27 @@ spreadsheet would run as a formula (= + - @) is written with a leading apostroph
 
 import csv
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from dataclasses import field as default
+from decimal import Decimal
+from importlib import import_module
 
 import vobject
 from babel import Locale
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.accounts.models import Account
 from vinculo.contacts.models import Contact
+from vinculo.core import lists
 from vinculo.core.access import has_policy, visible_ids
 from vinculo.core.validators import format_phone
+from vinculo.org.models import User
 from vinculo.sales.models import Lead, Opportunity
 
 from . import xlsx
@@ -36,6 +43,23 @@ class Column:
     name: str  # a model field; a related record is shown by its name (RELATED_NAMES)
     label: str
     kind: str = xlsx.TEXT
+    # The fields (paths through relations) the cell is read from, when not `name` alone: several are joined
+    # by a space, or given to `compute`.
+    paths: tuple[str, ...] = ()
+    compute: Callable | None = None
+
+
+@dataclass(frozen=True)
+class Cell:
+    """How a list page's column is written, when not the model field of its name: the fields (paths) it is
+    read from, joined by a space, or given to `compute` for a cell of `kind`."""
+    paths: tuple[str, ...]
+    kind: str | None = None
+    compute: Callable | None = None
+
+
+def _weighted(amount, probability):
+    return (amount * probability / Decimal(100)).quantize(Decimal("0.01")) if amount is not None else None
 
 
 @dataclass(frozen=True)
@@ -43,25 +67,38 @@ class ListSpec:
     model: type
     fields: tuple[str, ...]
     related: tuple[str, ...] = ()
+    list_key: str = ""  # its list page (core.lists: RecordListView.list_key)
+    view: str = ""  # its list page's view class, "module:Class"
+    cells: dict = default(default_factory=dict)  # the list page's columns that are no field of theirs, as Cell
 
 
 LISTS = {
     "accounts": ListSpec(Account, (
         "legal_name", "trade_name", "tax_id", "country", "phone", "email", "website", "account_type", "employees",
-        "annual_revenue", "currency", "credit_limit", *Account.FINANCIAL_FIELDS, "description", "created_at")),
+        "annual_revenue", "currency", "credit_limit", *Account.FINANCIAL_FIELDS, "description", "created_at"),
+        list_key="accounts", view="vinculo.accounts.views:AccountListView",
+        cells={"name": Cell(("legal_name",))}),
     "contacts": ListSpec(Contact, (
         "first_name", "last_name", "email", "mobile", "phone", "account", "title", "department", "city", "country",
-        "description", "created_at"), ("account",)),
+        "description", "created_at"), ("account",),
+        list_key="contacts", view="vinculo.contacts.views:ContactListView",
+        cells={"name": Cell(("first_name", "last_name"))}),
     "leads": ListSpec(Lead, (
         "first_name", "last_name", "email", "phone", "company", "company_tax_id", "title", "city", "region",
-        "country", "source", "status", "description", "created_at")),
+        "country", "source", "status", "description", "created_at"),
+        list_key="leads", view="vinculo.sales.views.leads:LeadListView",
+        cells={"name": Cell(("first_name", "last_name"))}),
     "deals": ListSpec(Opportunity, (
         "name", "account", "stage", "amount", "currency", "status", "expected_close_date", "next_step", "created_at"),
-        ("account", "stage")),
+        ("account", "stage"),
+        list_key="opportunities", view="vinculo.sales.views.opportunities:OpportunityListView",
+        cells={"weighted": Cell(("amount", "probability"), xlsx.MONEY, _weighted),
+               "territory": Cell(("account__territory",))}),
 }
 KINDS = tuple(LISTS)
-# How a related record is named in an export: an account by its legal name, a stage by its name.
-RELATED_NAMES = {Account: "legal_name"}
+# How a related record is named in an export: an account by its legal name, a user by their full name; any
+# other by its name.
+RELATED_NAMES = {Account: ("legal_name",), User: ("first_name", "last_name")}
 
 
 def _kind(field) -> str:
@@ -84,28 +121,36 @@ def _currency_field(model) -> str | None:
     return "currency" if any(field.name == "currency" for field in model._meta.concrete_fields) else None
 
 
-def _list_filter_forms() -> dict:
-    from vinculo.accounts.views import AccountListView
-    from vinculo.contacts.views import ContactListView
-    from vinculo.sales.views.leads import LeadListView
-    from vinculo.sales.views.opportunities import OpportunityListView
-
-    return {"accounts": AccountListView.filter_form_class, "contacts": ContactListView.filter_form_class,
-            "leads": LeadListView.filter_form_class, "deals": OpportunityListView.filter_form_class}
+def list_view(kind: str):
+    """The list page's view class of `kind` (imported here: the lists sit below this module)."""
+    module, name = LISTS[kind].view.split(":")
+    return getattr(import_module(module), name)
 
 
 def page_filtered(kind: str, user, params, queryset=None):
-    """`queryset` (the list's records) narrowed as the list page narrows it with the same GET parameters
-    (its filter form: quick search, owner, status…), so that an export of a list holds what the page
-    lists; invalid values are ignored, as the page ignores them."""
+    """`queryset` (the list's records) narrowed and sorted as the list page lists them with the same GET
+    parameters (its filter form: quick search, owner, status…; its predefined view; its sort), so that an
+    export of a list holds what the page lists, in its order; invalid values are ignored, as the page ignores
+    them."""
     queryset = queryset if queryset is not None else LISTS[kind].model.objects.all()
-    return _list_filter_forms()[kind](params, user=user).apply(queryset)
+    return list_view(kind).for_query(user, params).narrow(queryset)
 
 
-def columns(kind: str, user, chosen: Iterable[str] | None = None) -> list[Column]:
-    """The list's columns the user may read (of `chosen` when given, in that order)."""
+def shown_columns(kind: str, user, params) -> list[str] | None:
+    """The list page's columns its query string names (`cols`, as the page's export link sets them), those the
+    user may read, in the page's order; None when it names none (the export then holds every field)."""
+    if not params or not params.get("cols"):
+        return None
+    return list_view(kind).for_query(user, params).chosen_columns() or None
+
+
+def columns(kind: str, user, chosen: Iterable[str] | None = None, shown: Iterable[str] | None = None) -> list[Column]:
+    """The list's columns the user may read (of `chosen` fields when given, in that order), or the list page's
+    `shown` columns, with its labels."""
     spec = LISTS[kind]
     hidden = set(spec.model.policy.hidden_fields(user))
+    if shown is not None:
+        return _page_columns(kind, hidden, shown)
     names = [name for name in (spec.fields if chosen is None else [n for n in chosen if n in spec.fields])
              if name not in hidden]
     names = list(dict.fromkeys(names))
@@ -113,11 +158,38 @@ def columns(kind: str, user, chosen: Iterable[str] | None = None) -> list[Column
     return [Column(field.name, capfirst(field.verbose_name), _kind(field)) for field in fields]
 
 
+def _page_columns(kind: str, hidden: set, shown: Iterable[str]) -> list[Column]:
+    spec = LISTS[kind]
+    view = list_view(kind)
+    labels = {column.name: column.label for column in view.columns}
+    result = []
+    for name in dict.fromkeys(shown):
+        if name not in labels:
+            continue
+        cell = spec.cells.get(name) or Cell((name,))
+        if any(path.split("__")[0] in hidden for path in cell.paths):
+            continue
+        kind_of = cell.kind
+        if kind_of is None:
+            kind_of = _kind(_field_at(spec.model, cell.paths[0])) if len(cell.paths) == 1 else xlsx.TEXT
+        result.append(Column(name, str(labels[name]), kind_of, cell.paths, cell.compute))
+    return result
+
+
+def _field_at(model, path: str):
+    """The field a path names (`account__territory`: the account's territory)."""
+    *hops, last = path.split("__")
+    for hop in hops:
+        model = model._meta.get_field(hop).related_model
+    return model._meta.get_field(last)
+
+
 def records(kind: str, user, queryset=None):
-    """The records of `kind` the user may see (of `queryset` when given: a list's filters), by id."""
+    """The records of `kind` the user may see (of `queryset` when given: a list's filters), in the list's
+    order when it has one, by id otherwise."""
     spec = LISTS[kind]
     queryset = (queryset if queryset is not None else spec.model.objects.all()).visible_to(user)
-    return queryset.order_by("pk")
+    return queryset if queryset.query.order_by else queryset.order_by("pk")
 
 
 def _chunks(items: Iterable, size: int):
@@ -147,12 +219,14 @@ class Table:
         yield from self.rows
 
 
-def rows(kind: str, user, queryset=None, typed: bool = False, chosen: Iterable[str] | None = None) -> Table:
-    """The header, then one tuple of values per record: typed values (XLSX; an empty one None) or text (CSV).
-    Rows are read as tuples (`values_list`), a chunk at a time, and converted column by column (each column's
-    conversion decided once, run as one list comprehension over the chunk); a related record the user may
-    not see (a contact's account) is empty: one query per chunk asks which."""
-    cols = columns(kind, user, chosen)
+def rows(kind: str, user, queryset=None, typed: bool = False, chosen: Iterable[str] | None = None,
+         shown: Iterable[str] | None = None) -> Table:
+    """The header, then one tuple of values per record: typed values (XLSX; an empty one None) or text (CSV),
+    of the list's fields (`chosen` ones) or of the list page's `shown` columns. Rows are read as tuples
+    (`values_list`), a chunk at a time, and converted column by column (each column's conversion decided once,
+    run as one list comprehension over the chunk); a related record the user may not see (a contact's account)
+    is empty: one query per chunk asks which."""
+    cols = columns(kind, user, chosen, shown)
     model = LISTS[kind].model
     names: list[str] = []
 
@@ -161,21 +235,49 @@ def rows(kind: str, user, queryset=None, typed: bool = False, chosen: Iterable[s
             names.append(name)
         return names.index(name)
 
-    converters, guards, currency_columns = [], [], {}
-    for index, column in enumerate(cols):
-        field = model._meta.get_field(column.name)
+    guards: dict[tuple, int] = {}  # (model, position of its id) → the guard's index in `seen`
+
+    def guard(target, id_path: str) -> tuple | None:
+        if not has_policy(target):
+            return None
+        key = (target, position(id_path))
+        guards.setdefault(key, len(guards))
+        return key
+
+    def read(path: str, typed_here: bool):
+        """(converter of a chunk's values at `path`, the guards it needs)."""
+        hops = path.split("__")
+        needs, current, prefix = [], model, ""
+        for hop in hops[:-1]:
+            hop_field = current._meta.get_field(hop)
+            current = hop_field.related_model
+            id_path = f"{prefix}{hop_field.attname}" if not prefix else f"{prefix}{hop}__pk"
+            prefix = f"{prefix}{hop}__"
+            needs.append(guard(current, id_path))
+        field = current._meta.get_field(hops[-1])
         if field.is_relation:
             target = field.related_model
-            id_at = position(field.attname)
-            name_at = position(f"{field.name}__{RELATED_NAMES.get(target, 'name')}")
-            if has_policy(target):
-                guards.append((target, id_at))
-                converters.append(_guarded_name(target, id_at, name_at))
-            else:
-                converters.append(_related_name(name_at))
-            continue
-        at = position(field.attname)
-        converters.append(_converter(field, at, typed))
+            id_path = f"{prefix}{field.attname}" if not prefix else f"{path}__pk"
+            needs.append(guard(target, id_path))
+            ats = [position(f"{path}__{name}") for name in RELATED_NAMES.get(target, ("name",))]
+            convert = _related_name(ats)
+        elif prefix:
+            convert = _converter(field, position(path), typed_here)
+        else:
+            convert = _converter(field, position(field.attname), typed_here)
+        return convert, [key for key in needs if key is not None]
+
+    converters, currency_columns = [], {}
+    for index, column in enumerate(cols):
+        paths = column.paths or (column.name,)
+        if len(paths) == 1 and column.compute is None:
+            convert, needs = read(paths[0], typed)
+        elif column.compute is not None:
+            convert, needs = _computed(column.compute, [position(path) for path in paths], typed), []
+        else:
+            parts = [read(path, False) for path in paths]
+            convert, needs = _joined([part[0] for part in parts]), [key for part in parts for key in part[1]]
+        converters.append(_guarded(convert, needs) if needs else convert)
         if column.kind == xlsx.MONEY and typed:
             currency = _currency_field(model)
             currency_at = next((i for i, c in enumerate(cols) if c.name == currency), None)
@@ -191,7 +293,7 @@ def rows(kind: str, user, queryset=None, typed: bool = False, chosen: Iterable[s
             return
         for chunk in _chunks(queryset.iterator(chunk_size=CHUNK), CHUNK):
             values = list(zip(*chunk, strict=True))
-            seen = {model: visible_ids(user, model, values[at]) for model, at in guards}
+            seen = {key: visible_ids(user, key[0], values[key[1]]) for key in guards}
             yield from zip(*[convert(values, seen) for convert in converters], strict=True)
 
     return Table(cols, lines(), currency_columns)
@@ -206,18 +308,45 @@ def _texts(values) -> list:
             else ("" if value is None else neutralise(value)) for value in values]
 
 
-def _related_name(at: int):
-    def related(values, seen):
-        return _texts([None if name is None else str(name) for name in values[at]])
-    return related
+def _guarded(convert, needs: list[tuple]):
+    """Cells left empty where a record they are read through is one the user may not see."""
+    def guarded(values, seen):
+        cells = convert(values, seen)
+        for key in needs:
+            visible = seen[key]
+            cells = [cell if pk is None or pk in visible else "" for cell, pk in zip(cells, values[key[1]], strict=True)]
+        return cells
+    return guarded
 
 
-def _guarded_name(model, id_at: int, name_at: int):
-    def related(values, seen):
-        visible = seen[model]
-        return _texts([str(name) if name is not None and pk in visible else None
-                       for pk, name in zip(values[id_at], values[name_at], strict=True)])
-    return related
+def _joined(converters):
+    def joined(values, seen):
+        parts = [convert(values, seen) for convert in converters]
+        return [" ".join(str(value) for value in row if value not in ("", None)) for row in zip(*parts, strict=True)]
+    return joined
+
+
+def _computed(compute, ats: list[int], typed: bool):
+    def computed(values, seen):
+        results = [compute(*row) for row in zip(*(values[at] for at in ats), strict=True)]
+        if typed:
+            return results
+        return ["" if value is None else str(value) for value in results]
+    return computed
+
+
+def _related_name(ats: list[int]):
+    if len(ats) == 1:
+        at = ats[0]
+
+        def related(values, seen):
+            return _texts([None if name is None else str(name) for name in values[at]])
+        return related
+
+    def related_parts(values, seen):
+        return _texts([" ".join(str(part) for part in row if part not in (None, ""))
+                       for row in zip(*(values[at] for at in ats), strict=True)])
+    return related_parts
 
 
 def _with_currency(convert, currency_at: int):
@@ -352,3 +481,23 @@ def outlook_rows(user, language: str = "en", queryset=None) -> Iterator[list]:
 
 
 FORMATS = {"csv": _("CSV"), "xlsx": _("Excel (XLSX)"), "vcard": _("vCard 4.0"), "outlook": _("Outlook CSV")}
+PAGE_FORMATS = {"contacts": ("csv", "xlsx", "vcard", "outlook")}
+
+
+def _export_url(kind: str, fmt: str):
+    def url(query, shown: list[str]) -> str:
+        params = query.copy()
+        for key in ("page", "count"):
+            params.pop(key, None)
+        params["cols"] = ",".join(shown)
+        if fmt == "outlook" and (get_language() or "").startswith("es"):
+            params["lang"] = "es"
+        return f"{reverse('exchange:export', args=[kind, fmt])}?{params.urlencode()}"
+    return url
+
+
+def register_list_actions() -> None:
+    """Each exported list's page offers an "Export" menu: the page's filters, sort and shown columns, as a file."""
+    for kind, spec in LISTS.items():
+        for fmt in PAGE_FORMATS.get(kind, ("csv", "xlsx")):
+            lists.register_action(spec.list_key, lists.ListAction(_("Export"), FORMATS[fmt], _export_url(kind, fmt)))

@@ -175,20 +175,23 @@ def export(request, kind, fmt):
     params = request.GET.copy()
     params.pop("lang", None)
     queryset = exporting.page_filtered(kind, user, params) if params else None
+    # A list page's export link names its shown columns (`cols`): the file holds those, as the page shows them.
+    shown = exporting.shown_columns(kind, user, params)
     if exporting.records(kind, user, queryset).count() > export_jobs.inline_max_rows():
         job = export_jobs.create(user, kind, fmt, title=str(exporting.LISTS[kind].model._meta.verbose_name_plural),
                                  language=language if fmt == "outlook" else None, query=params.urlencode())
         return redirect("exchange:export_detail", job.pk)
     if fmt == "xlsx":
         title = exporting.LISTS[kind].model._meta.verbose_name_plural
-        return FileResponse(exporting.write_xlsx(exporting.rows(kind, user, queryset, typed=True), title),
+        return FileResponse(exporting.write_xlsx(exporting.rows(kind, user, queryset, typed=True, shown=shown), title),
                             as_attachment=True,
                             filename=f"{kind}-{stamp}.xlsx")
     if fmt == "vcard":
         response = StreamingHttpResponse(exporting.stream_vcards(user, queryset), content_type="text/vcard; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{kind}-{stamp}.vcf"'
         return response
-    table = exporting.outlook_rows(user, language, queryset) if fmt == "outlook" else exporting.rows(kind, user, queryset)
+    table = (exporting.outlook_rows(user, language, queryset) if fmt == "outlook"
+             else exporting.rows(kind, user, queryset, shown=shown))
     response = StreamingHttpResponse(exporting.stream_csv(table), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{kind}-{stamp}.csv"'
     return response

@@ -179,3 +179,54 @@ def test_api_check_endpoints_answer_only_about_visible_records(org):
     found = ApiClient(org.vendedor_norte).get("/contacts/duplicates", email="ARAYA@norte.cl").json()
     assert [(item["id"], item["reasons"]) for item in found] == [(org.north_contact.pk, ["email"])]
     assert ApiClient(org.vendedor_sur).get("/contacts/duplicates", email="araya@norte.cl").json() == []
+
+
+@pytest.mark.parametrize("stored, typed", [
+    (("José", "Pérez"), ("Jose", "Perez")),  # no word's first four letters alike for LIKE
+    (("Jose", "Perez"), ("José", "Pérez")),
+    (("ÍÑIGO", "ÁLVAREZ"), ("inigo", "alvarez")),  # SQLite's LIKE folds ASCII case only
+    (("Ángela", "González"), ("ANGELA", "GONZALEZ")),
+])
+def test_the_contact_form_finds_a_name_whatever_its_accents_and_case(client, org, stored, typed):
+    ContactFactory(account=org.north_account, first_name=stored[0], last_name=stored[1], email="x@norte.cl")
+    client.force_login(org.vendedor_norte)
+    html = check(client, "contact", first_name=typed[0], last_name=typed[1])
+    assert f"{stored[0]} {stored[1]}" in html
+    # Another rep's contact of the same name stays unseen.
+    client.force_login(org.vendedor_sur)
+    assert stored[1] not in check(client, "contact", first_name=typed[0], last_name=typed[1])
+
+
+@pytest.mark.parametrize("stored, typed", [
+    ("Óptica Pérez Ltda", "OPTICA PEREZ"),
+    ("OPTICA PEREZ SpA", "Óptica Pérez"),
+    ("Ñandú Éxito S.A.", "nandu exito"),
+])
+def test_the_account_form_finds_a_legal_name_whatever_its_accents_and_case(client, org, stored, typed):
+    AccountFactory(owner=org.vendedor_norte, legal_name=stored)
+    client.force_login(org.vendedor_norte)
+    assert stored in check(client, "account", legal_name=typed, country="CL")
+
+
+def test_a_different_name_with_the_same_accented_beginnings_is_not_listed(client, org):
+    ContactFactory(account=org.north_account, first_name="José", last_name="Pérez", email="x@norte.cl")
+    client.force_login(org.vendedor_norte)
+    assert "Pérez" not in check(client, "contact", first_name="Josefina", last_name="Peralta")
+
+
+def test_an_identifier_shared_by_more_than_key_limit_records_pairs_nobody(org):
+    """An office's switchboard number on every contact of the account: colleagues, not duplicates."""
+    assert duplicates.KEY_LIMIT == 5
+    rules = duplicates.registry.get("contact")
+    names = [("Ana", "Rojas"), ("Bruno", "Díaz"), ("Carla", "Muñoz"), ("Diego", "Soto"), ("Elena", "Vera")]
+    at_limit = [ContactFactory(account=org.north_account, first_name=first, last_name=last, email=f"{first}@x.cl",
+                               phone="+56223456789", mobile="") for first, last in names]
+    pairs = duplicates.pairs_for(org.vendedor_norte, rules)
+    assert len([pair for pair in pairs if ["phone"] == [reason[0] for reason in pair.reasons]]) == 10  # 5 × 4 / 2
+    ContactFactory(account=org.north_account, first_name="Fabián", last_name="Reyes", email="f@x.cl",
+                   phone="+56223456789", mobile="")
+    ContactFactory(account=org.north_account, first_name="Ana", last_name="Rojas", email="otra@x.cl",
+                   phone="+56223456789", mobile="")
+    pairs = duplicates.pairs_for(org.vendedor_norte, rules)
+    # Seven records share the line: it pairs nobody; the namesake still meets its twin by name.
+    assert [(pair.first_id, [reason[0] for reason in pair.reasons]) for pair in pairs] == [(at_limit[0].pk, ["name"])]
