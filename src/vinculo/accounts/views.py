@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import push_url
 
 from vinculo.core import clock, search
@@ -211,27 +211,42 @@ def account_autocomplete(request):
 # ---------- The account team and addresses (sections of the account page, changed in place with htmx) ----------
 
 def _team_context(account, form=None) -> dict:
+    """The team section; its form only when a submission was refused (else a button fetches it)."""
     return {
         "team": account.team.select_related("user").order_by("role", "user__first_name", "user__last_name", "pk"),
-        "team_form": (form or TeamMemberForm()) if account.team_manageable else None,
+        "team_form": form,
     }
 
 
 def _addresses_context(account, form=None) -> dict:
-    return {
-        "addresses": account.addresses.all(),
-        "address_form": (form or AddressForm()) if account.editable else None,
-    }
+    return {"addresses": account.addresses.all(), "address_form": form}
 
 
-def _part_response(request, account, template, context, anchor, done=None, refused=None):
+# The forms of the team and addresses sections, built only when asked for: (context name, form class, section
+# anchor, heading of their own page).
+_PART_FORMS = {
+    "team": ("team_form", TeamMemberForm, "team", gettext_lazy("Add to the team")),
+    "addresses": ("address_form", AddressForm, "addresses", gettext_lazy("Add an address")),
+}
+
+
+def _part_form(request, account, part, form=None, status=200):
+    """The form of a section: the fragment its button fetches (htmx), or a page of its own without scripts
+    (also where a refused plain submission comes back, with its errors)."""
+    name, form_class, anchor, heading = _PART_FORMS[part]
+    context = {"account": account, name: form or form_class()}
+    template = f"accounts/_{part}_form.html"
+    if request.htmx:
+        return render(request, template, context, status=status)
+    return render(request, "accounts/account_part_form.html",
+                  {**context, "form_template": template, "anchor": anchor, "heading": heading}, status=status)
+
+
+def _part_response(request, account, template, context, anchor, done):
     """The section again (htmx), or back to the account page with a message."""
     if request.htmx:
         return render(request, template, {"account": account, **context})
-    if refused:
-        messages.error(request, refused)
-    elif done:
-        messages.success(request, done)
+    messages.success(request, done)
     return redirect(f"{account.get_absolute_url()}#{anchor}")
 
 
@@ -246,9 +261,14 @@ def _put_back(form, exc: ValidationError) -> str:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def team_add(request, pk):
+    """GET: the form (see `_part_form`); POST: add the member."""
     user = request.user
+    if request.method == "GET":
+        account = _account_for_section(user, pk)
+        services.require_team_manager(user, account)
+        return _part_form(request, account, "team")
     account = _account_for_page(user, pk)
     services.require_team_manager(user, account)
     form = TeamMemberForm(request.POST)
@@ -263,8 +283,9 @@ def team_add(request, pk):
             form = None
     else:
         refused = " ".join(message for errors in form.errors.values() for message in errors)
-    return _part_response(request, account, "accounts/_team.html", _team_context(account, form), "team",
-                          done, refused)
+    if refused and not request.htmx:  # back to the form, with its errors, on its own page
+        return _part_form(request, account, "team", form)
+    return _part_response(request, account, "accounts/_team.html", _team_context(account, form), "team", done)
 
 
 @login_required
@@ -279,9 +300,15 @@ def team_remove(request, pk, member_pk):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def address_add(request, pk):
+    """GET: the form (see `_part_form`); POST: add the address."""
     user = request.user
+    if request.method == "GET":
+        account = _account_for_section(user, pk)
+        if not account.editable:
+            raise PermissionDenied
+        return _part_form(request, account, "addresses")
     account = _account_for_page(user, pk)
     if not account.editable:
         raise PermissionDenied
@@ -296,8 +323,10 @@ def address_add(request, pk):
             done, form = _("Address added."), None
     else:
         refused = " ".join(message for errors in form.errors.values() for message in errors)
+    if refused and not request.htmx:
+        return _part_form(request, account, "addresses", form)
     return _part_response(request, account, "accounts/_addresses.html", _addresses_context(account, form),
-                          "addresses", done, refused)
+                          "addresses", done)
 
 
 @login_required
