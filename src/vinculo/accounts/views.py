@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import push_url
 
-from vinculo.core import clock, search
+from vinculo.core import clock, compiled, search
 from vinculo.core.access import get_for_user, is_admin
 from vinculo.core.duplicate_views import found_on_create
 from vinculo.core.lists import Column, RecordListView
@@ -63,12 +63,12 @@ class AccountListView(RecordListView):
 account_list = AccountListView.as_view()
 
 
-def _account_for_page(user, pk):
-    """The account with what its page shows in the same query: related names, whether the user
-    may edit it, change its team and open its parent."""
+def _page_queryset(user):
+    """The accounts with what their page shows in the same query: related names, whether the user may edit
+    it, change its team and open its parent."""
     manages_team = (Value(True) if is_admin(user)
                     else Exists(Account.objects.filter(pk=OuterRef("pk")).filter(services.team_managers_q(user))))
-    queryset = Account.objects.select_related(
+    return Account.objects.select_related(
         "owner", "business_unit", "office", "supervisor", "support_user", "sales_team", "industry", "territory",
         "parent",
     ).annotate(
@@ -76,14 +76,21 @@ def _account_for_page(user, pk):
         team_manageable=manages_team,
         parent_visible=Exists(Account.objects.visible_to(user).filter(pk=OuterRef("parent_id"))),
     )
-    return get_for_user(queryset, user, pk)
+
+
+def _account_for_page(user, pk):
+    """The account for its page (404 to those who may not see it), its SQL compiled once per process."""
+    return compiled.get_for_user("accounts:page", Account, _page_queryset, user, pk)
+
+
+def _section_queryset(user):
+    return Account.objects.annotate(editable=Exists(Account.objects.editable_by(user).filter(pk=OuterRef("pk"))))
 
 
 def _account_for_section(user, pk):
     """The account for one of its page's sections loaded on demand: whether the user may see it (404
     otherwise) and edit it (the sections' add buttons); the page's other facts are not needed there."""
-    queryset = Account.objects.annotate(editable=Exists(Account.objects.editable_by(user).filter(pk=OuterRef("pk"))))
-    return get_for_user(queryset, user, pk)
+    return compiled.get_for_user("accounts:section", Account, _section_queryset, user, pk)
 
 
 def _fragment_context(request, account):
