@@ -93,6 +93,12 @@ def _account_for_section(user, pk):
     return compiled.get_for_user("accounts:section", Account, _section_queryset, user, pk)
 
 
+def _children(user, pk):
+    """The first child accounts of account `pk` that `user` may see, one more than shown (to say "and more")."""
+    return (Account.objects.visible_to(user).filter(parent_id=pk)
+            .only("pk", "legal_name", "trade_name")[:CHILDREN_SHOWN + 1])
+
+
 def _fragment_context(request, account):
     return {"account": account, "show_amounts": not amounts_hidden_from(request.user), "today": clock.today()}
 
@@ -113,9 +119,7 @@ def account_detail(request, pk):
     account = _account_for_page(user, pk)
     today = clock.today()
     can_view_financial = Account.policy.can_read(user, "financial")
-    children = list(
-        Account.objects.visible_to(user).filter(parent=account).only("pk", "legal_name", "trade_name")[:CHILDREN_SHOWN + 1]
-    )
+    children = compiled.fetch("accounts:children", Account, _children, user, account.pk)
     numbers = {section.key: page.page_number(request.GET.get(f"{section.key}_page")) for section in page.sections()}
     # The sections loaded on demand are placeholders, unless the address asks for a page of one (its plain
     # links, which work without scripts).

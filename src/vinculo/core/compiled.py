@@ -19,6 +19,7 @@ from django.db import connections, router
 from django.db.models.query import get_related_populators
 from django.http import Http404
 
+from . import access
 from .access import is_admin, org_default_levels
 
 logger = logging.getLogger(__name__)
@@ -40,21 +41,44 @@ class _Compiled:
     populators: list
 
 
-_compiled: dict[tuple, _Compiled | None] = {}  # None: this shape does not compile once (see the module)
+_compiled: dict[tuple, "_Compiled | None"] = {}  # None: this shape does not compile once (see the module)
+_reads_permissions: set[str] = set()  # queries whose rules ask the user's permissions: they are part of the shape
+MAX_SHAPES = 1000  # a bound on the memory, far above the shapes a site has (the key's values change daily)
+
+
+class _StandIn:
+    """Who the stand-in asked about permissions: they are answered as for the real user."""
+
+    def __init__(self, user):
+        self.user, self.asked = user, False
+
+    def has_perm(self, perm, obj=None):
+        self.asked = True
+        return self.user.has_perm(perm, obj)
+
+    def has_perms(self, perms, obj=None):
+        self.asked = True
+        return self.user.has_perms(perms, obj)
 
 
 def _stand_in(user):
-    """`user` with placeholder ids: the same shape of access rules, other ids."""
+    """`user` with placeholder ids: the same shape of access rules, other ids; and who noted whether the
+    rules asked about permissions."""
     model = user._meta.model  # not type(): request.user is a lazy object
     stand_in = model(pk=USER, is_active=user.is_active, is_superuser=user.is_superuser)
     if getattr(user, "role_id", None) is not None:
         stand_in.role = model._meta.get_field("role").related_model(pk=ROLE, path=ROLE_PATH)
-    return stand_in
+    asker = _StandIn(user)
+    stand_in.has_perm, stand_in.has_perms = asker.has_perm, asker.has_perms
+    return stand_in, asker
 
 
-def _shape(name: str, alias: str, user) -> tuple:
-    return (name, alias, is_admin(user), user.is_active, getattr(user, "role_id", None) is None,
-            tuple(sorted(org_default_levels().items())))
+def _shape(name: str, alias: str, user, key: tuple) -> tuple:
+    shape = (name, alias, key, is_admin(user), user.is_active, getattr(user, "role_id", None) is None,
+             tuple(sorted(org_default_levels().items())))
+    if name in _reads_permissions:
+        shape += (frozenset(user.get_all_permissions()),)
+    return shape
 
 
 def _substitute(params, alias: str, user, record_id) -> list:
@@ -81,33 +105,64 @@ def _sql(queryset) -> tuple[object, str, tuple]:
     return compiler, sql, tuple(params)
 
 
-def _compile(name: str, build, user, alias: str) -> _Compiled | None:
+def _compile(name: str, build, user, alias: str) -> tuple["_Compiled | None", bool]:
+    """The stand-in's query compiled, or None; and whether its rules asked about permissions."""
+    stand_in, asker = _stand_in(user)
+    # The rules a request keeps per user id are not the stand-in's to share (stand-ins of other users have
+    # the same id): its own, with the request's org defaults.
+    token = access._scope.set({"levels": org_default_levels()})
     try:
-        compiler, sql, params = _sql(build(_stand_in(user), RECORD))
+        compiler, sql, params = _sql(build(stand_in, RECORD))
     except EmptyResultSet:
-        return None
+        return None, asker.asked
+    finally:
+        access._scope.reset(token)
     if any(str(value) in sql for value in (RECORD, USER, ROLE, ROLE_PATH)):
-        return None  # a placeholder inlined in the SQL text, out of reach of the substitution
+        return None, asker.asked  # a placeholder inlined in the SQL text, out of reach of the substitution
     # The check: the real user's own SQL is the stand-in's with the ids put back.
     own_sql = _sql(build(user, RECORD))[1:]
     if own_sql != (sql, tuple(_substitute(params, alias, user, RECORD))):
         logger.warning("%s: its access rules read more of the user than ids; compiled per request.", name)
-        return None
+        return None, asker.asked
     select, klass_info = compiler.select, compiler.klass_info
-    start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-    return _Compiled(compiler, sql, params, [column[0].target.attname for column in select[start:end]],
-                     slice(start, end), get_related_populators(klass_info, select, alias))
+    fields = init_list = populators = None
+    if klass_info:  # model instances (not values)
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        fields, init_list = slice(start, end), [column[0].target.attname for column in select[start:end]]
+        populators = get_related_populators(klass_info, select, alias)
+    return _Compiled(compiler, sql, params, init_list, fields, populators), asker.asked
 
 
-def fetch(name: str, model, build, user, record_id: int) -> list:
+def _compiled_for(name: str, model, build, user, key: tuple) -> tuple[str, "_Compiled | None"]:
+    alias = router.db_for_read(model)
+    shape = _shape(name, alias, user, key)
+    if shape not in _compiled:
+        if len(_compiled) >= MAX_SHAPES:
+            _compiled.clear()
+        found, asked = _compile(name, build, user, alias)
+        if asked and name not in _reads_permissions:
+            _reads_permissions.add(name)
+            shape = _shape(name, alias, user, key)
+        _compiled[shape] = found
+    return alias, _compiled[shape]
+
+
+def sql(name: str, model, build, user, record_id: int, key: tuple = ()) -> tuple[str, list]:
+    """The SQL and parameters of `build(user, record_id)` (a queryset of `model`), compiled once per process
+    for each shape of user (see the module). `key`: the other values `build` puts in the SQL (a date)."""
+    alias, compiled = _compiled_for(name, model, build, user, key)
+    if compiled is None:
+        query, params = build(user, record_id).query.sql_with_params()
+        return query, list(params)
+    return compiled.sql, _substitute(compiled.params, alias, user, record_id)
+
+
+def fetch(name: str, model, build, user, record_id: int, key: tuple = ()) -> list:
     """The `model` records of `build(user, record_id)` (a queryset of instances, its select_related and
     annotations included), its SQL compiled once per process for each shape of user (see the module): on
-    the next requests the queryset is not even built. `name` names the query: one `build` per name."""
-    alias = router.db_for_read(model)
-    key = _shape(name, alias, user)
-    if key not in _compiled:
-        _compiled[key] = _compile(name, build, user, alias)
-    compiled = _compiled[key]
+    the next requests the queryset is not even built. `name` names the query: one `build` per name; `key`
+    holds the other values `build` puts in the SQL (a date)."""
+    alias, compiled = _compiled_for(name, model, build, user, key)
     if compiled is None:
         return list(build(user, record_id))
     connection = connections[alias]
