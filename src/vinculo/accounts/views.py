@@ -233,24 +233,24 @@ def _addresses_context(account, form=None) -> dict:
     return {"addresses": account.addresses.all(), "address_form": form}
 
 
-# The forms of the team and addresses sections, built only when asked for: (context name, form class, section
-# anchor, heading of their own page).
+# The forms of the team and addresses sections, built only when asked for: (context name, form class, heading
+# of their own page).
 _PART_FORMS = {
-    "team": ("team_form", TeamMemberForm, "team", gettext_lazy("Add to the team")),
-    "addresses": ("address_form", AddressForm, "addresses", gettext_lazy("Add an address")),
+    "team": ("team_form", TeamMemberForm, gettext_lazy("Add to the team")),
+    "addresses": ("address_form", AddressForm, gettext_lazy("Add an address")),
 }
 
 
 def _part_form(request, account, part, form=None, status=200):
     """The form of a section: the fragment its button fetches (htmx), or a page of its own without scripts
     (also where a refused plain submission comes back, with its errors)."""
-    name, form_class, anchor, heading = _PART_FORMS[part]
+    name, form_class, heading = _PART_FORMS[part]
     context = {"account": account, name: form or form_class()}
     template = f"accounts/_{part}_form.html"
     if request.htmx:
         return render(request, template, context, status=status)
     return render(request, "accounts/account_part_form.html",
-                  {**context, "form_template": template, "anchor": anchor, "heading": heading}, status=status)
+                  {**context, "form_template": template, "heading": heading}, status=status)
 
 
 def _part_response(request, account, template, context, anchor, done):
