@@ -19,7 +19,6 @@ from django.db import connections, router
 from django.db.models.query import get_related_populators
 from django.http import Http404
 
-from . import access
 from .access import is_admin, org_default_levels
 
 logger = logging.getLogger(__name__)
@@ -68,6 +67,8 @@ def _stand_in(user):
     stand_in = model(pk=USER, is_active=user.is_active, is_superuser=user.is_superuser)
     if getattr(user, "role_id", None) is not None:
         stand_in.role = model._meta.get_field("role").related_model(pk=ROLE, path=ROLE_PATH)
+    # The rules a request keeps per user (core.access.access_rule) are kept apart for each user stood for.
+    stand_in.stands_for = user.pk
     asker = _StandIn(user)
     stand_in.has_perm, stand_in.has_perms = asker.has_perm, asker.has_perms
     return stand_in, asker
@@ -108,15 +109,10 @@ def _sql(queryset) -> tuple[object, str, tuple]:
 def _compile(name: str, build, user, alias: str) -> tuple["_Compiled | None", bool]:
     """The stand-in's query compiled, or None; and whether its rules asked about permissions."""
     stand_in, asker = _stand_in(user)
-    # The rules a request keeps per user id are not the stand-in's to share (stand-ins of other users have
-    # the same id): its own, with the request's org defaults.
-    token = access._scope.set({"levels": org_default_levels()})
     try:
         compiler, sql, params = _sql(build(stand_in, RECORD))
     except EmptyResultSet:
         return None, asker.asked
-    finally:
-        access._scope.reset(token)
     if any(str(value) in sql for value in (RECORD, USER, ROLE, ROLE_PATH)):
         return None, asker.asked  # a placeholder inlined in the SQL text, out of reach of the substitution
     # The check: the real user's own SQL is the stand-in's with the ids put back.
