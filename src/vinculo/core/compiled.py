@@ -41,7 +41,9 @@ class _Compiled:
 
 
 _compiled: dict[tuple, "_Compiled | None"] = {}  # None: this shape does not compile once (see the module)
-_reads_permissions: set[str] = set()  # queries whose rules ask the user's permissions: they are part of the shape
+_reads_permissions: set[str] = (
+    set()
+)  # queries whose rules ask the user's permissions: they are part of the shape
 MAX_SHAPES = 1000  # a bound on the memory, far above the shapes a site has (the key's values change daily)
 
 
@@ -75,8 +77,15 @@ def _stand_in(user):
 
 
 def _shape(name: str, alias: str, user, key: tuple) -> tuple:
-    shape = (name, alias, key, is_admin(user), user.is_active, getattr(user, "role_id", None) is None,
-             tuple(sorted(org_default_levels().items())))
+    shape = (
+        name,
+        alias,
+        key,
+        is_admin(user),
+        user.is_active,
+        getattr(user, "role_id", None) is None,
+        tuple(sorted(org_default_levels().items())),
+    )
     if name in _reads_permissions:
         shape += (frozenset(user.get_all_permissions()),)
     return shape
@@ -184,7 +193,9 @@ def get_for_user(name: str, model, build, user, pk: int):
     `model` records `build(user)`, whose SQL `fetch` compiles once per process."""
     if not (user and user.is_authenticated and user.is_active) or not isinstance(pk, int):
         raise Http404
-    found = fetch(name, model, lambda user, pk: build(user).visible_to(user, per_row=True).filter(pk=pk), user, pk)
+    found = fetch(
+        name, model, lambda user, pk: build(user).visible_to(user, per_row=True).filter(pk=pk), user, pk
+    )
     if not found:
         raise Http404(f"No {model._meta.verbose_name} matches the given query.")
     return found[0]

@@ -22,23 +22,36 @@ from .factories import AccountFactory, AccountTeamMemberFactory
 pytestmark = pytest.mark.django_db
 
 USERS = ["admin", "director", "gerente_norte", "vendedor_norte", "vendedor_norte2", "vendedor_sur", "finance"]
-RELATED = ("owner", "business_unit", "office", "supervisor", "support_user", "sales_team", "industry", "territory",
-           "parent")
+RELATED = (
+    "owner",
+    "business_unit",
+    "office",
+    "supervisor",
+    "support_user",
+    "sales_team",
+    "industry",
+    "territory",
+    "parent",
+)
 
 
 @pytest.fixture
 def account(org):
     org.north_account.parent = AccountFactory(owner=org.gerente_sur)
     org.north_account.save()
-    AccountTeamMemberFactory(account=org.north_account, user=org.vendedor_norte2,
-                             access=AccountTeamMember.Access.READ)
+    AccountTeamMemberFactory(
+        account=org.north_account, user=org.vendedor_norte2, access=AccountTeamMember.Access.READ
+    )
     return org.north_account
 
 
 def facts(account) -> dict:
     return {
-        "pk": account.pk, "name": account.legal_name, "version": account.version,
-        "editable": bool(account.editable), "team_manageable": bool(account.team_manageable),
+        "pk": account.pk,
+        "name": account.legal_name,
+        "version": account.version,
+        "editable": bool(account.editable),
+        "team_manageable": bool(account.team_manageable),
         "parent_visible": bool(account.parent_visible),
         **{name: getattr(account, f"{name}_id") for name in RELATED},
         "loaded": sorted(name for name in RELATED if name in account._state.fields_cache),
@@ -86,5 +99,7 @@ def test_a_rule_reading_more_of_the_user_than_ids_is_compiled_per_request(org, a
         return views._page_queryset(user).filter(pk=pk, owner__username=user.username)
 
     for user, found in ((org.vendedor_norte, [account.pk]), (org.gerente_norte, [])):
-        assert [record.pk for record in compiled.fetch("test:by-name", type(account), build, user, account.pk)] == found
+        assert [
+            record.pk for record in compiled.fetch("test:by-name", type(account), build, user, account.pk)
+        ] == found
     assert all(value is None for key, value in compiled._compiled.items() if key[0] == "test:by-name")
