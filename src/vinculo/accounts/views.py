@@ -7,10 +7,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import push_url
 
-from vinculo.core import clock, search
+from vinculo.core import clock, compiled, search
 from vinculo.core.access import get_for_user, is_admin
 from vinculo.core.duplicate_views import found_on_create
 from vinculo.core.lists import Column, RecordListView
@@ -65,12 +65,12 @@ class AccountListView(RecordListView):
 account_list = AccountListView.as_view()
 
 
-def _account_for_page(user, pk):
-    """The account with what its page shows in the same query: related names, whether the user
-    may edit it, change its team and open its parent."""
+def _page_queryset(user):
+    """The accounts with what their page shows in the same query: related names, whether the user may edit
+    it, change its team and open its parent."""
     manages_team = (Value(True) if is_admin(user)
                     else Exists(Account.objects.filter(pk=OuterRef("pk")).filter(services.team_managers_q(user))))
-    queryset = Account.objects.select_related(
+    return Account.objects.select_related(
         "owner", "business_unit", "office", "supervisor", "support_user", "sales_team", "industry", "territory",
         "parent",
     ).annotate(
@@ -78,14 +78,27 @@ def _account_for_page(user, pk):
         team_manageable=manages_team,
         parent_visible=Exists(Account.objects.visible_to(user).filter(pk=OuterRef("parent_id"))),
     )
-    return get_for_user(queryset, user, pk)
+
+
+def _account_for_page(user, pk):
+    """The account for its page (404 to those who may not see it), its SQL compiled once per process."""
+    return compiled.get_for_user("accounts:page", Account, _page_queryset, user, pk)
+
+
+def _section_queryset(user):
+    return Account.objects.annotate(editable=Exists(Account.objects.editable_by(user).filter(pk=OuterRef("pk"))))
 
 
 def _account_for_section(user, pk):
     """The account for one of its page's sections loaded on demand: whether the user may see it (404
     otherwise) and edit it (the sections' add buttons); the page's other facts are not needed there."""
-    queryset = Account.objects.annotate(editable=Exists(Account.objects.editable_by(user).filter(pk=OuterRef("pk"))))
-    return get_for_user(queryset, user, pk)
+    return compiled.get_for_user("accounts:section", Account, _section_queryset, user, pk)
+
+
+def _children(user, pk):
+    """The first child accounts of account `pk` that `user` may see, one more than shown (to say "and more")."""
+    return (Account.objects.visible_to(user).filter(parent_id=pk)
+            .only("pk", "legal_name", "trade_name")[:CHILDREN_SHOWN + 1])
 
 
 def _fragment_context(request, account):
@@ -108,9 +121,7 @@ def account_detail(request, pk):
     account = _account_for_page(user, pk)
     today = clock.today()
     can_view_financial = Account.policy.can_read(user, "financial")
-    children = list(
-        Account.objects.visible_to(user).filter(parent=account).only("pk", "legal_name", "trade_name")[:CHILDREN_SHOWN + 1]
-    )
+    children = compiled.fetch("accounts:children", Account, _children, user, account.pk)
     numbers = {section.key: page.page_number(request.GET.get(f"{section.key}_page")) for section in page.sections()}
     # The sections loaded on demand are placeholders, unless the address asks for a page of one (its plain
     # links, which work without scripts).
@@ -213,27 +224,42 @@ def account_autocomplete(request):
 # ---------- The account team and addresses (sections of the account page, changed in place with htmx) ----------
 
 def _team_context(account, form=None) -> dict:
+    """The team section; its form only when a submission was refused (else a button fetches it)."""
     return {
         "team": account.team.select_related("user").order_by("role", "user__first_name", "user__last_name", "pk"),
-        "team_form": (form or TeamMemberForm()) if account.team_manageable else None,
+        "team_form": form,
     }
 
 
 def _addresses_context(account, form=None) -> dict:
-    return {
-        "addresses": account.addresses.all(),
-        "address_form": (form or AddressForm()) if account.editable else None,
-    }
+    return {"addresses": account.addresses.all(), "address_form": form}
 
 
-def _part_response(request, account, template, context, anchor, done=None, refused=None):
+# The forms of the team and addresses sections, built only when asked for: (context name, form class, heading
+# of their own page).
+_PART_FORMS = {
+    "team": ("team_form", TeamMemberForm, gettext_lazy("Add to the team")),
+    "addresses": ("address_form", AddressForm, gettext_lazy("Add an address")),
+}
+
+
+def _part_form(request, account, part, form=None, status=200):
+    """The form of a section: the fragment its button fetches (htmx), or a page of its own without scripts
+    (also where a refused plain submission comes back, with its errors)."""
+    name, form_class, heading = _PART_FORMS[part]
+    context = {"account": account, name: form or form_class()}
+    template = f"accounts/_{part}_form.html"
+    if request.htmx:
+        return render(request, template, context, status=status)
+    return render(request, "accounts/account_part_form.html",
+                  {**context, "form_template": template, "heading": heading}, status=status)
+
+
+def _part_response(request, account, template, context, anchor, done):
     """The section again (htmx), or back to the account page with a message."""
     if request.htmx:
         return render(request, template, {"account": account, **context})
-    if refused:
-        messages.error(request, refused)
-    elif done:
-        messages.success(request, done)
+    messages.success(request, done)
     return redirect(f"{account.get_absolute_url()}#{anchor}")
 
 
@@ -248,9 +274,14 @@ def _put_back(form, exc: ValidationError) -> str:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def team_add(request, pk):
+    """GET: the form (see `_part_form`); POST: add the member."""
     user = request.user
+    if request.method == "GET":
+        account = _account_for_section(user, pk)
+        services.require_team_manager(user, account)
+        return _part_form(request, account, "team")
     account = _account_for_page(user, pk)
     services.require_team_manager(user, account)
     form = TeamMemberForm(request.POST)
@@ -265,8 +296,9 @@ def team_add(request, pk):
             form = None
     else:
         refused = " ".join(message for errors in form.errors.values() for message in errors)
-    return _part_response(request, account, "accounts/_team.html", _team_context(account, form), "team",
-                          done, refused)
+    if refused and not request.htmx:  # back to the form, with its errors, on its own page
+        return _part_form(request, account, "team", form)
+    return _part_response(request, account, "accounts/_team.html", _team_context(account, form), "team", done)
 
 
 @login_required
@@ -281,9 +313,15 @@ def team_remove(request, pk, member_pk):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def address_add(request, pk):
+    """GET: the form (see `_part_form`); POST: add the address."""
     user = request.user
+    if request.method == "GET":
+        account = _account_for_section(user, pk)
+        if not account.editable:
+            raise PermissionDenied
+        return _part_form(request, account, "addresses")
     account = _account_for_page(user, pk)
     if not account.editable:
         raise PermissionDenied
@@ -298,8 +336,10 @@ def address_add(request, pk):
             done, form = _("Address added."), None
     else:
         refused = " ".join(message for errors in form.errors.values() for message in errors)
+    if refused and not request.htmx:
+        return _part_form(request, account, "addresses", form)
     return _part_response(request, account, "accounts/_addresses.html", _addresses_context(account, form),
-                          "addresses", done, refused)
+                          "addresses", done)
 
 
 @login_required

@@ -2,11 +2,14 @@
 timeline, the contact page's activities."""
 
 from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
+from django.utils import formats, timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.accounts.page import RelatedPage, Section, clamp_page, count_of
 from vinculo.contacts.page import SHOWN
 from vinculo.core import clock
+from vinculo.core.reversing import pk_url
 from vinculo.customer360.models import Note
 
 from .models import Activity
@@ -56,12 +59,28 @@ class TimelineSection(Section):
             entries, total = timeline(account, user, kinds, (number - 1) * TIMELINE_PAGE_SIZE, TIMELINE_PAGE_SIZE,
                                       **known)
         now = clock.now()
-        for entry in entries:
-            entry.upcoming = entry.at > now
+        # What each row shows, worked out here once rather than by template filters per row: its link, its
+        # day's heading and its time in the reader's time zone, the group ("to come", "earlier") it opens.
+        note_url, activity_url, contact_url = pk_url("accounts:note_detail"), pk_url("activities:detail"), \
+            pk_url("contacts:detail")
+        day = upcoming = None
+        for number_in_page, entry in enumerate(entries):
             record = entry.record
+            entry.upcoming = entry.at > now
+            entry.url = note_url(record.pk) if entry.is_note else activity_url(record.pk)
+            local = timezone.localtime(entry.at)
+            entry.datetime, entry.time = local.isoformat(), formats.time_format(local, "TIME_FORMAT")
+            entry.opens_group = ("upcoming" if entry.upcoming else "earlier" if number_in_page else None) \
+                if entry.upcoming != upcoming else None
+            entry.day = local.date().isoformat() if local.date() != day else None
+            if entry.day:
+                entry.day_label = capfirst(formats.date_format(local, "l j F Y"))
+            day, upcoming = local.date(), entry.upcoming
             entry.all_contacts = (
                 ([record.contact] if record.contact_id else []) if entry.is_note else list(record.contacts.all())
             )
+            for contact in entry.all_contacts:
+                contact.url = contact_url(contact.pk)
         result = RelatedPage("timeline", entries, total, number, TIMELINE_PAGE_SIZE, self.fragment_url(account),
                              account.get_absolute_url(), params={"kind": kind} if kind else {})
         result.filters = [

@@ -12,6 +12,7 @@ from django.db.models import F, QuerySet, Value
 from django.db.models.fields import CharField
 
 from vinculo.accounts.models import Account
+from vinculo.core import compiled
 from vinculo.customer360.models import Note
 
 from .models import Activity
@@ -69,11 +70,16 @@ def timeline(account: Account, user, kinds=(), offset: int = 0, limit: int = 20,
 
     `elsewhere=False` says no activity of another account reaches this one through its contacts, and
     `total` gives the number of entries when already counted (the account page's counts query)."""
-    parts = _sources(account, user, kinds, elsewhere)
-    # Compiled once and run twice, for the page and for the count: building the visibility rule of the
-    # activities of linked contacts into SQL costs far more than counting the union's rows (bench/: an account
-    # page with 6,099 activities, ~30 ms of compiling against ~2 ms of counting).
-    merged, params = parts[0].union(*parts[1:], all=True).query.sql_with_params()
+    # Compiled once per process (for each kind of user, filter and source) and run twice, for the page and for
+    # the count: building the visibility rule of the activities of linked contacts into SQL costs far more
+    # than counting the union's rows (bench/: an account page with 6,099 activities, ~30 ms of compiling
+    # against ~2 ms of counting).
+    def merged_query(user, pk):
+        parts = _sources(pk, user, kinds, elsewhere)
+        return parts[0].union(*parts[1:], all=True)
+
+    merged, params = compiled.sql("activities:timeline", Activity, merged_query, user, account.pk,
+                                  key=(tuple(kinds), elsewhere))
     with connections[Activity.objects.db].cursor() as cursor:
         cursor.execute(f"SELECT * FROM ({merged}) timeline ORDER BY 3 DESC, 2 DESC LIMIT %s OFFSET %s",
                        [*params, limit, offset])

@@ -115,7 +115,8 @@ def access_rule(model, user, write: bool, per_row: bool) -> models.Q:
     if scope is None:
         return model.access_rule(user, write=write, per_row=per_row)
     rules = scope.setdefault("rules", {})
-    key = (model, user.pk, write, per_row)
+    # A stand-in (core.compiled) has a placeholder id whoever it stands for.
+    key = (model, user.pk, getattr(user, "stands_for", None), write, per_row)
     if key not in rules:
         rules[key] = model.access_rule(user, write=write, per_row=per_row)
     return rules[key]

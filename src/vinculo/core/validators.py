@@ -1,6 +1,8 @@
 """Tax ids and phone numbers: parsed and validated by python-stdnum and phonenumbers, stored normalised;
 the length limit of long text."""
 
+import functools
+
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -73,7 +75,10 @@ def normalize_phone(value: str, country: str = "") -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@functools.lru_cache(maxsize=4096)
 def format_phone(value: str) -> str:
+    """A stored (E.164) number as people write it, "+56 9 8765 4321": kept per process, pages show the same
+    numbers again and again and parsing one costs more than the rest of its row."""
     if not value:
         return ""
     try:

@@ -9,6 +9,7 @@ from django.db.models import Case, IntegerField, OuterRef, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.accounts import page
+from vinculo.core import compiled
 from vinculo.core.money import MissingRate, rates_on, total_in
 
 from . import links, progress
@@ -60,9 +61,12 @@ class PlansSection(page.Section):
 def sales_target(account, user, today: date) -> page.SalesTarget | None:
     """The account's sales target from its current approved plans (top-level ones: sub-plans share their
     parent's target), summed in the account's currency at today's rates; None without one."""
-    plans = list(BusinessPlan.objects.visible_to(user, per_row=True).filter(
-        account=account, parent__isnull=True, status=BusinessPlan.Status.APPROVED,
-        period_start__lte=today, period_end__gte=today).order_by("period_start", "pk"))
+    def current(user, pk):
+        return BusinessPlan.objects.visible_to(user, per_row=True).filter(
+            account_id=pk, parent__isnull=True, status=BusinessPlan.Status.APPROVED,
+            period_start__lte=today, period_end__gte=today).order_by("period_start", "pk")
+
+    plans = compiled.fetch("plans:sales-target", BusinessPlan, current, user, account.pk, key=(today,))
     if not plans:
         return None
     amounts: dict[str, Decimal] = {}

@@ -105,7 +105,9 @@ def test_api_lists_the_team_to_whoever_sees_the_account_and_404_to_others(org, t
 def test_team_choices_are_active_users_and_a_member_twice_is_a_conflict(client, org, teammate):
     gone = UserFactory(username="ex.vendedor", is_active=False)
     client.force_login(org.vendedor_norte)
-    form = client.get(org.north_account.get_absolute_url()).context["team_form"]
+    # The form comes on demand (the page shows a button that fetches it).
+    form = client.get(reverse("accounts:team_add", args=[org.north_account.pk]),
+                      headers={"HX-Request": "true"}).context["team_form"]
     choices = set(form.fields["user"].queryset.values_list("pk", flat=True))
     assert org.vendedor_sur.pk in choices and gone.pk not in choices
     api = ApiClient(org.vendedor_norte)
@@ -281,3 +283,105 @@ def test_the_account_page_shows_the_sections_within_its_query_budget(client, org
     with django_assert_max_num_queries(MAX_PAGE_QUERIES):
         html = client.get(account.get_absolute_url()).content.decode()
     assert "Calle 4" in html and 'id="team"' in html and "Add an address" in html
+
+
+# ---------- The sections' forms, fetched when asked for ----------
+# The page shows a button; htmx fetches the form into place, and a browser without scripts follows the
+# button's link to a page showing the form. Only those who may make the change get it.
+
+FORM_MATRIX = {  # user → status of GET team form, GET address form; vendedor.norte2 reads (team member, read access)
+    "vendedor_norte": (200, 200),
+    "gerente_norte": (200, 200),
+    "admin": (200, 200),
+    "vendedor_norte2": (403, 403),
+    "vendedor_sur": (404, 404),
+}
+
+
+@pytest.mark.parametrize("who", FORM_MATRIX)
+@pytest.mark.parametrize("htmx", [True, False])
+def test_only_those_who_may_make_the_change_get_the_sections_forms(client, org, who, htmx):
+    AccountTeamMemberFactory(account=org.north_account, user=org.vendedor_norte2, access=AccountTeamMember.Access.READ)
+    client.force_login(getattr(org, who))
+    headers = {"HX-Request": "true"} if htmx else {}
+    for url, status in zip((reverse("accounts:team_add", args=[org.north_account.pk]),
+                            reverse("accounts:address_add", args=[org.north_account.pk])), FORM_MATRIX[who], strict=True):
+        response = client.get(url, headers=headers)
+        assert response.status_code == status, url
+        if status == 200:
+            assert f'action="{url}"' in response.content.decode()
+
+
+def test_the_page_offers_buttons_that_fetch_the_forms_instead_of_the_forms(client, org):
+    account = org.north_account
+    client.force_login(org.vendedor_norte)
+    response = client.get(account.get_absolute_url())
+    html = response.content.decode()
+    for name in ("team_add", "address_add"):
+        url = reverse(f"accounts:{name}", args=[account.pk])
+        assert f'href="{url}" hx-get="{url}"' in html
+    assert 'name="team-user"' not in html and 'name="address-street"' not in html
+    assert response.context["team_form"] is None and response.context["address_form"] is None
+
+
+def test_a_reader_gets_no_add_buttons(client, org):
+    AccountTeamMemberFactory(account=org.north_account, user=org.vendedor_norte2, access=AccountTeamMember.Access.READ)
+    client.force_login(org.vendedor_norte2)
+    html = client.get(org.north_account.get_absolute_url()).content.decode()
+    assert reverse("accounts:team_add", args=[org.north_account.pk]) not in html
+    assert reverse("accounts:address_add", args=[org.north_account.pk]) not in html
+
+
+def test_the_fetched_form_posts_in_place_and_the_section_comes_back_with_the_button(client, org):
+    account = org.north_account
+    url = reverse("accounts:address_add", args=[account.pk])
+    client.force_login(org.vendedor_norte)
+    fragment = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in fragment
+    assert f'hx-post="{url}" hx-target="#addresses"' in fragment and 'name="address-street"' in fragment
+    response = client.post(url, {f"address-{name}": value for name, value in CHILEAN.items()},
+                           headers={"HX-Request": "true"})
+    section = response.content.decode()
+    assert 'id="addresses"' in section and "Avenida Grecia 1234" in section
+    assert f'hx-get="{url}"' in section and 'name="address-street"' not in section
+
+
+def test_without_scripts_the_form_is_a_page_of_its_own_and_a_refusal_comes_back_to_it(client, org):
+    account = org.north_account
+    url = reverse("accounts:team_add", args=[account.pk])
+    client.force_login(org.gerente_norte)
+    page = client.get(url).content.decode()
+    assert "<html" in page and 'name="team-user"' in page and "hx-post" not in page
+    assert f'href="{account.get_absolute_url()}#team"' in page  # cancel
+    refused = client.post(url, {"team-user": "", "team-role": "presales", "team-access": "read"})
+    assert refused.status_code == 200
+    assert "<html" in refused.content.decode() and set(refused.context["team_form"].errors) == {"user"}
+    assert not AccountTeamMember.objects.filter(account=account).exists()
+    added = client.post(url, {"team-user": org.vendedor_norte2.pk, "team-role": "presales", "team-access": "read"})
+    assert added.status_code == 302 and added["Location"] == f"{account.get_absolute_url()}#team"
+    assert team_ids(account) == {org.vendedor_norte2.pk}
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_an_editor_adds_an_address_through_the_form_fetched_in_place(browser_page, org):
+    from playwright.sync_api import expect
+
+    page, account = browser_page, org.north_account
+    page.goto("/login/")
+    page.fill("#id_username", "vendedor.norte")
+    page.fill("#id_password", "demo")
+    page.click(".login-form button[type=submit]")
+    page.goto(account.get_absolute_url())
+    page.evaluate("window.notReloaded = true")
+    assert page.locator("#id_address-street").count() == 0
+    page.locator("#addresses-add a").click()
+    expect(page.locator("#id_address-street")).to_be_visible()
+    page.fill("#id_address-street", "Avenida Grecia 1234")
+    page.fill("#id_address-municipality", "Antofagasta")
+    page.fill("#id_address-region", "Antofagasta")
+    page.locator("#addresses button[type=submit]").click()
+    expect(page.locator("#addresses .address")).to_contain_text("Avenida Grecia 1234")
+    expect(page.locator("#addresses-add a")).to_be_visible()  # the button again, for another
+    assert page.evaluate("window.notReloaded") is True
+    assert Address.objects.filter(account=account, street="Avenida Grecia 1234").exists()

@@ -1,5 +1,6 @@
 """Display helpers for record pages: field labels from the model, money and numbers in the user's locale."""
 
+import functools
 from decimal import Decimal, InvalidOperation
 
 from babel import Locale, UnknownLocaleError
@@ -65,9 +66,16 @@ def number(value) -> str:
     if value in (None, ""):
         return ""
     try:
-        return format_decimal(Decimal(value), locale=_locale())
+        return _number(str(Decimal(value)), _locale())
     except (InvalidOperation, TypeError, ValueError):
         return str(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _number(text: str, locale: str) -> str:
+    """Kept per process, by the number's text (1 and 1.0 are equal Decimals written differently): pages write
+    the same counts again and again, and babel parses its pattern on every call."""
+    return format_decimal(Decimal(text), locale=locale)
 
 
 @register.filter
