@@ -116,9 +116,9 @@ LISTS = {
         list_key="activities", view="vinculo.activities.views:ActivityListView"),
 }
 KINDS = tuple(LISTS)
-# How a related record is named in an export: an account by its legal name, a user by their full name; any
-# other by its name.
-RELATED_NAMES = {Account: ("legal_name",), User: ("first_name", "last_name")}
+# How a related record is named in an export: an account by its legal name, a user or a contact (a quote's) by
+# their full name; any other by its name.
+RELATED_NAMES = {Account: ("legal_name",), User: ("first_name", "last_name"), Contact: ("first_name", "last_name")}
 
 
 def _kind(field) -> str:

@@ -303,3 +303,14 @@ def test_an_activity_export_past_the_threshold_becomes_a_job_with_the_pages_rows
     assert (job.kind, job.status, job.total) == ("activities", "done", 2)
     rows = list(csv.reader(io.StringIO(job.file.open("rb").read().decode("utf-8-sig"))))
     assert rows == [["Subject"], ["Segunda"], ["Primera"]]
+
+
+def test_a_quote_export_of_every_field_names_its_contact_only_when_the_user_may_see_it(client, english):
+    org = english
+    deal = OpportunityFactory(account=org.north_account, owner=org.vendedor_norte)
+    QuoteFactory(opportunity=deal, number="COT-VISTO", contact=org.north_contact)
+    QuoteFactory(opportunity=deal, number="COT-AJENO", contact=org.south_contact)  # the south rep's contact
+    client.force_login(org.vendedor_norte)
+    rows = csv_rows(client.get(reverse("exchange:export", args=["quotes", "csv"])))
+    at = rows[0].index("Addressed to")
+    assert {row[0]: row[at] for row in rows[1:]} == {"COT-VISTO": "María Araya", "COT-AJENO": ""}
