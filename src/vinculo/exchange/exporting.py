@@ -1,5 +1,5 @@
-"""Exports of lists: CSV and XLSX for accounts, contacts, leads and deals; contacts also as vCard 4.0 and
-Outlook CSV (English or Spanish headers, the ones the importer reads back).
+"""Exports of lists: CSV and XLSX for accounts, contacts, leads, deals, quotes and activities; contacts also as
+vCard 4.0 and Outlook CSV (English or Spanish headers, the ones the importer reads back).
 
 Every row comes from `visible_to(user)`, every column the user may not read (a field group such as the
 accounts' financial data) is left out, and a related record the user may not see (a contact's account) is
@@ -21,16 +21,17 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.accounts.models import Account
+from vinculo.activities.models import Activity
 from vinculo.contacts.models import Contact
 from vinculo.core import lists
 from vinculo.core.access import has_policy, visible_ids
 from vinculo.core.validators import format_phone
 from vinculo.org.models import User
-from vinculo.sales.models import Lead, Opportunity
+from vinculo.sales.models import Lead, Opportunity, Quote
 
 from . import xlsx
 from .rules import RISKY_STARTS, neutralise
@@ -60,6 +61,13 @@ class Cell:
 
 def _weighted(amount, probability):
     return (amount * probability / Decimal(100)).quantize(Decimal("0.01")) if amount is not None else None
+
+
+def _quote_number(number, revision):
+    """A quote's number as its list shows it: "COT-2026-00012 rev. 2" from its second revision on."""
+    if revision and revision > 1:
+        return neutralise(f"{number} {gettext('rev. %(revision)s') % {'revision': revision}}")
+    return neutralise(number)
 
 
 @dataclass(frozen=True)
@@ -94,11 +102,23 @@ LISTS = {
         list_key="opportunities", view="vinculo.sales.views.opportunities:OpportunityListView",
         cells={"weighted": Cell(("amount", "probability"), xlsx.MONEY, _weighted),
                "territory": Cell(("account__territory",))}),
+    # A quote is seen exactly when its deal is; its deal's account is named only when the user may see it.
+    "quotes": ListSpec(Quote, (
+        "number", "revision", "opportunity", "status", "contact", "owner", "currency", "issued_on", "valid_until",
+        "subtotal", "discount_total", "tax_total", "total", "sent_at", "created_at"),
+        list_key="quotes", view="vinculo.sales.views.quotes:QuoteListView",
+        cells={"number": Cell(("number", "revision"), xlsx.TEXT, _quote_number),
+               "account": Cell(("opportunity__account",))}),
+    # An activity is seen through its owner's line, its account and what it is about (`Activity.policy`).
+    "activities": ListSpec(Activity, (
+        "occurred_at", "kind", "direction", "subject", "status", "outcome", "duration_minutes", "account", "owner",
+        "description", "created_at"),
+        list_key="activities", view="vinculo.activities.views:ActivityListView"),
 }
 KINDS = tuple(LISTS)
-# How a related record is named in an export: an account by its legal name, a user by their full name; any
-# other by its name.
-RELATED_NAMES = {Account: ("legal_name",), User: ("first_name", "last_name")}
+# How a related record is named in an export: an account by its legal name, a user or a contact (a quote's) by
+# their full name; any other by its name.
+RELATED_NAMES = {Account: ("legal_name",), User: ("first_name", "last_name"), Contact: ("first_name", "last_name")}
 
 
 def _kind(field) -> str:

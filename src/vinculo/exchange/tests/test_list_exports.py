@@ -3,6 +3,7 @@ holds exactly the rows the page lists (in its order) and exactly its columns (in
 policy (another rep's private records, financial columns); past the inline threshold it becomes a job."""
 
 import csv
+import datetime
 import io
 import re
 from decimal import Decimal
@@ -17,11 +18,13 @@ from django.urls import reverse
 
 from vinculo.accounts.models import Account
 from vinculo.accounts.tests.factories import AccountFactory
+from vinculo.activities.models import Activity
 from vinculo.contacts.models import Contact
 from vinculo.contacts.tests.factories import ContactFactory
 from vinculo.core import lists
 from vinculo.exchange.models import ExportJob
-from vinculo.sales.tests.factories import OpportunityFactory
+from vinculo.sales.models import Quote
+from vinculo.sales.tests.factories import OpportunityFactory, QuoteFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -175,7 +178,8 @@ def test_a_list_export_past_the_threshold_becomes_a_job_with_the_pages_rows_and_
     assert rows == [["Name", "Email"], ["Carla Diaz", "Carla@x.cl"], ["Berta Diaz", "Berta@x.cl"]]
 
 
-@pytest.mark.parametrize("url_name", ["accounts:list", "contacts:list", "sales:lead_list", "sales:opportunity_list"])
+@pytest.mark.parametrize("url_name", ["accounts:list", "contacts:list", "sales:lead_list", "sales:opportunity_list",
+                                      "sales:quote_list", "activities:list"])
 def test_the_export_menu_adds_no_query_to_the_list_page(client, org, url_name, monkeypatch):
     client.force_login(org.vendedor_norte)
     url = reverse(url_name) + "?sort=-created_at&cols=email"
@@ -187,3 +191,126 @@ def test_the_export_menu_adds_no_query_to_the_list_page(client, org, url_name, m
     with CaptureQueriesContext(connection) as without_menu:
         assert "/export/" not in client.get(url).content.decode()
     assert len(with_menu) == len(without_menu)
+
+
+# ---------- Quotes and activities ----------
+
+def test_the_quote_export_holds_exactly_the_listed_rows_and_shown_columns_in_order(client, english):
+    org = english
+    deal = OpportunityFactory(account=org.north_account, owner=org.vendedor_norte, name="Ampliación planta")
+    QuoteFactory(opportunity=deal, number="COT-A", status=Quote.Status.SENT, issued_on=datetime.date(2026, 11, 3),
+                 valid_until=datetime.date(2026, 12, 3), total=Decimal("1190000.00"))
+    QuoteFactory(opportunity=deal, number="COT-B", revision=2, status=Quote.Status.SENT,
+                 issued_on=datetime.date(2026, 11, 5), total=Decimal("59.50"), currency="USD")
+    QuoteFactory(opportunity=deal, number="COT-C", status=Quote.Status.DRAFT)  # filtered out: a draft
+    # The south rep's deal: not the north rep's to see, nor its quote.
+    QuoteFactory(opportunity=OpportunityFactory(account=org.south_account, owner=org.vendedor_sur), number="COT-SUR",
+                 status=Quote.Status.SENT)
+    client.force_login(org.vendedor_norte)
+    html = client.get(reverse("sales:quote_list") + "?status=sent&sort=issued_on&cols=total,issued_on,account"
+                      ).content.decode()
+    links = export_links(html)
+    assert set(links) == {"csv", "xlsx"}
+    assert parse_qs(urlsplit(links["csv"]).query)["cols"] == ["number,account,issued_on,total"]
+    rows = csv_rows(client.get(links["csv"]))
+    assert rows == [["Number", "Account", "Date", "Total"],
+                    ["COT-A", "Minera Norte Grande SpA", "2026-11-03", "1190000.00"],
+                    ["COT-B rev. 2", "Minera Norte Grande SpA", "2026-11-05", "59.50"]]
+    sheet = xlsx_rows(client.get(links["xlsx"]))
+    assert sheet[0] == ["Number", "Account", "Date", "Total"]
+    assert [row[0] for row in sheet[1:]] == ["COT-A", "COT-B rev. 2"]
+    # Typed cells: a date, an amount.
+    assert sheet[1][2] == datetime.datetime(2026, 11, 3) and sheet[2][2] == datetime.datetime(2026, 11, 5)
+    assert sheet[1][3] == 1190000 and sheet[2][3] == Decimal("59.5")
+
+
+def test_a_reps_quote_export_holds_none_of_another_reps_private_deals_quotes(client, english):
+    org = english
+    QuoteFactory(opportunity=OpportunityFactory(account=org.north_account, owner=org.vendedor_norte), number="COT-N")
+    QuoteFactory(opportunity=OpportunityFactory(account=org.south_account, owner=org.vendedor_sur), number="COT-S")
+    client.force_login(org.vendedor_sur)
+    html = client.get(reverse("sales:quote_list") + "?cols=opportunity").content.decode()
+    for fmt, read in (("csv", csv_rows), ("xlsx", xlsx_rows)):
+        assert [row[0] for row in read(client.get(export_links(html)[fmt]))[1:]] == ["COT-S"]
+    # Even asked for directly, with the other rep as owner.
+    direct = client.get(reverse("exchange:export", args=["quotes", "csv"]) + f"?owner={org.vendedor_norte.pk}&cols=total")
+    assert csv_rows(direct) == [["Number", "Total"]]
+
+
+def _activity(org, subject, when, **fields):
+    fields.setdefault("owner", org.vendedor_norte)
+    fields.setdefault("account", org.north_account)
+    return Activity.objects.create(subject=subject, occurred_at=when, **fields)
+
+
+def test_the_activity_export_holds_exactly_the_listed_rows_and_shown_columns_in_order(client, english):
+    org = english
+    utc = datetime.timezone.utc
+    _activity(org, "Llamada de cierre", datetime.datetime(2026, 11, 2, 13, 30, tzinfo=utc), kind=Activity.Kind.CALL,
+              duration_minutes=25)
+    _activity(org, "Otra llamada", datetime.datetime(2026, 11, 4, 9, 0, tzinfo=utc), kind=Activity.Kind.CALL)
+    _activity(org, "Visita a faena", datetime.datetime(2026, 11, 3, 9, 0, tzinfo=utc), kind=Activity.Kind.VISIT)
+    _activity(org, "Llamada ajena", datetime.datetime(2026, 11, 3, 9, 0, tzinfo=utc), kind=Activity.Kind.CALL,
+              owner=org.vendedor_sur, account=org.south_account)
+    client.force_login(org.vendedor_norte)
+    html = client.get(reverse("activities:list") + "?kind=call&sort=occurred_at&cols=duration_minutes,account,"
+                      "occurred_at").content.decode()
+    links = export_links(html)
+    assert parse_qs(urlsplit(links["csv"]).query)["cols"] == ["occurred_at,subject,account,duration_minutes"]
+    rows = csv_rows(client.get(links["csv"]))
+    assert rows[0] == ["Date", "Subject", "Account", "Duration"]
+    assert rows[1:] == [
+        ["2026-11-02T13:30:00+00:00", "Llamada de cierre", "Minera Norte Grande SpA", "25"],
+        ["2026-11-04T09:00:00+00:00", "Otra llamada", "Minera Norte Grande SpA", ""]]
+    sheet = xlsx_rows(client.get(links["xlsx"]))
+    assert sheet[0] == ["Date", "Subject", "Account", "Duration"]
+    assert [row[1] for row in sheet[1:]] == ["Llamada de cierre", "Otra llamada"]
+    # Typed cells: the date and time on Santiago's clock (UTC-3 in November), the duration a number.
+    assert sheet[1][0] == datetime.datetime(2026, 11, 2, 10, 30)
+    assert sheet[1][3] == 25 and sheet[2][3] is None
+
+
+def test_a_reps_activity_export_holds_none_of_another_reps_private_activities(client, english):
+    org = english
+    _activity(org, "Del norte", datetime.datetime(2026, 11, 2, tzinfo=datetime.timezone.utc))
+    # About the north rep's deal, though on no account: inherits the deal's visibility.
+    deal = OpportunityFactory(account=org.north_account, owner=org.vendedor_norte)
+    _activity(org, "Sobre el negocio del norte", datetime.datetime(2026, 11, 2, tzinfo=datetime.timezone.utc),
+              account=None, opportunity=deal)
+    _activity(org, "Del sur", datetime.datetime(2026, 11, 2, tzinfo=datetime.timezone.utc), owner=org.vendedor_sur,
+              account=org.south_account)
+    client.force_login(org.vendedor_sur)
+    html = client.get(reverse("activities:list") + "?cols=owner").content.decode()
+    for fmt, read in (("csv", csv_rows), ("xlsx", xlsx_rows)):
+        assert read(client.get(export_links(html)[fmt])) == [["Subject", "Owner"], ["Del sur", "Usuario Vendedor Sur"]]
+    direct = b"".join(client.get(reverse("exchange:export", args=["activities", "csv"])
+                                 + f"?owner={org.vendedor_norte.pk}").streaming_content).decode()
+    assert "Del norte" not in direct and "Sobre el negocio" not in direct
+
+
+def test_an_activity_export_past_the_threshold_becomes_a_job_with_the_pages_rows_and_columns(
+        client, english, settings, django_capture_on_commit_callbacks):
+    settings.VINCULO_EXPORT_INLINE_MAX_ROWS = 1
+    for day, subject in ((2, "Primera"), (3, "Segunda")):
+        _activity(english, subject, datetime.datetime(2026, 11, day, 12, tzinfo=datetime.timezone.utc))
+    client.force_login(english.vendedor_norte)
+    html = client.get(reverse("activities:list") + "?sort=-occurred_at&cols=subject").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(export_links(html)["csv"])
+    job = ExportJob.objects.get()
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert (job.kind, job.status, job.total) == ("activities", "done", 2)
+    rows = list(csv.reader(io.StringIO(job.file.open("rb").read().decode("utf-8-sig"))))
+    assert rows == [["Subject"], ["Segunda"], ["Primera"]]
+
+
+def test_a_quote_export_of_every_field_names_its_contact_only_when_the_user_may_see_it(client, english):
+    org = english
+    deal = OpportunityFactory(account=org.north_account, owner=org.vendedor_norte)
+    QuoteFactory(opportunity=deal, number="COT-VISTO", contact=org.north_contact)
+    QuoteFactory(opportunity=deal, number="COT-AJENO", contact=org.south_contact)  # the south rep's contact
+    client.force_login(org.vendedor_norte)
+    rows = csv_rows(client.get(reverse("exchange:export", args=["quotes", "csv"])))
+    at = rows[0].index("Addressed to")
+    assert {row[0]: row[at] for row in rows[1:]} == {"COT-VISTO": "María Araya", "COT-AJENO": ""}
