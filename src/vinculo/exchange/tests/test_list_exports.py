@@ -22,6 +22,7 @@ from vinculo.activities.models import Activity
 from vinculo.contacts.models import Contact
 from vinculo.contacts.tests.factories import ContactFactory
 from vinculo.core import lists
+from vinculo.core.tests.api_client import ApiClient
 from vinculo.exchange.models import ExportJob
 from vinculo.sales.models import Quote
 from vinculo.sales.tests.factories import OpportunityFactory, QuoteFactory
@@ -314,3 +315,18 @@ def test_a_quote_export_of_every_field_names_its_contact_only_when_the_user_may_
     rows = csv_rows(client.get(reverse("exchange:export", args=["quotes", "csv"])))
     at = rows[0].index("Addressed to")
     assert {row[0]: row[at] for row in rows[1:]} == {"COT-VISTO": "María Araya", "COT-AJENO": ""}
+
+
+def test_the_api_exports_a_reps_activities_and_none_of_another_reps(english, django_capture_on_commit_callbacks):
+    org = english
+    _activity(org, "Del norte", datetime.datetime(2026, 11, 2, tzinfo=datetime.timezone.utc))
+    _activity(org, "Del sur", datetime.datetime(2026, 11, 3, tzinfo=datetime.timezone.utc), owner=org.vendedor_sur,
+              account=org.south_account)
+    api = ApiClient(org.vendedor_sur)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post("/exports", {"kind": "activities", "format": "csv", "columns": ["subject"]})
+    assert response.status_code == 201, response.content
+    status = api.get(f"/exports/{response.json()['id']}").json()
+    assert (status["status"], status["total"]) == ("done", 1)
+    text = b"".join(api.client.get(status["download_url"]).streaming_content).decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(text))) == [["Subject"], ["Del sur"]]
