@@ -179,3 +179,36 @@ def test_the_report_sums_exactly_the_entries_the_access_policy_shows(org, crossi
             date__gte=TODAY - DAY, date__lte=TODAY).values_list("account_id", "minutes"):
         by_hand[account_id] += minutes
     assert dict(reports.minutes_by(user, "account", TODAY - DAY, TODAY)) == dict(by_hand)
+
+
+def visible_minutes(user, since, until) -> dict:
+    by_hand = Counter()
+    for account_id, minutes in TimeEntry.objects.visible_to(user).filter(
+            date__gte=since, date__lte=until).values_list("account_id", "minutes"):
+        by_hand[account_id] += minutes
+    return dict(by_hand)
+
+
+def test_the_tasks_are_asked_only_when_someone_outside_the_readers_line_logged_time(org, spread):
+    """`spread`'s time was all logged below the director: their line's part alone is the report (80 north,
+    50 south), the tasks' rule is not built. Finance shares the director's role, so is not below it: once it
+    logs time in the range the tasks are asked — its 7 minutes on a task about the north's customer count
+    (the director sees the task through its customer), its 9 on a task about finance's own customer do not.
+    Finance's time before the range does not count as logged outside the line."""
+    since = TODAY - DAY
+    entries = reports._in_range(since, TODAY)
+    own = AccountFactory(owner=org.finance, legal_name="Finanzas Internas SpA")
+    hidden = make_task(org.finance, own)
+    on_north = make_task(org.vendedor_norte, org.north_account, responsible=org.finance)
+    log(hidden, org.finance, minutes=9, date=since - DAY)
+    assert len(TimeEntry.policy.parts(entries, org.director, until_covered=True)) == 1
+    assert len(TimeEntry.policy.parts(entries, org.gerente_norte, until_covered=True)) == 2  # the south's time
+    expected = {org.north_account.pk: 80, org.south_account.pk: 50}
+    assert reports.minutes_by(org.director, "account", since, TODAY) == expected == visible_minutes(
+        org.director, since, TODAY)
+    log(on_north, org.finance, minutes=7)
+    log(hidden, org.finance, minutes=9)
+    assert len(TimeEntry.policy.parts(entries, org.director, until_covered=True)) == 2
+    expected = {org.north_account.pk: 80 + 7, org.south_account.pk: 50}
+    assert reports.minutes_by(org.director, "account", since, TODAY) == expected == visible_minutes(
+        org.director, since, TODAY)
