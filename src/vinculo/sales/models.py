@@ -258,6 +258,9 @@ class Opportunity(TrackedModel):
             # The board and the list by stage: live open deals, closing soonest first.
             models.Index(fields=["status", "stage", "expected_close_date"], name="opp_board_idx"),
             models.Index(fields=["deleted_at", "-created_at"], name="opp_live_created_idx"),
+            # The list's default view, open deals newest first: read in the index's order, 25 at a time. Without
+            # it SQLite takes the report's status-first index and sorts every open deal (4× slower on 70,000).
+            models.Index(fields=["deleted_at", "status", "-created_at"], name="opp_open_created_idx"),
             # "My deals" and the owner's line.
             models.Index(fields=["owner", "status"], name="opp_owner_status_idx"),
             # The account page's opportunities list.
