@@ -55,10 +55,11 @@ def _objective(plan, by, name, metric, target, kind="", due=None, **scope) -> Ob
 
 def _visits(account, owner, objective, days: list[date], kind=Activity.Kind.VISIT, subject="Visita técnica a faena"):
     for day in days:
+        # At ten in the morning, or earlier today when the demo is loaded before ten: a done visit is never ahead.
+        occurred_at = min(datetime.combine(day, time(10), tzinfo=SANTIAGO), clock.now())
         log_activity(Activity(
             account=account, owner=owner, kind=kind, status=Activity.Status.DONE, subject=subject,
-            occurred_at=datetime.combine(day, time(10), tzinfo=SANTIAGO), plan=objective.plan, objective=objective),
-            by=owner)
+            occurred_at=occurred_at, plan=objective.plan, objective=objective), by=owner)
 
 
 def _target(account, start: date, end: date, floor: Decimal) -> Decimal:
