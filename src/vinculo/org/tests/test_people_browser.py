@@ -85,6 +85,9 @@ def test_an_invited_user_sets_a_password_enrols_totp_and_sees_what_their_role_al
     page.fill("#id_code", code_at(key, time.time() + 30))
     page.get_by_role("button", name="Verify").click()
     page.wait_for_url(lambda url: "/two-factor/" not in url)
+    # The landing page's requests read the accounts table; a write from this thread meanwhile finds SQLite's
+    # in-memory test database locked.
+    page.wait_for_load_state("networkidle")
 
     # A rep: their own accounts only, and no administration.
     AccountFactory(owner=UserFactory._meta.model.objects.get(username="camila"), legal_name="Cuenta Propia SpA")
