@@ -86,6 +86,7 @@ bench: install
 	$(BENCH_ENV) $(BIN)/python bench/reports.py
 	$(BENCH_ENV) $(BIN)/python bench/imports.py
 	$(BENCH_ENV) $(BIN)/python bench/exports.py --report
+	$(BENCH_ENV) $(BIN)/python bench/writes.py
 
 # Mutation testing of the rule modules listed under [tool.mutmut] in pyproject.toml (minutes, not in CI):
 # prints the score per module and writes docs/mutation-report.md. Each run starts afresh: mutmut would not
