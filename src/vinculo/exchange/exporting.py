@@ -170,7 +170,7 @@ def columns(kind: str, user, chosen: Iterable[str] | None = None, shown: Iterabl
     spec = LISTS[kind]
     hidden = set(spec.model.policy.hidden_fields(user))
     if shown is not None:
-        return _page_columns(kind, hidden, shown)
+        return _page_columns(kind, hidden, shown, user)
     names = [name for name in (spec.fields if chosen is None else [n for n in chosen if n in spec.fields])
              if name not in hidden]
     names = list(dict.fromkeys(names))
@@ -178,7 +178,7 @@ def columns(kind: str, user, chosen: Iterable[str] | None = None, shown: Iterabl
     return [Column(field.name, capfirst(field.verbose_name), _kind(field)) for field in fields]
 
 
-def _page_columns(kind: str, hidden: set, shown: Iterable[str]) -> list[Column]:
+def _page_columns(kind: str, hidden: set, shown: Iterable[str], user) -> list[Column]:
     spec = LISTS[kind]
     view = list_view(kind)
     labels = {column.name: column.label for column in view.columns}
@@ -187,13 +187,26 @@ def _page_columns(kind: str, hidden: set, shown: Iterable[str]) -> list[Column]:
         if name not in labels:
             continue
         cell = spec.cells.get(name) or Cell((name,))
-        if any(path.split("__")[0] in hidden for path in cell.paths):
+        if any(_crosses_hidden(spec.model, path, hidden, user) for path in cell.paths):
             continue
         kind_of = cell.kind
         if kind_of is None:
             kind_of = _kind(_field_at(spec.model, cell.paths[0])) if len(cell.paths) == 1 else xlsx.TEXT
         result.append(Column(name, str(labels[name]), kind_of, cell.paths, cell.compute))
     return result
+
+
+def _crosses_hidden(model, path: str, hidden: set, user) -> bool:
+    """Whether a path reads a field the user may not read, on the list's record (`hidden`) or on any record
+    it passes through (`opportunity__amount` on a quote: the deal's financial group)."""
+    *hops, last = path.split("__")
+    for hop in hops:
+        if hop in hidden:
+            return True
+        model = model._meta.get_field(hop).related_model
+        policy = getattr(model, "policy", None)
+        hidden = set(policy.hidden_fields(user)) if policy is not None else set()
+    return last in hidden
 
 
 def _field_at(model, path: str):

@@ -23,6 +23,7 @@ from vinculo.contacts.models import Contact
 from vinculo.contacts.tests.factories import ContactFactory
 from vinculo.core import lists
 from vinculo.core.tests.api_client import ApiClient
+from vinculo.exchange import exporting
 from vinculo.exchange.models import ExportJob
 from vinculo.sales.models import Quote
 from vinculo.sales.tests.factories import OpportunityFactory, QuoteFactory
@@ -136,6 +137,14 @@ def test_a_financial_column_is_offered_and_exported_only_with_the_permission(cli
     rows = csv_rows(client.get(url))
     assert rows[0] == ["Name", "Tax id"] and all(len(row) == 2 for row in rows)
     assert "Grade" not in str(rows) and "B" not in [value for row in rows for value in row]
+
+
+def test_a_column_reading_a_related_records_financial_field_is_kept_from_who_may_not_read_it(english, monkeypatch):
+    # No list shows one today; a column that would (the deal's account's credit grade) must be dropped for a
+    # rep as surely as the deal's own financial fields are.
+    monkeypatch.setitem(exporting.LISTS["deals"].cells, "territory", exporting.Cell(("account__credit_grade",)))
+    assert [c.name for c in exporting.columns("deals", english.vendedor_norte, shown=["territory"])] == []
+    assert [c.name for c in exporting.columns("deals", english.finance, shown=["territory"])] == ["territory"]
 
 
 def test_unknown_or_unreadable_columns_are_ignored_as_the_page_ignores_them(client, english):
