@@ -23,7 +23,7 @@ class AccountsConfig(AppConfig):
 
         records.register("account", Account, order=10, search=records.SearchSpec(
             "accounts", _("Accounts"), "accounts/_search_result.html",
-            prepare=lambda found, user, limit: list(found.select_related("owner")[:limit]),
+            related=("owner",),
         ))
         # Records about an account roll up to it: it is the subject whose column they all keep.
         subjects.register(Account, account_field=subjects.SELF)

@@ -10,15 +10,13 @@ class ContactsConfig(AppConfig):
         from vinculo.accounts import page
         from vinculo.core import lists, nav, records, subjects
         from vinculo.core.api import routers
-        from vinculo.core.lists import mark_visible
 
         from . import account_page, api
         from .models import Contact
 
         records.register("contact", Contact, order=20, search=records.SearchSpec(
             "contacts", _("Contacts"), "contacts/_search_result.html",
-            prepare=lambda found, user, limit: mark_visible(
-                found.select_related("account")[:limit], user, "account", "account_visible"),
+            related=("account",), visible=("account", "account_visible"),
         ))
         nav.register("contacts", _("Contacts"), "contacts:list", order=20)
         subjects.register(Contact, account_field="account")

@@ -30,6 +30,16 @@ ROLE = -918_273_603
 ROLE_PATH = "918273604/"
 
 
+def _value_stand_in(position: int, value):
+    """The placeholder of a request's other value (`values`: a search expression, the ids of a page of
+    records) at `position`: of its type, so the query builds as with the real one."""
+    if isinstance(value, str):
+        return f"\x1fvinculo-value-{position}\x1f"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return -918_274_000 - position
+    raise TypeError(f"compiled: a value to substitute is a str or an int, not {type(value).__name__}")
+
+
 @dataclass
 class _Compiled:
     compiler: object  # after as_sql(): its select, klass_info and annotations describe the rows
@@ -76,11 +86,12 @@ def _stand_in(user):
     return stand_in, asker
 
 
-def _shape(name: str, alias: str, user, key: tuple) -> tuple:
+def _shape(name: str, alias: str, user, key: tuple, values: tuple) -> tuple:
     shape = (
         name,
         alias,
         key,
+        tuple(type(value) for value in values),
         is_admin(user),
         user.is_active,
         getattr(user, "role_id", None) is None,
@@ -91,13 +102,16 @@ def _shape(name: str, alias: str, user, key: tuple) -> tuple:
     return shape
 
 
-def _substitute(params, alias: str, user, record_id) -> list:
+def _substitute(params, alias: str, user, record_id, values: tuple = (), stand_ins: tuple = ()) -> list:
     ops = connections[alias].ops
     role = user.role if getattr(user, "role_id", None) is not None else None
     like_path = ops.prep_for_like_query(ROLE_PATH)
-    values = []
+    others = dict(zip(stand_ins, values, strict=True))
+    substituted = []
     for value in params:
-        if value == RECORD:
+        if isinstance(value, (str, int)) and value in others:
+            value = others[value]
+        elif value == RECORD:
             value = record_id
         elif value == USER:
             value = user.pk
@@ -105,8 +119,8 @@ def _substitute(params, alias: str, user, record_id) -> list:
             value = role.pk
         elif isinstance(value, str) and like_path in value:
             value = value.replace(like_path, ops.prep_for_like_query(role.path))
-        values.append(value)
-    return values
+        substituted.append(value)
+    return substituted
 
 
 def _sql(queryset) -> tuple[object, str, tuple]:
@@ -115,18 +129,18 @@ def _sql(queryset) -> tuple[object, str, tuple]:
     return compiler, sql, tuple(params)
 
 
-def _compile(name: str, build, user, alias: str) -> tuple["_Compiled | None", bool]:
+def _compile(name: str, build, user, alias: str, stand_ins: tuple) -> tuple["_Compiled | None", bool]:
     """The stand-in's query compiled, or None; and whether its rules asked about permissions."""
     stand_in, asker = _stand_in(user)
     try:
-        compiler, sql, params = _sql(build(stand_in, RECORD))
+        compiler, sql, params = _sql(build(stand_in, RECORD, *stand_ins))
     except EmptyResultSet:
         return None, asker.asked
-    if any(str(value) in sql for value in (RECORD, USER, ROLE, ROLE_PATH)):
+    if any(str(value) in sql for value in (RECORD, USER, ROLE, ROLE_PATH, *stand_ins)):
         return None, asker.asked  # a placeholder inlined in the SQL text, out of reach of the substitution
     # The check: the real user's own SQL is the stand-in's with the ids put back.
-    own_sql = _sql(build(user, RECORD))[1:]
-    if own_sql != (sql, tuple(_substitute(params, alias, user, RECORD))):
+    own_sql = _sql(build(user, RECORD, *stand_ins))[1:]
+    if own_sql != (sql, tuple(_substitute(params, alias, user, RECORD, stand_ins, stand_ins))):
         logger.warning("%s: its access rules read more of the user than ids; compiled per request.", name)
         return None, asker.asked
     select, klass_info = compiler.select, compiler.klass_info
@@ -138,43 +152,46 @@ def _compile(name: str, build, user, alias: str) -> tuple["_Compiled | None", bo
     return _Compiled(compiler, sql, params, init_list, fields, populators), asker.asked
 
 
-def _compiled_for(name: str, model, build, user, key: tuple) -> tuple[str, "_Compiled | None"]:
+def _compiled_for(name: str, model, build, user, key: tuple, values: tuple) -> tuple[str, "_Compiled | None", tuple]:
     alias = router.db_for_read(model)
-    shape = _shape(name, alias, user, key)
+    shape = _shape(name, alias, user, key, values)
+    stand_ins = tuple(_value_stand_in(position, value) for position, value in enumerate(values))
     if shape not in _compiled:
         if len(_compiled) >= MAX_SHAPES:
             _compiled.clear()
-        found, asked = _compile(name, build, user, alias)
+        found, asked = _compile(name, build, user, alias, stand_ins)
         if asked and name not in _reads_permissions:
             _reads_permissions.add(name)
-            shape = _shape(name, alias, user, key)
+            shape = _shape(name, alias, user, key, values)
         _compiled[shape] = found
-    return alias, _compiled[shape]
+    return alias, _compiled[shape], stand_ins
 
 
-def sql(name: str, model, build, user, record_id: int, key: tuple = ()) -> tuple[str, list]:
-    """The SQL and parameters of `build(user, record_id)` (a queryset of `model`), compiled once per process
-    for each shape of user (see the module). `key`: the other values `build` puts in the SQL (a date)."""
-    alias, compiled = _compiled_for(name, model, build, user, key)
+def sql(name: str, model, build, user, record_id: int, key: tuple = (), values: tuple = ()) -> tuple[str, list]:
+    """The SQL and parameters of `build(user, record_id, *values)` (a queryset of `model`), compiled once per
+    process for each shape of user (see the module). `key`: the other values `build` puts in the SQL that
+    make another query (a date); `values`: those that only change its parameters (a search expression, a
+    page's ids: str or int), which `build` is given as placeholders of the same types."""
+    alias, compiled, stand_ins = _compiled_for(name, model, build, user, key, values)
     if compiled is None:
-        query, params = build(user, record_id).query.sql_with_params()
+        query, params = build(user, record_id, *values).query.sql_with_params()
         return query, list(params)
-    return compiled.sql, _substitute(compiled.params, alias, user, record_id)
+    return compiled.sql, _substitute(compiled.params, alias, user, record_id, values, stand_ins)
 
 
-def fetch(name: str, model, build, user, record_id: int, key: tuple = ()) -> list:
-    """The `model` records of `build(user, record_id)` (a queryset of instances, its select_related and
-    annotations included), its SQL compiled once per process for each shape of user (see the module): on
+def fetch(name: str, model, build, user, record_id: int, key: tuple = (), values: tuple = ()) -> list:
+    """The `model` records of `build(user, record_id, *values)` (a queryset of instances, its select_related
+    and annotations included), its SQL compiled once per process for each shape of user (see the module): on
     the next requests the queryset is not even built. `name` names the query: one `build` per name; `key`
-    holds the other values `build` puts in the SQL (a date)."""
-    alias, compiled = _compiled_for(name, model, build, user, key)
+    and `values` as for `sql`."""
+    alias, compiled, stand_ins = _compiled_for(name, model, build, user, key, values)
     if compiled is None:
-        return list(build(user, record_id))
+        return list(build(user, record_id, *values))
     connection = connections[alias]
     compiler = copy.copy(compiled.compiler)
     compiler.connection = connection  # this thread's
     with connection.cursor() as cursor:
-        cursor.execute(compiled.sql, _substitute(compiled.params, alias, user, record_id))
+        cursor.execute(compiled.sql, _substitute(compiled.params, alias, user, record_id, values, stand_ins))
         rows = cursor.fetchall()
     model, annotations = compiler.klass_info["model"], compiler.annotation_col_map
     records = []
@@ -199,3 +216,36 @@ def get_for_user(name: str, model, build, user, pk: int):
     if not found:
         raise Http404(f"No {model._meta.verbose_name} matches the given query.")
     return found[0]
+
+
+def live_visible_ids(model, user, ids) -> set:
+    """Those of `ids` whose live `model` record `user` may see (`core.access.visible_ids` counts those in the
+    recycle bin too): one query, compiled once per shape of user and size of the id list (sizes are rounded
+    up to a power of two, the list padded with one of its ids)."""
+    ids = sorted(set(ids) - {None})
+    if not ids:
+        return set()
+    size = 1 << (len(ids) - 1).bit_length()
+    padded = tuple(ids + ids[-1:] * (size - len(ids)))
+    query, params = sql(
+        f"visible-ids:{model._meta.label}:{size}", model,
+        lambda user, _, *ids: model.objects.visible_to(user, per_row=True).filter(pk__in=ids).values_list("pk"),
+        user, 0, values=padded,
+    )
+    with connections[router.db_for_read(model)].cursor() as cursor:
+        cursor.execute(query, params)
+        return {row[0] for row in cursor.fetchall()}
+
+
+def mark_visible(records, user, field: str, name: str):
+    """Set `name` on each record: whether `user` may see the record its `field` points to, so a
+    page names a related record (e.g. a contact's account) only when the viewer may open it.
+    One query for the whole page of records."""
+    records = list(records)
+    if not records:
+        return records
+    target = records[0]._meta.get_field(field).related_model
+    visible = live_visible_ids(target, user, {getattr(record, f"{field}_id") for record in records})
+    for record in records:
+        setattr(record, name, getattr(record, f"{field}_id") in visible)
+    return records

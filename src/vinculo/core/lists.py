@@ -21,6 +21,7 @@ from django.views.generic import ListView
 from django_htmx.http import push_url
 
 from . import search
+from .compiled import mark_visible  # noqa: F401  (the list pages' helper, kept where they import it)
 from .forms import LocalDates
 
 
@@ -389,21 +390,6 @@ class RecordListView(LoginRequiredMixin, ListView):
             return self.get(request, *args, **kwargs)
         query = request.GET.urlencode()
         return redirect(f"{request.path}?{query}" if query else request.path)
-
-
-def mark_visible(records, user, field: str, name: str):
-    """Set `name` on each record: whether `user` may see the record its `field` points to, so a
-    page names a related record (e.g. a contact's account) only when the viewer may open it.
-    One query for the whole page of records."""
-    records = list(records)
-    if not records:
-        return records
-    target = records[0]._meta.get_field(field).related_model
-    ids = {getattr(record, f"{field}_id") for record in records} - {None}
-    visible = set(target.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
-    for record in records:
-        setattr(record, name, getattr(record, f"{field}_id") in visible)
-    return records
 
 
 def with_visibility(queryset, user, field: str, name: str):

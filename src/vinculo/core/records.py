@@ -5,18 +5,12 @@ Each app registers its types in its `AppConfig.ready()`, the way models register
 site; core's views iterate `record_types` and never import the apps:
 
     records.register("account", Account, order=10, search=records.SearchSpec(
-        "accounts", _("Accounts"), "accounts/_search_result.html",
-        prepare=lambda found, user, limit: list(found.select_related("owner")[:limit])))
+        "accounts", _("Accounts"), "accounts/_search_result.html", related=("owner",)))
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
-
-
-def first(found, user, limit: int) -> list:
-    return list(found[:limit])
 
 
 @dataclass(frozen=True)
@@ -26,9 +20,10 @@ class SearchSpec:
     name: str  # the group's name: its results are in the page context under it ("accounts")
     label: str  # the group's heading
     template: str  # one result, a `<li>` rendered with `record`
-    # (matching records the user may see, user, limit) → at most `limit` records ready for the template:
-    # related rows selected and, e.g., `core.lists.mark_visible` applied.
-    prepare: Callable[..., list] = first
+    related: tuple[str, ...] = ()  # the related records the template shows (select_related)
+    # (field, attribute): set `attribute` on each result, whether the user may see the record `field` points
+    # to (`core.lists.mark_visible`), so the template names it only then.
+    visible: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)

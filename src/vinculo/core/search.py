@@ -13,7 +13,7 @@ from django.db import connection
 from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 
-from . import events
+from . import compiled, events
 from .models import SearchEntry, TrackedModel
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -117,24 +117,38 @@ def _terms(query: str) -> list[str]:
     return fold(query).split()[:8]
 
 
+def expression(query: str, any_word: bool = False) -> str | None:
+    """The database's full-text expression for the records whose indexed text has every word of `query` as
+    a prefix (any of them with `any_word`); None when `query` has no word."""
+    terms = _terms(query)
+    if not terms:
+        return None
+    if connection.vendor == "postgresql":
+        return (" | " if any_word else " & ").join(f"{term}:*" for term in terms)
+    return (" OR " if any_word else " AND ").join(f'"{term}"*' for term in terms)
+
+
 def matching_ids(model, query: str, any_word: bool = False):
     """A subquery of the ids of `model` records whose indexed text has every word of `query` as a prefix (any
     of them with `any_word`)."""
-    terms = _terms(query)
+    return ids_matching(model, expression(query, any_word))
+
+
+def ids_matching(model, full_text: str | None):
+    """A subquery of the ids of `model` records whose indexed text matches the full-text expression
+    `full_text` (of `expression`; none when None)."""
     entries = SearchEntry.objects.filter(kind=kind_of(model))
-    if not terms:
+    if full_text is None:
         return entries.none().values("object_id")
     if connection.vendor == "postgresql":
-        expression = (" | " if any_word else " & ").join(f"{term}:*" for term in terms)
         # Unqualified `body`: Django aliases this table when it nests the query as a subquery.
         entries = entries.filter(
-            RawSQL("to_tsvector('simple', body) @@ to_tsquery('simple', %s)", [expression],
+            RawSQL("to_tsvector('simple', body) @@ to_tsquery('simple', %s)", [full_text],
                    output_field=BooleanField())
         )
     else:
-        expression = (" OR " if any_word else " AND ").join(f'"{term}"*' for term in terms)
         entries = entries.filter(
-            pk__in=RawSQL("SELECT rowid FROM core_searchentry_fts WHERE core_searchentry_fts MATCH %s", [expression])
+            pk__in=RawSQL("SELECT rowid FROM core_searchentry_fts WHERE core_searchentry_fts MATCH %s", [full_text])
         )
     return entries.values("object_id")
 
@@ -142,3 +156,20 @@ def matching_ids(model, query: str, any_word: bool = False):
 def search(model, user, query: str):
     """The records of `model` that `user` may see and that match `query`."""
     return model.objects.visible_to(user).filter(pk__in=matching_ids(model, query))
+
+
+def found(record_type, user, query: str, limit: int) -> list:
+    """At most `limit` records of a searchable type (`core.records`) that `user` may see and that match
+    `query`, ready for the global search's template (`SearchSpec`): its SQL compiled once per shape of user
+    (`core.compiled`), as the search box asks on every few keystrokes."""
+    full_text = expression(query)
+    if full_text is None:
+        return []
+    model, spec = record_type.model, record_type.search
+
+    def build(user, _, full_text):
+        return (model.objects.visible_to(user, per_row=True).filter(pk__in=ids_matching(model, full_text))
+                .select_related(*spec.related)[:limit])
+
+    records = compiled.fetch(f"search:{record_type.key}:{limit}", model, build, user, 0, values=(full_text,))
+    return compiled.mark_visible(records, user, *spec.visible) if spec.visible else records

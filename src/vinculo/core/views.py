@@ -11,11 +11,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import services
+from . import search, services
 from .access import HIDDEN_RECORD, get_for_user, visible_ids
 from .money import Currency
 from .records import record_types
-from .search import search
 
 HISTORY_SHOWN = 25
 SEARCH_DROPDOWN_SIZE = 5
@@ -111,10 +110,10 @@ def global_search(request):
     context = {"query": query, "limit": limit, "groups": []}
     for record_type in record_types.searchable():
         spec = record_type.search
-        found = spec.prepare(search(record_type.model, user, query), user, limit) if query else []
-        context[spec.name] = found
-        if found:
-            context["groups"].append({"label": spec.label, "template": spec.template, "records": found})
+        records = search.found(record_type, user, query, limit)
+        context[spec.name] = records
+        if records:
+            context["groups"].append({"label": spec.label, "template": spec.template, "records": records})
     return render(request, "core/_search_results.html" if dropdown else "core/search.html", context)
 
 

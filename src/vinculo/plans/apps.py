@@ -12,7 +12,6 @@ class PlansConfig(AppConfig):
         from vinculo.accounts import page
         from vinculo.core import events, nav, records, schedule
         from vinculo.core.api import routers
-        from vinculo.core.lists import mark_visible
         from vinculo.org.models import register_notification
 
         from . import api, emails, metrics, progress, sections, services
@@ -20,8 +19,7 @@ class PlansConfig(AppConfig):
 
         records.register("plan", BusinessPlan, order=35, search=records.SearchSpec(
             "plans", _("Business plans"), "plans/_search_result.html",
-            prepare=lambda found, user, limit: mark_visible(
-                found.select_related("account")[:limit], user, "account", "account_visible"),
+            related=("account",), visible=("account", "account_visible"),
         ))
         records.register("objective", Objective, order=36)
         nav.register("plans", _("Plans"), "plans:overview", order=35)

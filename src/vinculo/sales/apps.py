@@ -19,7 +19,6 @@ class SalesConfig(AppConfig):
         from vinculo.contacts import page as contact_page
         from vinculo.core import nav, records, schedule, subjects
         from vinculo.core.api import routers
-        from vinculo.core.lists import mark_visible
         from vinculo.marketing import page as campaign_page
         from vinculo.org import teams as team_pages
         from vinculo.org import territories
@@ -37,8 +36,7 @@ class SalesConfig(AppConfig):
         register_lead_duplicate_rules(Lead)
         records.register("opportunity", Opportunity, order=120, search=records.SearchSpec(
             "opportunities", _("Opportunities"), "sales/opportunities/_search_result.html",
-            prepare=lambda found, user, limit: mark_visible(
-                found.select_related("account", "stage")[:limit], user, "account", "account_visible"),
+            related=("account", "stage"), visible=("account", "account_visible"),
         ))
         # Activities, notes and files may be about a lead, a deal or a quote. `alias`: the names of the
         # links they had before (activity.lead, Activity.objects.filter(opportunity=…)).

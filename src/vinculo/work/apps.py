@@ -21,7 +21,6 @@ class WorkConfig(AppConfig):
         from vinculo.contacts import page as contact_page
         from vinculo.core import nav, records, subjects
         from vinculo.core.api import routers
-        from vinculo.core.lists import mark_visible
 
         from . import api, sections, services
         from .models import Project, Task, TimeEntry
@@ -34,8 +33,7 @@ class WorkConfig(AppConfig):
         ))
         records.register("task", Task, order=170, search=records.SearchSpec(
             "tasks", _("Tasks"), "work/_search_result.html",
-            prepare=lambda found, user, limit: mark_visible(found.select_related("account")[:limit], user, "account",
-                                                            "account_visible"),
+            related=("account",), visible=("account", "account_visible"),
         ))
         records.register("timeentry", TimeEntry, order=180)
 
