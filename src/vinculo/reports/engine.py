@@ -598,6 +598,8 @@ def _plan(definition: Definition, user) -> _Plan:
     # A related record's id, not its model's own ordering: that would join its table to sort every row.
     ordering = [f"{c.orm}_id" if c.kind == "record" and not c.to_many else c.orm for c in group_columns]
     ordering += _ordering(record_type, definition, user) + ["pk"]
+    # A record's several rows (a column across a to-many relation) in one order, whichever query reads them.
+    ordering += [models.F(c.orm).asc(nulls_last=True) for c in row_columns if c.to_many and c.expression is None]
     return _Plan(record_type, columns, group_columns, aggregate_columns, definition.aggregates, queryset, multiplied,
                  row_columns, list(dict.fromkeys(names)), ordering)
 
