@@ -16,7 +16,7 @@ number.
 import datetime
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from itertools import chain, islice
 
@@ -630,7 +630,7 @@ def run(definition: Definition, user, limit: int = ROW_LIMIT) -> Result:
             wanted[model].update(row[orm] for row in rows)
     groups, total, visible = _summaries(plan, user, wanted)
     texts = {None: str(HIDDEN_RECORD)}  # a value's text, once per run (formatting a date is slow)
-    shown_rows = [_shown_row(row, plan.row_columns, visible, texts) for row in rows]
+    shown_rows = _shown_rows(rows, plan.row_columns, visible, texts)
     return Result(definition, plan.record_type, plan.columns, plan.group_columns, plan.aggregates,
                   plan.aggregate_columns, shown_rows, groups, total, truncated)
 
@@ -725,23 +725,23 @@ class RowStream:
     query per chunk. Read once; `truncated` tells, once read, whether rows past `limit` were left out."""
 
     def __init__(self, plan: _Plan, user, limit: int):
-        self.columns = plan.row_columns
-        # (ORM path of a related record's id, its model, the alias of "the reader may see it" or "" when they
-        # may see every one: an admin, a type without a policy).
-        self.guards = []
-        seen = {}
+        # The alias of "the reader may see it" per ORM path of a related record's id; "" when they may see
+        # every one (an admin, a type without a policy): such a path is not checked row by row.
+        flags, seen = {}, {}
         for column in plan.row_columns:
             for orm, model in column.guards:
-                if any(orm == known for known, _model, _flag in self.guards):
+                if orm in flags:
                     continue
-                flag = ""
+                flags[orm] = ""
                 if has_policy(model) and not is_admin(user):
-                    flag = f"r_seen__{orm}"
+                    flags[orm] = f"r_seen__{orm}"
                     manager = getattr(model, "all_objects", model._default_manager)
-                    seen[flag] = models.Case(
+                    seen[flags[orm]] = models.Case(
                         models.When(Q(**{f"{orm}__in": manager.visible_to(user).values("pk")}), then=Value(True)),
                         default=Value(False), output_field=models.BooleanField())
-                self.guards.append((orm, model, flag))
+        self.columns = [replace(column, guards=[(orm, model) for orm, model in column.guards if flags[orm]])
+                        if column.guards else column for column in plan.row_columns]
+        self.guards = list(dict.fromkeys((orm, model, flags[orm]) for column in self.columns for orm, model in column.guards))
         self.queryset = plan.rows(**seen)
         self.limit = limit
         self.truncated = False
@@ -761,10 +761,10 @@ class RowStream:
             read += len(chunk)
             visible = defaultdict(set)
             for orm, model, flag in self.guards:
-                visible[model].update(row[orm] for row in chunk if not flag or row[flag])
+                visible[model].update(row[orm] for row in chunk if row[flag])
             if len(texts) > TEXTS_KEPT:
                 texts = {None: texts[None]}
-            yield [_shown_row(row, self.columns, visible, texts) for row in chunk]
+            yield _shown_rows(chunk, self.columns, visible, texts)
 
     def __iter__(self) -> Iterator[dict]:
         return chain.from_iterable(self.chunks())
@@ -854,33 +854,49 @@ def _ordering(record_type, definition: Definition, user) -> list:
 PLAIN_NUMBERS = (int, Decimal, float)
 
 
-def _shown_row(row: dict, columns: list[Resolved], visible: dict, texts: dict) -> dict:
-    """{path: (raw value, text)}, and "_pk" the record's id; blank for hidden fields and records the reader
-    may not see."""
-    shown = {"_pk": row["pk"]}
-    for column in columns:
-        value = row.get(column.orm)
-        if column.hidden:
-            shown[column.path] = (None, "")
-            continue
-        if column.guards and any(row.get(orm) is not None and row.get(orm) not in visible.get(model, ())
-                                 for orm, model in column.guards):
-            shown[column.path] = (None, texts[None])
-            continue
-        if column.kind == "record":
-            text = "" if value is None else str(row.get(column.display_orm) or "")
-        elif column.kind in ("text", "number", "money"):
-            # Plain text and numbers are their own text (what display_value gives them, without its checks).
-            text = value if value.__class__ is str and not column.choices else (
-                str(value) if value.__class__ in PLAIN_NUMBERS and not column.choices else display_value(column, value))
-        else:
-            key = (column.path, value)
-            text = texts.get(key)
-            if text is None:
-                text = texts[key] = display_value(column, value)
-        currency = row.get(column.currency_orm) if column.currency_orm else None
-        shown[column.path] = (value, text, currency) if currency else (value, text)
-    return shown
+def _shown_rows(rows: list[dict], columns: list[Resolved], visible: dict, texts: dict) -> list[dict]:
+    """Per row {path: (raw value, text)}, or (raw value, text, currency) for an amount, and "_pk" the
+    record's id; blank for hidden fields and records the reader may not see. Column by column: each
+    column's conversion chosen once and run over the rows as one list comprehension (an export shows
+    200,000 rows)."""
+    keys = ["_pk"] + [column.path for column in columns]
+    cells = [[row["pk"] for row in rows]] + [_cells(column, rows, visible, texts) for column in columns]
+    return [dict(zip(keys, line, strict=True)) for line in zip(*cells, strict=True)]
+
+
+def _cells(column: Resolved, rows: list[dict], visible: dict, texts: dict) -> list[tuple]:
+    """One column's cells of `rows` (see `_shown_rows`)."""
+    if column.hidden:
+        return [(None, "")] * len(rows)
+    orm, path = column.orm, column.path
+    if column.kind == "record":
+        display = column.display_orm
+        cells = [(None, "") if (value := row[orm]) is None else (value, str(row[display] or "")) for row in rows]
+    elif column.kind in ("text", "number", "money") and not column.choices:
+        # Plain text and numbers are their own text (what display_value gives them, without its checks).
+        cells = [(value, value if (kind := value.__class__) is str else str(value) if kind in PLAIN_NUMBERS
+                  else display_value(column, value)) for value in [row[orm] for row in rows]]
+    elif column.kind in ("text", "number", "money"):
+        cells = [(value, display_value(column, value)) for value in [row[orm] for row in rows]]
+    else:
+        def text(value):
+            key = (path, value)
+            shown = texts.get(key)
+            if shown is None:
+                shown = texts[key] = display_value(column, value)
+            return shown
+
+        cells = [(value, text(value)) for value in [row[orm] for row in rows]]
+    if column.currency_orm:
+        currency_orm = column.currency_orm
+        cells = [cell + (currency,) if (currency := row[currency_orm]) else cell
+                 for cell, row in zip(cells, rows, strict=True)]
+    for orm, model in column.guards:
+        seen = visible.get(model, ())
+        hidden = (None, texts[None])
+        cells = [hidden if (pk := row[orm]) is not None and pk not in seen else cell
+                 for cell, row in zip(cells, rows, strict=True)]
+    return cells
 
 
 def _build_groups(group_columns, group_rows, aggregate_columns, aggregates, visible) -> list[Group]:
