@@ -384,7 +384,7 @@ class Result:
     group_columns: list[Resolved]
     aggregates: list[Aggregate]
     aggregate_columns: dict
-    rows: list[dict]
+    rows: "list[dict] | RowStream"  # held by `run`, read as written by `export`
     groups: list[Group]
     total: Group
     truncated: bool = False
