@@ -85,7 +85,7 @@ bench: install
 	$(BENCH_ENV) $(BIN)/python bench/run.py
 	$(BENCH_ENV) $(BIN)/python bench/reports.py
 	$(BENCH_ENV) $(BIN)/python bench/imports.py
-	$(BENCH_ENV) $(BIN)/python bench/exports.py --report
+	$(BENCH_ENV) $(BIN)/python bench/exports.py --report --deals 50000 200000
 	$(BENCH_ENV) $(BIN)/python bench/writes.py
 
 # Mutation testing of the rule modules listed under [tool.mutmut] in pyproject.toml (minutes, not in CI):

@@ -292,7 +292,7 @@ def export_report(request, report_id: str, params: Query[ExportParams]):
     report = _find(request, report_id)
     name = report.name if isinstance(report, SavedReport) else str(report.name)
     try:
-        result = run(_definition(report), request.auth, limit=100_000)
+        result = output.exported(_definition(report), request.auth, params.format, 100_000)
     except ReportError as exc:
         raise _invalid(exc) from exc
     if params.format == "csv":

@@ -6,12 +6,19 @@ for the total, and one per related record type a column reaches (which of those 
 see), plus what the access policy reads about the user. Fields of a field group the reader may not read
 (`policy.hidden_fields`) come back blank, and no aggregate is computed on them; a related record the
 reader may not see reads "a record you cannot see". Amounts are summed per currency.
+
+An export (`export`) costs as many: its groups and total are computed first, its rows then read from the
+one rows query a chunk at a time as the writer asks for them (`RowStream`), with whether the reader may
+see each related record read in that same query, so the export holds one chunk of rows whatever their
+number.
 """
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
+from itertools import chain, islice
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
@@ -31,7 +38,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from vinculo.core import clock, reporting
-from vinculo.core.access import HIDDEN_RECORD, has_policy, subordinate_ids, visible_ids
+from vinculo.core.access import HIDDEN_RECORD, has_policy, is_admin, subordinate_ids, visible_ids
 from vinculo.core.policy import policy_for
 
 ROW_LIMIT = 1000
@@ -377,7 +384,7 @@ class Result:
     group_columns: list[Resolved]
     aggregates: list[Aggregate]
     aggregate_columns: dict
-    rows: list[dict]
+    rows: "list[dict] | RowStream"  # held by `run`, read as written by `export`
     groups: list[Group]
     total: Group
     truncated: bool = False
@@ -546,27 +553,43 @@ def _group_filter(resolved: Resolved, key) -> list[dict]:
     return [{"field": resolved.path, "op": "eq", "value": key if isinstance(key, str | int) else str(key)}]
 
 
+def _record_type(definition: Definition) -> reporting.RecordType:
+    record_type = reporting.registry.get(definition.record_type)
+    if record_type is None:
+        raise ReportError("record_type", _("Unknown record type."))
+    return record_type
+
+
 def count(definition: Definition, user) -> int:
     """How many records the report reads for `user` (one query): whether an export runs inline."""
-    record_type = reporting.registry.get(definition.record_type)
-    if record_type is None:
-        raise ReportError("record_type", _("Unknown record type."))
-    return _prepared(record_type, definition, user)[3].count()
+    return _prepared(_record_type(definition), definition, user)[3].count()
 
 
-def run(definition: Definition, user, limit: int = ROW_LIMIT) -> Result:
-    """The report for `user`: rows (at most `limit`), groups with their subtotals, the total."""
-    record_type = reporting.registry.get(definition.record_type)
-    if record_type is None:
-        raise ReportError("record_type", _("Unknown record type."))
+@dataclass
+class _Plan:
+    """A definition compiled for one reader: its columns, its records and how its rows are read."""
+
+    record_type: reporting.RecordType
+    columns: list[Resolved]
+    group_columns: list[Resolved]
+    aggregate_columns: dict
+    aggregates: list[Aggregate]
+    queryset: models.QuerySet
+    multiplied: bool
+    row_columns: list[Resolved]  # the columns, then the grouping columns not among them
+    names: list[str]  # what the rows query reads of each row
+    ordering: list
+
+    def rows(self, **annotations) -> models.QuerySet:
+        """Every row in one query, read in one pass."""
+        rows = (self.queryset.annotate(**_annotations(self.row_columns), **annotations)
+                .values("pk", *self.names, *annotations).order_by(*self.ordering))
+        return rows.distinct() if self.multiplied else rows
+
+
+def _plan(definition: Definition, user) -> _Plan:
+    record_type = _record_type(definition)
     columns, group_columns, aggregate_columns, queryset, multiplied = _prepared(record_type, definition, user)
-    aggregates = definition.aggregates
-    parts = _aggregate_parts(aggregate_columns, aggregates)
-    currency_orms = sorted({r.currency_orm for r in aggregate_columns.values() if r.kind == "money" and r.currency_orm})
-
-    # The rows: the ids of the rows shown, in order, then their values (two queries: the sort over every
-    # matching record reads no joined table); one query for an export, or when a column crosses a to-many
-    # relation.
     row_columns = columns + [c for c in group_columns if c.path not in {col.path for col in columns}]
     guard_orms = {orm for column in row_columns for orm, _model in column.guards}
     names = [c.orm for c in row_columns] + [c.display_orm for c in row_columns if c.display_orm]
@@ -575,24 +598,60 @@ def run(definition: Definition, user, limit: int = ROW_LIMIT) -> Result:
     # A related record's id, not its model's own ordering: that would join its table to sort every row.
     ordering = [f"{c.orm}_id" if c.kind == "record" and not c.to_many else c.orm for c in group_columns]
     ordering += _ordering(record_type, definition, user) + ["pk"]
-    names = list(dict.fromkeys(names))
-    if limit > ROW_LIMIT or any(c.to_many for c in row_columns):  # an export reads its rows in one pass
-        rows_qs = queryset.annotate(**_annotations(row_columns)).values("pk", *names).order_by(*ordering)
-        if multiplied:
-            rows_qs = rows_qs.distinct()
-        rows = list(rows_qs[: limit + 1])
+    # A record's several rows (a column across a to-many relation) in one order, whichever query reads them.
+    ordering += [models.F(c.orm).asc(nulls_last=True) for c in row_columns if c.to_many and c.expression is None]
+    return _Plan(record_type, columns, group_columns, aggregate_columns, definition.aggregates, queryset, multiplied,
+                 row_columns, list(dict.fromkeys(names)), ordering)
+
+
+def run(definition: Definition, user, limit: int = ROW_LIMIT) -> Result:
+    """The report for `user`: rows (at most `limit`), groups with their subtotals, the total."""
+    plan = _plan(definition, user)
+    # The rows: the ids of the rows shown, in order, then their values (two queries: the sort over every
+    # matching record reads no joined table); one query when a column crosses a to-many relation, or for
+    # more rows than a page shows.
+    if limit > ROW_LIMIT or any(c.to_many for c in plan.row_columns):
+        rows = list(plan.rows()[: limit + 1])
     else:
-        keys_only = {c.orm: c.expression for c in group_columns if c.expression is not None}
-        ids_qs = queryset.annotate(**keys_only).order_by(*ordering).values_list("pk", flat=True)
-        if multiplied:  # a record once, however many related rows matched the filter
+        keys_only = {c.orm: c.expression for c in plan.group_columns if c.expression is not None}
+        ids_qs = plan.queryset.annotate(**keys_only).order_by(*plan.ordering).values_list("pk", flat=True)
+        if plan.multiplied:  # a record once, however many related rows matched the filter
             ids_qs = ids_qs.distinct()
         ids = list(ids_qs[: limit + 1])
-        by_pk = {row["pk"]: row for row in record_type.model._base_manager.filter(pk__in=ids)
-                 .annotate(**_annotations(row_columns)).values("pk", *names)} if ids else {}
+        by_pk = {row["pk"]: row for row in plan.record_type.model._base_manager.filter(pk__in=ids)
+                 .annotate(**_annotations(plan.row_columns)).values("pk", *plan.names)} if ids else {}
         rows = [by_pk[pk] for pk in ids]
     truncated = len(rows) > limit
     rows = rows[:limit]
+    # Which related records the reader may see, asked with the groups' (one query per related type).
+    wanted = defaultdict(set)
+    for column in plan.row_columns:
+        for orm, model in column.guards:
+            wanted[model].update(row[orm] for row in rows)
+    groups, total, visible = _summaries(plan, user, wanted)
+    texts = {None: str(HIDDEN_RECORD)}  # a value's text, once per run (formatting a date is slow)
+    shown_rows = _shown_rows(rows, plan.row_columns, visible, texts)
+    return Result(definition, plan.record_type, plan.columns, plan.group_columns, plan.aggregates,
+                  plan.aggregate_columns, shown_rows, groups, total, truncated)
 
+
+def export(definition: Definition, user, limit: int) -> Result:
+    """The report for an export: what `run` gives, its rows (at most `limit`) a `RowStream` that reads them
+    from the one rows query as the writer asks for them, so an export holds a chunk of rows whatever their
+    number. The groups and the total are computed first, by the same queries as `run`'s."""
+    plan = _plan(definition, user)
+    groups, total, _visible = _summaries(plan, user, defaultdict(set))
+    return Result(definition, plan.record_type, plan.columns, plan.group_columns, plan.aggregates,
+                  plan.aggregate_columns, RowStream(plan, user, limit), groups, total)
+
+
+def _summaries(plan: _Plan, user, wanted: dict) -> tuple[list[Group], Group, dict]:
+    """The groups with their subtotals, the total, and which related records (of `wanted`: {model: ids},
+    those of the grouping columns added) the reader may see."""
+    group_columns, aggregate_columns, queryset, multiplied = (plan.group_columns, plan.aggregate_columns,
+                                                              plan.queryset, plan.multiplied)
+    parts = _aggregate_parts(aggregate_columns, plan.aggregates)
+    currency_orms = sorted({r.currency_orm for r in aggregate_columns.values() if r.kind == "money" and r.currency_orm})
     # The groups: one query per level, on the ids of the grouped records; their names: one query per
     # grouping level on a related record.
     group_rows = []
@@ -611,10 +670,6 @@ def run(definition: Definition, user, limit: int = ROW_LIMIT) -> Result:
     if derived:
         group_rows = [[dict(row) for row in group_rows[0]], group_rows[0]]
     # Which related records the reader may see: one query per related type.
-    wanted = defaultdict(set)
-    for column in row_columns:
-        for orm, model in column.guards:
-            wanted[model].update(row[orm] for row in rows)
     for level, column in enumerate(group_columns):
         if column.kind == "record" and has_policy(column.target_model):
             for level_rows in group_rows[level:]:
@@ -649,13 +704,77 @@ def run(definition: Definition, user, limit: int = ROW_LIMIT) -> Result:
     else:
         total_rows = [queryset.aggregate(**parts)]
 
-    texts = {None: str(HIDDEN_RECORD)}  # a value's text, once per run (formatting a date is slow)
-    shown_rows = [_shown_row(row, row_columns, visible, texts) for row in rows]
-    groups = _build_groups(group_columns, group_rows, aggregate_columns, aggregates, visible)
-    count, values = _merge(total_rows, aggregate_columns, aggregates)
-    total = Group(None, _("Total"), count, values)
-    return Result(definition, record_type, columns, group_columns, aggregates, aggregate_columns, shown_rows,
-                  groups, total, truncated)
+    groups = _build_groups(group_columns, group_rows, aggregate_columns, plan.aggregates, visible)
+    count, values = _merge(total_rows, aggregate_columns, plan.aggregates)
+    return groups, Group(None, _("Total"), count, values), visible
+
+
+# Rows an export reads from the database, and shows, at a time.
+CHUNK_ROWS = 2000
+# Texts of formatted values (dates, choices) kept between chunks: enough for every day of many years, not one
+# per row of a column of moments.
+TEXTS_KEPT = 20_000
+
+
+class RowStream:
+    """A report's rows as an export reads them: the one rows query fetched CHUNK_ROWS at a time
+    (`QuerySet.iterator`: a server-side cursor on PostgreSQL, rows stepped through on SQLite) and shown a
+    chunk at a time (`chunks()`, or row by row iterating it), so the export holds one chunk whatever the
+    number of rows. Whether the reader may see each related record a column reaches is a column of that
+    same query (a non-correlated IN over the records they may see, which the database lists once): no
+    query per chunk. Read once; `truncated` tells, once read, whether rows past `limit` were left out."""
+
+    def __init__(self, plan: _Plan, user, limit: int):
+        # The alias of "the reader may see it" per ORM path of a related record's id; "" when they may see
+        # every one (an admin, a type without a policy): such a path is not checked row by row.
+        flags, seen = {}, {}
+        for column in plan.row_columns:
+            for orm, model in column.guards:
+                if orm in flags:
+                    continue
+                flags[orm] = ""
+                if has_policy(model) and not is_admin(user):
+                    flags[orm] = f"r_seen__{orm}"
+                    manager = getattr(model, "all_objects", model._default_manager)
+                    seen[flags[orm]] = models.Case(
+                        models.When(Q(**{f"{orm}__in": manager.visible_to(user).values("pk")}), then=Value(True)),
+                        default=Value(False), output_field=models.BooleanField())
+        self.columns = [replace(column, guards=[(orm, model) for orm, model in column.guards if flags[orm]])
+                        if column.guards else column for column in plan.row_columns]
+        self.guards = list(dict.fromkeys((orm, model, flags[orm]) for column in self.columns for orm, model in column.guards))
+        self.queryset = plan.rows(**seen)
+        self.limit = limit
+        self.truncated = False
+        self._read = False
+
+    def chunks(self) -> Iterator[list[dict]]:
+        """The rows shown ({path: (value, text)}, as `run` gives them), CHUNK_ROWS at a time."""
+        if self._read:
+            raise RuntimeError("A report's row stream is read once.")
+        self._read = True
+        rows = self.queryset[: self.limit + 1].iterator(chunk_size=CHUNK_ROWS)
+        texts = {None: str(HIDDEN_RECORD)}
+        read = 0
+        while chunk := list(islice(rows, CHUNK_ROWS)):
+            if read + len(chunk) > self.limit:
+                chunk, self.truncated = chunk[: self.limit - read], True
+            read += len(chunk)
+            visible = defaultdict(set)
+            for orm, model, flag in self.guards:
+                visible[model].update(row[orm] for row in chunk if row[flag])
+            if len(texts) > TEXTS_KEPT:
+                texts = {None: texts[None]}
+            yield _shown_rows(chunk, self.columns, visible, texts)
+
+    def __iter__(self) -> Iterator[dict]:
+        return chain.from_iterable(self.chunks())
+
+
+def row_chunks(rows) -> Iterator[list[dict]]:
+    """A result's rows CHUNK_ROWS at a time, whether held (`run`) or streamed (`export`)."""
+    if isinstance(rows, RowStream):
+        return rows.chunks()
+    return (rows[start:start + CHUNK_ROWS] for start in range(0, len(rows), CHUNK_ROWS))
 
 
 def _distinct_parts(queryset, keys: list[Resolved], currency_orms: list[str], aggregate_columns: dict) -> list[dict]:
@@ -735,33 +854,49 @@ def _ordering(record_type, definition: Definition, user) -> list:
 PLAIN_NUMBERS = (int, Decimal, float)
 
 
-def _shown_row(row: dict, columns: list[Resolved], visible: dict, texts: dict) -> dict:
-    """{path: (raw value, text)}, and "_pk" the record's id; blank for hidden fields and records the reader
-    may not see."""
-    shown = {"_pk": row["pk"]}
-    for column in columns:
-        value = row.get(column.orm)
-        if column.hidden:
-            shown[column.path] = (None, "")
-            continue
-        if column.guards and any(row.get(orm) is not None and row.get(orm) not in visible.get(model, ())
-                                 for orm, model in column.guards):
-            shown[column.path] = (None, texts[None])
-            continue
-        if column.kind == "record":
-            text = "" if value is None else str(row.get(column.display_orm) or "")
-        elif column.kind in ("text", "number", "money"):
-            # Plain text and numbers are their own text (what display_value gives them, without its checks).
-            text = value if value.__class__ is str and not column.choices else (
-                str(value) if value.__class__ in PLAIN_NUMBERS and not column.choices else display_value(column, value))
-        else:
-            key = (column.path, value)
-            text = texts.get(key)
-            if text is None:
-                text = texts[key] = display_value(column, value)
-        currency = row.get(column.currency_orm) if column.currency_orm else None
-        shown[column.path] = (value, text, currency) if currency else (value, text)
-    return shown
+def _shown_rows(rows: list[dict], columns: list[Resolved], visible: dict, texts: dict) -> list[dict]:
+    """Per row {path: (raw value, text)}, or (raw value, text, currency) for an amount, and "_pk" the
+    record's id; blank for hidden fields and records the reader may not see. Column by column: each
+    column's conversion chosen once and run over the rows as one list comprehension (an export shows
+    200,000 rows)."""
+    keys = ["_pk"] + [column.path for column in columns]
+    cells = [[row["pk"] for row in rows]] + [_cells(column, rows, visible, texts) for column in columns]
+    return [dict(zip(keys, line, strict=True)) for line in zip(*cells, strict=True)]
+
+
+def _cells(column: Resolved, rows: list[dict], visible: dict, texts: dict) -> list[tuple]:
+    """One column's cells of `rows` (see `_shown_rows`)."""
+    if column.hidden:
+        return [(None, "")] * len(rows)
+    orm, path = column.orm, column.path
+    if column.kind == "record":
+        display = column.display_orm
+        cells = [(None, "") if (value := row[orm]) is None else (value, str(row[display] or "")) for row in rows]
+    elif column.kind in ("text", "number", "money") and not column.choices:
+        # Plain text and numbers are their own text (what display_value gives them, without its checks).
+        cells = [(value, value if (kind := value.__class__) is str else str(value) if kind in PLAIN_NUMBERS
+                  else display_value(column, value)) for value in [row[orm] for row in rows]]
+    elif column.kind in ("text", "number", "money"):
+        cells = [(value, display_value(column, value)) for value in [row[orm] for row in rows]]
+    else:
+        def text(value):
+            key = (path, value)
+            shown = texts.get(key)
+            if shown is None:
+                shown = texts[key] = display_value(column, value)
+            return shown
+
+        cells = [(value, text(value)) for value in [row[orm] for row in rows]]
+    if column.currency_orm:
+        currency_orm = column.currency_orm
+        cells = [cell + (currency,) if (currency := row[currency_orm]) else cell
+                 for cell, row in zip(cells, rows, strict=True)]
+    for orm, model in column.guards:
+        seen = visible.get(model, ())
+        hidden = (None, texts[None])
+        cells = [hidden if (pk := row[orm]) is not None and pk not in seen else cell
+                 for cell, row in zip(cells, rows, strict=True)]
+    return cells
 
 
 def _build_groups(group_columns, group_rows, aggregate_columns, aggregates, visible) -> list[Group]:

@@ -4,7 +4,7 @@ written in the format asked, with its progress. Registered in ReportsConfig.read
 from vinculo.exchange.models import ExportJob
 
 from . import output
-from .engine import Definition, count, run
+from .engine import Definition, count
 
 # As many rows as an inline export reads (views._export).
 EXPORT_ROWS = 100_000
@@ -23,17 +23,17 @@ def count_rows(job: ExportJob) -> int:
 
 
 def write(job: ExportJob, out, progress) -> None:
-    result = run(definition_of(job), job.user, limit=EXPORT_ROWS)
+    """The rows go from the database to `out` a chunk at a time (a PDF's excepted: `output.exported`)."""
+    if job.format not in ("xlsx", "csv", "pdf", "ics"):
+        raise ValueError(f"unknown format {job.format}")
+    result = output.exported(definition_of(job), job.user, job.format, EXPORT_ROWS)
     title = job.title or "report"
     if job.format == "xlsx":
         output.to_xlsx(result, title, out, progress)
-        return
-    if job.format == "csv":
-        out.write(output.to_csv(result).encode("utf-8"))
-    elif job.format == "pdf":
-        out.write(output.to_pdf(result, title))
+    elif job.format == "csv":
+        output.write_csv(result, out, progress)
     elif job.format == "ics":
-        out.write(output.to_ics(result, title))
+        output.write_ics(result, title, out, progress)
     else:
-        raise ValueError(f"unknown format {job.format}")
-    progress(len(result.rows))
+        out.write(output.to_pdf(result, title))
+        progress(len(result.rows))

@@ -20,7 +20,7 @@ from vinculo.core.money import format_money
 from vinculo.exchange import xlsx
 from vinculo.exchange.rules import RISKY_STARTS, neutralise
 
-from .engine import Aggregate, Definition, Filter, Group, ReportError, Result
+from .engine import Aggregate, Definition, Filter, Group, ReportError, Result, export, row_chunks, run
 
 AGGREGATE_LABELS = {"count": gettext_lazy("Count"), "sum": gettext_lazy("Sum"), "avg": gettext_lazy("Average"),
                     "min": gettext_lazy("Minimum"), "max": gettext_lazy("Maximum")}
@@ -138,13 +138,41 @@ def _row_matches(result: Result, row: dict, flt: dict) -> bool:
 
 # --- CSV and XLSX ---------------------------------------------------------------------------------------------
 
+def exported(definition: Definition, user, fmt: str, limit: int) -> Result:
+    """The report as an export in `fmt` writes it: its rows streamed from the database as they are written
+    (`engine.export`), but a PDF's held (`engine.run`: reportlab lays every row out before writing a page),
+    `limit` rows at most either way."""
+    return run(definition, user, limit=limit) if fmt == "pdf" else export(definition, user, limit=limit)
+
+
 def to_csv(result: Result) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
+    return "".join(part for part, _rows in _csv_parts(result))
+
+
+def write_csv(result: Result, out, progress=None) -> int:
+    """The CSV into `out` (a binary file) a chunk of rows at a time, `progress(rows written)` after each;
+    how many rows were written."""
+    written = 0
+    for part, rows in _csv_parts(result):
+        out.write(part.encode("utf-8"))
+        written += rows
+        if rows and progress is not None:
+            progress(written)
+    return written
+
+
+def _csv_parts(result: Result):
+    """The CSV's text: its header, then a part per chunk of rows, each with its number of rows."""
+    text = io.StringIO()
+    writer = csv.writer(text)
     writer.writerow([c.label for c in result.columns])
-    for row in result.rows:
-        writer.writerow([neutralise(_plain(c, row[c.path])) for c in result.columns])
-    return out.getvalue()
+    columns = result.columns
+    for chunk in chain([[]], row_chunks(result.rows)):
+        writer.writerows([neutralise(_plain(c, row[c.path])) for c in columns] for row in chunk)
+        part = text.getvalue()
+        text.seek(0)
+        text.truncate()
+        yield part, len(chunk)
 
 
 def _plain(column, cell):
@@ -200,7 +228,8 @@ def _texts(values: list) -> list:
 def to_xlsx(result: Result, title: str, out=None, progress=None) -> bytes | None:
     """Typed cells (numbers, dates, amounts as numbers in their currency's format), a bold frozen header
     row with an autofilter, then a sheet of group subtotals and the total. Written row by row (the sheet's XML
-    streamed into the zip, `exchange.xlsx`): the workbook is never held in memory as cells. Into `out` (a
+    streamed into the zip, `exchange.xlsx`) as the rows come, a chunk at a time from an export's `RowStream`:
+    neither the rows nor the workbook are ever held in memory whole. Into `out` (a
     path or binary file) when given, else returned as bytes; `progress(rows written)` as rows go."""
     target = out if out is not None else io.BytesIO()
     book = xlsx.Book(target)
@@ -208,9 +237,8 @@ def to_xlsx(result: Result, title: str, out=None, progress=None) -> bytes | None
     zone = timezone.get_current_timezone()
     cells = [_xlsx_column(c, kind == xlsx.MONEY, zone) for c, kind in zip(result.columns, kinds, strict=True)]
     rows = book.sheet(_("Rows"), [c.label for c in result.columns], kinds)
-    chunks = (result.rows[start:start + xlsx.CHUNK_ROWS] for start in range(0, len(result.rows), xlsx.CHUNK_ROWS))
-    rows.extend(chain.from_iterable(zip(*[cell(chunk) for cell in cells], strict=True) for chunk in chunks),
-                progress)
+    rows.extend(chain.from_iterable(zip(*[cell(chunk) for cell in cells], strict=True)
+                                    for chunk in row_chunks(result.rows)), progress)
     rows.finish()
 
     headers = [g.label for g in result.group_columns] + [_("Count")]
@@ -341,8 +369,19 @@ def to_pdf(result: Result, title: str) -> bytes:
 
 
 def to_ics(result: Result, title: str) -> bytes:
+    out = io.BytesIO()
+    write_ics(result, title, out)
+    return out.getvalue()
+
+
+CALENDAR_END = b"END:VCALENDAR\r\n"
+
+
+def write_ics(result: Result, title: str, out, progress=None) -> int:
     """One event per row on the row's first date column (an all-day event for a date, a moment for a date
-    and time), named by its first text or record column. Rows without that date are left out."""
+    and time), named by its first text or record column. Rows without that date are left out. Into `out` (a
+    binary file) a chunk of rows at a time, `progress(rows read)` after each: the calendar's head, its events
+    as `Calendar.to_ical` writes a calendar's components, its end. How many rows were read."""
     from icalendar import Calendar, Event
 
     dated = next((c for c in result.columns if c.kind in ("date", "datetime") and not c.hidden), None)
@@ -353,10 +392,10 @@ def to_ics(result: Result, title: str) -> bytes:
     calendar.add("prodid", "-//Vínculo//reports//ES")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", title)
-    for row in result.rows:
+    out.write(calendar.to_ical().removesuffix(CALENDAR_END))
+
+    def event(row) -> bytes:
         when = row[dated.path][0]
-        if when is None:
-            continue
         event = Event()
         summary = row[named.path][1] if named else title
         details = "\n".join(f"{c.label}: {cell_text(result, c, row[c.path])}" for c in result.columns)
@@ -367,5 +406,13 @@ def to_ics(result: Result, title: str) -> bytes:
             event.add("dtend", when + datetime.timedelta(days=1))
         event.add("dtstamp", clock.now())
         event.add("uid", f"{result.record_type.key}-{row['_pk']}-{dated.path}@vinculo")
-        calendar.add_component(event)
-    return calendar.to_ical()
+        return event.to_ical()
+
+    read = 0
+    for chunk in row_chunks(result.rows):
+        out.write(b"".join(event(row) for row in chunk if row[dated.path][0] is not None))
+        read += len(chunk)
+        if progress is not None:
+            progress(read)
+    out.write(CALENDAR_END)
+    return read

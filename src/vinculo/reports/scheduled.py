@@ -26,7 +26,7 @@ from vinculo.core import clock
 from vinculo.core.money import override_country
 
 from . import output
-from .engine import Definition, ReportError, run
+from .engine import Definition, ReportError
 from .models import ReportSubscription, saved_reports_for
 
 logger = logging.getLogger(__name__)
@@ -119,7 +119,7 @@ def render(subscription: ReportSubscription, now: datetime.datetime) -> EmailMes
     user, report = subscription.user, subscription.report
     with translation.override(user.language or settings.LANGUAGE_CODE), override_country(user.office_country()):
         try:
-            result = run(Definition.from_dict(report.definition), user, limit=EXPORT_ROWS)
+            result = output.exported(Definition.from_dict(report.definition), user, subscription.format, EXPORT_ROWS)
         except ReportError as exc:
             logger.warning("Scheduled report %s for %s does not run: %s", report.pk, user.pk, exc)
             return None

@@ -234,7 +234,7 @@ def _export(request, definition: Definition, name: str, fmt: str) -> HttpRespons
             job = export_jobs.create(request.user, "report", fmt, definition=jobs.job_definition(definition),
                                      title=name)
             return redirect("exchange:export_detail", job.pk)
-        result = run(definition, request.user, limit=jobs.EXPORT_ROWS)
+        result = output.exported(definition, request.user, fmt, jobs.EXPORT_ROWS)
     except ReportError as exc:
         return HttpResponseBadRequest(exc.message)
     filename = slugify(name) or "report"
