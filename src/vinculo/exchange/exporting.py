@@ -1,5 +1,5 @@
-"""Exports of lists: CSV and XLSX for accounts, contacts, leads, deals, quotes, activities, tasks, projects and
-business plans; contacts also as
+"""Exports of lists: CSV and XLSX for accounts, contacts, leads, deals, quotes, activities, tasks, projects,
+business plans, campaigns, competitors and products; contacts also as
 vCard 4.0 and Outlook CSV (English or Spanish headers, the ones the importer reads back).
 
 Every row comes from `visible_to(user)`, every column the user may not read (a field group such as the
@@ -31,9 +31,10 @@ from vinculo.contacts.models import Contact
 from vinculo.core import lists
 from vinculo.core.access import has_policy, visible_ids
 from vinculo.core.validators import format_phone
+from vinculo.marketing.models import Campaign
 from vinculo.org.models import User
 from vinculo.plans.models import BusinessPlan
-from vinculo.sales.models import Lead, Opportunity, Quote
+from vinculo.sales.models import Competitor, Lead, Opportunity, Product, Quote
 from vinculo.work.models import Project, Task
 
 from . import xlsx
@@ -138,6 +139,17 @@ LISTS = {
         "name", "account", "owner", "period_type", "period_start", "period_end", "status", "revenue_target",
         "currency", "goals", "created_at"),
         ("account",), list_key="plans", view="vinculo.plans.listing:PlanList"),
+    "campaigns": ListSpec(Campaign, (
+        "name", "kind", "status", "start_date", "end_date", "owner", "description", "created_at"),
+        list_key="campaigns", view="vinculo.marketing.views:CampaignListView"),
+    # The catalogue: everyone reads it.
+    "competitors": ListSpec(Competitor, (
+        "name", "tax_id", "country", "website", "phone", "email", "products", "strengths", "weaknesses", "notes",
+        "updated_at"),
+        list_key="competitors", view="vinculo.sales.views.competitors:CompetitorListView"),
+    "products": ListSpec(Product, (
+        "code", "name", "family", "unit", "tax_rate", "is_active", "description", "updated_at"),
+        list_key="products", view="vinculo.sales.views.catalogue:ProductListView"),
 }
 KINDS = tuple(LISTS)
 # How a related record is named in an export: an account by its legal name, a user or a contact (a quote's) by

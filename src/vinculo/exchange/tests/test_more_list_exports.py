@@ -1,7 +1,8 @@
-"""The "Export" menu of the task, project and business plan lists (issue #13, item 6): the file holds the rows
-the page lists with its filters, in its order, within the access policy (another rep's private account's
-records absent, an account the exporter may not see left empty), typed cells in XLSX, formula-like text
-neutralised in CSV, past the inline threshold a job; and the pages keep a bounded number of queries."""
+"""The "Export" menu of the task, project, business plan, campaign and catalogue lists (issue #13, item 6):
+the file holds the rows the page lists with its filters, in its order, within the access policy (another
+rep's private account's records absent, an account the exporter may not see left empty), typed cells in
+XLSX, formula-like text neutralised in CSV, past the inline threshold a job; and the pages keep a bounded
+number of queries."""
 
 import csv
 import datetime
@@ -19,7 +20,9 @@ from vinculo.core import clock
 from vinculo.exchange import exporting
 from vinculo.exchange.models import ExportJob
 from vinculo.plans.tests.factories import PlanFactory
-from vinculo.work.models import Priority, Task
+from vinculo.sales.models import Competitor
+from vinculo.sales.tests.factories import CampaignFactory, ProductFactory
+from vinculo.work.models import Priority
 from vinculo.work.tests.factories import make_project, make_task
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +35,7 @@ TASK_HEADER = ["Priority", "Task", "Type", "Next action", "Due date", "Customer"
 def _setup(settings, tmp_path, monkeypatch):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    monkeypatch.setattr(clock, "now", lambda: datetime.datetime(2026, 4, 15, 15, tzinfo=datetime.UTC))
+    monkeypatch.setattr(clock, "now", lambda: datetime.datetime(2026, 4, 15, 15, tzinfo=datetime.timezone.utc))
 
 
 @pytest.fixture
@@ -237,3 +240,45 @@ def test_a_plan_export_by_a_rep_holds_none_of_another_reps_private_plans(english
     PlanFactory(account=org.north_account, owner=org.vendedor_norte, name="Plan Norte privado")
     text = "".join(exporting.stream_csv(exporting.rows("plans", org.vendedor_sur)))
     assert "Plan Sur" in text and "Plan Norte privado" not in text and "Minera" not in text
+
+
+# ---------- Campaigns and the catalogue (list pages of the shared pattern: their columns as shown) ----------
+
+def test_the_campaign_export_holds_the_reps_listed_campaigns_only(client, english):
+    org = english
+    CampaignFactory(owner=org.vendedor_sur, name="Feria Pesquera", kind="trade_fair", status="planned",
+                    start_date=datetime.date(2026, 5, 4), end_date=datetime.date(2026, 5, 6))
+    CampaignFactory(owner=org.vendedor_sur, name="@Webinar", kind="webinar", status="planned",
+                    start_date=datetime.date(2026, 3, 1))
+    CampaignFactory(owner=org.vendedor_sur, name="Feria pasada", kind="trade_fair", status="completed")
+    CampaignFactory(owner=org.vendedor_norte, name="Feria Exponor", kind="trade_fair", status="planned")
+    client.force_login(org.vendedor_sur)
+    html = client.get(reverse("marketing:campaign_list") + "?status=planned").content.decode()
+    links = export_links(html)
+    rows = csv_rows(client.get(links["csv"]))
+    # Planned campaigns the rep may see, latest start first (the page's default sort); never the north's.
+    assert rows[0][:3] == ["Name", "Type", "Status"]
+    assert [row[0] for row in rows[1:]] == ["Feria Pesquera", "'@Webinar"]
+    sheet = xlsx_rows(client.get(links["xlsx"]))
+    assert sheet[1][rows[0].index("Start date")] == datetime.datetime(2026, 5, 4)
+
+
+def test_the_product_export_follows_its_filters_with_typed_cells(client, english):
+    ProductFactory(code="A-1", name="Bomba", family="Bombas", tax_rate=Decimal("19"))
+    ProductFactory(code="A-2", name="Válvula", family="Válvulas")
+    ProductFactory(code="A-3", name="Bomba vieja", family="Bombas", is_active=False)
+    client.force_login(english.vendedor_sur)
+    html = client.get(reverse("sales:product_list") + "?family=Bombas&active=yes").content.decode()
+    links = export_links(html)
+    rows = csv_rows(client.get(links["csv"]))
+    assert [row[:2] for row in rows[1:]] == [["A-1", "Bomba"]]
+    sheet = xlsx_rows(client.get(links["xlsx"]))
+    assert sheet[1][sheet[0].index("Tax %")] == 19 and sheet[1][sheet[0].index("Status")] is True
+
+
+def test_the_competitor_export_neutralises_formula_text(client, english):
+    Competitor.objects.create(name="Rival SpA", country="CL", phone="+56221234567")
+    client.force_login(english.vendedor_sur)
+    html = client.get(reverse("sales:competitor_list")).content.decode()
+    rows = csv_rows(client.get(export_links(html)["csv"]))
+    assert rows[1][0] == "Rival SpA" and rows[1][rows[0].index("Phone")] == "'+56221234567"
