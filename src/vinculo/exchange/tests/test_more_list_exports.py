@@ -17,6 +17,7 @@ import pytest
 from django.urls import reverse
 
 from vinculo.core import clock
+from vinculo.core.tests.api_client import ApiClient
 from vinculo.exchange import exporting
 from vinculo.exchange.models import ExportJob
 from vinculo.plans.tests.factories import PlanFactory
@@ -174,6 +175,23 @@ def test_the_task_list_queries_stay_bounded_with_the_menus(client, english, djan
         make_task(org.vendedor_sur, org.south_account, title=f"Más {n}")
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(url)
+
+
+def test_the_api_exports_the_tasks_a_rep_may_see_with_filters(tasks, english, django_capture_on_commit_callbacks):
+    api = ApiClient(english.vendedor_sur)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post("/exports", {"kind": "tasks", "format": "csv", "columns": ["title", "account", "status"],
+                                         "filters": {"priority": 1}, "language": "en"})
+    assert response.status_code == 201, response.content
+    status = api.get(f"/exports/{response.json()['id']}").json()
+    text = b"".join(api.client.get(status["download_url"]).streaming_content).decode("utf-8-sig")
+    # Every high-priority task the rep may see, done ones too (no page's default view), by id; not the north's.
+    assert list(csv.reader(io.StringIO(text))) == [
+        ["Title", "Account", "Status"],
+        ["Llamar a Bustos", "Pesquera Sur Austral SpA", "Pending"],
+        ["Enviar catálogo", "Pesquera Sur Austral SpA", "Pending"],
+        ["Visita hecha", "Pesquera Sur Austral SpA", "Done"],
+    ]
 
 
 # ---------- Projects ----------
