@@ -140,7 +140,8 @@ def contact_vcard(request, contact_id: int):
 # ---------- Exports ----------
 
 class ExportJobIn(Schema):
-    kind: Literal["accounts", "contacts", "leads", "deals", "quotes", "activities"]
+    kind: Literal["accounts", "contacts", "leads", "deals", "quotes", "activities", "tasks", "projects", "plans",
+                  "campaigns", "competitors", "products"]
     format: Literal["xlsx", "csv", "vcard", "outlook"] = "xlsx"
     filters: dict[str, Any] = Field(default_factory=dict, description=(
         'Field conditions on the list\'s columns and "owner": {"status": "open"}, {"stage": [1, 2]} (any of), '

@@ -1,4 +1,5 @@
-"""Exports of lists: CSV and XLSX for accounts, contacts, leads, deals, quotes and activities; contacts also as
+"""Exports of lists: CSV and XLSX for accounts, contacts, leads, deals, quotes, activities, tasks, projects,
+business plans, campaigns, competitors and products; contacts also as
 vCard 4.0 and Outlook CSV (English or Spanish headers, the ones the importer reads back).
 
 Every row comes from `visible_to(user)`, every column the user may not read (a field group such as the
@@ -30,8 +31,11 @@ from vinculo.contacts.models import Contact
 from vinculo.core import lists
 from vinculo.core.access import has_policy, visible_ids
 from vinculo.core.validators import format_phone
+from vinculo.marketing.models import Campaign
 from vinculo.org.models import User
-from vinculo.sales.models import Lead, Opportunity, Quote
+from vinculo.plans.models import BusinessPlan
+from vinculo.sales.models import Competitor, Lead, Opportunity, Product, Quote
+from vinculo.work.models import Project, Task
 
 from . import xlsx
 from .rules import RISKY_STARTS, neutralise
@@ -61,6 +65,11 @@ class Cell:
 
 def _weighted(amount, probability):
     return (amount * probability / Decimal(100)).quantize(Decimal("0.01")) if amount is not None else None
+
+
+def _count(count):
+    """A count the list page annotates (a project's tasks pending, in progress, finished)."""
+    return count
 
 
 def _quote_number(number, revision):
@@ -114,6 +123,33 @@ LISTS = {
         "occurred_at", "kind", "direction", "subject", "status", "outcome", "duration_minutes", "account", "owner",
         "description", "created_at"),
         list_key="activities", view="vinculo.activities.views:ActivityListView"),
+    # The task explorer (one of its views, open tasks by default): a task's customer, project or people are
+    # named only where the user may see them.
+    "tasks": ListSpec(Task, (
+        "title", "task_type", "origin", "project", "account", "responsible", "controller", "creator", "priority",
+        "status", "next_action_date", "due_date", "done_at", "description", "created_at"),
+        ("task_type", "origin", "project", "account"),
+        list_key="tasks", view="vinculo.work.listing:TaskList"),
+    "projects": ListSpec(Project, (
+        "name", "account", "kind", "year", "owner", "status", "planned_start", "planned_end", "created_at"),
+        ("account",), list_key="projects", view="vinculo.work.listing:ProjectList",
+        cells={name: Cell((name,), xlsx.NUMBER, _count) for name in ("pending", "in_progress", "done")}),
+    # The overview's "my team's plans"; a reviewer's plans of accounts they may not see leave the account empty.
+    "plans": ListSpec(BusinessPlan, (
+        "name", "account", "owner", "period_type", "period_start", "period_end", "status", "revenue_target",
+        "currency", "goals", "created_at"),
+        ("account",), list_key="plans", view="vinculo.plans.listing:PlanList"),
+    "campaigns": ListSpec(Campaign, (
+        "name", "kind", "status", "start_date", "end_date", "owner", "description", "created_at"),
+        list_key="campaigns", view="vinculo.marketing.views:CampaignListView"),
+    # The catalogue: everyone reads it.
+    "competitors": ListSpec(Competitor, (
+        "name", "tax_id", "country", "website", "phone", "email", "products", "strengths", "weaknesses", "notes",
+        "updated_at"),
+        list_key="competitors", view="vinculo.sales.views.competitors:CompetitorListView"),
+    "products": ListSpec(Product, (
+        "code", "name", "family", "unit", "tax_rate", "is_active", "description", "updated_at"),
+        list_key="products", view="vinculo.sales.views.catalogue:ProductListView"),
 }
 KINDS = tuple(LISTS)
 # How a related record is named in an export: an account by its legal name, a user or a contact (a quote's) by

@@ -10,7 +10,7 @@ class PlansConfig(AppConfig):
 
     def ready(self):
         from vinculo.accounts import page
-        from vinculo.core import events, nav, records, schedule
+        from vinculo.core import events, lists, nav, records, schedule
         from vinculo.core.api import routers
         from vinculo.org.models import register_notification
 
@@ -23,6 +23,7 @@ class PlansConfig(AppConfig):
         ))
         records.register("objective", Objective, order=36)
         nav.register("plans", _("Plans"), "plans:overview", order=35)
+        lists.register("plans", _("Business plans"), "plans:overview")
         page.register(sections.PlansSection())
         page.register_sales_target(sections.sales_target)
         metrics.register("executive_contacts", progress.executive_contacts)

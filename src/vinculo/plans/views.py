@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from vinculo.accounts.models import Account
-from vinculo.core import clock
+from vinculo.core import clock, lists
 from vinculo.core.access import can_edit, get_for_user, is_admin, may_see, subordinate_ids
 from vinculo.core.lists import mark_visible
 from vinculo.core.services import ConflictError
@@ -22,6 +22,7 @@ from vinculo.core.views import edit_page, visible_history
 from . import links, progress, services
 from .charts import revenue_chart
 from .forms import LinkForm, ObjectiveForm, PlanForm, TransitionForm
+from .listing import PlanList, team_plans
 from .models import APPROVE_PLANS, MANAGE_GLOBAL_OBJECTIVES, BusinessPlan, Notification, Objective
 
 LINKED_SHOWN = 20
@@ -254,41 +255,15 @@ NOTICE_FIELDS = ("kind", "read_at", "at", "comment", "recipient", "plan", "actor
                  "actor__username", "actor__first_name", "actor__last_name")
 
 
-def team_plans(user, visible, by_list: bool = False):
-    """The plans of `user`'s team among those they may see (`visible`): their own and those of the users below
-    them in the role hierarchy or reporting to them; every visible plan for an administrator or a holder of
-    *approve plans*, who oversee them all. Filtering by owner first lets the database start from the owners'
-    index instead of testing every plan's account."""
-    if is_admin(user) or user.has_perm(APPROVE_PLANS):
-        return visible
-    below = Q(pk=user.pk) | Q(manager=user)
-    if getattr(user, "role", None) is not None:
-        below |= Q(role__path__startswith=user.role.path) & ~Q(role_id=user.role_id)
-    team = get_user_model().objects.filter(below).values("pk")
-    if by_list:
-        # The team as a list (one small query): given a few owners' ids, SQLite counts a rep's plans through
-        # the (owner, status) index, where given the subquery it walked every plan of the company in status
-        # order. (For pages in the list's order the subquery serves better.)
-        return visible.filter(owner__in=list(team.values_list("pk", flat=True)))
-    return visible.filter(owner__in=team)
-
-
 @login_required
 def overview(request):
     """Plans of the user's team by status and period, what waits for their approval, and what is at risk."""
     user, today = request.user, clock.today()
     visible = BusinessPlan.objects.visible_to(user)
     team = team_plans(user, visible).select_related("account", "owner").only(*LISTED_FIELDS)
-    status = request.GET.get("status", "")
-    year = request.GET.get("year", "")
-    mine = request.GET.get("mine") == "1"
-    listed = team
-    if status in BusinessPlan.Status.values:
-        listed = listed.filter(status=status)
-    if year.isdigit() and len(year) == 4:
-        listed = listed.filter(period_start__year__lte=int(year), period_end__year__gte=int(year))
-    if mine:
-        listed = listed.filter(owner=user)
+    page_list = PlanList(user, request.GET)
+    status, year, mine = page_list.status, page_list.year, page_list.mine
+    listed = page_list.filter(team)
     counts = dict(team_plans(user, visible, by_list=True).order_by().values_list("status").annotate(n=Count("pk")))
     paginator = Paginator(listed.order_by("-period_start", "name", "pk"), TEAM_PAGE_SIZE)
     if not (year or mine):  # the total is in the counts by status: no second count of the team's plans
@@ -298,6 +273,12 @@ def overview(request):
     team_context = {"page_obj": page, "plans": page.object_list, "total": page.paginator.count, "status": status,
                     "year": year, "mine": mine, "query": request.GET,
                     "statuses": [(value, label, counts.get(value, 0)) for value, label in BusinessPlan.Status.choices]}
+    query = request.GET.copy()
+    for key in list(query):
+        if not any(value.strip() for value in query.getlist(key)):
+            del query[key]
+    team_context["views_menu"] = lists.views_menu(request, page_list.list_key, query)
+    team_context["action_menus"] = lists.action_menus(page_list.list_key, query, page_list.chosen_columns())
     if getattr(request, "htmx", None) and request.htmx.target == "team-plans":
         mark_visible(page.object_list, user, "account", "account_visible")
         return render(request, "plans/_team_plans.html", team_context)  # the pager's links

@@ -31,8 +31,8 @@ from vinculo.core.api import (
 )
 
 from . import calendar, reports, services
+from .listing import with_task_counts
 from .models import Priority, Project, Task, TaskOrigin, TaskType, TimeEntry
-from .views.projects import with_task_counts
 
 PRIORITIES = {"high": Priority.HIGH, "normal": Priority.NORMAL, "low": Priority.LOW}
 PRIORITY_NAMES = {value: name for name, value in PRIORITIES.items()}

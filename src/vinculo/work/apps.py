@@ -17,6 +17,7 @@ class WorkConfig(AppConfig):
         lists.register("tasks", _("Tasks"), "work:task_list", [
             lists.Preset("to-control", _("Tasks I must control"), query={"view": "control"}),
         ])
+        lists.register("projects", _("Projects"), "work:project_list")
         from vinculo.accounts import page
         from vinculo.contacts import page as contact_page
         from vinculo.core import nav, records, subjects

@@ -106,11 +106,12 @@ class Worklist:
         return found[index]
 
 
-def explore(user, view: str, data):
-    """(filter form, the tasks of `view` matching it in the worklist order, as a queryset)."""
+def explore(user, view: str, data, tasks=None):
+    """(filter form, the tasks of `view` (among `tasks`, all by default) matching it in the worklist order, as
+    a queryset)."""
     data = data.copy()
     data.setdefault("status", OPEN)
     form = TaskFilterForm(data, user=user)
-    tasks = in_view(Task.objects.all(), view, user)
+    tasks = in_view(tasks if tasks is not None else Task.objects.all(), view, user)
     tasks = form.apply(tasks).select_related("responsible", "controller", "task_type", "project", "account")
     return form, tasks.worklist_order()

@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from vinculo.accounts.page import RelatedList, Section, page_of
 from vinculo.contacts.page import SHOWN
 
+from .listing import with_task_counts
 from .models import Project, Task
-from .views.projects import with_task_counts
 
 # Every project of an account the user may see is visible to them (the project's policy inherits the account's).
 projects = RelatedList(

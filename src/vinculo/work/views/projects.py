@@ -4,47 +4,38 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from vinculo.accounts.models import Account
+from vinculo.core import lists
 from vinculo.core.access import get_for_user
 from vinculo.core.lists import mark_visible
 from vinculo.core.views import edit_page, visible_history
 
 from ..forms import ProjectForm
+from ..listing import ProjectList, with_task_counts
 from ..models import Project, Task
-
-
-def with_task_counts(projects):
-    """TP/TC/TF (pending, in progress, finished) counted in the projects' own query, over live tasks."""
-    live = Q(tasks__deleted_at__isnull=True)
-    return projects.annotate(
-        pending=Count("tasks", filter=live & Q(tasks__status=Task.Status.PENDING)),
-        in_progress=Count("tasks", filter=live & Q(tasks__status=Task.Status.IN_PROGRESS)),
-        done=Count("tasks", filter=live & Q(tasks__status=Task.Status.DONE)),
-    )
 
 
 @login_required
 def project_list(request):
     """Every project the user may see, grouped by customer, with TP/TC/TF."""
     user = request.user
-    projects = Project.objects.visible_to(user)
-    status = request.GET.get("status", Project.Status.ACTIVE)
-    if status in Project.Status.values:
-        projects = projects.filter(status=status)
-    year = request.GET.get("year", "")
-    if year.isdigit():
-        projects = projects.filter(year=int(year))
-    projects = with_task_counts(projects.select_related("account", "owner")).order_by(
-        "account__legal_name", "account_id", "-year", "name", "pk")
+    listed = ProjectList(user, request.GET)
+    projects = listed.narrow(Project.objects.visible_to(user).select_related("account", "owner"))
     page = Paginator(projects, settings.VINCULO["PAGE_SIZE"]).get_page(request.GET.get("page"))
     rows = mark_visible(page.object_list, user, "account", "account_visible")
+    query = request.GET.copy()
+    for key in list(query):
+        if not any(value.strip() for value in query.getlist(key)):
+            del query[key]
     return render(request, "work/project_list.html", {
         "projects": rows, "page_obj": page, "query": request.GET, "target": "project-results",
-        "status": status, "statuses": Project.Status.choices, "year": year,
+        "status": listed.status, "statuses": Project.Status.choices, "year": listed.year,
+        "views_menu": lists.views_menu(request, "projects", query),
+        "action_menus": lists.action_menus("projects", query, listed.chosen_columns()),
     })
 
 

@@ -23,8 +23,9 @@ from vinculo.core.subjects import mark_regarding_visible
 from vinculo.core.views import edit_page, move_to_recycle_bin, visible_history
 
 from .. import services
-from ..explorer import OPEN, VIEWS, Worklist, explore
+from ..explorer import OPEN, VIEWS, Worklist
 from ..forms import SubjectStepForm, TaskForm, TimeEntryForm
+from ..listing import TaskList
 from ..models import Project, Task, TaskType, TimeEntry
 
 # The subjects a task may be created from, as the wizard reads them from the URL (`?account=5`).
@@ -45,11 +46,9 @@ def _subject_from(request):
 @login_required
 def task_list(request):
     user = request.user
-    view = request.GET.get("view") if request.GET.get("view") in VIEWS else "todo"
-    form, tasks = explore(user, view, request.GET)
-    preset = lists.preset_for("tasks", request.GET.get("preset"))
-    if preset is not None:
-        tasks = preset.apply(tasks, user)
+    listed = TaskList(user, request.GET)
+    tasks = listed.narrow()
+    form, view, preset = listed.filter_form, listed.view, listed.preset
     if getattr(form, "cleaned_data", {}).get("status") == OPEN:
         tasks = Worklist(tasks)
     number = request.GET.get("page")
@@ -71,6 +70,7 @@ def task_list(request):
         if not any(value.strip() for value in query.getlist(key)):
             del query[key]
     context["views_menu"] = lists.views_menu(request, "tasks", query)
+    context["action_menus"] = lists.action_menus("tasks", query, listed.chosen_columns())
     template = "work/_task_results.html" if request.htmx and not request.htmx.boosted else "work/task_list.html"
     return render(request, template, context)
 
