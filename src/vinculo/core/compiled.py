@@ -23,8 +23,10 @@ from .access import is_admin, org_default_levels
 
 logger = logging.getLogger(__name__)
 
-# Stand-ins no real id or path takes (ids are positive, role paths are "1/2/").
-RECORD = -918_273_601
+# Stand-ins no real id or path takes (ids are positive, role paths are "1/2/"). The record's is positive
+# all the same, within every integer field's range: Django finds nothing for a value out of a field's range
+# (a negative one in a positive field: `regarding_id`) and so would compile no query.
+RECORD = 2_118_273_601
 USER = -918_273_602
 ROLE = -918_273_603
 ROLE_PATH = "918273604/"

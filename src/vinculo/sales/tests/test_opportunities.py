@@ -522,3 +522,35 @@ def test_pipeline_stages_are_edited_in_place_by_administrators_in_the_admin(clie
     assert client.post(reverse("admin:sales_pipelinestage_changelist"), data).status_code == 302
     stage.refresh_from_db()
     assert stage.probability == 15
+
+
+def test_the_deal_pages_contacts_quotes_and_activities_are_each_deals_and_each_viewers_own(client, org):
+    """Their queries are compiled once per shape of user (core.compiled): the next deal, and the next viewer
+    of the same shape, get theirs, not the first's."""
+    from vinculo.activities.models import Activity
+
+    from .factories import QuoteFactory
+
+    team = SalesTeam.objects.create(name="Cuentas mineras")
+    SalesTeamMember.objects.create(team=team, user=org.vendedor_sur)
+    north = OpportunityFactory(account=org.north_account, owner=org.vendedor_norte, name="Norte", sales_team=team)
+    south = OpportunityFactory(account=org.south_account, owner=org.vendedor_sur, name="Sur")
+    OpportunityContact.objects.create(opportunity=north, contact=org.north_contact)
+    OpportunityContact.objects.create(opportunity=south, contact=org.south_contact)
+    at = datetime.datetime(2026, 3, 2, 10, tzinfo=datetime.timezone.utc)
+    for deal, owner, subject in ((north, org.vendedor_norte, "Visita norte"), (south, org.vendedor_sur, "Visita sur")):
+        Activity.objects.create(subject=subject, owner=owner, opportunity=deal, occurred_at=at)
+        QuoteFactory(opportunity=deal)
+
+    def seen(user, deal):
+        context = get(client, user, detail_url(deal)).context
+        return ([role.contact.last_name for role in context["contact_roles"]], context["hidden_contacts"],
+                [activity.subject for activity in context["activities"]],
+                [quote.opportunity_id for quote in context["quotes"]])
+
+    for _round in range(2):  # the second round runs the compiled queries
+        assert seen(org.vendedor_norte, north) == (["Araya"], 0, ["Visita norte"], [north.pk])
+        # The sales team shows vendedor.sur the deal, its activities and quotes, not the private account's contact.
+        assert seen(org.vendedor_sur, north) == ([], 1, ["Visita norte"], [north.pk])
+        assert seen(org.vendedor_sur, south) == (["Bustos"], 0, ["Visita sur"], [south.pk])
+        assert seen(org.gerente_norte, north) == (["Araya"], 0, ["Visita norte"], [north.pk])

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 from vinculo.accounts.models import Account
 from vinculo.activities.models import Activity
 from vinculo.contacts.models import Contact
-from vinculo.core import clock, search
+from vinculo.core import clock, compiled, search
 from vinculo.core.access import get_for_user
 from vinculo.core.lists import Column, RecordListView, mark_visible
 from vinculo.core.services import ConflictError
@@ -46,7 +46,14 @@ from ..forms_opportunities import (
     OpportunityForm,
     deal_contact_choices,
 )
-from ..models import Opportunity, OpportunityCompetitor, OpportunityContact, OpportunityLine, PipelineStage
+from ..models import (
+    Opportunity,
+    OpportunityCompetitor,
+    OpportunityContact,
+    OpportunityLine,
+    PipelineStage,
+    Quote,
+)
 from ..totals import GROUP_CHOICES, pipeline_totals
 
 # Cards per board column: the board stays one bounded page on any number of deals; the column's
@@ -362,8 +369,8 @@ def opportunity_move(request, pk):
 
 # ---------- Detail ----------
 
-def _opportunity_for_page(user, pk):
-    queryset = _with_editable(
+def _page_queryset(user):
+    return _with_editable(
         Opportunity.objects.select_related(
             "account", "owner", "stage", "sales_team", "business_unit", "campaign", "created_by", "plan", "objective",
         ), user,
@@ -371,17 +378,34 @@ def _opportunity_for_page(user, pk):
         account_visible=Exists(Account.objects.visible_to(user, per_row=True).filter(pk=OuterRef("account_id"))),
         plan_visible=Exists(BusinessPlan.objects.visible_to(user, per_row=True).filter(pk=OuterRef("plan_id"))),
     )
-    return get_for_user(queryset, user, pk)
+
+
+def _opportunity_for_page(user, pk):
+    return compiled.get_for_user("sales:deal-page", Opportunity, _page_queryset, user, pk)
+
+
+# The deal page's related records, each query compiled once per shape of user (core.compiled).
+
+def _contact_roles(user, pk):
+    return OpportunityContact.objects.filter(opportunity_id=pk).select_related("contact").annotate(
+        visible=Exists(Contact.objects.visible_to(user, per_row=True).filter(pk=OuterRef("contact_id")))
+    )
+
+
+def _quotes(user, pk):
+    return (Quote.objects.filter(opportunity_id=pk).visible_to(user, per_row=True)
+            .order_by("-issued_on", "-revision", "-pk"))
+
+
+def _activities(user, pk):
+    return (Activity.objects.visible_to(user, per_row=True).regarding(Opportunity(pk=pk)).select_related("owner")
+            .order_by("-occurred_at", "-pk")[:ACTIVITIES_SHOWN + 1])
 
 
 def _detail(request, opportunity, **refused):
     """The deal's page; `refused` re-shows one of its forms with the errors of a refused post."""
     user = request.user
-    contact_roles = list(
-        opportunity.contact_roles.select_related("contact").annotate(
-            visible=Exists(Contact.objects.visible_to(user, per_row=True).filter(pk=OuterRef("contact_id")))
-        )
-    )
+    contact_roles = compiled.fetch("sales:deal-page:contacts", OpportunityContact, _contact_roles, user, opportunity.pk)
     lines = list(opportunity.lines.select_related("product"))
     entries = list(opportunity.competitor_entries.select_related("competitor"))
     writable = opportunity.editable
@@ -401,10 +425,10 @@ def _detail(request, opportunity, **refused):
         for entry in entries:
             if entry.pk == refused_entry.instance.pk:
                 entry.form, entry.refused = refused_entry, True
-    activities = list(
-        Activity.objects.visible_to(user, per_row=True).regarding(opportunity).select_related("owner")
-        .order_by("-occurred_at", "-pk")[:ACTIVITIES_SHOWN + 1]
-    )
+    activities = compiled.fetch("sales:deal-page:activities", Activity, _activities, user, opportunity.pk)
+    quotes = compiled.fetch("sales:deal-page:quotes", Quote, _quotes, user, opportunity.pk)
+    for record in (*contact_roles, *quotes):
+        record.opportunity = opportunity  # as the related managers set it
     context = {
         "opportunity": opportunity,
         "stages": list(PipelineStage.objects.filter(is_active=True)),
@@ -413,7 +437,7 @@ def _detail(request, opportunity, **refused):
         "lines": lines,
         "lines_total": services.lines_total(opportunity, lines),
         "entries": entries,
-        "quotes": list(opportunity.quotes.visible_to(user, per_row=True).order_by("-issued_on", "-revision", "-pk")),
+        "quotes": quotes,
         "activities": activities[:ACTIVITIES_SHOWN],
         "more_activities": len(activities) > ACTIVITIES_SHOWN,
         "history": visible_history(opportunity, user),
