@@ -8,7 +8,6 @@ import json
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -68,9 +67,9 @@ def _own(request, job_id: int) -> ImportJob:
 def create_import(request, data: Form[ImportJobIn], file: File[UploadedFile]):
     if file.size > MAX_UPLOAD:
         raise ValidationError({"file": f"The file is larger than {MAX_UPLOAD // 2**20} MB."})
-    content = file.read()
+    # The upload is read as a stream for its headers, then stored a chunk at a time: never read whole.
     try:
-        table = readers.read(content, file.name or "", data.format, data.encoding, data.delimiter)
+        table = readers.read(file, file.name or "", data.format, data.encoding, data.delimiter)
     except readers.UnreadableFile as exc:
         raise ValidationError({"file": str(exc)}) from exc
     mapping = {}
@@ -88,7 +87,8 @@ def create_import(request, data: Form[ImportJobIn], file: File[UploadedFile]):
     job = ImportJob(user=request.auth, kind=data.kind, format=data.format, on_duplicate=data.on_duplicate,
                     mapping=mapping, encoding=data.encoding, delimiter=data.delimiter,
                     filename=(file.name or "upload")[:255])
-    job.file.save(job.filename, ContentFile(content), save=False)
+    file.seek(0)
+    job.file.save(job.filename, file, save=False)
     job.save()
     start_import(job)
     return Status(201, {"id": job.pk, "status": job.status})

@@ -35,13 +35,14 @@ class UploadForm(forms.ModelForm):
         cleaned = super().clean()
         upload = cleaned.get("file")
         if upload and not self.errors:
+            # Its headers are read from the upload as a stream; it is then stored a chunk at a time.
             try:
-                data = upload.read()
-                upload.seek(0)
-                table = readers.read(data, upload.name, cleaned.get("format") or "auto", cleaned.get("encoding", ""),
-                                     cleaned.get("delimiter", ""))
+                table = readers.read(upload, upload.name, cleaned.get("format") or "auto",
+                                     cleaned.get("encoding", ""), cleaned.get("delimiter", ""))
             except readers.UnreadableFile as exc:
                 raise forms.ValidationError({"file": str(exc)}) from exc
+            finally:
+                upload.seek(0)
             self.headers = table.headers
         return cleaned
 

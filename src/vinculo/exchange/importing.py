@@ -8,9 +8,10 @@ overwrite them, or create a record anyway. A match the user may see but not edit
 the user cannot see is never matched, updated or named: the row creates a new record, or — where the
 value is unique, an account's tax id — is rejected with the same words the account form uses."""
 
+import contextlib
 import functools
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from babel import Locale
@@ -652,13 +653,12 @@ def _chunks(rows: Iterable, size: int):
         yield chunk
 
 
-def table_for(job: ImportJob) -> readers.Table:
-    job.file.open("rb")
-    try:
-        data = job.file.read()
-    finally:
-        job.file.close()
-    return readers.read(data, job.filename, job.format, job.encoding, job.delimiter)
+@contextlib.contextmanager
+def open_table(job: ImportJob) -> Iterator[readers.Table]:
+    """The job's file as a table, its file open (a handle of its own) until the block ends: the rows are
+    read from the stored file as they are asked for, never the file whole."""
+    with job.file.storage.open(job.file.name, "rb") as file:
+        yield readers.read(file, job.filename, job.format, job.encoding, job.delimiter)
 
 
 def mapping_for(job: ImportJob, headers: list[str]) -> dict[str, str]:
@@ -672,18 +672,20 @@ def run(job: ImportJob, after_batch: Callable[[int], None] | None = None) -> Imp
                                                started_at=job.started_at or clock.now())
     job.refresh_from_db()
     try:
-        table = table_for(job)
-        mapping = mapping_for(job, table.headers)
         if not job.total:
-            job.total = sum(1 for _row in table_for(job).rows)
+            # A pass of its own over the file, a row at a time, for the progress bar's total.
+            with open_table(job) as table:
+                job.total = sum(1 for _row in table.rows)
             ImportJob.objects.filter(pk=job.pk).update(total=job.total, headers=table.headers)
-        pass_ = Run(job)
-        rows = itertools.islice(table.rows, job.processed, None)
-        for number, chunk in enumerate(_chunks(rows, BATCH_SIZE), start=1):
-            with transaction.atomic():
-                pass_.save(pass_.batch(chunk, mapping))
-            if after_batch is not None:
-                after_batch(number)
+        with open_table(job) as table:
+            mapping = mapping_for(job, table.headers)
+            pass_ = Run(job)
+            rows = itertools.islice(table.rows, job.processed, None)
+            for number, chunk in enumerate(_chunks(rows, BATCH_SIZE), start=1):
+                with transaction.atomic():
+                    pass_.save(pass_.batch(chunk, mapping))
+                if after_batch is not None:
+                    after_batch(number)
     except readers.UnreadableFile as exc:
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, error=str(exc),
                                                    finished_at=clock.now())

@@ -5,16 +5,24 @@ row number. A row the reader cannot make sense of (a broken card, a field past t
 with an `error`, so one bad row never stops the rest; a file that cannot be read at all raises
 `UnreadableFile` with a message for the user. Outlook and Google Contacts CSV are CSV files whose
 headers the column mapping recognises (Google's numbered "Phone 1 - Type/Value" pairs are turned into
-plain columns first)."""
+plain columns first).
+
+A file is read as a stream, a chunk at a time, never whole: the rows are produced as they are read, so
+a file of a million rows takes the memory of a few rows (a CSV line, a vCard, an XLSX row). The source
+is bytes or a binary file open for reading and seekable (an upload, a stored job's file); it must stay
+open while the table's rows are read, and each pass starts from its beginning."""
 
 import codecs
 import csv
 import datetime
 import io
+import itertools
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import BinaryIO
 
 import charset_normalizer
 from django.utils.translation import gettext as _
@@ -22,6 +30,11 @@ from django.utils.translation import gettext as _
 # The largest cell a CSV row may carry (a 1 MB note is read, a larger field rejects its row).
 MAX_FIELD = 2 * 1024 * 1024
 DELIMITERS = ",;\t|"
+# How much of the file is read at a time.
+CHUNK = 64 * 1024
+# A line longer than this (many fields at their limit) is handed to the CSV reader in pieces rather than
+# held whole: its row is then read wrong or rejected, and memory stays bounded.
+MAX_LINE = 4 * MAX_FIELD
 
 
 class UnreadableFile(Exception):
@@ -44,24 +57,59 @@ class Table:
     format: str = ""
 
 
+Source = bytes | BinaryIO
+
+
+def _binary(source: Source) -> BinaryIO:
+    return io.BytesIO(source) if isinstance(source, bytes | bytearray | memoryview) else source
+
+
+def _head(file: BinaryIO, size: int) -> bytes:
+    """The first `size` bytes of `file` (fewer if it is shorter), leaving it at its beginning."""
+    file.seek(0)
+    data = b""
+    while len(data) < size and (chunk := file.read(size - len(data))):
+        data += chunk
+    file.seek(0)
+    return data
+
+
+def _byte_chunks(file: BinaryIO, size: int = CHUNK) -> Iterator[bytes]:
+    """The file from its beginning, `size` bytes at a time (the seek happens when the first is asked for)."""
+    file.seek(0)
+    while chunk := file.read(size):
+        yield chunk
+
+
 # ---------- Text: encodings ----------
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+# What charset-normalizer is shown: enough text for its guess, a bounded part of any file.
+DETECTION_SAMPLE = 200_000
 
 
-def detect_encoding(data: bytes) -> str:
-    """The encoding of `data`: its byte-order mark, else UTF-8 when it decodes as such, else what
-    charset-normalizer finds; Windows-1252 (Latin-1's superset, what Excel and Outlook write) otherwise."""
+def detect_encoding(source: Source) -> str:
+    """The encoding of the file: its byte-order mark, else UTF-8 when the whole file decodes as such (checked
+    in one pass a chunk at a time, so an accented letter in another encoding on the last row is seen), else
+    what charset-normalizer finds in the file's first bytes; Windows-1252 (Latin-1's superset, what Excel
+    and Outlook write) otherwise."""
+    file = _binary(source)
+    head = _head(file, 4)
     for bom, name in _BOMS:
-        if data.startswith(bom):
+        if head.startswith(bom):
             return name
+    decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        data.decode("utf-8")
+        for chunk in _byte_chunks(file):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
         return "utf-8"
     except UnicodeDecodeError:
         pass
-    best = charset_normalizer.from_bytes(data[:200_000]).best()
+    finally:
+        file.seek(0)
+    best = charset_normalizer.from_bytes(_head(file, DETECTION_SAMPLE)).best()
     if best is not None and best.encoding in {"utf_16", "utf_16_le", "utf_16_be"}:
         return best.encoding.replace("_", "-")
     # Most 8-bit files here are Spanish from Windows; charset-normalizer's guesses between the Latin
@@ -69,18 +117,78 @@ def detect_encoding(data: bytes) -> str:
     return "cp1252"
 
 
-def decode(data: bytes, encoding: str = "") -> tuple[str, str]:
-    """`data` as text and the encoding used: `encoding` when given (the user's override), else detected.
-    Bytes the encoding cannot read become U+FFFD rather than failing the file."""
-    encoding = encoding or detect_encoding(data)
+def text_encoding(file: BinaryIO, encoding: str = "") -> str:
+    """`encoding` when given (the user's override), else detected; one that cannot decode text is refused."""
+    encoding = encoding or detect_encoding(file)
     try:
-        codecs.lookup(encoding)
+        codecs.getincrementaldecoder(encoding)
+        # A codec that is not a text encoding (base64) or takes no error handler (idna) cannot read a file.
+        b"ab".decode(encoding, "replace")
     except (LookupError, ValueError) as exc:
         raise UnreadableFile(_("Unknown encoding “%(name)s”.") % {"name": encoding}) from exc
-    text = data.decode(encoding, errors="replace")
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    return text.replace("\x00", ""), encoding
+    return encoding
+
+
+_NO_BOM = {"utf-16": (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE),
+           "utf-32": (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)}
+
+
+def _stream_codec(file: BinaryIO, encoding: str) -> str:
+    """The codec to read `file` with a chunk at a time. UTF-16 and UTF-32 without a byte-order mark are read
+    in this machine's byte order, as bytes.decode reads them (their incremental decoders refuse them)."""
+    name = codecs.lookup(encoding).name
+    if name in _NO_BOM and not _head(file, 4).startswith(_NO_BOM[name]):
+        return f"{name}-{'le' if sys.byteorder == 'little' else 'be'}"
+    return encoding
+
+
+def text_chunks(file: BinaryIO, encoding: str) -> Iterator[str]:
+    """The file as text, a chunk at a time: a byte-order mark left by the codec is dropped, bytes the
+    encoding cannot read become U+FFFD rather than failing the file, and NUL characters are removed."""
+    decoder = codecs.getincrementaldecoder(_stream_codec(file, encoding))(errors="replace")
+    started = False
+    for data in itertools.chain(_byte_chunks(file), [None]):
+        try:
+            text = decoder.decode(data or b"", final=data is None)
+        except UnicodeError as exc:  # a codec that refuses some bytes even with errors="replace"
+            raise UnreadableFile(_("The file cannot be read as %(name)s.") % {"name": encoding}) from exc
+        if not started and text:
+            started = True
+            if text.startswith("\ufeff"):
+                text = text[1:]
+        text = text.replace("\x00", "")
+        if text:
+            yield text
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def text_lines(chunks: Iterator[str]) -> Iterator[str]:
+    """The lines of the text, with their line ends, cut where io.StringIO(newline="") cuts them (at \\r\\n,
+    \\r or \\n) though the text comes in chunks that may cut a line, or a \\r\\n, in two."""
+    pending: list[str] = []
+    pending_length = 0
+    carry = ""
+    for chunk in chunks:
+        text = carry + chunk
+        carry = ""
+        if text.endswith("\r"):  # perhaps the first half of a \r\n
+            text, carry = text[:-1], "\r"
+        start = 0
+        for found in _LINE_END.finditer(text):
+            pending.append(text[start:found.end()])
+            yield "".join(pending)
+            pending, pending_length, start = [], 0, found.end()
+        if start < len(text):
+            pending.append(text[start:])
+            pending_length += len(text) - start
+            if pending_length > MAX_LINE:
+                yield "".join(pending)
+                pending, pending_length = [], 0
+    tail = "".join(pending) + carry
+    if tail:
+        yield tail
 
 
 # ---------- CSV ----------
@@ -111,11 +219,19 @@ def unique_headers(headers: list[str]) -> list[str]:
     return result
 
 
-def read_csv(data: bytes, encoding: str = "", delimiter: str = "") -> Table:
-    text, encoding = decode(data, encoding)
-    delimiter = delimiter or sniff_delimiter(text[:50_000])
+def read_csv(source: Source, encoding: str = "", delimiter: str = "") -> Table:
+    file = _binary(source)
+    encoding = text_encoding(file, encoding)
+    chunks = text_chunks(file, encoding)
+    # The delimiter is sniffed from the file's first 50,000 characters; those chunks are then read again.
+    sample: list[str] = []
+    for chunk in chunks:
+        sample.append(chunk)
+        if sum(map(len, sample)) >= 50_000:
+            break
+    delimiter = delimiter or sniff_delimiter("".join(sample)[:50_000])
     csv.field_size_limit(MAX_FIELD)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(text_lines(itertools.chain(sample, chunks)), delimiter=delimiter)
     try:
         headers = next(reader)
     except StopIteration:
@@ -230,12 +346,15 @@ def _cell_text(value) -> str:
     return str(value)
 
 
-def read_xlsx(data: bytes) -> Table:
+def read_xlsx(source: Source) -> Table:
+    """The first sheet, a row at a time (openpyxl's read-only mode streams the sheet from the file)."""
     import openpyxl
 
+    file = _binary(source)
     try:
+        file.seek(0)
         # Formulas are read as their text (=SUM(…)): imported as text and flagged, never evaluated.
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        workbook = openpyxl.load_workbook(file, read_only=True, data_only=False)
         sheet = workbook.worksheets[0]
         lines = sheet.iter_rows(values_only=True)
         headers = None
@@ -271,22 +390,26 @@ VCARD_COLUMNS = ["First name", "Last name", "Full name", "E-mail", "E-mail 2", "
                  "Job title", "Department", "City", "Country", "Note", "Photo"]
 
 
-def _join_soft_breaks(text: str) -> str:
+def _logical_lines(lines: Iterator[str]) -> Iterator[str]:
     """Logical lines: vCard 2.1 quoted-printable values end a line with "=" to continue on the next one,
     which may start with a space that belongs to the value (so it is not a fold); other lines starting
     with a space or tab are folds."""
-    joined: list[str] = []
+    current: str | None = None
     continuing = False
-    for line in text.splitlines():
+    for line in lines:
         if continuing:
-            joined[-1] = joined[-1][:-1] + line
-        elif line[:1] in (" ", "\t") and joined:
-            joined[-1] += line[1:]  # a folded line (RFC 6350 3.2), unfolded here so commas are seen whole
+            current = current[:-1] + line
+        elif line[:1] in (" ", "\t") and current is not None:
+            current += line[1:]  # a folded line (RFC 6350 3.2), unfolded here so commas are seen whole
         else:
-            joined.append(line)
-        head = joined[-1].split(":", 1)[0].upper()
-        continuing = "QUOTED-PRINTABLE" in head and joined[-1].endswith("=")
-    return "\r\n".join(joined) + "\r\n"
+            if current is not None:
+                yield current
+            current = line
+        colon = current.find(":")
+        head = (current if colon < 0 else current[:colon]).upper()
+        continuing = "QUOTED-PRINTABLE" in head and current.endswith("=")
+    if current is not None:
+        yield current
 
 
 # Text properties that are one value: a comma in them is text, though vobject reads an unescaped one as a
@@ -303,9 +426,9 @@ def _escape_commas(line: str) -> str:
     return line
 
 
-def _cards(text: str) -> Iterator[str]:
+def _cards(lines: Iterator[str]) -> Iterator[str]:
     card: list[str] | None = None
-    for line in text.splitlines():
+    for line in lines:
         upper = line.strip().upper()
         if upper == "BEGIN:VCARD":
             card = [line]
@@ -374,16 +497,34 @@ def _text(value) -> str:
     return str(value or "").strip()
 
 
-def read_vcard(data: bytes, encoding: str = "") -> Table:
+def _has_card(chunks: Iterator[str]) -> bool:
+    marker = "BEGIN:VCARD"
+    overlap = ""
+    for chunk in chunks:
+        text = overlap + chunk
+        if marker in text.upper():
+            return True
+        overlap = text[-len(marker):]
+    return False
+
+
+def read_vcard(source: Source, encoding: str = "") -> Table:
+    """The cards of the file, read one card at a time (a card is held whole, with its photo: the upload's
+    size limit bounds it)."""
     import vobject
 
-    text, encoding = decode(data, encoding)
-    if "BEGIN:VCARD" not in text.upper():
+    file = _binary(source)
+    encoding = text_encoding(file, encoding)
+    if not _has_card(text_chunks(file, encoding)):
         raise UnreadableFile(_("No vCard was found in the file."))
-    text = _join_soft_breaks(text)
+
+    def lines() -> Iterator[str]:
+        # str.splitlines's line ends (form feeds, U+2028 too), as the file read whole was cut.
+        for line in text_lines(text_chunks(file, encoding)):
+            yield from line.splitlines()
 
     def rows() -> Iterator[Row]:
-        for number, card_text in enumerate(_cards(text), start=1):
+        for number, card_text in enumerate(_cards(_logical_lines(lines())), start=1):
             try:
                 card = vobject.readOne(card_text)
                 values = card_values(card)
@@ -400,18 +541,21 @@ def read_vcard(data: bytes, encoding: str = "") -> Table:
 FORMATS = ("auto", "csv", "xlsx", "outlook", "google", "vcard")
 
 
-def read(data: bytes, filename: str = "", format: str = "auto", encoding: str = "", delimiter: str = "") -> Table:
-    """The table in `data`; `format` "auto" decides by the file's content (and name)."""
+def read(source: Source, filename: str = "", format: str = "auto", encoding: str = "", delimiter: str = "") -> Table:
+    """The table in `source` (bytes, or a seekable binary file kept open while its rows are read);
+    `format` "auto" decides by the file's first bytes (and name)."""
+    file = _binary(source)
     name = (filename or "").lower()
     if format == "auto":
-        if data[:4] == b"PK\x03\x04" or name.endswith(".xlsx"):
+        head = _head(file, 4096)
+        if head[:4] == b"PK\x03\x04" or name.endswith(".xlsx"):
             format = "xlsx"
-        elif name.endswith((".vcf", ".vcard")) or b"BEGIN:VCARD" in data[:4096].upper().replace(b"\x00", b""):
+        elif name.endswith((".vcf", ".vcard")) or b"BEGIN:VCARD" in head.upper().replace(b"\x00", b""):
             format = "vcard"
         else:
             format = "csv"
     if format == "xlsx":
-        return read_xlsx(data)
+        return read_xlsx(file)
     if format == "vcard":
-        return read_vcard(data, encoding)
-    return read_csv(data, encoding, delimiter)
+        return read_vcard(file, encoding)
+    return read_csv(file, encoding, delimiter)

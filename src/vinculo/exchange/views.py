@@ -76,10 +76,14 @@ def mapping(request, pk):
     if job.status != ImportJob.Status.DRAFT:
         return redirect("exchange:detail", job.pk)
     try:
-        table = importing.table_for(job)
+        with importing.open_table(job) as table:
+            return _mapping_page(request, job, table)
     except readers.UnreadableFile as exc:
         messages.error(request, str(exc))
         return redirect("exchange:upload")
+
+
+def _mapping_page(request, job: ImportJob, table: readers.Table):
     templates = MappingTemplate.objects.filter(user=request.user, kind=job.kind)
     chosen = templates.filter(pk=request.GET.get("template")).first() if request.GET.get("template", "").isdigit() \
         else None
@@ -98,6 +102,7 @@ def mapping(request, pk):
         start_import(job)
         return redirect("exchange:detail", job.pk)
     shown_mapping = form.mapping() if form.is_bound and form.is_valid() else initial
+    # The preview reads the file's first rows only; the page is rendered once they are read.
     return render(request, "exchange/mapping.html", {
         "job": job, "form": form, "table": table, "templates": templates, "kind_label": KIND_LABELS[job.kind],
         "preview_headers": list(shown_mapping), "preview": _preview(job, table, shown_mapping),
