@@ -181,6 +181,7 @@ class AccountAPI(RecordAPI):
     indexed = True
     related = ("owner", "business_unit", "office", "supervisor", "support_user", "sales_team", "industry", "territory")
     guarded = ("parent",)
+    answers_from_memory = True
     lookups = {
         "account_type": "account_type", "owner": "owner_id", "country": "country__iexact", "industry": "industry_id",
         "parent": "parent_id", "rating": "rating", "relationship_status": "relationship_status",
