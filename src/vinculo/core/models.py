@@ -3,9 +3,10 @@
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, router
+from django.db.models.constants import LOOKUP_SEP
 from django.utils.translation import gettext_lazy as _
 
 from .access import RecordQuerySet, has_policy
@@ -68,22 +69,18 @@ class TrackedModel(models.Model):
         return cls.policy.rule(user, write, per_row)
 
     def validate_constraints(self, exclude=None):
-        """Django's, except that a unique constraint with a condition (an account's live tax id) evaluates the
-        condition on the fields it reads only: Django's own check puts every field of the record in that query,
-        and building it cost more than the rest of a create's validation."""
+        """Django's, except for a unique constraint on fields with a condition (an account's live tax id): its
+        condition is evaluated here, on the record's values, and only when it holds is the database asked,
+        with one plain EXISTS. Django's own check sends the condition to the database with every field of the
+        record as a parameter, in a savepoint, which cost more than the rest of a create's validation."""
         exclude = set(exclude or ())
         using = router.db_for_write(type(self), instance=self)
         errors = {}
         for model_class, constraints in self.get_constraints():
-            names = {field.name for field in model_class._meta.concrete_fields}
             for constraint in constraints:
-                skipped = exclude
-                if isinstance(constraint, models.UniqueConstraint) and constraint.fields and constraint.condition:
-                    read = set(constraint.fields) | constraint.condition.referenced_base_fields
-                    if read <= names:  # else (an attname, "pk") Django's way, not a constraint skipped unseen
-                        skipped = exclude | (names - read)
                 try:
-                    constraint.validate(model_class, self, exclude=skipped or None, using=using)
+                    if not _checked_here(constraint, model_class, self, exclude, using):
+                        constraint.validate(model_class, self, exclude=exclude or None, using=using)
                 except ValidationError as error:
                     if getattr(error, "code", None) == "unique" and len(constraint.fields) == 1:
                         errors.setdefault(constraint.fields[0], []).append(error)
@@ -101,6 +98,62 @@ class TrackedModel(models.Model):
         return ChangeLog.objects.filter(
             content_type=ContentType.objects.get_for_model(type(self)), object_id=self.pk
         ).select_related("user")
+
+
+def _holds(condition: models.Q, record) -> bool | None:
+    """Whether `condition` holds for `record`'s own values, as the database would decide; None when it takes
+    more than exact and isnull lookups on plain columns with plain values, or a comparison with NULL."""
+    results = []
+    for child in condition.children:
+        if isinstance(child, models.Q):
+            result = _holds(child, record)
+        elif isinstance(child, tuple) and not hasattr(child[1], "resolve_expression"):
+            name, lookup = (child[0].split(LOOKUP_SEP, 1) + ["exact"])[:2]
+            try:
+                field = record._meta.get_field(name)
+            except FieldDoesNotExist:
+                return None
+            if not field.concrete or field.is_relation or field.generated:
+                return None
+            value = getattr(record, field.attname)
+            if lookup == "isnull" and isinstance(child[1], bool):
+                result = (value is None) is child[1]
+            elif lookup == "exact" and value is not None and child[1] is not None:
+                result = value == child[1]
+            else:
+                return None
+        else:
+            return None
+        if result is None:
+            return None
+        results.append(result)
+    held = all(results) if condition.connector == models.Q.AND else any(results)
+    return not held if condition.negated else held
+
+
+def _checked_here(constraint, model_class, record, exclude: set, using: str) -> bool:
+    """Check a unique constraint on fields with a condition the way UniqueConstraint.validate does, raising
+    the same ValidationError, in one plain query at most; False when it is left to Django."""
+    if not (isinstance(constraint, models.UniqueConstraint) and constraint.fields and constraint.condition
+            and not constraint.expressions and constraint.nulls_distinct is not False):
+        return False
+    if exclude & set(constraint.fields):
+        return True  # Django skips it too
+    fields = [model_class._meta.get_field(name) for name in constraint.fields]
+    if any(field.generated for field in fields):
+        return False
+    holds = _holds(constraint.condition, record)
+    if holds is None:
+        return False
+    values = {field.name: getattr(record, field.attname) for field in fields}
+    if not holds or any(value is None for value in values.values()):
+        return True  # the condition leaves the record out; NULLs never clash
+    others = model_class._default_manager.using(using).filter(constraint.condition, **values)
+    if not record._state.adding and record._is_pk_set(model_class._meta):
+        others = others.exclude(pk=record._get_pk_val(model_class._meta))
+    if others.exists():
+        raise ValidationError(constraint.get_violation_error_message(), code=constraint.violation_error_code)
+    return True
 
 
 def mention(text, model, pk) -> dict:
