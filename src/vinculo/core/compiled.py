@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
-from django.db.models.query import get_related_populators
+from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 from django.http import Http404
 
 from .access import is_admin, org_default_levels
@@ -199,3 +199,80 @@ def get_for_user(name: str, model, build, user, pk: int):
     if not found:
         raise Http404(f"No {model._meta.verbose_name} matches the given query.")
     return found[0]
+
+
+# ---- Queries that depend on a few plain values, not on a user: compiled once per process as well ----------
+
+VALUE = -918_273_610  # the stand-ins of `values`: VALUE, VALUE - 1…, or text that no real value is
+_by_values: dict[tuple, "tuple[_Compiled, list] | None"] = {}
+
+
+def _placeholder(position: int, value):
+    if isinstance(value, int) and not isinstance(value, bool):
+        return VALUE - position
+    if isinstance(value, str):
+        return f"vinculo-compiled-{position}{VALUE}"
+    raise TypeError(f"compiled.rows takes ints and text, not {type(value).__name__}.")
+
+
+def _put_back(params, placeholders: list, values: tuple) -> list:
+    where = {(type(placeholder), placeholder): value for placeholder, value in zip(placeholders, values, strict=True)}
+    return [where.get((type(value), value), value) for value in params]
+
+
+def rows(name: str, model, build, *values) -> list:
+    """What `build(*values)` (a queryset of `model`) gives — instances, their select_related included, or the
+    tuples of a values_list() — its SQL compiled once per process with stand-ins in place of `values` (ints
+    and text) and run with the values themselves afterwards: for the queries every API request sends (its
+    token, its user's permissions). The first compile is checked against the SQL of the real values, like the
+    user-shaped queries above; a query that puts a value anywhere but among its parameters as it was given (a
+    LIKE pattern, the SQL text) is built on every call instead."""
+    alias = router.db_for_read(model)
+    key = (name, alias, len(values))
+    if key not in _by_values:
+        if len(_by_values) >= MAX_SHAPES:
+            _by_values.clear()
+        placeholders = [_placeholder(position, value) for position, value in enumerate(values)]
+        found = compiler = None
+        stand_in = build(*placeholders)
+        instances = stand_in._iterable_class is ModelIterable
+        try:
+            # Instances, or tuples of plain columns; the rest (flat, named, annotated values) is built per call.
+            if instances or (stand_in._iterable_class is ValuesListIterable and not stand_in.query.annotation_select):
+                compiler, sql, params = _sql(stand_in)
+                own = _sql(build(*values))[1:]
+        except EmptyResultSet:
+            compiler = None
+        if compiler is not None and not any(str(placeholder) in sql for placeholder in placeholders) and own == (
+                sql, tuple(_put_back(params, placeholders, values))):
+            select, klass_info = compiler.select, compiler.klass_info
+            fields = init_list = populators = None
+            if instances:
+                start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+                fields, init_list = slice(start, end), [column[0].target.attname for column in select[start:end]]
+                populators = get_related_populators(klass_info, select, alias)
+            found = _Compiled(compiler, sql, params, init_list, fields, populators), placeholders
+        elif compiler is not None:
+            logger.warning("%s: its values do not stay parameters; built per call.", name)
+        _by_values[key] = found
+    if _by_values[key] is None:
+        return list(build(*values))
+    compiled, placeholders = _by_values[key]
+    connection = connections[alias]
+    compiler = copy.copy(compiled.compiler)
+    compiler.connection = connection  # this thread's
+    with connection.cursor() as cursor:
+        cursor.execute(compiled.sql, _put_back(compiled.params, placeholders, values))
+        fetched = cursor.fetchall()
+    if compiled.init_list is None:
+        return [tuple(row[:compiler.col_count]) for row in compiler.results_iter([fetched])]
+    model, annotations = compiler.klass_info["model"], compiler.annotation_col_map
+    records = []
+    for row in compiler.results_iter([fetched]):
+        record = model.from_db(alias, compiled.init_list, row[compiled.fields])
+        for populator in compiled.populators:
+            populator.populate(row, record)
+        for attribute, position in annotations.items():
+            setattr(record, attribute, row[position])
+        records.append(record)
+    return records

@@ -9,6 +9,7 @@ from django.db import models, router
 from django.db.models.constants import LOOKUP_SEP
 from django.utils.translation import gettext_lazy as _
 
+from . import compiled
 from .access import RecordQuerySet, has_policy
 from .policy import Policy
 
@@ -148,10 +149,22 @@ def _checked_here(constraint, model_class, record, exclude: set, using: str) -> 
     values = {field.name: getattr(record, field.attname) for field in fields}
     if not holds or any(value is None for value in values.values()):
         return True  # the condition leaves the record out; NULLs never clash
-    others = model_class._default_manager.using(using).filter(constraint.condition, **values)
-    if not record._state.adding and record._is_pk_set(model_class._meta):
-        others = others.exclude(pk=record._get_pk_val(model_class._meta))
-    if others.exists():
+    manager = model_class._default_manager.using(using)
+    names = list(values)
+    existing = not record._state.adding and record._is_pk_set(model_class._meta)
+    given = [*values.values(), *([record._get_pk_val(model_class._meta)] if existing else [])]
+
+    def clashing(*given):
+        others = manager.filter(constraint.condition, **dict(zip(names, given, strict=False)))
+        return (others.exclude(pk=given[-1]) if existing else others).values_list("pk")[:1]
+
+    if all(isinstance(value, int | str) and not isinstance(value, bool) for value in given):
+        # Its SQL compiled once per process: each create of such a record runs it.
+        found = compiled.rows(f"unique:{model_class._meta.label_lower}.{constraint.name}:{existing}",
+                              model_class, clashing, *given)
+    else:
+        found = clashing(*given).exists()
+    if found:
         raise ValidationError(constraint.get_violation_error_message(), code=constraint.violation_error_code)
     return True
 
