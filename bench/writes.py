@@ -10,12 +10,14 @@ request). A worker, if one runs, reindexes in the background; its time is not th
 The accounts it creates are deleted for good at the end, with their history, search entries and queued tasks, so
 the dataset is left as it was.
 
-    python bench/writes.py [--creates 500] [--user vendedor.norte] [--http http://127.0.0.1:8000] [--cpu]
+    python bench/writes.py [--creates 500] [--user vendedor.norte] [--http http://127.0.0.1:8000] [--cpu] [--profile [N]]
 """
 
 import argparse
+import cProfile
 import json
 import os
+import pstats
 import sys
 import time
 import urllib.request
@@ -97,6 +99,9 @@ def main() -> int:
     parser.add_argument("--user", default="vendedor.norte")
     parser.add_argument("--http", metavar="URL", help="Send the creates to a running server at URL.")
     parser.add_argument("--cpu", action="store_true", help="This process's CPU time instead of elapsed time.")
+    parser.add_argument("--profile", metavar="N", type=int, nargs="?", const=30,
+                        help="Profile the timed creates (in process) and print the N costliest functions.")
+    parser.add_argument("--profile-file", metavar="PATH", help="With --profile, also save the profile there.")
     args = parser.parse_args()
 
     user = User.objects.get(username=args.user)
@@ -118,11 +123,16 @@ def main() -> int:
 
         clock_fn = time.process_time if args.cpu and not args.http else time.perf_counter
         first = WARM_UP + 1
+        profiler = cProfile.Profile() if args.profile else None
         start = clock_fn()
+        if profiler:
+            profiler.enable()
         for n in range(first, first + args.creates):
             if post(n) != 201:
                 print(f"create {n} failed", file=sys.stderr)
                 return 1
+        if profiler:
+            profiler.disable()
         elapsed = clock_fn() - start
     finally:
         removed = clean_up(started_at)
@@ -139,6 +149,11 @@ def main() -> int:
     print(f"{args.creates} creates in {elapsed:.2f} s: {rate:.0f} per second, {1000 / rate:.1f} ms each "
           f"(target ≥ {RATE_TARGET}/s){'' if rate >= RATE_TARGET else '  MISSED'}")
     print(f"({removed} bench accounts deleted again)")
+    if profiler:
+        if args.profile_file:
+            profiler.dump_stats(args.profile_file)
+        for order in ("cumulative", "tottime"):
+            pstats.Stats(profiler, stream=sys.stdout).sort_stats(order).print_stats(args.profile)
     return 0
 
 

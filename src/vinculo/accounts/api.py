@@ -181,6 +181,7 @@ class AccountAPI(RecordAPI):
     indexed = True
     related = ("owner", "business_unit", "office", "supervisor", "support_user", "sales_team", "industry", "territory")
     guarded = ("parent",)
+    answers_from_memory = True
     lookups = {
         "account_type": "account_type", "owner": "owner_id", "country": "country__iexact", "industry": "industry_id",
         "parent": "parent_id", "rating": "rating", "relationship_status": "relationship_status",
@@ -203,7 +204,7 @@ class AccountAPI(RecordAPI):
         visible = super().references(user, record)["parent"]
         # Built when a payload names a parent, like the base class's (an account is not its own parent).
         parents = SimpleLazyObject(lambda: visible.exclude(pk=record.pk)) if record is not None else visible
-        users = active_users()
+        users = SimpleLazyObject(active_users)  # built only for a payload that names a user
         return {
             "owner": users, "supervisor": users, "support_user": users, "parent": parents,
             "business_unit": BusinessUnit.objects.all(), "office": Office.objects.all(),

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
-from django.db.models.query import get_related_populators
+from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 from django.http import Http404
 
 from .access import is_admin, org_default_levels
@@ -33,13 +33,19 @@ ROLE_PATH = "918273604/"
 
 
 def _value_stand_in(position: int, value):
-    """The placeholder of a request's other value (`values`: a search expression, the ids of a page of
-    records) at `position`: of its type, so the query builds as with the real one."""
+    """The placeholder of a value a query is run with (a search expression, the ids of a page of records, a
+    token's hash) at `position`: of its type, so the query builds as with the real one."""
     if isinstance(value, str):
         return f"\x1fvinculo-value-{position}\x1f"
     if isinstance(value, int) and not isinstance(value, bool):
         return -918_274_000 - position
     raise TypeError(f"compiled: a value to substitute is a str or an int, not {type(value).__name__}")
+
+
+def _put_back(params, stand_ins, values) -> list:
+    """`params` with each value's stand-in replaced by the value."""
+    where = {(type(stand_in), stand_in): value for stand_in, value in zip(stand_ins, values, strict=True)}
+    return [where.get((type(value), value), value) if isinstance(value, (str, int)) else value for value in params]
 
 
 @dataclass
@@ -108,12 +114,9 @@ def _substitute(params, alias: str, user, record_id, values: tuple = (), stand_i
     ops = connections[alias].ops
     role = user.role if getattr(user, "role_id", None) is not None else None
     like_path = ops.prep_for_like_query(ROLE_PATH)
-    others = dict(zip(stand_ins, values, strict=True))
     substituted = []
-    for value in params:
-        if isinstance(value, (str, int)) and value in others:
-            value = others[value]
-        elif value == RECORD:
+    for value in _put_back(params, stand_ins, values):
+        if value == RECORD:
             value = record_id
         elif value == USER:
             value = user.pk
@@ -194,10 +197,14 @@ def fetch(name: str, model, build, user, record_id: int, key: tuple = (), values
     compiler.connection = connection  # this thread's
     with connection.cursor() as cursor:
         cursor.execute(compiled.sql, _substitute(compiled.params, alias, user, record_id, values, stand_ins))
-        rows = cursor.fetchall()
+        return _records(compiled, compiler, alias, cursor.fetchall())
+
+
+def _records(compiled: _Compiled, compiler, alias: str, fetched) -> list:
+    """The model instances of the rows `fetched` by a compiled query, its select_related and annotations set."""
     model, annotations = compiler.klass_info["model"], compiler.annotation_col_map
     records = []
-    for row in compiler.results_iter([rows]):
+    for row in compiler.results_iter([fetched]):
         record = model.from_db(alias, compiled.init_list, row[compiled.fields])
         for populator in compiled.populators:
             populator.populate(row, record)
@@ -251,3 +258,57 @@ def mark_visible(records, user, field: str, name: str):
     for record in records:
         setattr(record, name, getattr(record, f"{field}_id") in visible)
     return records
+
+
+# ---- Queries that depend on a few plain values, not on a user: compiled once per process as well ----------
+
+_by_values: dict[tuple, "tuple[_Compiled, list] | None"] = {}
+
+
+def rows(name: str, model, build, *values) -> list:
+    """What `build(*values)` (a queryset of `model`) gives — instances, their select_related included, or the
+    tuples of a values_list() — its SQL compiled once per process with stand-ins in place of `values` (ints
+    and text) and run with the values themselves afterwards: for the queries every API request sends (its
+    token, its user's permissions). The first compile is checked against the SQL of the real values, like the
+    user-shaped queries above; a query that puts a value anywhere but among its parameters as it was given (a
+    LIKE pattern, the SQL text) is built on every call instead."""
+    alias = router.db_for_read(model)
+    key = (name, alias, len(values))
+    if key not in _by_values:
+        if len(_by_values) >= MAX_SHAPES:
+            _by_values.clear()
+        placeholders = [_value_stand_in(position, value) for position, value in enumerate(values)]
+        found = compiler = None
+        stand_in = build(*placeholders)
+        instances = stand_in._iterable_class is ModelIterable
+        try:
+            # Instances, or tuples of plain columns; the rest (flat, named, annotated values) is built per call.
+            if instances or (stand_in._iterable_class is ValuesListIterable and not stand_in.query.annotation_select):
+                compiler, sql, params = _sql(stand_in)
+                own = _sql(build(*values))[1:]
+        except EmptyResultSet:
+            compiler = None
+        if compiler is not None and not any(str(placeholder) in sql for placeholder in placeholders) and own == (
+                sql, tuple(_put_back(params, placeholders, values))):
+            select, klass_info = compiler.select, compiler.klass_info
+            fields = init_list = populators = None
+            if instances:
+                start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+                fields, init_list = slice(start, end), [column[0].target.attname for column in select[start:end]]
+                populators = get_related_populators(klass_info, select, alias)
+            found = _Compiled(compiler, sql, params, init_list, fields, populators), placeholders
+        elif compiler is not None:
+            logger.warning("%s: its values do not stay parameters; built per call.", name)
+        _by_values[key] = found
+    if _by_values[key] is None:
+        return list(build(*values))
+    compiled, placeholders = _by_values[key]
+    connection = connections[alias]
+    compiler = copy.copy(compiled.compiler)
+    compiler.connection = connection  # this thread's
+    with connection.cursor() as cursor:
+        cursor.execute(compiled.sql, _put_back(compiled.params, placeholders, values))
+        fetched = cursor.fetchall()
+    if compiled.init_list is None:
+        return [tuple(row[:compiler.col_count]) for row in compiler.results_iter([fetched])]
+    return _records(compiled, compiler, alias, fetched)

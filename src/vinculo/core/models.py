@@ -3,10 +3,13 @@
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models
+from django.db import models, router
+from django.db.models.constants import LOOKUP_SEP
 from django.utils.translation import gettext_lazy as _
 
+from . import compiled
 from .access import RecordQuerySet, has_policy
 from .policy import Policy
 
@@ -66,6 +69,27 @@ class TrackedModel(models.Model):
         policy compiled (`core.access.access_rule` keeps it for the rest of the request)."""
         return cls.policy.rule(user, write, per_row)
 
+    def validate_constraints(self, exclude=None):
+        """Django's, except for a unique constraint on fields with a condition (an account's live tax id): its
+        condition is evaluated here, on the record's values, and only when it holds is the database asked,
+        with one plain EXISTS. Django's own check sends the condition to the database with every field of the
+        record as a parameter, in a savepoint, which cost more than the rest of a create's validation."""
+        exclude = set(exclude or ())
+        using = router.db_for_write(type(self), instance=self)
+        errors = {}
+        for model_class, constraints in self.get_constraints():
+            for constraint in constraints:
+                try:
+                    if not _checked_here(constraint, model_class, self, exclude, using):
+                        constraint.validate(model_class, self, exclude=exclude or None, using=using)
+                except ValidationError as error:
+                    if getattr(error, "code", None) == "unique" and len(constraint.fields) == 1:
+                        errors.setdefault(constraint.fields[0], []).append(error)
+                    else:
+                        errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
     def search_text(self) -> str:
         """Text indexed for global search; types that appear in search override it."""
         return ""
@@ -75,6 +99,74 @@ class TrackedModel(models.Model):
         return ChangeLog.objects.filter(
             content_type=ContentType.objects.get_for_model(type(self)), object_id=self.pk
         ).select_related("user")
+
+
+def _holds(condition: models.Q, record) -> bool | None:
+    """Whether `condition` holds for `record`'s own values, as the database would decide; None when it takes
+    more than exact and isnull lookups on plain columns with plain values, or a comparison with NULL."""
+    results = []
+    for child in condition.children:
+        if isinstance(child, models.Q):
+            result = _holds(child, record)
+        elif isinstance(child, tuple) and not hasattr(child[1], "resolve_expression"):
+            name, lookup = (child[0].split(LOOKUP_SEP, 1) + ["exact"])[:2]
+            try:
+                field = record._meta.get_field(name)
+            except FieldDoesNotExist:
+                return None
+            if not field.concrete or field.is_relation or field.generated:
+                return None
+            value = getattr(record, field.attname)
+            if lookup == "isnull" and isinstance(child[1], bool):
+                result = (value is None) is child[1]
+            elif lookup == "exact" and value is not None and child[1] is not None:
+                result = value == child[1]
+            else:
+                return None
+        else:
+            return None
+        if result is None:
+            return None
+        results.append(result)
+    held = all(results) if condition.connector == models.Q.AND else any(results)
+    return not held if condition.negated else held
+
+
+def _checked_here(constraint, model_class, record, exclude: set, using: str) -> bool:
+    """Check a unique constraint on fields with a condition the way UniqueConstraint.validate does, raising
+    the same ValidationError, in one plain query at most; False when it is left to Django."""
+    if not (isinstance(constraint, models.UniqueConstraint) and constraint.fields and constraint.condition
+            and not constraint.expressions and constraint.nulls_distinct is not False):
+        return False
+    if exclude & set(constraint.fields):
+        return True  # Django skips it too
+    fields = [model_class._meta.get_field(name) for name in constraint.fields]
+    if any(field.generated for field in fields):
+        return False
+    holds = _holds(constraint.condition, record)
+    if holds is None:
+        return False
+    values = {field.name: getattr(record, field.attname) for field in fields}
+    if not holds or any(value is None for value in values.values()):
+        return True  # the condition leaves the record out; NULLs never clash
+    manager = model_class._default_manager.using(using)
+    names = list(values)
+    existing = not record._state.adding and record._is_pk_set(model_class._meta)
+    given = [*values.values(), *([record._get_pk_val(model_class._meta)] if existing else [])]
+
+    def clashing(*given):
+        others = manager.filter(constraint.condition, **dict(zip(names, given, strict=False)))
+        return (others.exclude(pk=given[-1]) if existing else others).values_list("pk")[:1]
+
+    if all(isinstance(value, int | str) and not isinstance(value, bool) for value in given):
+        # Its SQL compiled once per process: each create of such a record runs it.
+        found = compiled.rows(f"unique:{model_class._meta.label_lower}.{constraint.name}:{existing}",
+                              model_class, clashing, *given)
+    else:
+        found = clashing(*given).exists()
+    if found:
+        raise ValidationError(constraint.get_violation_error_message(), code=constraint.violation_error_code)
+    return True
 
 
 def mention(text, model, pk) -> dict:

@@ -21,6 +21,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from vinculo.core import compiled
+
 API_PREFIX = "/api/"
 
 
@@ -131,12 +133,18 @@ class PermissionBackend(ModelBackend):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, "_perm_cache"):
-            permissions = Permission.objects.all()
-            if not user_obj.is_superuser:
-                own = Permission.user_set.through.objects.filter(user_id=user_obj.pk).values("permission_id")
-                via_groups = Permission.group_set.through.objects.filter(
-                    group__user=user_obj.pk).values("permission_id")
-                permissions = permissions.filter(Q(pk__in=own) | Q(pk__in=via_groups))
-            user_obj._perm_cache = {f"{app_label}.{codename}" for app_label, codename in
-                                    permissions.values_list("content_type__app_label", "codename").order_by()}
+            # Its SQL compiled once per process (core.compiled.rows): each API request asks it for a new user object.
+            found = (compiled.rows("org:all-permissions", Permission, _all_permissions) if user_obj.is_superuser
+                     else compiled.rows("org:permissions", Permission, _permissions_of, user_obj.pk))
+            user_obj._perm_cache = {f"{app_label}.{codename}" for app_label, codename in found}
         return user_obj._perm_cache
+
+
+def _all_permissions():
+    return Permission.objects.values_list("content_type__app_label", "codename").order_by()
+
+
+def _permissions_of(user_id: int):
+    own = Permission.user_set.through.objects.filter(user_id=user_id).values("permission_id")
+    via_groups = Permission.group_set.through.objects.filter(group__user=user_id).values("permission_id")
+    return _all_permissions().filter(Q(pk__in=own) | Q(pk__in=via_groups))

@@ -144,3 +144,23 @@ def test_a_foreign_key_holding_a_record_read_from_the_database_is_not_read_again
         return [q["sql"] for q in captured.captured_queries if 'FROM "org_user"' in q["sql"]]
     assert reads_of_users(by_instance) == []
     assert len(reads_of_users(by_id)) == 1
+
+
+def test_a_live_tax_id_is_unique_per_country_and_one_in_the_recycle_bin_or_blank_does_not_count(org):
+    # The constraint's condition (live, not blank) is evaluated on the fields it reads only (TrackedModel).
+    def new(tax_id, country="CL"):
+        return Account(owner=org.vendedor_norte, legal_name="Otra SpA", country=country, tax_id=tax_id)
+
+    create_record(new("76.086.428-5"), by=org.vendedor_norte)
+    with pytest.raises(ValidationError) as refused:
+        create_record(new("76086428-5"), by=org.vendedor_norte)
+    assert refused.value.message_dict == {"tax_id": ["Another account already has this tax id."]}
+    create_record(new(""), by=org.vendedor_norte)
+    create_record(new(""), by=org.vendedor_norte)  # blank twice: no tax id to clash
+    gone = Account.objects.get(tax_id="760864285")
+    soft_delete(gone, by=org.vendedor_norte)
+    again = create_record(new("76.086.428-5"), by=org.vendedor_norte)  # the other one is in the recycle bin
+    assert again.tax_id == "760864285"
+    with pytest.raises(ValidationError) as restoring:
+        restore(gone, by=org.vendedor_norte)
+    assert restoring.value.message_dict == {"tax_id": ["Another account already has this tax id."]}
