@@ -613,6 +613,8 @@ class Quote(TrackedModel):
         indexes = [
             models.Index(fields=["opportunity", "deleted_at"], name="quote_opportunity_idx"),
             models.Index(fields=["status", "-issued_on"], name="quote_status_idx"),
+            # The quote list's default view (live quotes, newest first) read in order, 25 at a time.
+            models.Index(fields=["deleted_at", "-issued_on", "-id"], name="quote_live_issued_idx"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["number", "revision"], name="quote_number_revision_unique"),
