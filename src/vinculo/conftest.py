@@ -48,6 +48,25 @@ def pytest_configure(config):
     # Nothing collects the static files for the tests: plain URLs, served from the apps' static folders.
     settings.STORAGES = {**settings.STORAGES,
                          "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        _serve_one_request_at_a_time()
+
+
+def _serve_one_request_at_a_time():
+    """The browser tests' live server answers one request at a time on SQLite. Its test database lives in
+    memory, so Django hands the server the test's own connection, and a threaded server shares that one
+    sqlite3 connection between every request thread: a page firing several htmx requests at once then saw
+    "database table is locked" or hung with two threads inside the same connection (a make test run stuck at
+    98 % on an account page). One thread serves them in turn (each response closes its connection, so the
+    browser's parallel requests queue); PostgreSQL gives each thread its own connection and stays threaded."""
+    from django.core.servers.basehttp import WSGIServer
+    from django.test.testcases import LiveServerThread
+
+    class OneRequestAtATime(WSGIServer):
+        def __init__(self, *args, connections_override=None, **kwargs):
+            super().__init__(*args, **kwargs)  # the serving thread already uses the overridden connections
+
+    LiveServerThread.server_class = OneRequestAtATime
 
 
 @pytest.fixture(scope="session")
