@@ -1,0 +1,169 @@
+"""The "Export" menu of the invoice, contract, customer asset and price lists (issue #13, item 6): the file
+holds the rows the page lists for the user, with its filters and shown columns, typed cells in XLSX; an
+invoice's amount and balance (the policy's "amounts" group, when the org restricts it) never leave for a
+user without the financial permission, whatever columns the address asks for."""
+
+import csv
+import datetime
+import io
+import re
+from decimal import Decimal
+from html import unescape
+from urllib.parse import urlsplit
+
+import openpyxl
+import pytest
+from django.urls import reverse
+
+from vinculo.accounts.tests.factories import InvoiceFactory
+from vinculo.customer360.tests.factories import ContractFactory, CustomerAssetFactory
+from vinculo.exchange import exporting
+from vinculo.sales.models import PriceList
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _setup(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.VINCULO = {**settings.VINCULO, "INVOICE_AMOUNTS_RESTRICTED": True}
+
+
+@pytest.fixture
+def english(org):
+    for user in (org.vendedor_norte, org.vendedor_sur, org.finance):
+        user.language = "en"
+        user.save(update_fields=["language"])
+    return org
+
+
+def export_links(html: str) -> dict[str, str]:
+    links = {}
+    for href in re.findall(r'href="([^"]*/export/[a-z_]+\.[a-z]+\?[^"]*)"', html):
+        href = unescape(href)
+        links[urlsplit(href).path.rsplit(".", 1)[1]] = href
+    return links
+
+
+def csv_rows(response) -> list[list[str]]:
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text)))
+
+
+def xlsx_rows(response) -> list[list]:
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    return [[cell.value for cell in row] for row in sheet.iter_rows()]
+
+
+# ---------- Invoices ----------
+
+@pytest.fixture
+def invoices(english):
+    org = english
+    return [
+        InvoiceFactory(account=org.south_account, number="F-101", issue_date=datetime.date(2026, 3, 2),
+                       due_date=datetime.date(2026, 4, 1), amount=Decimal("1234567.89"),
+                       balance=Decimal("234567.89")),
+        InvoiceFactory(account=org.south_account, number="F-102", issue_date=datetime.date(2026, 3, 20),
+                       due_date=datetime.date(2026, 4, 19), amount=Decimal("987654.32"), balance=Decimal("0"),
+                       status="paid"),
+        # The north rep's private account: never the south rep's.
+        InvoiceFactory(account=org.north_account, number="F-900", issue_date=datetime.date(2026, 3, 10),
+                       due_date=datetime.date(2026, 4, 9), amount=Decimal("5555555.55")),
+    ]
+
+
+AMOUNT_TEXTS = ("1234567.89", "234567.89", "987654.32", "1234567", "987654", "234567")
+
+
+@pytest.mark.parametrize("cols", ["", "number,amount,balance,status", "amount"])
+def test_a_rep_without_the_financial_permission_exports_invoices_without_amounts(client, invoices, english, cols):
+    client.force_login(english.vendedor_sur)
+    page = reverse("accounts:invoice_list") + (f"?cols={cols}" if cols else "")
+    links = export_links(client.get(page).content.decode())
+    assert set(links) == {"csv", "xlsx"}
+    response = client.get(links["csv"])
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert "Amount" not in rows[0] and "Balance" not in rows[0]
+    # Newest first (the page's default sort); never the north's F-900.
+    assert [row[0] for row in rows[1:]] == ["F-102", "F-101"]
+    assert not any(amount in text for amount in AMOUNT_TEXTS) and "F-900" not in text
+    sheet = xlsx_rows(client.get(links["xlsx"]))
+    values = [value for row in sheet for value in row]
+    assert not any(isinstance(value, (int, float)) and value > 1000 for value in values)
+    assert "Amount" not in sheet[0] and "F-900" not in values
+
+
+@pytest.mark.parametrize("cols", ["number,amount", "amount,balance", "unknown"])
+def test_asking_for_the_amounts_directly_gives_them_to_no_rep(client, invoices, english, cols):
+    client.force_login(english.vendedor_sur)
+    response = client.get(reverse("exchange:export", args=["invoices", "csv"]) + f"?cols={cols}")
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert "F-101" in text
+    assert not any(amount in text for amount in AMOUNT_TEXTS)
+
+
+def test_every_field_of_an_invoice_less_its_amounts_for_a_rep(invoices, english):
+    table = exporting.rows("invoices", english.vendedor_sur)
+    assert [column.name for column in table.columns] == [
+        "number", "account", "issue_date", "due_date", "currency", "status", "external_ref", "created_at"]
+    assert [row[0] for row in table.rows] == ["F-101", "F-102"]  # without a page: by id; never F-900
+
+
+def test_the_finance_user_exports_invoice_amounts_as_money(client, invoices, english):
+    client.force_login(english.finance)
+    html = client.get(reverse("accounts:invoice_list") + "?cols=number,issue_date,amount,balance").content.decode()
+    links = export_links(html)
+    rows = csv_rows(client.get(links["csv"]))
+    assert rows[0] == ["Number", "Date", "Amount", "Balance"]
+    # Finance reads every account: the three invoices, newest first.
+    assert rows[1:] == [["F-102", "2026-03-20", "987654.32", "0.00"],
+                        ["F-900", "2026-03-10", "5555555.55", "5555555.55"],
+                        ["F-101", "2026-03-02", "1234567.89", "234567.89"]]
+    sheet = xlsx_rows(client.get(links["xlsx"]))
+    assert sheet[3][:4] == ["F-101", datetime.datetime(2026, 3, 2), 1234567.89, 234567.89]
+
+
+# ---------- Contracts, assets, price lists ----------
+
+def test_the_contract_export_holds_the_reps_listed_contracts_with_typed_dates(client, english):
+    org = english
+    ContractFactory(account=org.south_account, number="CT-1", end_date=datetime.date(2026, 9, 30))
+    ContractFactory(account=org.south_account, number="CT-2", end_date=datetime.date(2026, 6, 30))
+    ContractFactory(account=org.north_account, number="CT-9", end_date=datetime.date(2026, 5, 31))
+    client.force_login(org.vendedor_sur)
+    links = export_links(client.get(reverse("accounts:contract_list")).content.decode())
+    rows = csv_rows(client.get(links["csv"]))
+    # Soonest expiry first (the page's default sort); never the north's CT-9.
+    assert [row[0] for row in rows[1:]] == ["CT-2", "CT-1"]
+    sheet = xlsx_rows(client.get(links["xlsx"]))
+    assert sheet[1][sheet[0].index("Expiry")] == datetime.datetime(2026, 6, 30)
+
+
+def test_the_asset_export_holds_the_reps_listed_assets_with_typed_dates(client, english):
+    org = english
+    CustomerAssetFactory(account=org.south_account, product_name="Compresor A", sale_date=datetime.date(2025, 5, 2))
+    CustomerAssetFactory(account=org.south_account, product_name="Compresor B", sale_date=datetime.date(2025, 8, 9))
+    CustomerAssetFactory(account=org.north_account, product_name="Compresor Norte")
+    client.force_login(org.vendedor_sur)
+    links = export_links(client.get(reverse("accounts:asset_list")).content.decode())
+    rows = csv_rows(client.get(links["csv"]))
+    assert [row[0] for row in rows[1:]] == ["Compresor B", "Compresor A"]
+    assert rows[1][rows[0].index("Account")] == "Pesquera Sur Austral SpA"
+    sheet = xlsx_rows(client.get(links["xlsx"]))
+    assert sheet[1][sheet[0].index("Sale date")] == datetime.datetime(2025, 8, 9)
+
+
+def test_the_price_list_export_follows_its_filters_with_typed_cells(client, english):
+    PriceList.objects.create(name="Mayoristas", currency="USD", valid_from=datetime.date(2026, 1, 1))
+    PriceList.objects.create(name="Minoristas", currency="CLP", valid_from=datetime.date(2026, 2, 1))
+    PriceList.objects.create(name="Antigua", currency="USD", is_active=False)
+    client.force_login(english.vendedor_sur)
+    html = client.get(reverse("sales:pricelist_list") + "?currency=USD&active=yes").content.decode()
+    links = export_links(html)
+    rows = csv_rows(client.get(links["csv"]))
+    assert [row[0] for row in rows[1:]] == ["Mayoristas"]
+    sheet = xlsx_rows(client.get(links["xlsx"]))
+    assert sheet[1][sheet[0].index("Valid from")] == datetime.datetime(2026, 1, 1)
+    assert sheet[1][sheet[0].index("Products")] == 0
