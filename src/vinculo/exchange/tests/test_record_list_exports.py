@@ -26,6 +26,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _setup(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.VINCULO = {**settings.VINCULO, "INVOICE_AMOUNTS_RESTRICTED": True}
 
 
@@ -167,3 +168,37 @@ def test_the_price_list_export_follows_its_filters_with_typed_cells(client, engl
     sheet = xlsx_rows(client.get(links["xlsx"]))
     assert sheet[1][sheet[0].index("Valid from")] == datetime.datetime(2026, 1, 1)
     assert sheet[1][sheet[0].index("Products")] == 0
+
+
+# ---------- The API's export jobs ----------
+
+def test_an_api_invoice_export_by_a_rep_leaves_the_amounts_out_and_refuses_filtering_on_them(
+        invoices, english, django_capture_on_commit_callbacks):
+    from vinculo.core.tests.api_client import ApiClient, error_fields
+
+    api = ApiClient(english.vendedor_sur)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post("/exports", {"kind": "invoices", "format": "csv",
+                                         "columns": ["number", "amount", "balance"], "language": "en"})
+    assert response.status_code == 201, response.content
+    status = api.get(f"/exports/{response.json()['id']}").json()
+    assert status["total"] == 2
+    text = b"".join(api.client.get(status["download_url"]).streaming_content).decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(text))) == [["Invoice number"], ["F-101"], ["F-102"]]
+    # Filtering on an amount would reveal it row by row: refused, naming the filters.
+    response = api.post("/exports", {"kind": "invoices", "filters": {"amount__gte": 1000000}})
+    assert response.status_code == 422 and "filters" in error_fields(response)
+
+
+def test_an_api_invoice_export_by_the_finance_user_holds_the_amounts(
+        invoices, english, django_capture_on_commit_callbacks):
+    from vinculo.core.tests.api_client import ApiClient
+
+    api = ApiClient(english.finance)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post("/exports", {"kind": "invoices", "format": "csv", "columns": ["number", "amount"],
+                                         "filters": {"amount__gte": 1000000}, "language": "en"})
+    status = api.get(f"/exports/{response.json()['id']}").json()
+    text = b"".join(api.client.get(status["download_url"]).streaming_content).decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(text))) == [["Invoice number", "Amount"], ["F-101", "1234567.89"],
+                                                   ["F-900", "5555555.55"]]
