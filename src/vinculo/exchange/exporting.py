@@ -1,6 +1,6 @@
 """Exports of lists: CSV and XLSX for accounts, contacts, leads, deals, quotes, activities, tasks, projects,
-business plans, campaigns, competitors, products, price lists, invoices, contracts and customer assets; contacts
-also as
+business plans, campaigns, competitors, products, price lists, invoices, contracts, customer assets, content
+deliveries, notes and files; contacts also as
 vCard 4.0 and Outlook CSV (English or Spanish headers, the ones the importer reads back).
 
 Every row comes from `visible_to(user)`, every column the user may not read (a field group such as the
@@ -32,7 +32,7 @@ from vinculo.contacts.models import Contact
 from vinculo.core import lists
 from vinculo.core.access import has_policy, visible_ids
 from vinculo.core.validators import format_phone
-from vinculo.customer360.models import Contract, CustomerAsset
+from vinculo.customer360.models import ContentDelivery, Contract, CustomerAsset, Document, Note
 from vinculo.marketing.models import Campaign
 from vinculo.org.models import User
 from vinculo.plans.models import BusinessPlan
@@ -71,7 +71,7 @@ def _weighted(amount, probability):
 
 def _count(count):
     """A count the list page annotates (a project's tasks pending, in progress, finished; a price list's
-    products)."""
+    products, a file's versions)."""
     return count
 
 
@@ -170,6 +170,18 @@ LISTS = {
     "assets": ListSpec(CustomerAsset, (
         "product_name", "account", "serial_number", "sale_date", "status", "contact", "notes", "created_at"),
         ("account", "contact"), list_key="assets", view="vinculo.customer360.views:AssetListView"),
+    "deliveries": ListSpec(ContentDelivery, (
+        "title", "account", "kind", "reference", "contact", "delivered_on", "channel", "delivered_by", "created_at"),
+        ("account", "contact"), list_key="deliveries", view="vinculo.customer360.views:DeliveryListView"),
+    # Notes and files are seen through their account and what they are about (a lead's before its conversion):
+    # an account the user may not see is left empty.
+    "notes": ListSpec(Note, (
+        "title", "account", "contact", "body", "created_by", "created_at"),
+        ("account", "contact"), list_key="notes", view="vinculo.customer360.views:NoteListView"),
+    "documents": ListSpec(Document, (
+        "title", "account", "description", "created_by", "created_at", "updated_at"),
+        ("account",), list_key="documents", view="vinculo.customer360.views:DocumentListView",
+        cells={"versions": Cell(("version_count",), xlsx.NUMBER, _count)}),
 }
 KINDS = tuple(LISTS)
 # How a related record is named in an export: an account by its legal name, a user or a contact (a quote's) by

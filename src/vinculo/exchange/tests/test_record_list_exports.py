@@ -1,4 +1,4 @@
-"""The "Export" menu of the invoice, contract, customer asset and price lists (issue #13, item 6): the file
+"""The "Export" menu of the invoice, contract, customer asset, content delivery, note, file and price lists (issue #13, item 6): the file
 holds the rows the page lists for the user, with its filters and shown columns, typed cells in XLSX; an
 invoice's amount and balance (the policy's "amounts" group, when the org restricts it) never leave for a
 user without the financial permission, whatever columns the address asks for."""
@@ -13,10 +13,18 @@ from urllib.parse import urlsplit
 
 import openpyxl
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from vinculo.accounts.tests.factories import InvoiceFactory
-from vinculo.customer360.tests.factories import ContractFactory, CustomerAssetFactory
+from vinculo.customer360 import services as customer360_services
+from vinculo.customer360.models import Document
+from vinculo.customer360.tests.factories import (
+    ContentDeliveryFactory,
+    ContractFactory,
+    CustomerAssetFactory,
+    NoteFactory,
+)
 from vinculo.exchange import exporting
 from vinculo.sales.models import PriceList
 
@@ -168,6 +176,54 @@ def test_the_price_list_export_follows_its_filters_with_typed_cells(client, engl
     sheet = xlsx_rows(client.get(links["xlsx"]))
     assert sheet[1][sheet[0].index("Valid from")] == datetime.datetime(2026, 1, 1)
     assert sheet[1][sheet[0].index("Products")] == 0
+
+
+def test_the_delivery_export_holds_the_reps_listed_deliveries_with_typed_dates(client, english):
+    org = english
+    ContentDeliveryFactory(account=org.south_account, title="Catálogo 2026", delivered_on=datetime.date(2026, 2, 3),
+                           contact=org.south_contact)
+    ContentDeliveryFactory(account=org.south_account, title="=Ficha técnica", delivered_on=datetime.date(2026, 3, 4))
+    ContentDeliveryFactory(account=org.north_account, title="Catálogo Norte", delivered_on=datetime.date(2026, 3, 9))
+    client.force_login(org.vendedor_sur)
+    links = export_links(client.get(reverse("accounts:delivery_list")).content.decode())
+    rows = csv_rows(client.get(links["csv"]))
+    # Latest first; formula-like text neutralised; never the north's delivery.
+    assert [row[0] for row in rows[1:]] == ["'=Ficha técnica", "Catálogo 2026"]
+    contact = org.south_contact
+    assert rows[2][rows[0].index("Delivered to")] == f"{contact.first_name} Bustos"
+    sheet = xlsx_rows(client.get(links["xlsx"]))
+    assert sheet[2][sheet[0].index("Delivered on")] == datetime.datetime(2026, 2, 3)
+
+
+def test_the_note_export_holds_the_reps_listed_notes_only(client, english):
+    org = english
+    NoteFactory(account=org.south_account, title="Visita de marzo", body="Quiere renovar")
+    NoteFactory(account=org.north_account, title="Nota privada del norte", body="Secreto")
+    client.force_login(org.vendedor_sur)
+    links = export_links(client.get(reverse("accounts:note_list")).content.decode())
+    rows = csv_rows(client.get(links["csv"]))
+    assert [row[:2] for row in rows[1:]] == [["Visita de marzo", "Pesquera Sur Austral SpA"]]
+    text = "".join(exporting.stream_csv(exporting.rows("notes", org.vendedor_sur)))
+    assert "Quiere renovar" in text and "Secreto" not in text and "Minera" not in text
+
+
+def test_the_file_export_counts_each_files_versions_as_a_number(client, english):
+    org = english
+
+    def pdf(content):
+        return SimpleUploadedFile("propuesta.pdf", content, content_type="application/pdf")
+
+    document = customer360_services.add_document_version(
+        Document(account=org.south_account, title="Propuesta"), pdf(b"%PDF-1.4\n% one\n%%EOF\n"), by=None).document
+    customer360_services.add_document_version(document, pdf(b"%PDF-1.7\n% two, longer\n%%EOF\n"), by=None)
+    customer360_services.add_document_version(
+        Document(account=org.north_account, title="Propuesta Norte"), pdf(b"%PDF-1.4\n% n\n%%EOF\n"), by=None)
+    client.force_login(org.vendedor_sur)
+    links = export_links(client.get(reverse("accounts:document_list")).content.decode())
+    sheet = xlsx_rows(client.get(links["xlsx"]))
+    assert [row[0] for row in sheet[1:]] == ["Propuesta"]
+    assert sheet[1][sheet[0].index("Versions")] == 2
+    assert csv_rows(client.get(links["csv"]))[1][sheet[0].index("Versions")] == "2"
 
 
 # ---------- The API's export jobs ----------
