@@ -463,8 +463,9 @@ class DocumentListView(AccountRecordListView):
         Column("created_by", gettext_lazy("Added by"), default=False),
     )
 
-    def get_queryset(self):
-        return super().get_queryset().annotate(version_count=Count("versions"))
+    def narrow(self, queryset):
+        # The versions counted here too, so that the list's export (which narrows its own records) has them.
+        return super().narrow(queryset).annotate(version_count=Count("versions"))
 
 
 class DocumentPages(RecordPages):

@@ -141,7 +141,8 @@ def contact_vcard(request, contact_id: int):
 
 class ExportJobIn(Schema):
     kind: Literal["accounts", "contacts", "leads", "deals", "quotes", "activities", "tasks", "projects", "plans",
-                  "campaigns", "competitors", "products"]
+                  "campaigns", "competitors", "products", "price_lists", "invoices", "contracts", "assets",
+                  "deliveries", "notes", "documents"]
     format: Literal["xlsx", "csv", "vcard", "outlook"] = "xlsx"
     filters: dict[str, Any] = Field(default_factory=dict, description=(
         'Field conditions on the list\'s columns and "owner": {"status": "open"}, {"stage": [1, 2]} (any of), '

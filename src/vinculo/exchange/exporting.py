@@ -1,5 +1,6 @@
 """Exports of lists: CSV and XLSX for accounts, contacts, leads, deals, quotes, activities, tasks, projects,
-business plans, campaigns, competitors and products; contacts also as
+business plans, campaigns, competitors, products, price lists, invoices, contracts, customer assets, content
+deliveries, notes and files; contacts also as
 vCard 4.0 and Outlook CSV (English or Spanish headers, the ones the importer reads back).
 
 Every row comes from `visible_to(user)`, every column the user may not read (a field group such as the
@@ -25,16 +26,17 @@ from django.utils.text import capfirst
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from vinculo.accounts.models import Account
+from vinculo.accounts.models import Account, Invoice
 from vinculo.activities.models import Activity
 from vinculo.contacts.models import Contact
 from vinculo.core import lists
 from vinculo.core.access import has_policy, visible_ids
 from vinculo.core.validators import format_phone
+from vinculo.customer360.models import ContentDelivery, Contract, CustomerAsset, Document, Note
 from vinculo.marketing.models import Campaign
 from vinculo.org.models import User
 from vinculo.plans.models import BusinessPlan
-from vinculo.sales.models import Competitor, Lead, Opportunity, Product, Quote
+from vinculo.sales.models import Competitor, Lead, Opportunity, PriceList, Product, Quote
 from vinculo.work.models import Project, Task
 
 from . import xlsx
@@ -68,7 +70,8 @@ def _weighted(amount, probability):
 
 
 def _count(count):
-    """A count the list page annotates (a project's tasks pending, in progress, finished)."""
+    """A count the list page annotates (a project's tasks pending, in progress, finished; a price list's
+    products, a file's versions)."""
     return count
 
 
@@ -150,6 +153,35 @@ LISTS = {
     "products": ListSpec(Product, (
         "code", "name", "family", "unit", "tax_rate", "is_active", "description", "updated_at"),
         list_key="products", view="vinculo.sales.views.catalogue:ProductListView"),
+    "price_lists": ListSpec(PriceList, (
+        "name", "currency", "is_active", "valid_from", "valid_until", "description", "updated_at"),
+        list_key="price_lists", view="vinculo.sales.views.catalogue:PriceListListView",
+        cells={"items": Cell(("item_count",), xlsx.NUMBER, _count)}),
+    # An account's records are seen exactly when their account is; an invoice's amount and balance are the
+    # policy's "amounts" group (left out for a user who may not read it, whatever the columns asked for).
+    "invoices": ListSpec(Invoice, (
+        "number", "account", "issue_date", "due_date", "amount", "balance", "currency", "status", "external_ref",
+        "created_at"), ("account",),
+        list_key="invoices", view="vinculo.customer360.views:InvoiceListView"),
+    "contracts": ListSpec(Contract, (
+        "number", "account", "description", "contract_type", "contact", "start_date", "end_date", "renewal_type",
+        "notice_days", "status", "value", "currency", "created_at"), ("account", "contact"),
+        list_key="contracts", view="vinculo.customer360.views:ContractListView"),
+    "assets": ListSpec(CustomerAsset, (
+        "product_name", "account", "serial_number", "sale_date", "status", "contact", "notes", "created_at"),
+        ("account", "contact"), list_key="assets", view="vinculo.customer360.views:AssetListView"),
+    "deliveries": ListSpec(ContentDelivery, (
+        "title", "account", "kind", "reference", "contact", "delivered_on", "channel", "delivered_by", "created_at"),
+        ("account", "contact"), list_key="deliveries", view="vinculo.customer360.views:DeliveryListView"),
+    # Notes and files are seen through their account and what they are about (a lead's before its conversion):
+    # an account the user may not see is left empty.
+    "notes": ListSpec(Note, (
+        "title", "account", "contact", "body", "created_by", "created_at"),
+        ("account", "contact"), list_key="notes", view="vinculo.customer360.views:NoteListView"),
+    "documents": ListSpec(Document, (
+        "title", "account", "description", "created_by", "created_at", "updated_at"),
+        ("account",), list_key="documents", view="vinculo.customer360.views:DocumentListView",
+        cells={"versions": Cell(("version_count",), xlsx.NUMBER, _count)}),
 }
 KINDS = tuple(LISTS)
 # How a related record is named in an export: an account by its legal name, a user or a contact (a quote's) by

@@ -144,8 +144,9 @@ class PriceListListView(RecordListView):
         Column("is_active", gettext_lazy("Status"), ("is_active",)),
     )
 
-    def get_queryset(self):
-        return super().get_queryset().annotate(
+    def narrow(self, queryset):
+        # The products counted here too, so that the list's export (which narrows its own records) has them.
+        return super().narrow(queryset).annotate(
             item_count=Count("items", filter=Q(items__product__deleted_at__isnull=True)))
 
     def get_context_data(self, **kwargs):
