@@ -33,3 +33,36 @@ def csv_bytes(rows: list[list[str]], delimiter: str = ",", encoding: str = "utf-
     csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(
         [[str(cell).replace("\x00", stand_in) for cell in row] for row in rows])
     return buffer.getvalue().replace(stand_in, "\x00").encode(encoding, errors)
+
+
+def export_links(html: str) -> dict[str, str]:
+    """A list page's export links, by format."""
+    import re
+    from html import unescape
+    from urllib.parse import urlsplit
+
+    links = {}
+    for href in re.findall(r'href="([^"]*/export/[a-z_]+\.[a-z]+\?[^"]*)"', html):
+        href = unescape(href)
+        links[urlsplit(href).path.rsplit(".", 1)[1]] = href
+    return links
+
+
+def csv_rows(response) -> list[list[str]]:
+    """The rows of a streamed CSV export."""
+    import csv
+    import io
+
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text)))
+
+
+def xlsx_rows(response) -> list[list]:
+    """The cell values of a streamed XLSX export's sheet, as openpyxl reads them."""
+    import io
+
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    return [[cell.value for cell in row] for row in sheet.iter_rows()]
+

@@ -5,12 +5,9 @@ policy (another rep's private records, financial columns); past the inline thres
 import csv
 import datetime
 import io
-import re
 from decimal import Decimal
-from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
-import openpyxl
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -27,6 +24,8 @@ from vinculo.exchange import exporting
 from vinculo.exchange.models import ExportJob
 from vinculo.sales.models import Quote
 from vinculo.sales.tests.factories import OpportunityFactory, QuoteFactory
+
+from .helpers import csv_rows, export_links, xlsx_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -45,24 +44,10 @@ def english(org):
     return org
 
 
-def export_links(html: str) -> dict[str, str]:
-    """The page's export links, by format."""
-    links = {}
-    for href in re.findall(r'href="([^"]*/export/[a-z]+\.[a-z]+\?[^"]*)"', html):
-        href = unescape(href)
-        links[urlsplit(href).path.rsplit(".", 1)[1]] = href
-    return links
 
 
-def csv_rows(response) -> list[list[str]]:
-    text = b"".join(response.streaming_content).decode("utf-8-sig")
-    return list(csv.reader(io.StringIO(text)))
 
 
-def xlsx_rows(response) -> list[list]:
-    data = b"".join(response.streaming_content)
-    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
-    return [[cell.value for cell in row] for row in sheet.iter_rows()]
 
 
 def test_the_account_list_export_links_carry_its_filters_sort_and_shown_columns(client, english):

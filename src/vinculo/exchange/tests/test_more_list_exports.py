@@ -7,12 +7,9 @@ number of queries."""
 import csv
 import datetime
 import io
-import re
 from decimal import Decimal
-from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
-import openpyxl
 import pytest
 from django.urls import reverse
 
@@ -25,6 +22,8 @@ from vinculo.sales.models import Competitor
 from vinculo.sales.tests.factories import CampaignFactory, ProductFactory
 from vinculo.work.models import Priority
 from vinculo.work.tests.factories import make_project, make_task
+
+from .helpers import csv_rows, export_links, xlsx_rows
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2026, 4, 15)
@@ -47,22 +46,10 @@ def english(org):
     return org
 
 
-def export_links(html: str) -> dict[str, str]:
-    links = {}
-    for href in re.findall(r'href="([^"]*/export/[a-z]+\.[a-z]+\?[^"]*)"', html):
-        href = unescape(href)
-        links[urlsplit(href).path.rsplit(".", 1)[1]] = href
-    return links
 
 
-def csv_rows(response) -> list[list[str]]:
-    text = b"".join(response.streaming_content).decode("utf-8-sig")
-    return list(csv.reader(io.StringIO(text)))
 
 
-def xlsx_rows(response) -> list[list]:
-    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
-    return [[cell.value for cell in row] for row in sheet.iter_rows()]
 
 
 def name(user) -> str:

@@ -6,12 +6,8 @@ user without the financial permission, whatever columns the address asks for."""
 import csv
 import datetime
 import io
-import re
 from decimal import Decimal
-from html import unescape
-from urllib.parse import urlsplit
 
-import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -27,6 +23,8 @@ from vinculo.customer360.tests.factories import (
 )
 from vinculo.exchange import exporting
 from vinculo.sales.models import PriceList
+
+from .helpers import csv_rows, export_links, xlsx_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -46,22 +44,10 @@ def english(org):
     return org
 
 
-def export_links(html: str) -> dict[str, str]:
-    links = {}
-    for href in re.findall(r'href="([^"]*/export/[a-z_]+\.[a-z]+\?[^"]*)"', html):
-        href = unescape(href)
-        links[urlsplit(href).path.rsplit(".", 1)[1]] = href
-    return links
 
 
-def csv_rows(response) -> list[list[str]]:
-    text = b"".join(response.streaming_content).decode("utf-8-sig")
-    return list(csv.reader(io.StringIO(text)))
 
 
-def xlsx_rows(response) -> list[list]:
-    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
-    return [[cell.value for cell in row] for row in sheet.iter_rows()]
 
 
 # ---------- Invoices ----------
