@@ -33,6 +33,7 @@ from pydantic import (
     model_serializer,
 )
 
+from vinculo.core import versioned
 from vinculo.core.access import get_for_user
 from vinculo.core.lists import with_visibility
 from vinculo.core.search import matching_ids
@@ -250,9 +251,12 @@ def capped_limit(params: PageParams) -> int:
 
 
 def page(queryset, params: PageParams) -> dict:
-    """One page of `queryset` with the total count: two queries (plus the queryset's prefetches)."""
+    """One page of `queryset` with the total count: three queries (plus the queryset's prefetches), two when
+    nothing the count reads was written since it was last counted."""
     limit = capped_limit(params)
-    return {"items": list(queryset[params.offset:params.offset + limit]), "count": queryset.count()}
+    counted = queryset.order_by()
+    return {"items": list(queryset[params.offset:params.offset + limit]),
+            "count": versioned.cached(counted, "count", counted.count)}
 
 
 def filter_by(queryset, filters: Schema, lookups: dict[str, str]):

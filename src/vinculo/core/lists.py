@@ -20,18 +20,20 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView
 from django_htmx.http import push_url
 
-from . import search
+from . import search, versioned
 from .compiled import mark_visible  # noqa: F401  (the list pages' helper, kept where they import it)
 from .forms import LocalDates
 
 
 def capped_count(queryset, cap: int | None) -> tuple[int, bool]:
     """(count, exact): the rows of `queryset` counted up to `cap` (all with `cap=None`); past it, the cap
-    plus one and False. One query."""
+    plus one and False. Two queries, one when nothing it reads has changed since it was last counted."""
     if cap is None:
-        return queryset.count(), True
+        counted = queryset.order_by()
+        return versioned.cached(counted, "count", counted.count), True
     # Without the order: a sliced count keeps it, and would sort every row to count the first ones.
-    found = queryset.order_by()[: cap + 1].count()
+    counted = queryset.order_by()[: cap + 1]
+    found = versioned.cached(counted, "count", counted.count)
     return found, found <= cap
 
 

@@ -279,3 +279,13 @@ class Merge(models.Model):
 
     def __str__(self):
         return f"{self.content_type_id}: {self.loser_id} → {self.winner_id}"
+
+
+class TableVersion(models.Model):
+    """The version of one table, changed by a database trigger on every write to it (core.versioned)."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    version = models.BigIntegerField()
+
+    def __str__(self):
+        return f"{self.name}: {self.version}"

@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.db.models import Count, DecimalField, F, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
-from vinculo.core import clock
+from vinculo.core import clock, versioned
 from vinculo.core.lists import mark_visible
 from vinculo.core.money import SYMBOLS, MissingRate, quantize, rates_on, total_in
 
@@ -113,7 +113,7 @@ def pipeline_totals(deals, group: str, currency: str, on: date | None = None,
         )
     )
     by_key: dict = defaultdict(dict)
-    for row in rows:
+    for row in versioned.cached(rows, "pipeline totals", lambda: list(rows)):
         count, amount, weighted = by_key[row[column]].get(row["currency"], (0, Decimal(0), Decimal(0)))
         by_key[row[column]][row["currency"]] = (count + row["n"], amount + (row["total"] or Decimal(0)),
                                                  weighted + (row["weighted"] or Decimal(0)) / 100)

@@ -231,7 +231,8 @@ def test_activities_are_in_the_top_navigation(client, org):
 
 def queries(client, path, django_assert_max_num_queries):
     cache.clear()
-    with django_assert_max_num_queries(12) as captured:
+    # 13: one of them reads the versions of the tables the count reads (core.versioned).
+    with django_assert_max_num_queries(13) as captured:
         assert client.get(path).status_code == 200
     return len(captured)
 

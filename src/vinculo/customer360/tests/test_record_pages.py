@@ -349,9 +349,10 @@ def test_list_page_runs_the_same_bounded_number_of_queries_for_10_and_200_rows(
     model.objects.bulk_create(BULK[name](small, 10))
     model.objects.bulk_create(BULK[name](large, 200))
     client.force_login(org.vendedor_norte)
-    few = list_queries(client, f"{url(f'{name}_list')}?account={small.pk}", django_assert_max_num_queries, 12)
-    many = list_queries(client, f"{url(f'{name}_list')}?account={large.pk}", django_assert_max_num_queries, 12)
-    everything = list_queries(client, url(f"{name}_list"), django_assert_max_num_queries, 12)
+    # 13: one of them reads the versions of the tables the count reads (core.versioned).
+    few = list_queries(client, f"{url(f'{name}_list')}?account={small.pk}", django_assert_max_num_queries, 13)
+    many = list_queries(client, f"{url(f'{name}_list')}?account={large.pk}", django_assert_max_num_queries, 13)
+    everything = list_queries(client, url(f"{name}_list"), django_assert_max_num_queries, 13)
     assert few == many
     assert everything <= many
 

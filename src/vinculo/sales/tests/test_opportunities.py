@@ -5,6 +5,7 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -259,6 +260,7 @@ def test_a_missing_rate_shows_per_currency_sums_and_a_notice_instead_of_failing(
 
 def _list_queries(client, user):
     client.force_login(user)
+    cache.clear()  # the totals computed afresh (not kept from the last call: core.versioned), as after a write
     with CaptureQueriesContext(connection) as captured:
         assert client.get(reverse("sales:opportunity_list"), {"group": "owner"}).status_code == 200
     return len(captured)
@@ -274,7 +276,8 @@ def test_list_runs_a_bounded_number_of_queries_with_few_or_many_deals(client, or
     few = _list_queries(client, user)
     for account in AccountFactory.create_batch(5, owner=org.vendedor_norte):
         OpportunityFactory.create_batch(12, account=account)
-    with django_assert_max_num_queries(20):
+    # 21: one of them reads the versions of the tables the totals read (core.versioned).
+    with django_assert_max_num_queries(21):
         client.get(reverse("sales:opportunity_list"))
     assert _list_queries(client, user) == few
 
