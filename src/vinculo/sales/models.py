@@ -114,7 +114,7 @@ class Lead(TrackedModel):
         verbose_name_plural = _("leads")
         indexes = [
             # The lead list (newest first) and "my leads".
-            models.Index(fields=["deleted_at", "-created_at"], name="lead_live_created_idx"),
+            models.Index(fields=["deleted_at", "-created_at", "-id"], name="lead_live_created_idx"),
             models.Index(fields=["owner", "status"], name="lead_owner_status_idx"),
             # Filters by status and territory; duplicate checks by email.
             models.Index(fields=["status", "-created_at"], name="lead_status_idx"),
@@ -257,10 +257,15 @@ class Opportunity(TrackedModel):
         indexes = [
             # The board and the list by stage: live open deals, closing soonest first.
             models.Index(fields=["status", "stage", "expected_close_date"], name="opp_board_idx"),
-            models.Index(fields=["deleted_at", "-created_at"], name="opp_live_created_idx"),
+            # Newest first ends on the id (the lists' order): deals imported or created together share their
+            # created_at, and without it the database sorts all of them (4,834 in the demo) to show 25.
+            models.Index(fields=["deleted_at", "-created_at", "-id"], name="opp_live_created_idx"),
             # The list's default view, open deals newest first: read in the index's order, 25 at a time. Without
             # it SQLite takes the report's status-first index and sorts every open deal (4× slower on 70,000).
-            models.Index(fields=["deleted_at", "status", "-created_at"], name="opp_open_created_idx"),
+            models.Index(fields=["deleted_at", "status", "-created_at", "-id"], name="opp_open_created_idx"),
+            # One stage's deals newest first (the API's ?stage=, the list filtered by stage): 25 read in the
+            # index's order instead of every deal of the stage sorted (API, one stage, page 3: 110–120 → 45–65 ms).
+            models.Index(fields=["stage", "deleted_at", "-created_at", "-id"], name="opp_stage_created_idx"),
             # "My deals" and the owner's line.
             models.Index(fields=["owner", "status"], name="opp_owner_status_idx"),
             # The account page's opportunities list.
