@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.access import RecordQuerySet
-from vinculo.core.models import LiveManager, TrackedModel
+from vinculo.core.models import LiveManager, TrackedModel, recycle_bin_index
 from vinculo.core.policy import Clause, FieldGroup, Parent, Policy, Subject
 from vinculo.core.subjects import Regarding
 from vinculo.core.validators import format_phone, format_tax_id, normalize_phone, normalize_tax_id
@@ -485,6 +485,7 @@ class Invoice(AccountRecord):
         verbose_name_plural = _("invoices")
         base_manager_name = "all_objects"
         indexes = [
+            recycle_bin_index("invoice_deleted_idx"),
             # The account's invoice list and its sales figures by month.
             models.Index(fields=["account", "deleted_at", "-issue_date"], name="invoice_account_idx"),
             # Overdue balances.

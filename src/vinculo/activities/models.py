@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.accounts.models import Account
-from vinculo.core.models import TrackedModel
+from vinculo.core.models import TrackedModel, recycle_bin_index
 from vinculo.core.policy import Parent, Policy, Subject
 from vinculo.core.subjects import Regarding
 from vinculo.plans.links import check_link
@@ -98,6 +98,7 @@ class Activity(Regarding, TrackedModel):
         verbose_name = _("activity")
         verbose_name_plural = _("activities")
         indexes = [
+            recycle_bin_index("activity_deleted_idx"),
             # The account timeline: newest first, live rows only, optionally by kind.
             models.Index(fields=["account", "deleted_at", "-occurred_at"], name="activity_timeline_idx"),
             models.Index(fields=["account", "kind", "-occurred_at"], name="activity_timeline_kind_idx"),

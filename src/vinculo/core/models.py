@@ -25,6 +25,12 @@ class AllRecordsManager(models.Manager.from_queryset(RecordQuerySet)):
     pass
 
 
+def recycle_bin_index(name: str) -> models.Index:
+    """For a large table: an index of its deleted rows only (a few, against millions of live ones), newest
+    first, from which the recycle bin reads its section instead of scanning the table (activities: 1.5 s)."""
+    return models.Index(fields=["-deleted_at", "-id"], condition=models.Q(deleted_at__isnull=False), name=name)
+
+
 class TrackedModel(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -164,7 +164,7 @@ def recycle_bin(request):
             "kind": record_type.key,
             "title": record_type.model._meta.verbose_name_plural,
             "records": list(
-                record_type.model.all_objects.deleted().editable_by(user).select_related("deleted_by")
+                record_type.model.all_objects.deleted().editable_by(user, per_row=True).select_related("deleted_by")
                 .order_by("-deleted_at", "-pk")[:RECYCLE_BIN_SIZE]
             ),
         }

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vinculo.accounts.models import AccountRecord, SubjectRecord
 from vinculo.core.access import RecordQuerySet
-from vinculo.core.models import LiveManager
+from vinculo.core.models import LiveManager, recycle_bin_index
 
 
 class CustomerAsset(AccountRecord):
@@ -190,6 +190,7 @@ class Note(SubjectRecord):
         verbose_name = _("note")
         verbose_name_plural = _("notes")
         indexes = [
+            recycle_bin_index("note_deleted_idx"),
             models.Index(fields=["account", "deleted_at", "-created_at"], name="note_account_idx"),
             # A subject's notes (a lead's page) and the subject access rule.
             models.Index(fields=["regarding_type", "regarding_id", "-created_at"], name="note_regarding_idx"),
@@ -259,6 +260,7 @@ class Document(SubjectRecord):
         verbose_name = _("file")
         verbose_name_plural = _("files")
         indexes = [
+            recycle_bin_index("document_deleted_idx"),
             models.Index(fields=["account", "deleted_at", "-updated_at"], name="document_account_idx"),
             # A subject's files (a lead's page) and the subject access rule.
             models.Index(fields=["regarding_type", "regarding_id", "-updated_at"], name="document_regarding_idx"),

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vinculo.accounts.models import Account
 from vinculo.core import clock
-from vinculo.core.models import AllRecordsManager, LiveManager, TrackedModel
+from vinculo.core.models import AllRecordsManager, LiveManager, TrackedModel, recycle_bin_index
 from vinculo.core.policy import Owner, Parent, Policy, ReadOnly, Subject
 from vinculo.core.subjects import Regarding, RegardingQuerySet, content_type_id
 
@@ -227,6 +227,7 @@ class Task(Regarding, TrackedModel):
         verbose_name_plural = _("tasks")
         base_manager_name = "all_objects"
         indexes = [
+            recycle_bin_index("task_deleted_idx"),
             # "To do", "to control" and "created by me": a person's open tasks by priority and next action,
             # one status at a time (explorer.Worklist), and their (capped) count from the index alone
             # (deleted_at last: `deleted_at IS NULL` before them would cost SQLite the index's order).
@@ -335,6 +336,7 @@ class TimeEntry(TrackedModel):
         verbose_name = _("time entry")
         verbose_name_plural = _("time entries")
         indexes = [
+            recycle_bin_index("timeentry_deleted_idx"),
             # A task's diary, newest first; covering too, for the time reports' sums over the visible tasks
             # their entries point at (the entries logged outside the reader's line, Parent.among).
             models.Index(fields=["task", "deleted_at", "-date", "user", "account", "minutes"],
