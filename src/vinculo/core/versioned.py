@@ -11,6 +11,11 @@ process), the bump commits or rolls back with the write itself, and a write runs
 is a random number rather than a counter, so the value a rolled-back transaction gave never comes back to
 name other data. Columns that change without changing what a query can see (a user's last sign-in) do not
 bump.
+
+SQLite only. There one writer at a time holds the whole database, so the row a trigger updates adds no wait
+and no deadlock. On PostgreSQL the same row would be locked until each writing transaction commits: every
+save of a table would queue behind the others, and two transactions writing two tables in opposite orders
+would deadlock. There `cached()` computes every time.
 """
 
 import functools
@@ -56,25 +61,26 @@ def install_triggers(using: str = "default", **kwargs) -> list[str]:
     """(Re)create the version triggers of every tracked table (after each migrate: a new column must be
     named in an UPDATE OF list). Returns the tables."""
     connection = connections[using]
+    if connection.vendor != "sqlite":
+        return []
     models = tracked_models()
     existing = set(connection.introspection.table_names())
     if VERSIONS_TABLE not in existing:
         return []
     tables = [table for table in models if table in existing]
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "CREATE OR REPLACE FUNCTION vinculo_bump_version() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                f"INSERT INTO {VERSIONS_TABLE} (name, version) VALUES (TG_TABLE_NAME, floor(random() * 9e18)::bigint) "
-                "ON CONFLICT (name) DO UPDATE SET version = excluded.version; RETURN NULL; END $$"
-            )
         for table in tables:
             columns = _tracked_columns(models[table])
             update = "UPDATE" if columns is None else "UPDATE OF " + ", ".join(f'"{c}"' for c in columns)
             for event, name in (("INSERT", "ins"), (update, "upd"), ("DELETE", "del")):
-                _create_trigger(cursor, connection.vendor, table, event, f"{TRIGGER_PREFIX}{name}_{table}")
-            if connection.vendor == "postgresql":
-                _create_trigger(cursor, connection.vendor, table, "TRUNCATE", f"{TRIGGER_PREFIX}trunc_{table}")
+                # Per row (SQLite has no statement triggers): a bulk write bumps once per row, a one-row upsert.
+                trigger = f"{TRIGGER_PREFIX}{name}_{table}"
+                cursor.execute(f'DROP TRIGGER IF EXISTS "{trigger}"')
+                cursor.execute(
+                    f'CREATE TRIGGER "{trigger}" AFTER {event} ON "{table}" BEGIN '
+                    f"INSERT INTO {VERSIONS_TABLE} (name, version) VALUES ('{table}', random()) "
+                    "ON CONFLICT (name) DO UPDATE SET version = excluded.version; END"
+                )
     return tables
 
 
@@ -82,21 +88,6 @@ def install_triggers_after_migrate(sender, using: str = "default", **kwargs) -> 
     """post_migrate is sent once per app with models: install after the last one only."""
     if sender.label == [config for config in apps.get_app_configs() if config.models_module][-1].label:
         install_triggers(using)
-
-
-def _create_trigger(cursor, vendor: str, table: str, event: str, name: str) -> None:
-    if vendor == "postgresql":
-        cursor.execute(f'DROP TRIGGER IF EXISTS "{name}" ON "{table}"')
-        cursor.execute(f'CREATE TRIGGER "{name}" AFTER {event} ON "{table}" '
-                       "FOR EACH STATEMENT EXECUTE FUNCTION vinculo_bump_version()")
-    else:
-        # SQLite triggers run per row: a bulk write bumps once per row, each a one-row upsert.
-        cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
-        cursor.execute(
-            f'CREATE TRIGGER "{name}" AFTER {event} ON "{table}" BEGIN '
-            f"INSERT INTO {VERSIONS_TABLE} (name, version) VALUES ('{table}', random()) "
-            "ON CONFLICT (name) DO UPDATE SET version = excluded.version; END"
-        )
 
 
 def versions(tables, using: str = "default") -> dict[str, int]:
@@ -114,6 +105,8 @@ def cached(queryset, label: str, compute: Callable[[], object]):
     """`compute()`'s result for `queryset`, cached until a table its SQL reads is written. `label` tells apart
     two results computed from the same queryset (a count, the totals)."""
     using = queryset.db
+    if connections[using].vendor != "sqlite":
+        return compute()
     try:
         sql, params = queryset.query.get_compiler(using).as_sql()
     except EmptyResultSet:  # filtered on an empty list: nothing to read, nothing worth keeping

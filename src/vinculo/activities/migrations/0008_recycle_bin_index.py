@@ -7,12 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0011_recycle_bin_index'),
         ('activities', '0007_activity_tasks_moved_to_work'),
-        ('contacts', '0004_mobile_and_phone_indexes'),
-        ('contenttypes', '0002_remove_content_type_name'),
-        ('plans', '0003_overview_indexes'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [

@@ -7,11 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0011_recycle_bin_index'),
-        ('contacts', '0004_mobile_and_phone_indexes'),
-        ('contenttypes', '0002_remove_content_type_name'),
         ('customer360', '0001_initial'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [

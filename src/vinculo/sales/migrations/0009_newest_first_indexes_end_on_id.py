@@ -7,13 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0010_address_municipality_province'),
-        ('contacts', '0004_mobile_and_phone_indexes'),
-        ('marketing', '0005_remove_lead'),
-        ('org', '0007_merge_currencies_notifications'),
-        ('plans', '0003_overview_indexes'),
         ('sales', '0008_quote_live_issued_index'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
