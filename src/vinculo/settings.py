@@ -91,6 +91,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "vinculo.urls"
+# Django's form templates, with a <select> written in Python (core/renderers.py): same output, a tenth of the time.
+FORM_RENDERER = "vinculo.core.renderers.FormRenderer"
 WSGI_APPLICATION = "vinculo.wsgi.application"
 
 TEMPLATES = [

@@ -344,8 +344,9 @@ class RecordListView(LoginRequiredMixin, ListView):
             headers=headers,
             shown=set(shown),
             all_columns=self.readable_columns,
-            # Each column's name by its key: a cell's data-label, shown above its value when rows become cards.
-            labels={column.name: column.label for column in self.columns},
+            # Each column's name by its key: a cell's data-label, shown above its value when rows become cards
+            # (translated here once, not in each row).
+            labels={column.name: str(column.label) for column in self.columns},
             sort=self.sort,
             default_sort=self.default_sort,
             search_placeholder=self.search_placeholder,
