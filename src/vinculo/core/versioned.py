@@ -121,4 +121,3 @@ def cached(queryset, label: str, compute: Callable[[], object]):
     result = compute()
     cache.set(key, (result,), TIMEOUT)
     return result
-

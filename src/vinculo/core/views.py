@@ -159,6 +159,8 @@ def recycle_bin(request):
     """Deleted records the user may edit (and so restore), newest first: a section for each type that has
     some, one "nothing here" when there are none."""
     user = request.user
+    # Per row: the planner then starts from the few deleted rows (each large table's recycle-bin index) rather
+    # than from every account the user may see.
     sections = [
         {
             "kind": record_type.key,
