@@ -13,7 +13,18 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
-from django.db.models import Case, DateTimeField, DurationField, Exists, F, OuterRef, Value, When
+from django.db.models import (
+    Case,
+    DateTimeField,
+    DurationField,
+    Exists,
+    F,
+    Model,
+    OuterRef,
+    QuerySet,
+    Value,
+    When,
+)
 from django.shortcuts import redirect
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -197,6 +208,22 @@ class ListFilterForm(LocalDates, forms.Form):
 
     def filter_q(self, queryset, value):
         return queryset.filter(pk__in=search.matching_ids(queryset.model, value))
+
+    @property
+    def set_values(self) -> tuple:
+        """The filters set and their values as a query puts them in its SQL (a record by its id, and a tree
+        node by its path as well): a key for SQL compiled once for them (core.compiled)."""
+
+        def in_sql(value):
+            if isinstance(value, Model):
+                return (value._meta.label, value.pk, getattr(value, "path", None))
+            if isinstance(value, (list, tuple, QuerySet)):
+                return tuple(in_sql(item) for item in value)
+            return value
+
+        data = getattr(self, "cleaned_data", {})
+        preset = self.preset.slug if self.preset is not None else None
+        return (preset, *((name, in_sql(value)) for name, value in sorted(data.items()) if value not in (None, "", [])))
 
     @property
     def folded_fields(self) -> list:

@@ -1,4 +1,5 @@
 from collections import defaultdict
+from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
@@ -11,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import search, services
+from . import compiled, search, services
 from .access import HIDDEN_RECORD, get_for_user, visible_ids
 from .money import Currency
 from .records import record_types
@@ -154,20 +155,28 @@ def set_currency(request):
     return redirect(_safe_next(request, request.POST.get("next")))
 
 
+def _deleted_editable(model, user, _record_id):
+    """The newest records of `model` in the recycle bin that `user` may edit. Per row: the planner then starts
+    from the few deleted rows (each large table's recycle-bin index) rather than from every account the user
+    may see."""
+    return (
+        model.all_objects.deleted().editable_by(user, per_row=True).select_related("deleted_by")
+        .order_by("-deleted_at", "-pk")[:RECYCLE_BIN_SIZE]
+    )
+
+
 @login_required
 def recycle_bin(request):
     """Deleted records the user may edit (and so restore), newest first: a section for each type that has
     some, one "nothing here" when there are none."""
     user = request.user
-    # Per row: the planner then starts from the few deleted rows (each large table's recycle-bin index) rather
-    # than from every account the user may see.
     sections = [
         {
             "kind": record_type.key,
             "title": record_type.model._meta.verbose_name_plural,
-            "records": list(
-                record_type.model.all_objects.deleted().editable_by(user, per_row=True).select_related("deleted_by")
-                .order_by("-deleted_at", "-pk")[:RECYCLE_BIN_SIZE]
+            "records": compiled.fetch(
+                f"recycle-bin:{record_type.key}", record_type.model,
+                partial(_deleted_editable, record_type.model), user, 0
             ),
         }
         for record_type in record_types.restorable()

@@ -179,6 +179,27 @@ def test_recycle_bin_shows_only_records_the_user_may_edit(client, org):
     assert Account.all_objects.get(pk=org.north_account.pk).deleted_at is not None
 
 
+def test_recycle_bin_shows_each_user_their_own_records_on_every_view(client, org):
+    """Its queries are compiled once per shape of user (core.compiled): vendedor.norte and vendedor.sur
+    share one, and each sees their own deleted accounts, before and after a restore."""
+    soft_delete(org.north_account, by=org.vendedor_norte)
+    soft_delete(org.south_account, by=org.vendedor_sur)
+
+    def shown(user):
+        client.force_login(user)
+        html = client.get(reverse("core:recycle_bin")).content.decode()
+        return [account.legal_name for account in (org.north_account, org.south_account) if account.legal_name in html]
+
+    for _view in range(2):
+        assert shown(org.vendedor_norte) == [org.north_account.legal_name]
+        assert shown(org.vendedor_sur) == [org.south_account.legal_name]
+        assert shown(org.director) == [org.north_account.legal_name, org.south_account.legal_name]
+    client.force_login(org.vendedor_norte)
+    client.post(reverse("core:restore", args=["account", org.north_account.pk]), follow=True)  # its message read
+    assert shown(org.vendedor_norte) == []
+    assert shown(org.director) == [org.south_account.legal_name]
+
+
 def test_restore_of_a_live_record_or_unknown_kind_is_404(client, org):
     client.force_login(org.admin)
     assert client.post(reverse("core:restore", args=["account", org.north_account.pk])).status_code == 404

@@ -77,6 +77,35 @@ def test_board_filters_like_the_list(client, org, deal):
     assert other.name in html and deal.name not in html
 
 
+def test_a_filtered_board_shows_each_viewer_their_own_cards_and_follows_a_moved_territory(client, org):
+    """Its columns' query is compiled once for a user and their filters (core.compiled): a second view, another
+    user with the same filter, and a territory moved under another all get the cards they should."""
+    from vinculo.org.tests.factories import TerritoryFactory
+
+    chile, peru = TerritoryFactory(name="Chile"), TerritoryFactory(name="Perú")
+    norte = TerritoryFactory(name="Norte", parent=chile)
+    for account, territory in ((org.north_account, norte), (org.south_account, chile)):
+        account.territory = territory
+        account.save()
+    OpportunityFactory(account=org.north_account, owner=org.vendedor_norte, name="Camiones norte")
+    OpportunityFactory(account=org.south_account, owner=org.vendedor_sur, name="Redes sur")
+
+    def cards(user, territory):
+        columns = board(client, user, f"?territory={territory.pk}").context["columns"]
+        return sorted(card.name for column in columns for card in column["cards"])
+
+    for _view in range(2):
+        assert cards(org.vendedor_norte, chile) == ["Camiones norte"]
+        assert cards(org.vendedor_sur, chile) == ["Redes sur"]  # same shape of user, same filter: their own
+        assert cards(org.director, chile) == ["Camiones norte", "Redes sur"]
+        assert cards(org.director, norte) == ["Camiones norte"]
+    norte.parent = peru
+    norte.save()
+    assert cards(org.director, norte) == ["Camiones norte"]  # its path is another: so is the query
+    assert cards(org.director, chile) == ["Redes sur"]
+    assert cards(org.director, peru) == ["Camiones norte"]
+
+
 def test_a_column_shows_a_bounded_number_of_cards_and_links_to_the_rest(client, org, monkeypatch):
     monkeypatch.setattr(views, "CARDS_PER_COLUMN", 3)
     first = stages()[0]
