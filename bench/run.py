@@ -171,6 +171,10 @@ def cases_for(account: Account, activities: int, deal: Opportunity | None) -> li
         Case("list", "accounts: quick search “atacama”", accounts + "?q=atacama"),
         Case("list", "contacts: all, by name", reverse("contacts:list")),
         Case("list", "contacts: quick search “soto”", reverse("contacts:list") + "?q=soto"),
+        # Nearest date first, to come or past: 19 s as the director before it walked the date index both ways.
+        Case("list", "activities: nearest first, p1", reverse("activities:list")),
+        Case("list", "activities: nearest first, p2", reverse("activities:list") + "?page=2"),
+        Case("list", "activities: newest first", reverse("activities:list") + "?sort=-occurred_at"),
         Case("page", page_label, reverse("accounts:detail", args=[account.pk]), target=ACCOUNT_PAGE_TARGET_MS),
         *section_cases(account, "account page section"),
         # One section per restorable record type, each read through the access policy (2.6 s before its

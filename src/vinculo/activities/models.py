@@ -102,6 +102,8 @@ class Activity(Regarding, TrackedModel):
             # The account timeline: newest first, live rows only, optionally by kind.
             models.Index(fields=["account", "deleted_at", "-occurred_at"], name="activity_timeline_idx"),
             models.Index(fields=["account", "kind", "-occurred_at"], name="activity_timeline_kind_idx"),
+            # The activity list, by date or nearest first (core.lists.nearest_page walks it both ways from now).
+            models.Index(fields=["deleted_at", "occurred_at"], name="activity_live_date_idx"),
             # "My activities" and activity indicators per rep.
             models.Index(fields=["owner", "-occurred_at"], name="activity_owner_idx"),
             # A subject's interactions (a lead's, a deal's page) and the subject access rule.

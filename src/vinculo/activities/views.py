@@ -13,7 +13,7 @@ from vinculo.accounts.models import Account
 from vinculo.contacts.models import Contact
 from vinculo.core import clock, subjects
 from vinculo.core.access import get_for_user
-from vinculo.core.lists import Column, RecordListView, mark_visible, nearest_first
+from vinculo.core.lists import Column, RecordListView, mark_visible, nearest_first, nearest_page
 from vinculo.core.views import edit_page, move_to_recycle_bin, visible_history
 from vinculo.plans.forms import initial_links
 from vinculo.plans.models import BusinessPlan
@@ -51,6 +51,27 @@ class ActivityListView(RecordListView):
 
     def nearest_first(self):
         return nearest_first("occurred_at", clock.now())
+
+    def paginate_queryset(self, queryset, page_size):
+        """The nearest-first page read from the date index outwards (core.lists.nearest_page), each row's
+        access checked on its own: the walks stop after a page of rows."""
+        paginator, page, object_list, is_paginated = super().paginate_queryset(queryset, page_size)
+        if self.sort == "nearest":
+            self.per_row = True
+            try:
+                rows = self.get_queryset().order_by()
+            finally:
+                del self.per_row
+            moment = clock.now()
+
+            def walk(to_come: bool, count: int):
+                if to_come:
+                    return rows.filter(occurred_at__gte=moment).order_by("occurred_at", "pk")[:count]
+                return rows.filter(occurred_at__lt=moment).order_by("-occurred_at", "-pk")[:count]
+
+            start = (page.number - 1) * page_size
+            page.object_list = nearest_page(walk, "occurred_at", moment, start, page_size)
+        return paginator, page, page.object_list, is_paginated
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -5,9 +5,11 @@ The full page includes the table fragment; htmx requests (filters, sort, paginat
 get the fragment alone, so both render from one template.
 """
 
+import heapq
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field as default
+from itertools import islice
 
 from django import forms
 from django.conf import settings
@@ -178,6 +180,19 @@ def nearest_first(field: str, moment) -> tuple:
     distance = Case(When(**{f"{field}__gte": moment}, then=F(field) - moment), default=moment - F(field),
                     output_field=DurationField())
     return (distance.asc(),)
+
+
+def nearest_page(walk, field: str, moment, start: int, size: int) -> list:
+    """Rows `start` to `start + size` in the order of `nearest_first`, read as two walks of an index on `field`
+    outwards from `moment` — `walk(True, n)`: the first n rows to come, earliest first; `walk(False, n)`: the
+    first n past ones, latest first — merged, rather than as a sort of every row by its distance (bench/: the
+    director's activity list, 2,275,930 activities, 19 s). Equally near, a row to come goes first."""
+    wanted = start + size
+    merged = heapq.merge(
+        ((getattr(row, field) - moment, 0, position, row) for position, row in enumerate(walk(True, wanted))),
+        ((moment - getattr(row, field), 1, position, row) for position, row in enumerate(walk(False, wanted))),
+    )
+    return [row for *_key, row in islice(merged, start, wanted)]
 
 
 class ListFilterForm(LocalDates, forms.Form):

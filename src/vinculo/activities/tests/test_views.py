@@ -321,6 +321,32 @@ def test_list_opens_on_the_nearest_date_first_to_come_or_past(client, org, monke
                                           "Hace un año"]
 
 
+def test_the_nearest_first_order_carries_over_to_the_next_page_and_leaves_out_what_the_user_may_not_see(
+        client, org, monkeypatch):
+    """Now is 15:30. Fourteen activities 1–14 h ahead and fourteen 1.5–14.5 h ago alternate outwards from now:
+    +1 h, −1.5 h, +2 h, −2.5 h … The 25th is +13 h; the second page holds −13.5 h, +14 h and −14.5 h. The other
+    rep's activity of this very minute, on an account they alone may see, is on neither page."""
+    monkeypatch.setattr("vinculo.core.clock.now", lambda: NOW)
+    hour = datetime.timedelta(hours=1)
+    account = AccountFactory(owner=org.vendedor_norte)
+    for hours in range(1, 15):
+        ActivityFactory(account=account, owner=org.vendedor_norte, subject=f"viene {hours}", occurred_at=NOW + hours * hour)
+        ActivityFactory(account=account, owner=org.vendedor_norte, subject=f"fue {hours}",
+                        occurred_at=NOW - (hours + 0.5) * hour)
+    ActivityFactory(account=org.south_account, owner=org.vendedor_sur, subject="ajena", occurred_at=NOW)
+    client.force_login(org.vendedor_norte)
+
+    def subjects(page):
+        return [activity.subject for activity in client.get(url("list"), {"page": page}).context["object_list"]]
+
+    first = subjects(1)
+    assert first[:4] == ["viene 1", "fue 1", "viene 2", "fue 2"]
+    assert len(first) == 25 and first[-1] == "viene 13"
+    assert subjects(2) == ["fue 13", "viene 14", "fue 14"]
+    client.force_login(org.vendedor_sur)
+    assert subjects(1) == ["ajena"]
+
+
 def test_kind_and_direction_read_as_one_phrase():
     assert Activity(kind="call", direction="outbound").kind_label == "Outbound call"
     assert Activity(kind="email", direction="inbound").kind_label == "Inbound email"
