@@ -57,11 +57,9 @@ class ActivityListView(RecordListView):
         access checked on its own: the walks stop after a page of rows."""
         paginator, page, object_list, is_paginated = super().paginate_queryset(queryset, page_size)
         if self.sort == "nearest":
-            self.per_row = True
-            try:
-                rows = self.get_queryset().order_by()
-            finally:
-                del self.per_row
+            rows = self.filter_form.apply(
+                Activity.objects.visible_to(self.request.user, per_row=True).select_related(*self.select_related)
+            )
             moment = clock.now()
 
             def walk(to_come: bool, count: int):
