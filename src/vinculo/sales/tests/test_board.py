@@ -60,6 +60,16 @@ def test_board_has_a_column_per_active_stage_with_its_open_deals(client, org, de
     assert "Ganado ya" not in html  # closed deals are not on the board
 
 
+def test_a_card_shows_its_close_date_short_and_marks_it_overdue_when_past(client, org, monkeypatch):
+    monkeypatch.setattr("vinculo.core.clock.today", lambda: datetime.date(2026, 3, 10))
+    OpportunityFactory(account=org.north_account, name="Vencida", expected_close_date=datetime.date(2026, 3, 9))
+    OpportunityFactory(account=org.north_account, name="Hoy", expected_close_date=datetime.date(2026, 3, 10))
+    OpportunityFactory(account=org.north_account, name="Misma fecha", expected_close_date=datetime.date(2026, 3, 9))
+    html = board(client, org.vendedor_norte).content.decode()
+    assert html.count('<time class="deal-date overdue" datetime="2026-03-09">2026-03-09</time>') == 2
+    assert '<time class="deal-date" datetime="2026-03-10">2026-03-10</time>' in html
+
+
 def test_column_totals_count_amount_and_weighted_in_the_users_currency(client, org):
     first = stages()[0]
     ExchangeRate.objects.create(currency="USD", date=datetime.date(2020, 1, 1), rate=Decimal("900"))

@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -296,16 +297,21 @@ def board_context(request, data: QueryDict) -> dict:
 def _prepare_cards(cards, user) -> None:
     """What a card shows beyond its fields, computed here rather than in the template (a board has
     hundreds of cards): whether the user may move it (one query for all), its links, whether it is past its
-    close date, its owner's initials."""
+    close date and that date as shown (formatted once per date), its owner's initials."""
     ids = [card.pk for card in cards]
     editable = set(Opportunity.objects.editable_by(user, per_row=True).filter(pk__in=ids).values_list("pk", flat=True))
     today = clock.today()
     detail = reverse("sales:opportunity_detail", args=[0]).removesuffix("0/")
+    shown_dates = {}
     for card in cards:
         card.editable = card.pk in editable
         card.url = f"{detail}{card.pk}/"
         card.move_url = f"{card.url}move/"
         card.overdue = bool(card.expected_close_date and card.expected_close_date < today)
+        if card.expected_close_date:
+            if card.expected_close_date not in shown_dates:
+                shown_dates[card.expected_close_date] = date_format(card.expected_close_date, "SHORT_DATE_FORMAT")
+            card.close_shown = shown_dates[card.expected_close_date]
         owner = card.owner
         card.owner_initials = ((owner.first_name[:1] or owner.username[:1]) + owner.last_name[:1]).upper()
 
