@@ -8,5 +8,5 @@ class Migration(migrations.Migration):
     dependencies = [("accounts", "0011_recycle_bin_index")]
 
     operations = [
-        LiveIndexOnPostgres("accounts_account", "account_live_name_pg", ["legal_name", "id"]),
+        LiveIndexOnPostgres("account", "account_live_name_pg", ["legal_name", "id"]),
     ]

@@ -12,5 +12,5 @@ class Migration(migrations.Migration):
             model_name="activity",
             index=models.Index(fields=["deleted_at", "occurred_at"], name="activity_live_date_idx"),
         ),
-        LiveIndexOnPostgres("activities_activity", "activity_live_date_pg", ["occurred_at", "id"]),
+        LiveIndexOnPostgres("activity", "activity_live_date_pg", ["occurred_at", "id"]),
     ]

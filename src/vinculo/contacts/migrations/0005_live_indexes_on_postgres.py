@@ -8,5 +8,5 @@ class Migration(migrations.Migration):
     dependencies = [("contacts", "0004_mobile_and_phone_indexes")]
 
     operations = [
-        LiveIndexOnPostgres("contacts_contact", "contact_live_name_pg", ["last_name", "first_name", "id"]),
+        LiveIndexOnPostgres("contact", "contact_live_name_pg", ["last_name", "first_name", "id"]),
     ]

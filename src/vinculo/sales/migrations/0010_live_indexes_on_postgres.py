@@ -8,11 +8,11 @@ class Migration(migrations.Migration):
     dependencies = [("sales", "0009_newest_first_indexes_end_on_id")]
 
     operations = [
-        LiveIndexOnPostgres("sales_lead", "lead_live_created_pg", ["-created_at", "-id"]),
-        LiveIndexOnPostgres("sales_opportunity", "opp_live_created_pg", ["-created_at", "-id"]),
-        LiveIndexOnPostgres("sales_opportunity", "opp_open_created_pg", ["status", "-created_at", "-id"]),
-        LiveIndexOnPostgres("sales_opportunity", "opp_stage_created_pg", ["stage_id", "-created_at", "-id"]),
-        LiveIndexOnPostgres("sales_opportunity", "opp_status_amount_pg", ["status", "amount", "id"]),
-        LiveIndexOnPostgres("sales_opportunity", "opp_board_column_pg", ["status", "stage_id", "expected_close_date", "id"]),
-        LiveIndexOnPostgres("sales_quote", "quote_live_issued_pg", ["-issued_on", "-id"]),
+        LiveIndexOnPostgres("lead", "lead_live_created_pg", ["-created_at", "-id"]),
+        LiveIndexOnPostgres("opportunity", "opp_live_created_pg", ["-created_at", "-id"]),
+        LiveIndexOnPostgres("opportunity", "opp_open_created_pg", ["status", "-created_at", "-id"]),
+        LiveIndexOnPostgres("opportunity", "opp_stage_created_pg", ["stage", "-created_at", "-id"]),
+        LiveIndexOnPostgres("opportunity", "opp_status_amount_pg", ["status", "amount", "id"]),
+        LiveIndexOnPostgres("opportunity", "opp_board_column_pg", ["status", "stage", "expected_close_date", "id"]),
+        LiveIndexOnPostgres("quote", "quote_live_issued_pg", ["-issued_on", "-id"]),
     ]
