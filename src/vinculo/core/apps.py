@@ -9,7 +9,7 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from . import events, nav, search, signals, versioned
+        from . import compiled, events, nav, search, signals, versioned
 
         nav.register("recycle_bin", _("Recycle bin"), "core:recycle_bin", order=310, group=nav.MORE)
         # The search index follows every write, in the background.
@@ -19,3 +19,4 @@ class CoreConfig(AppConfig):
         post_migrate.connect(signals.analyze_new_indexes, sender=self, dispatch_uid="vinculo.core.analyze")
         # Not sent by this app only: the triggers go on every tracked table once every app has migrated.
         post_migrate.connect(versioned.install_triggers_after_migrate, dispatch_uid="vinculo.core.versions")
+        post_migrate.connect(compiled.forget, dispatch_uid="vinculo.core.compiled")

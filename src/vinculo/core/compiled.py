@@ -32,6 +32,13 @@ ROLE = -918_273_603
 ROLE_PATH = "918273604/"
 
 
+def forget(**kwargs) -> None:
+    """Drop every compiled query: they hold content type ids (a record's subject type), which a migration or a
+    flush of the database (a transactional test's teardown, on PostgreSQL) may renumber. A post_migrate
+    receiver."""
+    _compiled.clear()
+
+
 def _value_stand_in(position: int, value):
     """The placeholder of a value a query is run with (a search expression, the ids of a page of records, a
     token's hash) at `position`: of its type, so the query builds as with the real one."""

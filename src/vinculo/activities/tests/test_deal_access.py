@@ -3,6 +3,9 @@
 import datetime
 
 import pytest
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.core.management.sql import emit_post_migrate_signal
 from django.urls import reverse
 
 from vinculo.activities.models import Activity
@@ -37,6 +40,30 @@ def test_a_member_of_a_deals_sales_team_sees_its_activities_everywhere(client, o
     api = ApiClient(member)
     assert deal_call.pk in {item["id"] for item in api.get("/activities").json()["items"]}
     assert api.get(f"/activities/{deal_call.pk}").status_code == 200
+
+
+def _renumber_content_type(model) -> None:
+    """Give `model`'s content type another id, every row pointing at it moved along, as a flush of the
+    database followed by post_migrate does (PostgreSQL's sequences do not restart)."""
+    old = ContentType.objects.get_for_model(model)
+    ContentType.objects.filter(pk=old.pk).update(model=f"{old.model}-old")
+    new = ContentType.objects.create(app_label=old.app_label, model=old.model)
+    for other in apps.get_models(include_auto_created=True):
+        for field in other._meta.concrete_fields:
+            if field.is_relation and field.related_model is ContentType:
+                other._base_manager.filter(**{field.attname: old.pk}).update(**{field.attname: new.pk})
+    ContentType.objects.filter(pk=old.pk).delete()
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+
+
+def test_the_deal_page_still_lists_its_activities_once_content_types_are_renumbered(client, org, deal_call):
+    """The page's query is compiled once per process with the deal's content type id in it: renumbered
+    content types (a flush, a migration) must not leave it looking under the old id."""
+    client.force_login(org.vendedor_sur)
+    url = deal_call.opportunity.get_absolute_url()
+    assert deal_call in client.get(url).context["activities"]
+    _renumber_content_type(type(deal_call.opportunity))
+    assert deal_call in client.get(url).context["activities"]
 
 
 def test_the_deals_sales_team_may_change_its_activities_as_it_may_change_the_deal(org, deal_call):
