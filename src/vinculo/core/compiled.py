@@ -34,8 +34,8 @@ ROLE_PATH = "918273604/"
 
 def forget(**kwargs) -> None:
     """Drop every compiled query: they hold content type ids (a record's subject type), which a migration or a
-    flush of the database (a transactional test's teardown, on PostgreSQL) may renumber. A post_migrate
-    receiver."""
+    flush of the database (a transactional test's teardown) may renumber: neither PostgreSQL's sequences nor
+    SQLite's AUTOINCREMENT give an id twice. A post_migrate receiver."""
     _compiled.clear()
 
 
