@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -11,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from vinculo.accounts.models import Account
 from vinculo.contacts.models import Contact
-from vinculo.core import clock, subjects
+from vinculo.core import clock, compiled, subjects
 from vinculo.core.access import get_for_user
 from vinculo.core.lists import Column, RecordListView, mark_visible, nearest_first, nearest_page
 from vinculo.core.views import edit_page, move_to_recycle_bin, visible_history
@@ -57,15 +58,25 @@ class ActivityListView(RecordListView):
         access checked on its own: the walks stop after a page of rows."""
         paginator, page, object_list, is_paginated = super().paginate_queryset(queryset, page_size)
         if self.sort == "nearest":
-            rows = self.filter_form.apply(
-                Activity.objects.visible_to(self.request.user, per_row=True).select_related(*self.select_related)
-            )
-            moment = clock.now()
+            user, form = self.request.user, self.filter_form
+            # Each walk's SQL is compiled once per process (core.compiled): per shape of user without filters;
+            # with them, per user, filters, day and time zone (a filter may put in it values it read as this
+            # user, or a day's bounds in their time zone).
+            filtered = ((user.pk, form.set_values, clock.today(), timezone.get_current_timezone_name())
+                        if form.active or form.preset is not None else ())
 
             def walk(to_come: bool, count: int):
-                if to_come:
-                    return rows.filter(occurred_at__gte=moment).order_by("occurred_at", "pk")[:count]
-                return rows.filter(occurred_at__lt=moment).order_by("-occurred_at", "-pk")[:count]
+                def build(user, _record, moment):
+                    rows = form.apply(Activity.objects.visible_to(user, per_row=True)
+                                      .select_related(*self.select_related))
+                    if to_come:
+                        return rows.filter(occurred_at__gte=moment).order_by("occurred_at", "pk")[:count]
+                    return rows.filter(occurred_at__lt=moment).order_by("-occurred_at", "-pk")[:count]
+
+                return compiled.fetch("activities:list:nearest", Activity, build, user, 0,
+                                      key=(to_come, count, *filtered), values=(moment,))
+
+            moment = clock.now()
 
             start = (page.number - 1) * page_size
             page.object_list = nearest_page(walk, "occurred_at", moment, start, page_size)

@@ -13,6 +13,7 @@ per request as before (accounts/tests/test_compiled_fetch.py holds the standing 
 import copy
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
@@ -30,6 +31,7 @@ RECORD = 2_118_273_601
 USER = -918_273_602
 ROLE = -918_273_603
 ROLE_PATH = "918273604/"
+MOMENT = datetime(1901, 2, 3, 4, 5, 6, 789_012)  # a moment no record holds, for a datetime value
 
 
 def forget(**kwargs) -> None:
@@ -46,13 +48,21 @@ def _value_stand_in(position: int, value):
         return f"\x1fvinculo-value-{position}\x1f"
     if isinstance(value, int) and not isinstance(value, bool):
         return -918_274_000 - position
-    raise TypeError(f"compiled: a value to substitute is a str or an int, not {type(value).__name__}")
+    if isinstance(value, datetime):
+        return MOMENT.replace(tzinfo=value.tzinfo) + timedelta(seconds=position)
+    raise TypeError(f"compiled: a value to substitute is a str, an int or a datetime, not {type(value).__name__}")
 
 
-def _put_back(params, stand_ins, values) -> list:
-    """`params` with each value's stand-in replaced by the value."""
-    where = {(type(stand_in), stand_in): value for stand_in, value in zip(stand_ins, values, strict=True)}
-    return [where.get((type(value), value), value) if isinstance(value, (str, int)) else value for value in params]
+def _put_back(params, stand_ins, values, ops) -> list:
+    """`params` with each value's stand-in replaced by the value. A datetime is looked for as the database
+    adapter `ops` put it among the parameters (SQLite's: a text in UTC)."""
+    where = {}
+    for stand_in, value in zip(stand_ins, values, strict=True):
+        if isinstance(stand_in, datetime):
+            stand_in, value = ops.adapt_datetimefield_value(stand_in), ops.adapt_datetimefield_value(value)
+        where[(type(stand_in), stand_in)] = value
+    return [where.get((type(value), value), value) if isinstance(value, (str, int, datetime)) else value
+            for value in params]
 
 
 @dataclass
@@ -122,7 +132,7 @@ def _substitute(params, alias: str, user, record_id, values: tuple = (), stand_i
     role = user.role if getattr(user, "role_id", None) is not None else None
     like_path = ops.prep_for_like_query(ROLE_PATH)
     substituted = []
-    for value in _put_back(params, stand_ins, values):
+    for value in _put_back(params, stand_ins, values, ops):
         if value == RECORD:
             value = record_id
         elif value == USER:
@@ -183,7 +193,8 @@ def sql(name: str, model, build, user, record_id: int, key: tuple = (), values: 
     """The SQL and parameters of `build(user, record_id, *values)` (a queryset of `model`), compiled once per
     process for each shape of user (see the module). `key`: the other values `build` puts in the SQL that
     make another query (a date); `values`: those that only change its parameters (a search expression, a
-    page's ids: str or int), which `build` is given as placeholders of the same types."""
+    page's ids, the moment a list is read at: str, int or datetime), which `build` is given as placeholders of
+    the same types."""
     alias, compiled, stand_ins = _compiled_for(name, model, build, user, key, values)
     if compiled is None:
         query, params = build(user, record_id, *values).query.sql_with_params()
@@ -296,7 +307,7 @@ def rows(name: str, model, build, *values) -> list:
         except EmptyResultSet:
             compiler = None
         if compiler is not None and not any(str(placeholder) in sql for placeholder in placeholders) and own == (
-                sql, tuple(_put_back(params, placeholders, values))):
+                sql, tuple(_put_back(params, placeholders, values, connections[alias].ops))):
             select, klass_info = compiler.select, compiler.klass_info
             fields = init_list = populators = None
             if instances:
@@ -314,7 +325,7 @@ def rows(name: str, model, build, *values) -> list:
     compiler = copy.copy(compiled.compiler)
     compiler.connection = connection  # this thread's
     with connection.cursor() as cursor:
-        cursor.execute(compiled.sql, _put_back(compiled.params, placeholders, values))
+        cursor.execute(compiled.sql, _put_back(compiled.params, placeholders, values, connection.ops))
         fetched = cursor.fetchall()
     if compiled.init_list is None:
         return [tuple(row[:compiler.col_count]) for row in compiler.results_iter([fetched])]

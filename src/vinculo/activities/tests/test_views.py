@@ -15,6 +15,7 @@ from vinculo.accounts.models import AccountTeamMember
 from vinculo.accounts.tests.factories import AccountFactory
 from vinculo.activities.models import Activity
 from vinculo.contacts.tests.factories import ContactFactory
+from vinculo.core import compiled
 from vinculo.core.services import update_record
 
 pytestmark = pytest.mark.django_db
@@ -346,6 +347,30 @@ def test_the_nearest_first_order_carries_over_to_the_next_page_and_leaves_out_wh
     assert subjects(2) == ["fue 13", "viene 14", "fue 14"]
     client.force_login(org.vendedor_sur)
     assert subjects(1) == ["ajena"]
+
+
+def test_the_nearest_first_page_follows_the_clock_with_its_sql_compiled_once(client, org, monkeypatch):
+    """An hour ahead, two hours ago and six hours ahead of 15:30: in that order at 15:30; five hours later the
+    six-hours one is an hour ahead, the others four and seven hours past. Both walks are compiled at the first
+    view and rerun with the later moment (core.compiled), not compiled again."""
+    compiled.forget()
+    hour = datetime.timedelta(hours=1)
+    account = AccountFactory(owner=org.vendedor_norte)
+    for subject, when, kind in [("viene", NOW + hour, "call"), ("fue", NOW - 2 * hour, "call"),
+                                ("luego", NOW + 6 * hour, "visit")]:
+        ActivityFactory(account=account, owner=org.vendedor_norte, subject=subject, occurred_at=when, kind=kind)
+    client.force_login(org.vendedor_norte)
+
+    def subjects_at(moment, **params):
+        monkeypatch.setattr("vinculo.core.clock.now", lambda: moment)
+        return [activity.subject for activity in client.get(url("list"), params).context["object_list"]]
+
+    assert subjects_at(NOW) == ["viene", "fue", "luego"]
+    assert subjects_at(NOW + 5 * hour) == ["luego", "viene", "fue"]
+    assert subjects_at(NOW + 5 * hour, kind="visit") == ["luego"]
+    assert subjects_at(NOW + 5 * hour, kind="call") == ["viene", "fue"]
+    walks = [shape for shape in compiled._compiled if shape[0] == "activities:list:nearest"]
+    assert len(walks) == 6  # each way: unfiltered, visits, calls
 
 
 def test_kind_and_direction_read_as_one_phrase():
