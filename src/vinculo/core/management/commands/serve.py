@@ -142,10 +142,11 @@ class VinculoGunicorn(BaseApplication):
     def load(self):
         from django.core.wsgi import get_wsgi_application
 
-        from vinculo.core.startup import freeze_loaded_objects
+        from vinculo.core.startup import collect_between_requests, freeze_loaded_objects
 
         application = without_head_bodies(get_wsgi_application())
         freeze_loaded_objects()
+        collect_between_requests()
         return application
 
 
