@@ -83,6 +83,7 @@ bench: install
 	$(BENCH_ENV) $(VINCULO) migrate --no-input -v0
 	$(BENCH_ENV) $(VINCULO) collectstatic --no-input -v0
 	$(BENCH_ENV) $(BIN)/python bench/run.py
+	$(BENCH_ENV) $(BIN)/python bench/run.py --serve
 	$(BENCH_ENV) $(BIN)/python bench/reports.py
 	$(BENCH_ENV) $(BIN)/python bench/imports.py
 	$(BENCH_ENV) $(BIN)/python bench/exports.py --report --deals 50000 200000

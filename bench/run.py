@@ -15,7 +15,9 @@ whose URL name does not resolve (not built yet) is skipped.
 
 `--http URL` times the requests over the network against a server already running on the same database
 (e.g. `VINCULO_DATA_DIR=var/bench SECRET_KEY=… vinculo serve --workers 2`), signed in with the demo password; the query
-counts still come from one in-process request.
+counts still come from one in-process request. `--serve` starts that server itself (2 workers, a free local port)
+and stops it at the end: what users wait, with a full garbage collection run between two requests as the server
+runs it, where in process the test client's get() includes it (core/startup.py).
 
 `--cpu` measures this process's CPU time instead of the elapsed time: steadier on a busy machine (SQLite
 runs in process, so it includes the queries), for comparing two runs rather than for the targets.
@@ -34,18 +36,24 @@ issue's rule: request time ≤ 3× its raw SQL time, or ≤ 10 ms above it where
 after), e.g. `--save var/bench-before.json` on the old code, then `--compare var/bench-before.json`.
 
     python bench/run.py [--runs 30] [--users director,vendedor.norte] [--only sales] [--explain]
-                        [--http http://127.0.0.1:8000 | --cpu] [--save FILE] [--compare FILE] [--any-data]
+                        [--http http://127.0.0.1:8000 | --serve | --cpu] [--save FILE] [--compare FILE]
+                        [--any-data]
 
 `--any-data` runs on whatever the database holds (a small demo database), to try the benchmark itself: its
 figures say nothing about the targets.
 """
 
 import argparse
+import atexit
 import http.cookiejar
 import json
 import os
 import platform
+import secrets
+import socket
+import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -282,6 +290,29 @@ class HttpClient:
             return error.code, len(error.read())
 
 
+def serve() -> str:
+    """`vinculo serve` with 2 workers on a free local port, on this process's database (--serve); its address.
+    It stops when this process exits."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environment = {**os.environ, "SECRET_KEY": secrets.token_urlsafe(50), "DEBUG": "off"}
+    log = tempfile.NamedTemporaryFile(prefix="vinculo-bench-serve-", suffix=".log", delete=False)  # noqa: SIM115
+    server = subprocess.Popen([sys.executable, "-m", "vinculo", "serve", "--workers", "2", "--no-collectstatic",
+                               "--bind", f"127.0.0.1:{port}"], env=environment, stdout=log, stderr=log)
+    atexit.register(server.terminate)
+    base, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(base + reverse("login")) as response:
+                response.read()
+            return base
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"`vinculo serve` did not start (exit status {server.poll()}): see {log.name}.") from None
+            time.sleep(0.5)
+
+
 def body_size(response) -> int:
     if response.streaming:
         return sum(len(part) for part in response.streaming_content)
@@ -383,6 +414,9 @@ def main() -> int:
                         help=f"Show the plans of each case's {SLOWEST_SHOWN} slowest queries.")
     parser.add_argument("--http", metavar="URL",
                         help="Time each request over HTTP against the server running at URL (same database).")
+    parser.add_argument("--serve", action="store_true",
+                        help="Start `vinculo serve --workers 2` on this database and time the requests over HTTP "
+                             "against it (as --http), stopping it at the end.")
     parser.add_argument("--password", default="demo", help="The demo users' password, for --http.")
     parser.add_argument("--cpu", action="store_true",
                         help="Measure CPU time of this process instead of elapsed time (in process only).")
@@ -392,7 +426,9 @@ def main() -> int:
     parser.add_argument("--any-data", action="store_true",
                         help="Run on whatever the database holds, to try the benchmark itself (no targets).")
     options = parser.parse_args()
-    if options.cpu and options.http:
+    if options.serve and options.http:
+        parser.error("--serve starts the server that --http names: give one of them.")
+    if options.cpu and (options.http or options.serve):
         parser.error("--cpu measures this process: it cannot time requests served by another one (--http).")
     before = load_figures(options.compare) if options.compare else None
 
@@ -413,6 +449,8 @@ def main() -> int:
               "in var/bench.", file=sys.stderr)
         return 2
 
+    if options.serve:
+        options.http = serve()
     engine = connection.vendor
     if engine == "sqlite":
         engine += " " + connection.Database.sqlite_version
