@@ -58,7 +58,7 @@ class ActivityListView(RecordListView):
         access checked on its own: the walks stop after a page of rows."""
         paginator, page, object_list, is_paginated = super().paginate_queryset(queryset, page_size)
         if self.sort == "nearest":
-            user, form = self.request.user, self.filter_form
+            user, form, moment = self.request.user, self.filter_form, clock.now()
             # Each walk's SQL is compiled once per process (core.compiled): per shape of user without filters;
             # with them, per user, filters, day and time zone (a filter may put in it values it read as this
             # user, or a day's bounds in their time zone).
@@ -75,8 +75,6 @@ class ActivityListView(RecordListView):
 
                 return compiled.fetch("activities:list:nearest", Activity, build, user, 0,
                                       key=(to_come, count, *filtered), values=(moment,))
-
-            moment = clock.now()
 
             start = (page.number - 1) * page_size
             page.object_list = nearest_page(walk, "occurred_at", moment, start, page_size)
