@@ -78,7 +78,7 @@ from vinculo.accounts.models import Account, Invoice  # noqa: E402
 from vinculo.activities.models import Activity  # noqa: E402
 from vinculo.contacts.models import Contact  # noqa: E402
 from vinculo.core.clock import today as local_today  # noqa: E402
-from vinculo.core.startup import collect_between_requests, freeze_loaded_objects  # noqa: E402
+from vinculo.core.startup import prepare_to_serve  # noqa: E402
 from vinculo.org.models import Territory, User  # noqa: E402
 from vinculo.plans.models import BusinessPlan  # noqa: E402
 from vinculo.sales.models import Lead, Opportunity, PipelineStage, Quote  # noqa: E402
@@ -491,8 +491,7 @@ def main() -> int:
     # As `vinculo serve` does once the application is loaded, before serving (core/startup.py). In process, the
     # test client closes the response inside get(): a full collection due after a request is timed with it,
     # where a server runs it once the response is sent (--http shows what users wait).
-    freeze_loaded_objects()
-    collect_between_requests()
+    prepare_to_serve()
     for username in options.users.split(","):
         user = User.objects.get(username=username.strip())
         client = Client()

@@ -142,11 +142,10 @@ class VinculoGunicorn(BaseApplication):
     def load(self):
         from django.core.wsgi import get_wsgi_application
 
-        from vinculo.core.startup import collect_between_requests, freeze_loaded_objects
+        from vinculo.core.startup import prepare_to_serve
 
         application = without_head_bodies(get_wsgi_application())
-        freeze_loaded_objects()
-        collect_between_requests()
+        prepare_to_serve()
         return application
 
 
