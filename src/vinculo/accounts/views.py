@@ -58,7 +58,7 @@ class AccountListView(RecordListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         if self.filter_form.cleaned_data.get("group_by_territory"):
-            context["territory_groups"] = territory_groups(self.object_list)
+            context["territory_groups"] = territory_groups(self.get_queryset())
         return context
 
 

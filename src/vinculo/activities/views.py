@@ -3,7 +3,6 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -59,11 +58,8 @@ class ActivityListView(RecordListView):
         paginator, page, object_list, is_paginated = super().paginate_queryset(queryset, page_size)
         if self.sort == "nearest":
             user, form, moment = self.request.user, self.filter_form, clock.now()
-            # Each walk's SQL is compiled once per process (core.compiled): per shape of user without filters;
-            # with them, per user, filters, day and time zone (a filter may put in it values it read as this
-            # user, or a day's bounds in their time zone).
-            filtered = ((user.pk, form.set_values, clock.today(), timezone.get_current_timezone_name())
-                        if form.active or form.preset is not None else ())
+            # Each walk's SQL is compiled once per process (core.compiled), as the list's other pages are.
+            filtered = self.compile_key()
 
             def walk(to_come: bool, count: int):
                 def build(user, _record, moment):

@@ -50,32 +50,20 @@ class ContactListView(RecordListView):
         Column("updated_at", gettext_lazy("Updated"), ("updated_at",), default=False),
     )
 
-    # Pages up to this one are read checking each contact's account on its own (see paginate_queryset).
+    # Pages up to this one are read checking each contact's account on its own (see page_per_row).
     per_row_pages = 20
-    _page_per_row = False
 
     @property
     def per_row(self) -> bool:
         """A quick search narrows the list to a few hundred contacts: check each one's account on its own rather
         than list every account the user may see (bench/: a rep sees ~7,000 of 50,000 accounts)."""
-        return self._page_per_row or bool(self.request.GET.get("q", "").strip())
+        return bool(self.request.GET.get("q", "").strip())
 
-    def paginate_queryset(self, queryset, page_size):
+    def page_per_row(self, number: int) -> bool:
         """The count reads every visible contact, against one list of the user's accounts; a page near the start
         stops after a few rows in name order, so it checks those rows one by one instead of listing the accounts
         again (a rep's first page: ~28 → ~8 ms on 250,000 contacts). Both filters keep the same rows."""
-        paginator, page, object_list, is_paginated = super().paginate_queryset(queryset, page_size)
-        if not self.per_row and page.number <= self.per_row_pages:
-            start = (page.number - 1) * page_size
-            page.object_list = self._per_row_queryset()[start:start + page_size]
-        return paginator, page, page.object_list, is_paginated
-
-    def _per_row_queryset(self):
-        self._page_per_row = True
-        try:
-            return self.get_queryset()
-        finally:
-            self._page_per_row = False
+        return self.per_row or number <= self.per_row_pages
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

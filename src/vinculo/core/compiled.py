@@ -218,6 +218,21 @@ def fetch(name: str, model, build, user, record_id: int, key: tuple = (), values
         return _records(compiled, compiler, alias, cursor.fetchall())
 
 
+def values(name: str, model, build, user, record_id: int, key: tuple = (), values: tuple = ()) -> list[tuple]:
+    """The rows of `build(user, record_id, *values)`, a values_list() queryset (annotations included), as
+    tuples, its SQL compiled once per process for each shape of user; `key` and `values` as for `sql`."""
+    alias, compiled, stand_ins = _compiled_for(name, model, build, user, key, values)
+    if compiled is None:
+        return [tuple(row) for row in build(user, record_id, *values)]
+    connection = connections[alias]
+    compiler = copy.copy(compiled.compiler)
+    compiler.connection = connection  # this thread's
+    with connection.cursor() as cursor:
+        cursor.execute(compiled.sql, _substitute(compiled.params, alias, user, record_id, values, stand_ins))
+        fetched = cursor.fetchall()
+    return [tuple(row[:compiler.col_count]) for row in compiler.results_iter([fetched])]
+
+
 def _records(compiled: _Compiled, compiler, alias: str, fetched) -> list:
     """The model instances of the rows `fetched` by a compiled query, its select_related and annotations set."""
     model, annotations = compiler.klass_info["model"], compiler.annotation_col_map

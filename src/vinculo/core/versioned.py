@@ -111,9 +111,17 @@ def cached(queryset, label: str, compute: Callable[[], object]):
         sql, params = queryset.query.get_compiler(using).as_sql()
     except EmptyResultSet:  # filtered on an empty list: nothing to read, nothing worth keeping
         return compute()
+    return cached_sql(using, sql, params, label, compute)
+
+
+def cached_sql(using: str, sql: str, params, label: str, compute: Callable[[], object]):
+    """`compute()`'s result for the query `sql` with `params` (already compiled: core.compiled), cached until a
+    table it reads is written. Computed every time off SQLite (see the module)."""
+    if connections[using].vendor != "sqlite":
+        return compute()
     tables = {name for name in _QUOTED.findall(sql) if name in tracked_models()}
     state = versions(tables, using)
-    digest = hashlib.sha256(repr((label, using, sql, params, sorted(state.items()))).encode()).hexdigest()
+    digest = hashlib.sha256(repr((label, using, sql, tuple(params), sorted(state.items()))).encode()).hexdigest()
     key = f"vinculo:result:{digest}"
     found = cache.get(key)
     if found is not None:

@@ -6,13 +6,13 @@ from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import CharField, Value
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from vinculo.core import lists
+from vinculo.core import compiled, lists
 from vinculo.org.models import Role, SalesTeam
 
 from .models import SavedView, Visibility, saved_views_for
@@ -163,14 +163,26 @@ def _same(a: QueryDict, b: QueryDict) -> bool:
     return items(a) == items(b)
 
 
+def _teams_and_role(user, _record):
+    """(kind, id, name) of the user's teams (kind "") and role ("role"), in that order and by name."""
+    kind = Value("", output_field=CharField())
+    teams = SalesTeam.objects.filter(memberships__user=user).annotate(kind=kind)
+    role = Role.objects.filter(pk=user.role_id).annotate(kind=Value("role", output_field=CharField()))
+    both = teams.order_by().values_list("kind", "pk", "name").union(role.order_by().values_list("kind", "pk", "name"))
+    return both.order_by("kind", "name")
+
+
 def menu(request, entry: lists.ListEntry, query: QueryDict, columns: list[str]) -> dict:
     """The views menu of a list page: the list's predefined views, the saved views the user may open (theirs
     first), and the form saving the current filters, columns and sort. Three queries: the views, the teams and
     the roles to share with."""
     user = request.user
     path = request.path
-    saved = sorted(saved_views_for(user, entry.key).select_related("team", "role"),
-                   key=lambda view: (view.owner_id != user.pk, view.name.lower(), view.pk))
+    # Both queries are on every list page: their SQL is compiled once per process (core.compiled).
+    saved = compiled.fetch("reports:views-menu:saved", SavedView,
+                           lambda user, _record, key: saved_views_for(user, key).select_related("team", "role"),
+                           user, 0, values=(entry.key,))
+    saved.sort(key=lambda view: (view.owner_id != user.pk, view.name.lower(), view.pk))
     presets = []
     for preset in entry.presets.values():
         preset_query = QueryDict(mutable=True)
@@ -189,12 +201,12 @@ def menu(request, entry: lists.ListEntry, query: QueryDict, columns: list[str]) 
         saving.pop(key, None)
     # Shared from the list with the user's own teams or role (one query for both); other teams and roles from the
     # view's page.
-    kind = Value("", output_field=CharField())
-    teams = SalesTeam.objects.filter(memberships__user=user).annotate(kind=kind)
-    role = Role.objects.filter(pk=user.role_id).annotate(kind=Value("role", output_field=CharField()))
-    both = teams.order_by().values_list("kind", "pk", "name").union(role.order_by().values_list("kind", "pk", "name"))
+    query, params = compiled.sql("reports:views-menu:share-with", SalesTeam, _teams_and_role, user, 0)
+    with connections[router.db_for_read(SalesTeam)].cursor() as cursor:
+        cursor.execute(query, params)
+        both = cursor.fetchall()
     share_with = [(f"{kind or 'team'}:{pk}", (_("Role %(name)s") if kind else _("Team %(name)s")) % {"name": name})
-                  for kind, pk, name in both.order_by("kind", "name")]
+                  for kind, pk, name in both]
     return {
         "template": "reports/_views_menu.html",
         "presets": presets,

@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.core.exceptions import EmptyResultSet
+from django.db import router
 from django.db.models import Count, DecimalField, F, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
-from vinculo.core import clock, versioned
+from vinculo.core import clock, compiled, versioned
 from vinculo.core.lists import mark_visible
 from vinculo.core.money import SYMBOLS, MissingRate, quantize, rates_on, total_in
 
@@ -93,18 +95,18 @@ def _labels(group: str, keys: set, stages: list[PipelineStage] | None) -> dict:
     return {record.pk: str(record) for record in model.objects.filter(pk__in=known).order_by(*ordering)}
 
 
-def pipeline_totals(deals, group: str, currency: str, on: date | None = None,
-                    stages: list[PipelineStage] | None = None) -> Totals:
-    """Totals of the `deals` queryset per `group`, in `currency`. `stages` (for the board) lists every
-    column, including empty ones, in order; otherwise only groups holding deals are listed."""
-    group = group if group in GROUPS else "stage"
-    column = GROUPS[group][0]
-    # Always grouped by stage and currency first, the order of the totals index, so that the database reads
-    # the index alone (grouped by the owner or the status alone, it would pick their own index and read every
-    # row); the few rows are then added up per group here.
-    rows = (
+def _grouped_by(column: str) -> list[str]:
+    return list(dict.fromkeys(("stage_id", "currency", column)))
+
+
+def _sums(deals, column: str):
+    """(stage, currency[, `column`], count, amount, amount × probability) of `deals`. Always grouped by stage and
+    currency first, the order of the totals index, so that the database reads the index alone (grouped by the
+    owner or the status alone, it would pick their own index and read every row); the few rows are then added
+    up per group in Python."""
+    return (
         deals.order_by()
-        .values(*dict.fromkeys(("stage_id", "currency", column)))
+        .values_list(*_grouped_by(column))
         .annotate(
             n=Count("pk"),
             total=Sum("amount"),
@@ -112,11 +114,39 @@ def pipeline_totals(deals, group: str, currency: str, on: date | None = None,
             weighted=Sum(F("amount") * F("probability"), output_field=DecimalField(max_digits=24, decimal_places=2)),
         )
     )
+
+
+def pipeline_totals(deals, group: str, currency: str, on: date | None = None,
+                    stages: list[PipelineStage] | None = None, *, compiled_for: tuple | None = None) -> Totals:
+    """Totals of the `deals` queryset per `group`, in `currency`. `stages` (for the board) lists every
+    column, including empty ones, in order; otherwise only groups holding deals are listed. With
+    `compiled_for=(name, user, key)`, `deals` is a function giving the deals of a user, and the totals' SQL is
+    compiled once per process for each shape of user and `key` (core.compiled)."""
+    group = group if group in GROUPS else "stage"
+    column = GROUPS[group][0]
+    position = _grouped_by(column).index(column)  # in a row of _sums
+    if compiled_for is None:
+        rows = _sums(deals, column)
+        fetched = versioned.cached(rows, "pipeline sums", lambda: list(rows))
+    else:
+        name, user, key = compiled_for
+
+        def build(user, _record):
+            return _sums(deals(user), column)
+
+        try:
+            query, params = compiled.sql(name, Opportunity, build, user, 0, key=(group, *key))
+        except EmptyResultSet:  # filtered on an empty list of ids: no deal
+            query = None
+        fetched = [] if query is None else versioned.cached_sql(
+            router.db_for_read(Opportunity), query, params, "pipeline sums",
+            lambda: compiled.values(name, Opportunity, build, user, 0, key=(group, *key)))
     by_key: dict = defaultdict(dict)
-    for row in versioned.cached(rows, "pipeline totals", lambda: list(rows)):
-        count, amount, weighted = by_key[row[column]].get(row["currency"], (0, Decimal(0), Decimal(0)))
-        by_key[row[column]][row["currency"]] = (count + row["n"], amount + (row["total"] or Decimal(0)),
-                                                 weighted + (row["weighted"] or Decimal(0)) / 100)
+    for row in fetched:
+        row_currency, count, amount, weighted = row[1], row[-3], row[-2], row[-1]
+        found = by_key[row[position]].get(row_currency, (0, Decimal(0), Decimal(0)))
+        by_key[row[position]][row_currency] = (found[0] + count, found[1] + (amount or Decimal(0)),
+                                               found[2] + (weighted or Decimal(0)) / 100)
     labels = _labels(group, set(by_key), stages)
     order = list(labels) + [key for key in by_key if key not in labels]
     no_group = {"territory": _("No territory"), "stage": _("No stage")}

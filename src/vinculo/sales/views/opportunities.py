@@ -28,7 +28,7 @@ from vinculo.activities.models import Activity
 from vinculo.contacts.models import Contact
 from vinculo.core import clock, compiled, search
 from vinculo.core.access import get_for_user
-from vinculo.core.lists import Column, RecordListView, mark_visible
+from vinculo.core.lists import Column, CompiledRows, PageRows, RecordListView, mark_visible
 from vinculo.core.services import ConflictError
 from vinculo.core.views import edit_page, move_to_recycle_bin, visible_history
 from vinculo.plans.forms import initial_links
@@ -87,32 +87,31 @@ def _safe_next(request, url: str, default: str) -> str:
 
 # ---------- List ----------
 
-class IdsFirstPaginator(Paginator):
-    """Cuts a page as the ids of its rows first, then reads those rows with their related records. In one
-    query SQLite would join the related tables for every matching deal before sorting them; the ids alone
-    come from an index."""
+class IdsFirstRows(CompiledRows):
+    """Reads a page as the ids of its rows first, then those rows with their related records. In one query
+    SQLite would join the related tables for every matching deal before sorting them; the ids alone come from
+    an index. Both queries are compiled once per process (core.compiled)."""
 
-    def page(self, number):
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
-        if top + self.orphans >= self.count:
-            top = self.count
-        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
-        rows = self.object_list.model.objects.filter(pk__in=ids)
-        related = self.object_list.query.select_related
-        rows = rows.select_related(*_related_paths(related)) if isinstance(related, dict) else rows
-        position = {pk: index for index, pk in enumerate(ids)}
-        return self._get_page(sorted(rows, key=lambda row: position[row.pk]), number, self)
+    def __getitem__(self, window: slice) -> PageRows:
+        view = self.view
+        start = window.start or 0
+        stop = start + view.paginate_by  # a full page even when fewer rows are left: one query per page number
+        per_row = view.page_per_row(start // view.paginate_by + 1)
 
+        def ids(user, _record):
+            return view.narrow(view.records(user, per_row)).values_list("pk")[start:stop]
 
-def _related_paths(tree: dict, prefix: str = "") -> list[str]:
-    """select_related's tree ({"account": {"territory": {}}}) back as paths ("account__territory")."""
-    paths = []
-    for name, children in tree.items():
-        path = f"{prefix}{name}"
-        paths += _related_paths(children, f"{path}__") if children else [path]
-    return paths
+        def rows(*ids):
+            return Opportunity.objects.filter(pk__in=ids).select_related(*view.select_related)
+
+        def fetch():
+            found = [row[0] for row in compiled.values(self._name("ids"), self.model, ids, view.request.user, 0,
+                                                       key=(view.sort, start, stop, per_row, *view.compile_key()))]
+            position = {pk: index for index, pk in enumerate(found)}
+            return sorted(compiled.rows(self._name("rows"), Opportunity, rows, *found) if found else [],
+                          key=lambda row: position[row.pk])
+
+        return PageRows(fetch)
 
 
 class OpportunityListView(RecordListView):
@@ -121,6 +120,7 @@ class OpportunityListView(RecordListView):
     fragment_template_name = "sales/opportunities/_opportunity_table.html"
     filter_form_class = OpportunityFilterForm
     list_key = "opportunities"
+    rows_class = IdsFirstRows
     select_related = ("account", "account__territory", "owner", "stage", "sales_team", "business_unit")
     default_sort = "-created_at"
     search_placeholder = gettext_lazy("Deal or account name…")
@@ -147,22 +147,20 @@ class OpportunityListView(RecordListView):
         totals index, where one list of accounts (as the totals use) is cheaper."""
         return self._sort_param().lstrip("-") == "created_at"
 
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        self.all_listed = self.filter_form.apply(Opportunity.objects.visible_to(self.request.user))
-        return queryset
-
     def paginate_queryset(self, queryset, page_size):
         # The totals count every listed deal: the paginator takes its count from them instead of its own query.
-        user = self.request.user
-        self.totals = pipeline_totals(self.all_listed, self.request.GET.get("group", "stage"), user.currency)
+        user, form, key = self.request.user, self.filter_form, self.compile_key()
+        self.totals = pipeline_totals(lambda user: form.apply(Opportunity.objects.visible_to(user)),
+                                      self.request.GET.get("group", "stage"), user.currency,
+                                      compiled_for=("sales:deal-list:totals", user, key))
         self.closed = None
-        if self.filter_form.open_only:
+        if form.open_only:
             # Won and lost deals with the same filters, shown apart from the pipeline's totals.
-            closed = self.filter_form.apply(Opportunity.objects.visible_to(user), skip={"status"}).exclude(
-                status=Opportunity.Status.OPEN)
-            self.closed = pipeline_totals(closed, "status", user.currency)
-        paginator = IdsFirstPaginator(queryset, page_size)
+            self.closed = pipeline_totals(
+                lambda user: form.apply(Opportunity.objects.visible_to(user), skip={"status"}).exclude(
+                    status=Opportunity.Status.OPEN),
+                "status", user.currency, compiled_for=("sales:deal-list:closed", user, key))
+        paginator = Paginator(queryset, page_size)
         paginator.count = self.totals.overall.count
         page = paginator.get_page(self.request.GET.get("page"))
         return paginator, page, page.object_list, page.has_other_pages()
